@@ -1,0 +1,7 @@
+// net-snmp's community typings disagree with the library in several places
+// (error classes, v3 session options, callback shapes); this project uses it
+// only inside snmp/client.ts, snmp/traps.ts and the simulators, so it is typed loosely here.
+declare module 'net-snmp' {
+  const snmp: any;
+  export default snmp;
+}

@@ -1,0 +1,67 @@
+/**
+ * The SNMP library hides behind this small promise interface (snmp_exporter
+ * style): sources only see `get`, `walk` and `close`. Unit tests use the
+ * recording fake in fake.ts; integration tests net-snmp's own agent.
+ */
+export type VarValue = number | bigint | string | Buffer | null;
+
+export interface VarBind {
+  /** Numeric OID without a leading dot, e.g. `1.3.6.1.2.1.2.2.1.8.3`. */
+  oid: string;
+  /** net-snmp ObjectType number (Integer 2, OctetString 4, TimeTicks 67, NoSuchObject 128 …). */
+  type: number;
+  value: VarValue;
+}
+
+export interface SnmpClient {
+  /** One GET; varbinds that are noSuchObject/noSuchInstance come back with value null. */
+  get(oids: readonly string[]): Promise<VarBind[]>;
+  /**
+   * Walks one or more columns in lockstep with GETBULK (GETNEXT for v1),
+   * returning every varbind under each base, in OID order per base.
+   */
+  walk(bases: readonly string[]): Promise<Map<string, VarBind[]>>;
+  close(): void;
+}
+
+export type SnmpVersion = '1' | '2c' | '3';
+export type AuthProto = 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+export type PrivProto = 'des' | 'aes' | 'aes256b' | 'aes256r';
+
+export interface SnmpV3User {
+  name: string;
+  level: 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
+  authProtocol?: AuthProto;
+  authKey?: string;
+  privProtocol?: PrivProto;
+  privKey?: string;
+}
+
+export interface SnmpTarget {
+  host: string;
+  port: number;
+  version: SnmpVersion;
+  community?: string;
+  user?: SnmpV3User;
+  /** Per-request timeout in ms. */
+  timeoutMs: number;
+  retries: number;
+  /** GETBULK max-repetitions. */
+  maxRepetitions: number;
+}
+
+/** Numeric OID helpers: compare and test containment without string tricks. */
+export function oidParts(oid: string): number[] {
+  return oid.replace(/^\./, '').split('.').map(Number);
+}
+
+export function isUnder(base: string, oid: string): boolean {
+  const b = base.replace(/^\./, '');
+  const o = oid.replace(/^\./, '');
+  return o.length > b.length && o.startsWith(b) && o[b.length] === '.';
+}
+
+/** The index part of `oid` below `base` (`1.3.6.1.2.1.2.2.1.8.3` under `…1.8` → `3`). */
+export function indexOf(base: string, oid: string): string {
+  return oid.replace(/^\./, '').slice(base.replace(/^\./, '').length + 1);
+}

@@ -1,0 +1,74 @@
+/**
+ * One Source type for every device kind (blackbox_exporter's ProbeFn idea):
+ * a kind declares its target schema and opens an instance; the instance only
+ * returns readings or throws a coded error. The poll loop owns timing, the
+ * abort signal, self-metrics, and turning a failure into `unknown`.
+ */
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { State, SubjectKind, SeenVia } from '@dcprobe/shared';
+
+export interface Reading {
+  /** `<device>/<ifName>`, `<ups>/output`, `<pdu>/<feed>`. */
+  subject: string;
+  kind: SubjectKind;
+  state: State;
+  /**
+   * When the device says the state began (ifLastChange against sysUpTime),
+   * in UTC ms; absent when the device cannot tell, and the tracker uses the poll time.
+   */
+  since?: number;
+  /** How this reading was obtained, when not a plain poll. */
+  via?: SeenVia;
+  /** Raw readings behind the state (ifOperStatus value, ups.status text …), kept as evidence. */
+  evidence: Record<string, unknown>;
+  /** Numeric readings worth exporting as agent metrics (battery charge, runtime …). */
+  gauges?: Record<string, number>;
+}
+
+export interface PollContext {
+  signal: AbortSignal;
+  /** The agent's clock, injected so tests control time. */
+  now: () => number;
+  log: Logger;
+}
+
+export interface SourceInstance {
+  poll(ctx: PollContext): Promise<Reading[]>;
+  close(): void;
+}
+
+export interface SourceDeps {
+  log: Logger;
+  now: () => number;
+}
+
+/** Fields every target has, whatever its kind. */
+export interface TargetBase {
+  kind: string;
+  name: string;
+  intervalSeconds: number;
+}
+
+export interface SourceKind<T extends TargetBase = TargetBase> {
+  kind: T['kind'];
+  /** Schema of this kind's target config (including the common fields). */
+  schema: z.ZodType<T>;
+  open(target: T, deps: SourceDeps): SourceInstance;
+  probe?: ProbeSupport<T>;
+}
+
+/**
+ * What a kind offers to `dcprobe-agent probe KIND HOST[:PORT] [flags] [--json]`:
+ * the generic probe command builds a target from the command line, polls once
+ * and prints each reading.
+ */
+export interface ProbeSupport<T extends TargetBase> {
+  defaultPort: number;
+  /** Builds a target; throws a coded error naming the flag when one is wrong. */
+  target(host: string, port: number, flags: Record<string, string | boolean>): T;
+  /** One object per reading for `--json`. */
+  json(r: Reading): Record<string, unknown>;
+  /** One line per reading for humans. */
+  text(r: Reading): string;
+}

@@ -1,0 +1,39 @@
+/**
+ * Coded errors (fastify style): code branches on `code`, never on message text.
+ * Messages never carry secrets (communities, keys, tokens).
+ */
+export class DcprobeError extends Error {
+  readonly code: string;
+  override readonly cause?: unknown;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message);
+    this.name = 'DcprobeError';
+    this.code = code;
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+export function isCoded(e: unknown, code?: string): e is DcprobeError {
+  return e instanceof DcprobeError && (code === undefined || e.code === code);
+}
+
+/** Error codes used across the project; each names one condition. */
+export const E = {
+  CONFIG_INVALID: 'DCP_CONFIG_INVALID',
+  CONFIG_READ: 'DCP_CONFIG_READ',
+  SCENARIO_INVALID: 'DCP_SCENARIO_INVALID',
+  TIME_INVALID: 'DCP_TIME_INVALID',
+  SNMP_TIMEOUT: 'DCP_SNMP_TIMEOUT',
+  SNMP_AUTH: 'DCP_SNMP_AUTH',
+  SNMP_ERROR: 'DCP_SNMP_ERROR',
+  NUT_ERROR: 'DCP_NUT_ERROR',
+  NUT_TIMEOUT: 'DCP_NUT_TIMEOUT',
+  STORE_OPEN: 'DCP_STORE_OPEN',
+  PROTOCOL: 'DCP_PROTOCOL',
+  OUTBOX_FULL: 'DCP_OUTBOX_FULL',
+  UNAUTHORIZED: 'DCP_UNAUTHORIZED',
+  FORBIDDEN: 'DCP_FORBIDDEN',
+  NOT_FOUND: 'DCP_NOT_FOUND',
+  VALIDATION: 'DCP_VALIDATION',
+} as const;
+export type ErrorCode = (typeof E)[keyof typeof E];

@@ -1,0 +1,128 @@
+/**
+ * The agent ↔ collector wire protocol, version 1. JSON text frames over one
+ * WebSocket. Both ends validate every frame with these schemas.
+ *
+ * Delivery is at-least-once with an exactly-once effect: the agent numbers
+ * events (seq, 1, 2, 3 …, never reused), keeps them until acked, and resends on
+ * reconnect; the collector commits before it acks and ignores an
+ * (agentId, seq) it already holds. `ack.seq` is the highest seq up to which
+ * every event is committed, so one ack covers everything before it.
+ */
+import { z } from 'zod';
+import { PORT_STATES, POWER_STATES, SEEN_VIA } from './states.ts';
+
+export const PROTOCOL_VERSION = 1;
+/** Largest frame either end accepts; larger ones are refused unread. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Largest batch the agent sends in one `events` frame. */
+export const MAX_BATCH_EVENTS = 500;
+/** Path of the agents' WebSocket on the collector. */
+export const AGENT_WS_PATH = '/agent';
+
+const subjectId = z.string().min(1).max(200).regex(/^[^\s]+$/, 'no white space in a subject id');
+const evidence = z.record(z.string().max(100), z.unknown());
+
+const portEvent = z.object({
+  seq: z.number().int().positive(),
+  subject: subjectId,
+  kind: z.literal('port'),
+  state: z.enum(PORT_STATES),
+  at: z.number().int().nonnegative(),
+  via: z.enum(SEEN_VIA),
+  evidence: evidence.optional(),
+}).strict();
+
+const powerEvent = portEvent.extend({
+  kind: z.literal('power'),
+  state: z.enum(POWER_STATES),
+}).strict();
+
+export const EventSchema = z.discriminatedUnion('kind', [portEvent, powerEvent]);
+export type WireEvent = z.infer<typeof EventSchema>;
+
+const hostFacts = z.object({
+  hostname: z.string().max(255).optional(),
+  os: z.string().max(255).optional(),
+  cpus: z.number().int().optional(),
+  memBytes: z.number().optional(),
+}).passthrough();
+
+const currentState = z.object({
+  subject: subjectId,
+  kind: z.enum(['port', 'power']),
+  state: z.string().max(20),
+  since: z.number().int().nonnegative(),
+}).strict();
+
+export const HelloSchema = z.object({
+  type: z.literal('hello'),
+  v: z.literal(PROTOCOL_VERSION),
+  agentId: z.string().min(1).max(100),
+  version: z.string().max(50),
+  host: hostFacts,
+  clock: z.number().int(),
+  /** Lowest seq the agent still holds: anything below it that was never acked is lost (outbox overflow). */
+  firstSeq: z.number().int().positive().optional(),
+  /** The agent's current view, so the collector can close an agent gap on return. */
+  states: z.array(currentState).max(100_000).optional(),
+}).strict();
+export type Hello = z.infer<typeof HelloSchema>;
+
+export const WelcomeSchema = z.object({
+  type: z.literal('welcome'),
+  v: z.literal(PROTOCOL_VERSION),
+  committedSeq: z.number().int().nonnegative(),
+  serverTime: z.number().int(),
+  heartbeatMs: z.number().int().positive(),
+}).strict();
+export type Welcome = z.infer<typeof WelcomeSchema>;
+
+export const EventsSchema = z.object({
+  type: z.literal('events'),
+  v: z.literal(PROTOCOL_VERSION),
+  batch: z.array(z.unknown()).min(1).max(MAX_BATCH_EVENTS),
+}).strict();
+
+export const AckSchema = z.object({
+  type: z.literal('ack'),
+  v: z.literal(PROTOCOL_VERSION),
+  seq: z.number().int().nonnegative(),
+}).strict();
+export type Ack = z.infer<typeof AckSchema>;
+
+export const HeartbeatSchema = z.object({
+  type: z.literal('heartbeat'),
+  v: z.literal(PROTOCOL_VERSION),
+  clock: z.number().int(),
+}).strict();
+
+export const ERROR_CODES = ['BAD_JSON', 'BAD_MESSAGE', 'BAD_EVENT', 'TOO_LARGE', 'SEQ_GAP', 'NOT_HELLO', 'VERSION', 'INTERNAL'] as const;
+export const ErrorFrameSchema = z.object({
+  type: z.literal('error'),
+  v: z.literal(PROTOCOL_VERSION),
+  code: z.enum(ERROR_CODES),
+  message: z.string().max(2000),
+  seq: z.number().int().optional(),
+  missing: z.object({ from: z.number().int(), to: z.number().int() }).optional(),
+}).strict();
+export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
+
+/** Frames an agent sends. */
+export const AgentFrameSchema = z.discriminatedUnion('type', [HelloSchema, EventsSchema, HeartbeatSchema]);
+export type AgentFrame = z.infer<typeof AgentFrameSchema>;
+/** Frames a collector sends. */
+export const CollectorFrameSchema = z.discriminatedUnion('type', [WelcomeSchema, AckSchema, ErrorFrameSchema, HeartbeatSchema]);
+export type CollectorFrame = z.infer<typeof CollectorFrameSchema>;
+
+/** Close codes the collector uses (4000–4999 are the application's). */
+export const CLOSE = {
+  UNAUTHORIZED: 4401,
+  PROTOCOL: 4400,
+  REPLACED: 4409,
+  SHUTDOWN: 1001,
+} as const;
+
+/** Formats a zod issue list as `path: message` lines, for error frames and logs. */
+export function describeIssues(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
+}

@@ -1,0 +1,37 @@
+/**
+ * The closed state vocabulary (DESIGN.md "The flow of one fact").
+ * Everything that reads a device maps its answer into one of these; anything
+ * outside them is rejected at the edge, never stored.
+ */
+export const PORT_STATES = ['up', 'down', 'unknown'] as const;
+export const POWER_STATES = ['mains', 'battery', 'bypass', 'off', 'unknown'] as const;
+
+export type PortState = (typeof PORT_STATES)[number];
+export type PowerState = (typeof POWER_STATES)[number];
+export type State = PortState | PowerState;
+
+/** What a subject measures: a switch port / uplink, or a power feed / UPS output. */
+export const SUBJECT_KINDS = ['port', 'power'] as const;
+export type SubjectKind = (typeof SUBJECT_KINDS)[number];
+
+/** How a transition was seen: a poll, a trap, or a poll timed from ifLastChange. */
+export const SEEN_VIA = ['poll', 'trap', 'lastchange', 'gap', 'resync'] as const;
+export type SeenVia = (typeof SEEN_VIA)[number];
+
+export function isPortState(s: unknown): s is PortState {
+  return typeof s === 'string' && (PORT_STATES as readonly string[]).includes(s);
+}
+
+export function isPowerState(s: unknown): s is PowerState {
+  return typeof s === 'string' && (POWER_STATES as readonly string[]).includes(s);
+}
+
+export function isStateOf(kind: SubjectKind, s: unknown): boolean {
+  return kind === 'port' ? isPortState(s) : isPowerState(s);
+}
+
+/** Power is delivered while mains, battery or bypass carry the load (SLA-RULES §2). */
+export function isPowered(s: PowerState): boolean | undefined {
+  if (s === 'unknown') return undefined;
+  return s !== 'off';
+}
