@@ -24,7 +24,9 @@ export function isIsoWithOffset(text: string): boolean {
 export function formatInstant(ms: number, timeZone = 'UTC'): string {
   if (timeZone === 'UTC') return new Date(ms).toISOString().replace('.000Z', 'Z');
   const off = zoneOffsetMinutes(ms, timeZone);
-  const local = new Date(ms + off * 60_000).toISOString().slice(0, 19);
+  // Keep milliseconds when there are any, so parseInstant(formatInstant(t)) === t.
+  const iso = new Date(ms + off * 60_000).toISOString();
+  const local = iso.endsWith('.000Z') ? iso.slice(0, 19) : iso.slice(0, 23);
   const sign = off < 0 ? '-' : '+';
   const a = Math.abs(off);
   return `${local}${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
