@@ -1,0 +1,205 @@
+/**
+ * The agent's one loadConfig(): YAML → zod → defaults filled, unknown keys
+ * rejected, errors naming the field path (`targets[2].community: required for
+ * version 2c`), result frozen. Each target is validated by the schema of its
+ * kind from the SOURCES registry, so a new kind needs no change here.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DcprobeError, E, SECRET_PLACEHOLDER, redact } from '@dcprobe/shared';
+import { SOURCES } from './sources/index.ts';
+import type { TargetBase } from './sources/index.ts';
+import './sources/all.ts';
+import { LOG_LEVELS, type LogLevel } from './log.ts';
+
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9471')
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port out of range');
+const wsUrl = z.string().refine((s) => {
+  try { const u = new URL(s); return (u.protocol === 'ws:' || u.protocol === 'wss:') && u.hostname !== ''; } catch { return false; }
+}, 'expected a ws:// or wss:// URL, e.g. ws://collector:9470/agent');
+
+const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
+const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
+const trapUser = z.object({
+  name: z.string().min(1),
+  level: z.enum(['noAuthNoPriv', 'authNoPriv', 'authPriv']),
+  authProtocol: z.enum(AUTH_PROTOCOLS).optional(),
+  authKey: z.string().min(8, 'at least 8 characters').optional(),
+  privProtocol: z.enum(PRIV_PROTOCOLS).optional(),
+  privKey: z.string().min(8, 'at least 8 characters').optional(),
+}).strict().superRefine((u, ctx) => {
+  if (u.level !== 'noAuthNoPriv') {
+    if (!u.authProtocol) ctx.addIssue({ code: 'custom', path: ['authProtocol'], message: `required for level ${u.level}` });
+    if (!u.authKey) ctx.addIssue({ code: 'custom', path: ['authKey'], message: `required for level ${u.level}` });
+  }
+  if (u.level === 'authPriv') {
+    if (!u.privProtocol) ctx.addIssue({ code: 'custom', path: ['privProtocol'], message: 'required for level authPriv' });
+    if (!u.privKey) ctx.addIssue({ code: 'custom', path: ['privKey'], message: 'required for level authPriv' });
+  }
+});
+
+const agentId = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ - only (at most 100)');
+
+const configSchema = z.object({
+  agentId,
+  collectors: z.array(wsUrl).min(1, 'at least one collector URL'),
+  token: z.string().min(16, 'at least 16 characters').optional(),
+  tokenFile: z.string().min(1).optional(),
+  caFile: z.string().min(1).optional(),
+  dataDir: z.string().min(1).optional(),
+  outbox: z.object({
+    maxEvents: z.number().int().min(100, 'at least 100').default(1_000_000),
+    warnAt: z.number().gt(0).lt(1, 'a fraction between 0 and 1').default(0.8),
+  }).strict().default({ maxEvents: 1_000_000, warnAt: 0.8 }),
+  heartbeatSeconds: z.number().positive().max(300).default(10),
+  concurrency: z.number().int().min(1).max(1024).default(16),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  metrics: z.object({ listen: hostPort.default('127.0.0.1:9471') }).strict().optional(),
+  traps: z.object({
+    listen: hostPort.default('0.0.0.0:1162'),
+    communities: z.array(z.string().min(1)).default([]),
+    users: z.array(trapUser).default([]),
+  }).strict().optional(),
+  targets: z.array(z.object({ kind: z.string() }).passthrough()).default([]),
+}).strict().superRefine((c, ctx) => {
+  if ((c.token === undefined) === (c.tokenFile === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['token'], message: 'exactly one of token or tokenFile is required' });
+  }
+});
+
+export type TrapUser = z.infer<typeof trapUser>;
+
+export interface AgentConfig {
+  agentId: string;
+  collectors: readonly string[];
+  /** The bearer token, read from tokenFile at load when that is how it was given. */
+  token: string;
+  tokenFile?: string;
+  /** PEM file of the CA that signed the collector's certificate (wss with a private CA). */
+  caFile?: string;
+  /** Absolute; the outbox lives here. */
+  dataDir: string;
+  outbox: { maxEvents: number; warnAt: number };
+  heartbeatSeconds: number;
+  concurrency: number;
+  logLevel: LogLevel;
+  metrics?: { listen: string };
+  traps?: { listen: string; communities: readonly string[]; users: readonly TrapUser[] };
+  targets: readonly TargetBase[];
+}
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
+}
+
+/** Plainer words than zod's defaults for the two commonest mistakes. */
+const errorMap: z.core.$ZodErrorMap = (iss) => {
+  if (iss.code === 'invalid_type' && iss.input === undefined) return 'required';
+  if (iss.code === 'invalid_type') return `expected ${iss.expected}`;
+  return undefined;
+};
+
+function firstIssue(err: z.ZodError, prefix: readonly PropertyKey[] = []): string {
+  const i = err.issues[0]!;
+  const base = [...prefix, ...i.path];
+  if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${pathOf([...base, k])}: unknown key`).join('; ');
+  return `${pathOf(base) || '(root)'}: ${i.message}`;
+}
+
+function invalid(message: string): DcprobeError {
+  return new DcprobeError(E.CONFIG_INVALID, message);
+}
+
+function parseTargets(raw: readonly { kind: string }[]): TargetBase[] {
+  const known = Object.keys(SOURCES).sort();
+  const names = new Set<string>();
+  return raw.map((t, i) => {
+    const src = SOURCES[t.kind];
+    if (!src) throw invalid(`targets[${i}].kind: unknown kind ${JSON.stringify(t.kind)} (known: ${known.join(', ') || 'none'})`);
+    const r = src.schema.safeParse(t, { error: errorMap });
+    if (!r.success) throw invalid(firstIssue(r.error, ['targets', i]));
+    if (names.has(r.data.name)) throw invalid(`targets[${i}].name: duplicate ${JSON.stringify(r.data.name)}`);
+    names.add(r.data.name);
+    return r.data;
+  });
+}
+
+function readToken(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DcprobeError(E.CONFIG_READ, `tokenFile: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  const token = text.trim();
+  if (token.length < 16) throw invalid(`tokenFile: ${file} must hold a token of at least 16 characters`);
+  return token;
+}
+
+/**
+ * Validates an already-parsed config object. Relative paths (tokenFile,
+ * caFile, dataDir) are taken from `baseDir`, the config file's directory.
+ */
+export function buildConfig(raw: unknown, baseDir = process.cwd()): Readonly<AgentConfig> {
+  const r = configSchema.safeParse(raw ?? {}, { error: errorMap });
+  if (!r.success) throw invalid(firstIssue(r.error));
+  const c = r.data;
+  const targets = parseTargets(c.targets);
+  const tokenFile = c.tokenFile === undefined ? undefined : resolve(baseDir, c.tokenFile);
+  const cfg: AgentConfig = {
+    agentId: c.agentId,
+    collectors: c.collectors,
+    token: tokenFile ? readToken(tokenFile) : c.token!,
+    ...(tokenFile ? { tokenFile } : {}),
+    ...(c.caFile ? { caFile: resolve(baseDir, c.caFile) } : {}),
+    dataDir: resolve(baseDir, c.dataDir ?? `./data/agent-${c.agentId}`),
+    outbox: c.outbox,
+    heartbeatSeconds: c.heartbeatSeconds,
+    concurrency: c.concurrency,
+    logLevel: c.logLevel,
+    ...(c.metrics ? { metrics: c.metrics } : {}),
+    ...(c.traps ? { traps: c.traps } : {}),
+    targets,
+  };
+  return deepFreeze(cfg);
+}
+
+export function loadConfig(file: string): Readonly<AgentConfig> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DcprobeError(E.CONFIG_READ, `cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw invalid(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return buildConfig(raw, dirname(resolve(file)));
+}
+
+/** The config as check-config prints it: secrets as `<secret>`. */
+export function printableConfig(c: Readonly<AgentConfig>): unknown {
+  const out = redact(c) as AgentConfig;
+  // Trap communities are a list of bare strings, which key-based redaction cannot see.
+  if (out.traps) out.traps = { ...out.traps, communities: out.traps.communities.map(() => SECRET_PLACEHOLDER) };
+  return out;
+}
+
+/** HOST:PORT → parts; IPv6 literals come in brackets. */
+export function splitHostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

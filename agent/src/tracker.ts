@@ -1,0 +1,97 @@
+/**
+ * The state tracker: last state per subject, and an event only on a change
+ * (NUT's edge-triggered rule). Pure: the caller passes the poll time.
+ *
+ * The first reading of a subject after start-up is emitted too, because the
+ * collector needs the initial state, but it is marked `initial` so logs do not
+ * call it a recovery. A transition is timed at the device's own `since`
+ * (ifLastChange against sysUpTime) when that is plausible — not after the poll,
+ * not before the subject's previous transition — and at the poll time otherwise.
+ */
+import { isStateOf } from '@dcprobe/shared';
+import type { SeenVia, State, SubjectKind } from '@dcprobe/shared';
+import type { Reading } from './sources/types.ts';
+
+export type Trigger = 'poll' | 'trap';
+
+export interface Transition {
+  subject: string;
+  kind: SubjectKind;
+  state: State;
+  /** UTC ms the new state began. */
+  at: number;
+  via: SeenVia;
+  evidence: Record<string, unknown>;
+  /** The subject's first reading since start-up: its initial state, not a recovery. */
+  initial: boolean;
+  /** The state before, absent when `initial`. */
+  from?: State;
+}
+
+export interface SubjectState {
+  subject: string;
+  kind: SubjectKind;
+  state: State;
+  /** When the current state began (the last transition's `at`). */
+  since: number;
+}
+
+export interface Observed {
+  transitions: Transition[];
+  /** Readings whose state is outside the vocabulary of their kind; the caller logs and counts them. */
+  rejected: Reading[];
+}
+
+export class Tracker {
+  private readonly subjects = new Map<string, SubjectState>();
+
+  observe(readings: readonly Reading[], pollAt: number, trigger: Trigger = 'poll'): Observed {
+    const transitions: Transition[] = [];
+    const rejected: Reading[] = [];
+    for (const r of readings) {
+      if (!isStateOf(r.kind, r.state)) { rejected.push(r); continue; }
+      const prev = this.subjects.get(r.subject);
+      if (prev && prev.state === r.state && prev.kind === r.kind) continue;
+      const useSince = plausibleSince(r.since, pollAt, prev?.since);
+      const at = useSince ? Math.round(r.since!) : pollAt;
+      const via: SeenVia = r.via ?? (useSince ? 'lastchange' : trigger === 'trap' ? 'trap' : 'poll');
+      this.subjects.set(r.subject, { subject: r.subject, kind: r.kind, state: r.state, since: at });
+      transitions.push({
+        subject: r.subject, kind: r.kind, state: r.state, at, via, evidence: r.evidence ?? {},
+        initial: prev === undefined, ...(prev ? { from: prev.state } : {}),
+      });
+    }
+    return { transitions, rejected };
+  }
+
+  /**
+   * Readings that put the given subjects in `unknown` (a source that throws:
+   * its device is unreachable, which says nothing about the port or feed).
+   * Subjects never seen are skipped: their kind is not known yet.
+   */
+  unknownReadings(subjects: Iterable<string>, evidence: Record<string, unknown>): Reading[] {
+    const out: Reading[] = [];
+    for (const s of subjects) {
+      const cur = this.subjects.get(s);
+      if (cur && cur.state !== 'unknown') out.push({ subject: s, kind: cur.kind, state: 'unknown', evidence });
+    }
+    return out;
+  }
+
+  get(subject: string): SubjectState | undefined {
+    const s = this.subjects.get(subject);
+    return s && { ...s };
+  }
+
+  /** Every subject's current state, for the hello. */
+  snapshot(): SubjectState[] {
+    return [...this.subjects.values()].map((s) => ({ ...s }));
+  }
+}
+
+function plausibleSince(since: number | undefined, pollAt: number, prevSince: number | undefined): boolean {
+  if (since === undefined || !Number.isFinite(since) || since < 0) return false;
+  if (since > pollAt) return false;
+  // Equal to the previous transition means the device clock did not move: stale, not a new change.
+  return prevSince === undefined || since > prevSince;
+}
