@@ -1,0 +1,89 @@
+/**
+ * A tiny router: method + path pattern → handler. Route modules (metrics,
+ * health, API, report pages) each export a list of routes; the server joins them.
+ * Handlers throw coded errors; the router maps codes to HTTP statuses.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DcprobeError, E } from '@dcprobe/shared';
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: Record<string, string>;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  handler: (ctx: RequestContext) => Promise<void> | void;
+}
+
+interface Compiled extends Route { re: RegExp; names: string[] }
+
+const STATUS: Record<string, number> = {
+  [E.VALIDATION]: 400, [E.SCENARIO_INVALID]: 400, [E.TIME_INVALID]: 400,
+  [E.UNAUTHORIZED]: 401, [E.FORBIDDEN]: 403, [E.NOT_FOUND]: 404,
+};
+
+export function compile(routes: readonly Route[]): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const table: Compiled[] = routes.map((r) => {
+    const names: string[] = [];
+    const re = new RegExp('^' + r.path.replace(/\{(\w+)\}/g, (_m, n: string) => { names.push(n); return '([^/]+)'; }) + '$');
+    return { ...r, re, names };
+  });
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    let pathMatched = false;
+    for (const r of table) {
+      const m = r.re.exec(url.pathname);
+      if (!m) continue;
+      pathMatched = true;
+      if (r.method !== req.method && !(r.method === 'GET' && req.method === 'HEAD')) continue;
+      const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+      try {
+        await r.handler({ req, res, url, params });
+      } catch (e) {
+        sendError(res, e);
+      }
+      return;
+    }
+    if (pathMatched) return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} not allowed on ${url.pathname}` } });
+    sendJson(res, 404, { error: { code: E.NOT_FOUND, message: `no route ${url.pathname}` } });
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, null, 2);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendText(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function sendError(res: ServerResponse, e: unknown): void {
+  if (res.headersSent) { res.destroy(); return; }
+  if (e instanceof DcprobeError) {
+    return sendJson(res, STATUS[e.code] ?? 500, { error: { code: e.code, message: e.message } });
+  }
+  sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
+}
+
+/** Reads a JSON body with a size bound; a bad body is a 400 naming the problem. */
+export async function readJson(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new DcprobeError(E.VALIDATION, `body: larger than ${limit} bytes`);
+    chunks.push(c as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+  } catch {
+    throw new DcprobeError(E.VALIDATION, 'body: not valid JSON');
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * One agent connection: hello → welcome, then events (acked after commit) and
+ * heartbeats. Every frame is validated; a bad frame gets an error frame and is
+ * counted, and never ends the connection or poisons the valid events around it.
+ */
+import type { WebSocket, RawData } from 'ws';
+import type { Logger } from 'pino';
+import {
+  AgentFrameSchema, CLOSE, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, describeIssues,
+  type CollectorFrame, type ErrorFrame,
+} from '@dcprobe/shared';
+import { Ledger } from './ledger.ts';
+import type { Liveness } from './liveness.ts';
+import type { SelfMetrics } from '../metrics.ts';
+
+export interface SessionDeps {
+  ledger: Ledger;
+  liveness: Liveness;
+  metrics: SelfMetrics;
+  log: Logger;
+  heartbeatMs: number;
+  dropAcks?: boolean;
+}
+
+export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void {
+  let helloDone = false;
+  const send = (f: CollectorFrame) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f)); };
+  const fail = (code: ErrorFrame['code'], message: string, extra: Partial<ErrorFrame> = {}) => {
+    d.metrics.frames.inc({ outcome: code.toLowerCase() });
+    send({ type: 'error', v: PROTOCOL_VERSION, code, message, ...extra });
+  };
+
+  d.liveness.connected(agentId, 1);
+  ws.on('close', () => d.liveness.connected(agentId, -1));
+  ws.on('error', (e) => d.log.warn({ agent: agentId, err: e.message }, 'agent socket error'));
+
+  ws.on('message', (data: RawData, isBinary: boolean) => {
+    const started = process.hrtime.bigint();
+    const size = Array.isArray(data) ? data.reduce((s, b) => s + b.length, 0) : (data as Buffer).byteLength;
+    d.liveness.seen(agentId);
+    if (size > MAX_MESSAGE_BYTES) return fail('TOO_LARGE', `frame of ${size} bytes exceeds ${MAX_MESSAGE_BYTES}`);
+    if (isBinary) return fail('BAD_MESSAGE', 'binary frames are not part of the protocol');
+    let json: unknown;
+    try { json = JSON.parse(data.toString()); } catch { return fail('BAD_JSON', 'frame is not valid JSON'); }
+    const parsed = AgentFrameSchema.safeParse(json);
+    if (!parsed.success) return fail('BAD_MESSAGE', describeIssues(parsed.error));
+    const f = parsed.data;
+    if (f.type === 'hello') {
+      if (f.agentId !== agentId) {
+        d.metrics.authFailures.inc({ reason: 'agent_id_mismatch' });
+        d.log.warn({ agent: agentId, claimed: f.agentId }, 'hello names another agent than its token');
+        ws.close(CLOSE.UNAUTHORIZED, 'hello agentId does not match the token');
+        return;
+      }
+      d.liveness.hello(f);
+      helloDone = true;
+      d.metrics.frames.inc({ outcome: 'ok' });
+      d.log.info({ agent: agentId, version: f.version, committedSeq: d.ledger.cursor(agentId).committed }, 'agent connected');
+      return send({ type: 'welcome', v: PROTOCOL_VERSION, committedSeq: d.ledger.cursor(agentId).committed, serverTime: Date.now(), heartbeatMs: d.heartbeatMs });
+    }
+    if (!helloDone) return fail('NOT_HELLO', 'send hello first');
+    d.metrics.frames.inc({ outcome: 'ok' });
+    if (f.type === 'heartbeat') {
+      d.liveness.clock(agentId, f.clock);
+      return send({ type: 'heartbeat', v: PROTOCOL_VERSION, clock: Date.now() });
+    }
+    const { valid, invalid } = Ledger.validate(f.batch);
+    d.ledger.submit(agentId, valid, invalid, started).then(
+      (o) => {
+        for (const r of o.rejected) {
+          send({ type: 'error', v: PROTOCOL_VERSION, code: 'BAD_EVENT', message: r.reason.slice(0, 2000), ...(r.seq !== null ? { seq: r.seq } : {}) });
+        }
+        if (o.rejected.length) d.log.warn({ agent: agentId, rejected: o.rejected.length, first: o.rejected[0]!.reason }, 'rejected events kept in quarantine');
+        if (o.hole) send({ type: 'error', v: PROTOCOL_VERSION, code: 'SEQ_GAP', message: `events ${o.hole.from}..${o.hole.to} missing`, missing: o.hole });
+        if (!d.dropAcks) send({ type: 'ack', v: PROTOCOL_VERSION, seq: o.ack });
+      },
+      (e: unknown) => {
+        // Not committed, so not acked: the agent will resend. Say so, loudly.
+        d.log.error({ agent: agentId, err: (e as Error).message }, 'commit failed');
+        send({ type: 'error', v: PROTOCOL_VERSION, code: 'INTERNAL', message: 'commit failed; resend' });
+      },
+    );
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * Two registries (snmp_exporter style): self-metrics of the collector, and the
+ * domain metrics of what it measured. `/metrics` serves both. Domain gauges are
+ * computed at scrape time from in-memory state, so ingest never pays for them.
+ * Labels are bounded: agent ids and subjects come from config or from
+ * authenticated agents, never from free text.
+ */
+import client, { Registry, Counter, Gauge, Histogram } from 'prom-client';
+
+export interface SelfMetrics {
+  registry: Registry;
+  ingested: Counter<'outcome'>;
+  ingestSeconds: Histogram<string>;
+  frames: Counter<'outcome'>;
+  authFailures: Counter<'reason'>;
+  agentConnected: Gauge<'agent'>;
+  agentLastSeen: Gauge<'agent'>;
+  agentClockOffset: Gauge<'agent'>;
+  agentClockSkewed: Gauge<'agent'>;
+  agentGaps: Counter<'agent'>;
+  lostEvents: Counter<'agent'>;
+}
+
+export function makeSelfMetrics(withProcess = true): SelfMetrics {
+  const registry = new Registry();
+  if (withProcess) client.collectDefaultMetrics({ register: registry, prefix: 'dcprobe_collector_' });
+  const r = [registry];
+  return {
+    registry,
+    ingested: new Counter({ name: 'dcprobe_collector_events_ingested_total', help: 'Agent events by outcome: accepted (committed), duplicate (already held), rejected (failed validation, kept in quarantine).', labelNames: ['outcome'], registers: r }),
+    ingestSeconds: new Histogram({ name: 'dcprobe_collector_ingest_duration_seconds', help: 'Time from receiving an events frame to its durable commit (before the ack).', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: r }),
+    frames: new Counter({ name: 'dcprobe_collector_frames_total', help: 'Agent frames by outcome (ok, bad_json, bad_message, too_large, not_hello).', labelNames: ['outcome'], registers: r }),
+    authFailures: new Counter({ name: 'dcprobe_collector_agent_auth_failures_total', help: 'Refused agent connections by reason (no_token, bad_token).', labelNames: ['reason'], registers: r }),
+    agentConnected: new Gauge({ name: 'dcprobe_agent_connected', help: '1 while the agent has an open, authenticated connection.', labelNames: ['agent'], registers: r }),
+    agentLastSeen: new Gauge({ name: 'dcprobe_agent_last_seen_timestamp_seconds', help: 'When the collector last heard from the agent (Unix seconds).', labelNames: ['agent'], registers: r }),
+    agentClockOffset: new Gauge({ name: 'dcprobe_agent_clock_offset_seconds', help: 'Collector clock minus agent clock at the last hello or heartbeat.', labelNames: ['agent'], registers: r }),
+    agentClockSkewed: new Gauge({ name: 'dcprobe_agent_clock_skewed', help: '1 when the agent clock is off by more than clockSkewWarnSeconds.', labelNames: ['agent'], registers: r }),
+    agentGaps: new Counter({ name: 'dcprobe_agent_gaps_total', help: 'Times an agent went silent past its heartbeat timeout (its subjects became unknown).', labelNames: ['agent'], registers: r }),
+    lostEvents: new Counter({ name: 'dcprobe_agent_lost_events_total', help: 'Events an agent reported dropped from its outbox before they were acked (outbox overflow).', labelNames: ['agent'], registers: r }),
+  };
+}

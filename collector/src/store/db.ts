@@ -1,0 +1,57 @@
+/**
+ * Opens the SQLite store: WAL, synchronous=FULL (an acked event survives a
+ * power cut: the ack promises durability), migrations. A store that cannot be
+ * opened or migrated is a coded error naming the file and the reason.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { DcprobeError, E } from '@dcprobe/shared';
+import { MIGRATIONS } from './migrations.ts';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** 'FULL' by default; 'NORMAL' trades the last transactions on power loss for speed. */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+export function openDb(file: string, opts: OpenOptions = {}): Db {
+  let db: Db;
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    db = new Database(file);
+  } catch (e) {
+    throw new DcprobeError(E.STORE_OPEN, `cannot open store ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (e) {
+    db.close();
+    if (e instanceof DcprobeError) throw e;
+    throw new DcprobeError(E.STORE_OPEN, `cannot open store ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new DcprobeError(E.STORE_OPEN, `store schema version ${current} is newer than this collector (${MIGRATIONS.length}): upgrade the collector`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** Lets other modules add migrations for their tables before the store opens. */
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}

@@ -1,0 +1,114 @@
+/**
+ * The measurement ledger: observations (state changes per subject) with their
+ * agent and seq, rejected events kept verbatim, agents and their gaps.
+ * Every write that acks depends on happens in one transaction per flush.
+ */
+import type { Db } from './db.ts';
+import type { State, SubjectKind, SeenVia } from '@dcprobe/shared';
+
+export interface ObservationRow {
+  subject: string;
+  kind: SubjectKind;
+  state: State;
+  at: number;
+  via: SeenVia;
+  agentId: string | null;
+  seq: number | null;
+  evidence?: Record<string, unknown> | undefined;
+}
+
+export interface CurrentState { subject: string; kind: SubjectKind; state: State; at: number; agentId: string | null }
+
+export interface AgentRow {
+  id: string; committedSeq: number; firstSeen: number | null; lastSeen: number | null;
+  clockOffsetMs: number | null; version: string | null; host: string | null;
+}
+
+export interface GapRow { id: number; agentId: string; start: number; end: number | null; reason: string }
+
+export class ObservationStore {
+  private readonly insObs;
+  private readonly insRejected;
+  private readonly upsertAgent;
+  private readonly setCommitted;
+  constructor(readonly db: Db) {
+    this.insObs = db.prepare(`INSERT OR IGNORE INTO observations (subject, kind, state, at, via, agent_id, seq, received_at, evidence)
+      VALUES (@subject, @kind, @state, @at, @via, @agentId, @seq, @receivedAt, @evidence)`);
+    this.insRejected = db.prepare(`INSERT OR IGNORE INTO rejected_events (agent_id, seq, received_at, reason, raw) VALUES (?, ?, ?, ?, ?)`);
+    this.upsertAgent = db.prepare(`INSERT INTO agents (id, first_seen, last_seen, clock_offset_ms, version, host) VALUES (@id, @now, @now, @offset, @version, @host)
+      ON CONFLICT(id) DO UPDATE SET last_seen = @now, clock_offset_ms = @offset, version = coalesce(@version, version), host = coalesce(@host, host)`);
+    this.setCommitted = db.prepare(`UPDATE agents SET committed_seq = ?, last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?`);
+  }
+
+  /** Inserts one observation; false when (agent, seq) is already stored (a duplicate). */
+  insert(o: ObservationRow, receivedAt: number): boolean {
+    const r = this.insObs.run({
+      subject: o.subject, kind: o.kind, state: o.state, at: o.at, via: o.via,
+      agentId: o.agentId, seq: o.seq, receivedAt,
+      evidence: o.evidence === undefined ? null : JSON.stringify(o.evidence),
+    });
+    return r.changes === 1;
+  }
+
+  /** Keeps a rejected event verbatim; false when that (agent, seq) was already kept. */
+  reject(agentId: string, seq: number | null, reason: string, raw: string, receivedAt: number): boolean {
+    return this.insRejected.run(agentId, seq, receivedAt, reason, raw).changes === 1;
+  }
+
+  touchAgent(id: string, now: number, offsetMs: number | null, version: string | null, host: unknown): void {
+    this.upsertAgent.run({ id, now, offset: offsetMs, version, host: host === undefined ? null : JSON.stringify(host) });
+  }
+
+  saveCommitted(id: string, seq: number, now: number): void {
+    this.setCommitted.run(seq, now, id);
+  }
+
+  agents(): AgentRow[] {
+    return this.db.prepare(`SELECT id, committed_seq committedSeq, first_seen firstSeen, last_seen lastSeen,
+      clock_offset_ms clockOffsetMs, version, host FROM agents ORDER BY id`).all() as AgentRow[];
+  }
+
+  /** Seqs above `committed` already stored for an agent (events after a gap), to rebuild the ack cursor. */
+  seqsAbove(agentId: string, committed: number): number[] {
+    const a = this.db.prepare(`SELECT seq FROM observations WHERE agent_id = ? AND seq > ?`).pluck().all(agentId, committed) as number[];
+    const b = this.db.prepare(`SELECT seq FROM rejected_events WHERE agent_id = ? AND seq > ?`).pluck().all(agentId, committed) as number[];
+    return [...a, ...b];
+  }
+
+  /** Latest observation per subject (ties broken by insertion order). */
+  current(): CurrentState[] {
+    return this.db.prepare(`SELECT o.subject, o.kind, o.state, o.at, o.agent_id agentId FROM observations o
+      WHERE o.id = (SELECT id FROM observations i WHERE i.subject = o.subject ORDER BY at DESC, id DESC LIMIT 1)
+      GROUP BY o.subject`).all() as CurrentState[];
+  }
+
+  openGap(agentId: string, start: number, reason: string, lost?: { from: number; to: number }): number {
+    const r = this.db.prepare(`INSERT INTO agent_gaps (agent_id, start, end, reason, lost_from_seq, lost_to_seq) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(agentId, start, lost ? start : null, reason, lost?.from ?? null, lost?.to ?? null);
+    return Number(r.lastInsertRowid);
+  }
+
+  closeGap(agentId: string, end: number): void {
+    this.db.prepare(`UPDATE agent_gaps SET end = ? WHERE agent_id = ? AND end IS NULL`).run(end, agentId);
+  }
+
+  openGaps(): GapRow[] {
+    return this.db.prepare(`SELECT id, agent_id agentId, start, end, reason FROM agent_gaps WHERE end IS NULL`).all() as GapRow[];
+  }
+
+  gaps(from: number, to: number): GapRow[] {
+    return this.db.prepare(`SELECT id, agent_id agentId, start, end, reason FROM agent_gaps
+      WHERE start < ? AND (end IS NULL OR end > ?) ORDER BY start`).all(to, from) as GapRow[];
+  }
+
+  /** Observations of the given subjects up to `until`, oldest first, for reconciliation. */
+  observationsFor(subjects: readonly string[], until: number): { subject: string; state: State; at: number }[] {
+    if (subjects.length === 0) return [];
+    const stmt = this.db.prepare(`SELECT subject, state, at FROM observations WHERE subject IN (SELECT value FROM json_each(?)) AND at <= ? ORDER BY at, id`);
+    return stmt.all(JSON.stringify(subjects), until) as { subject: string; state: State; at: number }[];
+  }
+
+  count(): number {
+    return this.db.prepare('SELECT count(*) FROM observations').pluck().get() as number;
+  }
+}
