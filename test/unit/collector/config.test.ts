@@ -1,0 +1,54 @@
+import { describe, it, expect } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, printableConfig } from '../../../collector/src/config.ts';
+import { main } from '../../../collector/src/cli.ts';
+
+const fx = (name: string) => fileURLToPath(new URL(`../../fixtures/collector-config/${name}`, import.meta.url));
+
+describe('collector config', () => {
+  // Each invalid fixture with its exact message (blackbox_exporter style).
+  it.each([
+    ['invalid-unknown-key.yml', 'databse: unknown key'],
+    ['invalid-listen.yml', 'listen: expected HOST:PORT, e.g. 127.0.0.1:9470'],
+    ['invalid-agent-token.yml', 'agents[0].token: at least 16 characters'],
+    ['invalid-agent-both.yml', 'agents[0].token: exactly one of token or tokenHash is required'],
+    ['invalid-token-hash.yml', 'agents[0].tokenHash: expected sha256:<64 hex digits> (see `dcprobe-collector hash-token`)'],
+    ['invalid-role.yml', 'apiTokens[0].role: Invalid option: expected one of "read"|"write"|"admin"'],
+    ['invalid-timezone.yml', 'customers[0].timezone: unknown IANA time zone'],
+    ['invalid-redundancy.yml', 'customers[0].network.redundancy: Invalid option: expected one of "any"|"all"'],
+    ['invalid-subject.yml', 'customers[0].power.feeds[0]: expected <device>/<port-or-feed>'],
+    ['invalid-duplicate-customer.yml', 'customers[1].id: duplicate "acme-01"'],
+    ['invalid-no-service.yml', 'customers[0].network: a customer needs a network or a power service'],
+    ['invalid-target.yml', 'customers[0].terms.network.target: Too big: expected number to be <1'],
+  ])('%s → %s', (file, message) => {
+    expect(() => loadConfig(fx(file))).toThrow(message);
+    try { loadConfig(fx(file)); } catch (e) { expect((e as Error).message).toBe(message); }
+  });
+
+  it('names the file when the YAML does not parse', () => {
+    expect(() => loadConfig(fx('invalid-yaml.yml'))).toThrow(/invalid-yaml\.yml: not valid YAML/);
+  });
+
+  it('fills defaults, hashes plain tokens, freezes, and prints secrets as <secret>', () => {
+    const c = loadConfig(fx('valid.yml'));
+    expect(c.customers[0]!.timezone).toBe('Asia/Shanghai');
+    expect(c.customers[0]!.terms.graceMinutes).toBe(10);
+    expect(c.agents[0]!.tokenHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(Object.isFrozen(c.agents)).toBe(true);
+    const printed = JSON.stringify(printableConfig(c));
+    expect(printed).not.toContain('dev-token-rack-a1');
+    expect(printed).not.toContain('0f4e4d1e');
+    expect(printed).toContain('<secret>');
+  });
+
+  it('check-config exits 0 on a good file and 2 naming the field on a bad one', async () => {
+    const out: string[] = [], err: string[] = [];
+    const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
+    expect(await main(['check-config', fx('valid.yml')], io)).toBe(0);
+    expect(out.join('\n')).toContain('ok (2 agents, 1 customers, 1 API tokens)');
+    expect(await main(['check-config', fx('invalid-role.yml')], io)).toBe(2);
+    expect(err.join('\n')).toContain('apiTokens[0].role');
+    expect(await main(['check-config', fx('does-not-exist.yml')], io)).toBe(2);
+    expect(err.at(-1)).toMatch(/cannot read config .*does-not-exist\.yml: ENOENT/);
+  });
+});
