@@ -25,6 +25,11 @@ describe('collector config', () => {
     try { loadConfig(fx(file)); } catch (e) { expect((e as Error).message).toBe(message); }
   });
 
+  it('accepts the shipped example config', () => {
+    const c = loadConfig(fileURLToPath(new URL('../../../deploy/examples/collector.yml', import.meta.url)));
+    expect(c.customers[0]!.power!.feeds).toEqual(['ups-a1/output', 'pdu-a1-b/feed-b']);
+  });
+
   it('names the file when the YAML does not parse', () => {
     expect(() => loadConfig(fx('invalid-yaml.yml'))).toThrow(/invalid-yaml\.yml: not valid YAML/);
   });
