@@ -1,0 +1,90 @@
+/**
+ * `dcprobe-collector reconcile SCENARIO.json [--month YYYY-MM] [--as-of TIME] [--format json|csv]`:
+ * the offline reconciler. Exit 0 with the result on out; exit 2 with a message on
+ * err for a bad flag, an unreadable file or an invalid scenario.
+ */
+import { readFile } from 'node:fs/promises';
+import { isCoded, isIsoWithOffset, MONTH_RE, parseInstant } from '@dcprobe/shared';
+import { toCsv } from '../sla/csv.ts';
+import { reconcile } from '../sla/reconcile.ts';
+import { parseScenario } from '../sla/scenario.ts';
+
+export interface CommandIo { out: (s: string) => void; err: (s: string) => void }
+
+const USAGE = 'usage: dcprobe-collector reconcile SCENARIO.json [--month YYYY-MM] [--as-of TIME] [--format json|csv]';
+const FLAGS = ['--month', '--as-of', '--format'] as const;
+type Flag = (typeof FLAGS)[number];
+
+interface Options { file: string; month?: string; asOf?: number; format: 'json' | 'csv' }
+
+class UsageError extends Error {}
+
+function parseArgs(args: readonly string[]): Options {
+  const values = new Map<Flag, string>();
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) { files.push(a); continue; }
+    const eq = a.indexOf('=');
+    const name = (eq >= 0 ? a.slice(0, eq) : a) as Flag;
+    if (!FLAGS.includes(name)) throw new UsageError(`unknown flag ${JSON.stringify(a)}\n${USAGE}`);
+    const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
+    if (value === undefined) throw new UsageError(`${name}: a value is required\n${USAGE}`);
+    if (values.has(name)) throw new UsageError(`${name}: given twice`);
+    values.set(name, value);
+  }
+  if (files.length === 0) throw new UsageError(`give a scenario file\n${USAGE}`);
+  if (files.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(files[1])}\n${USAGE}`);
+
+  const opts: Options = { file: files[0]!, format: 'json' };
+  const month = values.get('--month');
+  if (month !== undefined) {
+    if (!MONTH_RE.test(month)) throw new UsageError(`--month: expected YYYY-MM, got ${JSON.stringify(month)}`);
+    opts.month = month;
+  }
+  const asOf = values.get('--as-of');
+  if (asOf !== undefined) {
+    if (!isIsoWithOffset(asOf)) throw new UsageError(`--as-of: expected an ISO 8601 time with an offset, got ${JSON.stringify(asOf)}`);
+    opts.asOf = parseInstant(asOf, '--as-of');
+  }
+  const format = values.get('--format');
+  if (format !== undefined) {
+    if (format !== 'json' && format !== 'csv') throw new UsageError(`--format: expected json or csv, got ${JSON.stringify(format)}`);
+    opts.format = format;
+  }
+  return opts;
+}
+
+export async function reconcileCommand(args: string[], io: CommandIo): Promise<number> {
+  let opts: Options;
+  try {
+    opts = parseArgs(args);
+  } catch (e) {
+    if (e instanceof UsageError) { io.err(`reconcile: ${e.message}`); return 2; }
+    throw e;
+  }
+  let text: string;
+  try {
+    text = await readFile(opts.file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    io.err(`reconcile: cannot read ${opts.file}: ${err.code ?? err.message}`);
+    return 2;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    io.err(`reconcile: ${opts.file}: not valid JSON (${(e as Error).message})`);
+    return 2;
+  }
+  let result;
+  try {
+    result = reconcile(parseScenario(json, { month: opts.month, asOf: opts.asOf }));
+  } catch (e) {
+    if (isCoded(e)) { io.err(`reconcile: ${opts.file}: ${e.message}`); return 2; }
+    throw e;
+  }
+  io.out(opts.format === 'csv' ? toCsv(result) : `${JSON.stringify(result, null, 2)}\n`);
+  return 0;
+}

@@ -1,0 +1,54 @@
+/**
+ * CSV rendering of a reconcile result (RFC 4180: CRLF line ends, fields with a
+ * comma, quote or line break are quoted, quotes doubled). One row per customer
+ * service and one per report listed in the month, told apart by `row_type`.
+ */
+import type { ReconcileResult, ReportResult, Service, ServiceResult } from './types.ts';
+
+export const CSV_COLUMNS = [
+  'row_type', 'customer', 'service', 'month', 'report_id', 'verdict', 'basis', 'open',
+  'month_seconds', 'allowed_seconds', 'countable_seconds', 'excluded_seconds', 'claimed_seconds',
+  'measured_seconds', 'disputed_seconds', 'availability', 'coverage', 'breached', 'fee_waived',
+  'unreported_count', 'reported_at', 'notice_at',
+] as const;
+type Column = (typeof CSV_COLUMNS)[number];
+type Row = Partial<Record<Column, string | number | boolean | null>>;
+
+export function csvField(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function toCsv(result: ReconcileResult): string {
+  const rows: Row[] = [];
+  for (const c of result.customers) {
+    for (const service of ['network', 'power'] as const) {
+      const s = c.services[service];
+      if (!s) continue;
+      rows.push(serviceRow(result.month, c.id, service, s));
+      for (const r of s.reports) rows.push(reportRow(result.month, c.id, service, r));
+    }
+  }
+  const lines = [CSV_COLUMNS.join(','), ...rows.map((row) => CSV_COLUMNS.map((k) => csvField(row[k])).join(','))];
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+function serviceRow(month: string, customer: string, service: Service, s: ServiceResult): Row {
+  return {
+    row_type: 'service', customer, service, month,
+    month_seconds: s.monthSeconds, allowed_seconds: s.allowedSeconds, countable_seconds: s.countableSeconds,
+    excluded_seconds: s.excludedSeconds, claimed_seconds: s.claimedSeconds, measured_seconds: s.measuredSeconds,
+    disputed_seconds: s.disputedSeconds, availability: s.availability, coverage: s.coverage,
+    breached: s.breached, fee_waived: s.feeWaived, unreported_count: s.unreported.length,
+  };
+}
+
+function reportRow(month: string, customer: string, service: Service, r: ReportResult): Row {
+  return {
+    row_type: 'report', customer, service, month, report_id: r.id, verdict: r.verdict, basis: r.basis,
+    open: r.open, countable_seconds: r.countableSeconds, excluded_seconds: r.excludedSeconds,
+    claimed_seconds: r.claimedSeconds, measured_seconds: r.measuredSeconds,
+    reported_at: r.reportedAt, notice_at: r.noticeAt,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The reconciler (DESIGN.md "The flow of one fact", step 7): a pure function from
+ * observations, customers, reports, exclusions, month and asOf to the month's
+ * figures. No I/O and no clock: asOf is the only "now".
+ *
+ * Cost: observations are indexed by subject once (O(n log n) at worst, O(n) when
+ * already sorted), reports and exclusions are grouped once, and each service
+ * walks only its own subjects' timelines.
+ */
+import { formatInstant, monthBounds } from '@dcprobe/shared';
+import type { ExclusionWindow } from './report-result.ts';
+import { reconcileService } from './service.ts';
+import {
+  indexObservations, NETWORK_TRUTH, POWER_TRUTH, serviceTimeline, timelineOf, type Group, type SubjectTimeline,
+} from './timeline.ts';
+import type {
+  Customer, CustomerResult, Exclusion, ReconcileInput, ReconcileResult, Report, Service,
+} from './types.ts';
+
+export function reconcile(input: ReconcileInput): ReconcileResult {
+  const { asOf } = input;
+  const wanted = new Set<string>();
+  for (const c of input.customers) for (const s of subjectsOf(c)) wanted.add(s);
+  const index = indexObservations(input.observations, wanted, asOf);
+  const reports = groupReports(input.reports, asOf);
+  const exclusions = groupExclusions(input.exclusions);
+
+  const customers: CustomerResult[] = input.customers.map((c) => {
+    const month = monthBounds(input.month, c.timezone);
+    const services: CustomerResult['services'] = {};
+    for (const service of ['network', 'power'] as const) {
+      const groups = groupsOf(c, service, (s) => timelineOf(index, s));
+      if (!groups) continue;
+      services[service] = reconcileService({
+        service, timezone: c.timezone, terms: c.terms, month, asOf,
+        timeline: serviceTimeline(groups, asOf),
+        reports: reports.get(key(c.id, service)) ?? [],
+        exclusions: exclusionsFor(exclusions, c.id, service),
+      });
+    }
+    return { id: c.id, timezone: c.timezone, services };
+  });
+  return { month: input.month, asOf: formatInstant(asOf, 'UTC'), customers };
+}
+
+export function subjectsOf(c: Customer): string[] {
+  return [...(c.network?.ports ?? []), ...(c.network?.uplinks ?? []), ...(c.power?.feeds ?? [])];
+}
+
+/**
+ * Network: ports combined by the redundancy rule, ANDed with OR(uplinks) when
+ * there are uplinks. Power: OR of the feeds. Undefined when the customer has no
+ * such service.
+ */
+export function groupsOf(c: Customer, service: Service, tl: (s: string) => SubjectTimeline): Group[] | undefined {
+  if (service === 'network') {
+    const n = c.network;
+    if (!n || n.ports.length === 0) return undefined;
+    const groups: Group[] = [{ op: n.redundancy === 'all' ? 'and' : 'or', members: n.ports.map(tl), truth: NETWORK_TRUTH }];
+    if (n.uplinks.length > 0) groups.push({ op: 'or', members: n.uplinks.map(tl), truth: NETWORK_TRUTH });
+    return groups;
+  }
+  const p = c.power;
+  if (!p || p.feeds.length === 0) return undefined;
+  return [{ op: 'or', members: p.feeds.map(tl), truth: POWER_TRUTH }];
+}
+
+const key = (customer: string, service: Service): string => `${customer}\u0000${service}`;
+
+/** Reports received up to asOf, by customer and service, in order of receipt. */
+function groupReports(list: readonly Report[], asOf: number): Map<string, Report[]> {
+  const out = new Map<string, Report[]>();
+  for (const r of list) {
+    if (r.reportedAt > asOf) continue; // not received yet, as far as asOf knows
+    const k = key(r.customer, r.service);
+    const l = out.get(k);
+    if (l) l.push(r); else out.set(k, [r]);
+  }
+  for (const l of out.values()) l.sort((a, b) => a.reportedAt - b.reportedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return out;
+}
+
+interface ExclusionIndex { global: Exclusion[]; byCustomer: Map<string, Exclusion[]> }
+
+function groupExclusions(list: readonly Exclusion[]): ExclusionIndex {
+  const global: Exclusion[] = [], byCustomer = new Map<string, Exclusion[]>();
+  for (const x of list) {
+    if (!(x.end > x.start)) continue;
+    if (x.customer === undefined) { global.push(x); continue; }
+    const l = byCustomer.get(x.customer);
+    if (l) l.push(x); else byCustomer.set(x.customer, [x]);
+  }
+  return { global, byCustomer };
+}
+
+function exclusionsFor(ix: ExclusionIndex, customer: string, service: Service): ExclusionWindow[] {
+  const out: ExclusionWindow[] = [];
+  for (const x of [...ix.global, ...(ix.byCustomer.get(customer) ?? [])]) {
+    if (x.service === undefined || x.service === service) out.push({ id: x.id, start: x.start, end: x.end });
+  }
+  return out;
+}

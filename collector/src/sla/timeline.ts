@@ -1,0 +1,156 @@
+/**
+ * Subject timelines and the three-valued service state (SLA-RULES §2).
+ *
+ * Observations are indexed by subject once; a service's state is then found by a
+ * k-way merge over its few subjects' timelines, keeping per-group counts of
+ * true/false/unknown members so every change is evaluated in O(1).
+ */
+import type { Observation } from './types.ts';
+
+/** Truth values: up/powered, down/off, unknown. */
+export const F = 0;
+export const T = 1;
+export const U = 2;
+export type Truth = typeof F | typeof T | typeof U;
+
+const STATE_CODE: Record<string, number> = { up: 0, down: 1, unknown: 2, mains: 3, battery: 4, bypass: 5, off: 6 };
+/** State code → truth for a network subject; power words there prove nothing, so unknown. */
+export const NETWORK_TRUTH: readonly Truth[] = [T, F, U, U, U, U, U];
+/** Mains, battery and bypass deliver power; off does not (SLA-RULES §2). */
+export const POWER_TRUTH: readonly Truth[] = [U, U, U, T, T, T, F];
+const UNKNOWN_CODE = 2;
+
+/** One subject's changes, sorted by time, at most one per instant, none after asOf. */
+export interface SubjectTimeline { at: number[]; code: number[] }
+
+const EMPTY: SubjectTimeline = { at: [], code: [] };
+
+/**
+ * Groups the observations of the wanted subjects by subject, drops those after
+ * asOf, sorts each subject's list (stable: of two changes at one instant the later
+ * in the input wins) and keeps one change per instant.
+ */
+export function indexObservations(
+  observations: readonly Observation[], wanted: ReadonlySet<string>, asOf: number,
+): Map<string, SubjectTimeline> {
+  const index = new Map<string, SubjectTimeline>();
+  for (const o of observations) {
+    if (o.at > asOf || !wanted.has(o.subject)) continue;
+    let tl = index.get(o.subject);
+    if (!tl) { tl = { at: [], code: [] }; index.set(o.subject, tl); }
+    tl.at.push(o.at);
+    tl.code.push(STATE_CODE[o.state] ?? UNKNOWN_CODE);
+  }
+  for (const [subject, tl] of index) index.set(subject, normalise(tl));
+  return index;
+}
+
+function normalise(tl: SubjectTimeline): SubjectTimeline {
+  let sorted = true;
+  for (let i = 1; i < tl.at.length && sorted; i++) if (tl.at[i]! < tl.at[i - 1]!) sorted = false;
+  let { at, code } = tl;
+  if (!sorted) {
+    const order = at.map((_, i) => i).sort((a, b) => at[a]! - at[b]! || a - b);
+    at = order.map((i) => tl.at[i]!);
+    code = order.map((i) => tl.code[i]!);
+  }
+  // One change per instant: the last one given for that instant.
+  const outAt: number[] = [], outCode: number[] = [];
+  for (let i = 0; i < at.length; i++) {
+    if (outAt.length > 0 && outAt[outAt.length - 1] === at[i]) outCode[outCode.length - 1] = code[i]!;
+    else { outAt.push(at[i]!); outCode.push(code[i]!); }
+  }
+  return { at: outAt, code: outCode };
+}
+
+export function timelineOf(index: ReadonlyMap<string, SubjectTimeline>, subject: string): SubjectTimeline {
+  return index.get(subject) ?? EMPTY;
+}
+
+/** Members combined with OR (`any`, uplinks, feeds) or AND (`all`). */
+export interface Group { op: 'or' | 'and'; members: SubjectTimeline[]; truth: readonly Truth[] }
+
+/**
+ * Piecewise-constant service state on (-Infinity, end): segment i is
+ * [starts[i], starts[i+1] ?? end) with value vals[i]; consecutive values differ.
+ */
+export interface ServiceTimeline { starts: number[]; vals: Truth[]; end: number }
+
+/** The service is the AND of its groups (ports AND uplinks); each group is OR or AND of its members. */
+export function serviceTimeline(groups: readonly Group[], end: number): ServiceTimeline {
+  const memberTl: SubjectTimeline[] = [], memberGroup: number[] = [], memberTruth: (readonly Truth[])[] = [];
+  const nT: number[] = [], nF: number[] = [], nU: number[] = [];
+  groups.forEach((g, gi) => {
+    nT.push(0); nF.push(0); nU.push(g.members.length);
+    for (const m of g.members) { memberTl.push(m); memberGroup.push(gi); memberTruth.push(g.truth); }
+  });
+  const k = memberTl.length;
+  const pos = new Array<number>(k).fill(0);
+  const cur = new Array<Truth>(k).fill(U);
+
+  const groupVal = (gi: number): Truth => groups[gi]!.op === 'or'
+    ? (nT[gi]! > 0 ? T : nU[gi]! > 0 ? U : F)
+    : (nF[gi]! > 0 ? F : nU[gi]! > 0 ? U : T);
+  const serviceVal = (): Truth => {
+    let unknown = false;
+    for (let gi = 0; gi < groups.length; gi++) {
+      const v = groupVal(gi);
+      if (v === F) return F;
+      if (v === U) unknown = true;
+    }
+    return unknown ? U : T;
+  };
+
+  const starts: number[] = [-Infinity];
+  const vals: Truth[] = [serviceVal()];
+  for (;;) {
+    // k is a handful of ports/uplinks/feeds: a linear scan beats a heap here.
+    let m = -1, t = Infinity;
+    for (let i = 0; i < k; i++) {
+      const p = pos[i]!, tl = memberTl[i]!;
+      if (p < tl.at.length && tl.at[p]! < t) { t = tl.at[p]!; m = i; }
+    }
+    if (m < 0) break;
+    const next = memberTruth[m]![memberTl[m]!.code[pos[m]!]!]!;
+    pos[m]!++;
+    const before = cur[m]!;
+    if (next === before) continue;
+    const gi = memberGroup[m]!;
+    if (before === T) nT[gi]!--; else if (before === F) nF[gi]!--; else nU[gi]!--;
+    if (next === T) nT[gi]!++; else if (next === F) nF[gi]!++; else nU[gi]!++;
+    cur[m] = next;
+    const v = serviceVal();
+    const last = starts.length - 1;
+    if (starts[last] === t) {
+      // Several members changed at this instant: only the settled value counts.
+      vals[last] = v;
+      if (last > 0 && vals[last - 1] === v) { starts.pop(); vals.pop(); }
+    } else if (v !== vals[last]) {
+      starts.push(t); vals.push(v);
+    }
+  }
+  return { starts, vals, end };
+}
+
+/** A maximal interval of one kind; `open` when it runs up to the timeline's end (asOf). */
+export interface Span { start: number; end: number; open: boolean }
+
+/** Maximal spans whose state satisfies `want`, sorted and disjoint (touching ones merged). */
+export function spansWhere(tl: ServiceTimeline, want: (v: Truth) => boolean): Span[] {
+  const out: Span[] = [];
+  const n = tl.starts.length;
+  for (let i = 0; i < n; i++) {
+    const s = tl.starts[i]!, e = i + 1 < n ? tl.starts[i + 1]! : tl.end;
+    if (!want(tl.vals[i]!) || !(e > s)) continue;
+    const last = out[out.length - 1];
+    if (last && last.end === s) last.end = e;
+    else out.push({ start: s, end: e, open: false });
+    if (i === n - 1) out[out.length - 1]!.open = true;
+  }
+  return out;
+}
+
+export const isDown = (v: Truth): boolean => v === F;
+export const isUnknown = (v: Truth): boolean => v === U;
+/** Second pass of SLA-RULES §3: down or unknown, merged. */
+export const isNotUp = (v: Truth): boolean => v !== T;
