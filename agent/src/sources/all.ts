@@ -1,5 +1,2 @@
-/**
- * Loads every source kind so each registers itself in ./index.ts. The agent's
- * config loader imports this file; a new kind adds one import line here.
- */
-export {};
+// Imports every source kind so the registry in index.ts is complete. Import lines only.
+import './snmp-switch.ts';
