@@ -5,7 +5,7 @@
  */
 import snmp from 'net-snmp';
 import { DcprobeError, E } from '@dcprobe/shared';
-import type { SnmpClient, SnmpTarget, VarBind } from './types.ts';
+import type { SnmpClient, SnmpTarget, SnmpV3User, VarBind } from './types.ts';
 import { isUnder } from './types.ts';
 
 const END_TYPES = new Set([snmp.ObjectType.EndOfMibView, snmp.ObjectType.NoSuchObject, snmp.ObjectType.NoSuchInstance]);
@@ -14,18 +14,47 @@ export function describeTarget(t: Pick<SnmpTarget, 'host' | 'port'>): string {
   return t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
 }
 
+const RIC = snmp.ResponseInvalidCode;
+// Failures that mean "the agent does not accept these credentials".
+const AUTH_CODES = new Set([RIC.EAuthFailure, RIC.ECouldNotDecrypt, RIC.ENotInTimeWindow]);
+
+/**
+ * Branches on the library's error class and code, never on its text: some
+ * net-snmp messages quote the community (ECommunityNoMatch), so only our own
+ * wording and fixed USM status names reach the message, and no library error
+ * rides along as `cause` unless its text is known to be safe.
+ */
 function toError(err: unknown, t: SnmpTarget): DcprobeError {
   const where = describeTarget(t);
   const tries = t.retries + 1;
   if (err instanceof snmp.RequestTimedOutError) {
     return new DcprobeError(E.SNMP_TIMEOUT, `no response from ${where} after ${tries} ${tries === 1 ? 'try' : 'tries'}`);
   }
-  const msg = err instanceof Error ? err.message : String(err);
-  // net-snmp reports USM failures (unknown user, wrong digest/key) as response reports.
-  if (/usm|authentication|decrypt|digest|unknown user|wrong/i.test(msg)) {
-    return new DcprobeError(E.SNMP_AUTH, `SNMPv3 credentials rejected by ${where}`, { cause: err });
+  if (err instanceof snmp.ResponseInvalidError) {
+    const code = (err as { code?: number }).code;
+    const name = code !== undefined ? String(RIC[code] ?? code) : 'unknown';
+    if (code !== undefined && AUTH_CODES.has(code)) {
+      // USM report texts are fixed strings ("Unknown User Name", "Wrong Digest …").
+      const usm = code === RIC.EAuthFailure ? `: ${(err as Error).message}` : ` (${name})`;
+      return new DcprobeError(E.SNMP_AUTH, `SNMPv3 credentials rejected by ${where}${usm}`);
+    }
+    return new DcprobeError(E.SNMP_ERROR, `invalid response from ${where} (${name})`);
   }
-  return new DcprobeError(E.SNMP_ERROR, `SNMP error from ${where}: ${msg}`, { cause: err });
+  if (err instanceof snmp.RequestFailedError) {
+    // errorStatus names and OIDs only ("NoSuchName: 1.3.6…").
+    return new DcprobeError(E.SNMP_ERROR, `SNMP error from ${where}: ${(err as Error).message}`, { cause: err });
+  }
+  const name = err instanceof Error ? err.name : typeof err;
+  return new DcprobeError(E.SNMP_ERROR, `SNMP failure talking to ${where} (${name})`);
+}
+
+/** net-snmp's v3 user fields from ours (shared by the client, the sim and the trap receiver). */
+export function v3UserOptions(u: SnmpV3User): Record<string, unknown> {
+  return {
+    level: snmp.SecurityLevel[u.level],
+    ...(u.authProtocol ? { authProtocol: snmp.AuthProtocols[u.authProtocol], authKey: u.authKey } : {}),
+    ...(u.privProtocol ? { privProtocol: snmp.PrivProtocols[u.privProtocol], privKey: u.privKey } : {}),
+  };
 }
 
 function norm(vb: { oid: string; type: number; value: unknown }): VarBind {
@@ -43,12 +72,7 @@ function makeSession(t: SnmpTarget): any {
   };
   if (t.version === '3') {
     const u = t.user!;
-    const user = {
-      name: u.name,
-      level: snmp.SecurityLevel[u.level],
-      ...(u.authProtocol ? { authProtocol: snmp.AuthProtocols[u.authProtocol], authKey: u.authKey } : {}),
-      ...(u.privProtocol ? { privProtocol: snmp.PrivProtocols[u.privProtocol], privKey: u.privKey } : {}),
-    };
+    const user = { name: u.name, ...v3UserOptions(u) };
     return snmp.createV3Session(t.host, user, { ...common, version: snmp.Version3 });
   }
   return snmp.createSession(t.host, t.community ?? 'public', {

@@ -1,0 +1,61 @@
+/**
+ * IF-MIB (RFC 2863) as data: the OIDs the switch source reads and the enum
+ * maps that turn ifOperStatus / ifAdminStatus into the project's vocabulary.
+ * A vendor with other columns or other meanings is another table like this one.
+ */
+import type { PortState } from '@dcprobe/shared';
+
+export const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
+
+/** Columns of ifTable (…2.2.1.N) and ifXTable (…31.1.1.1.N), without the row index. */
+export const IF = {
+  ifIndex: '1.3.6.1.2.1.2.2.1.1',
+  ifDescr: '1.3.6.1.2.1.2.2.1.2',
+  ifAdminStatus: '1.3.6.1.2.1.2.2.1.7',
+  ifOperStatus: '1.3.6.1.2.1.2.2.1.8',
+  ifLastChange: '1.3.6.1.2.1.2.2.1.9',
+  ifName: '1.3.6.1.2.1.31.1.1.1.1',
+  ifAlias: '1.3.6.1.2.1.31.1.1.1.18',
+} as const;
+
+/** What discovery walks: names and descriptions change only on reconfiguration. */
+export const DISCOVERY_COLUMNS = [IF.ifDescr, IF.ifName, IF.ifAlias] as const;
+/** What every poll reads per selected interface. */
+export const STATUS_COLUMNS = [IF.ifOperStatus, IF.ifAdminStatus, IF.ifLastChange] as const;
+
+/**
+ * ifOperStatus → port state. Only `up` carries traffic; `unknown` (4) means the
+ * device itself cannot tell, so it must not count as an outage. dormant (5)
+ * and lowerLayerDown (7) do not carry customer traffic: down.
+ */
+export const OPER_STATE: Readonly<Record<number, PortState>> = {
+  1: 'up', // up
+  2: 'down', // down
+  3: 'down', // testing
+  4: 'unknown', // unknown
+  5: 'down', // dormant
+  6: 'down', // notPresent
+  7: 'down', // lowerLayerDown
+};
+
+export const OPER_NAMES: Readonly<Record<number, string>> = {
+  1: 'up', 2: 'down', 3: 'testing', 4: 'unknown', 5: 'dormant', 6: 'notPresent', 7: 'lowerLayerDown',
+};
+
+export type AdminStatus = 'up' | 'down' | 'testing';
+export const ADMIN_STATUS: Readonly<Record<number, AdminStatus>> = { 1: 'up', 2: 'down', 3: 'testing' };
+
+/** SNMPv2-MIB notification OIDs (RFC 3418 / RFC 2863 §6). */
+export const TRAP = {
+  snmpTrapOID: '1.3.6.1.6.3.1.1.4.1.0',
+  coldStart: '1.3.6.1.6.3.1.1.5.1',
+  warmStart: '1.3.6.1.6.3.1.1.5.2',
+  linkDown: '1.3.6.1.6.3.1.1.5.3',
+  linkUp: '1.3.6.1.6.3.1.1.5.4',
+} as const;
+
+/** SNMPv1 generic-trap numbers (RFC 1157) for the same events. */
+export const V1_GENERIC = { coldStart: 0, warmStart: 1, linkDown: 2, linkUp: 3 } as const;
+
+/** TimeTicks are 32-bit centiseconds: sysUpTime wraps after ~497 days. */
+export const TICKS_WRAP = 2 ** 32;

@@ -1,0 +1,143 @@
+/**
+ * One polled switch: keeps the ifIndex ↔ ifName map, re-learns it on the
+ * configured cron schedule, when sysUpTime shows a reboot, and when a polled
+ * row vanishes; turns each poll into one reading per polled port.
+ */
+import cron from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { PollContext, Reading, SourceDeps, SourceInstance } from '../sources/types.ts';
+import type { SnmpClient } from '../snmp/types.ts';
+import { OPER_STATE } from '../profiles/if-mib.ts';
+import { discover, selectPorts, type IfInfo, type PortSelector, type Selection } from './interfaces.ts';
+import { readStatus, strategy, type StatusRead } from './status.ts';
+import { changeInstant, uptimeStep, type UptimeSample } from './uptime.ts';
+
+export interface SwitchConfig {
+  name: string;
+  ports: PortSelector;
+  uplinks: string[];
+  rediscover: string;
+}
+
+export class SwitchInstance implements SourceInstance {
+  readonly name: string;
+  private ifs: IfInfo[] | null = null;
+  private sel: Selection = { polled: [], missing: [] };
+  private last: UptimeSample | null = null;
+  private firstPollAt: number | null = null;
+  private rediscoverDue = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly task: ScheduledTask | null;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly cfg: SwitchConfig,
+    private readonly client: SnmpClient,
+    deps: SourceDeps,
+    /** Called when closed, so the trap resolver forgets this switch. */
+    private readonly onClose: () => void = () => {},
+  ) {
+    this.name = cfg.name;
+    this.log = deps.log.child({ target: cfg.name });
+    // The schedule only raises a flag: the poll loop owns when I/O happens.
+    this.task = cron.schedule(cfg.rediscover, () => { this.rediscoverDue = true; }, { name: `rediscover:${cfg.name}` });
+  }
+
+  poll(ctx: PollContext): Promise<Reading[]> {
+    // A trap's confirming poll may arrive while a scheduled one runs: queue, never interleave.
+    const run = this.chain.then(() => this.pollOnce(ctx));
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  close(): void {
+    void this.task?.destroy();
+    this.client.close();
+    this.onClose();
+  }
+
+  /** ifIndex → interface, for mapping traps. Empty until the first discovery. */
+  interfaceAt(ifIndex: number): { ifName: string; polled: boolean } | null {
+    const i = this.ifs?.find((x) => x.ifIndex === ifIndex);
+    return i ? { ifName: i.ifName, polled: this.sel.polled.includes(i) } : null;
+  }
+
+  /** sysUpTime of the last poll, for telling whether a trap comes from after a restart. */
+  lastUptime(): UptimeSample | null {
+    return this.last;
+  }
+
+  /** Re-learn ifIndex before the next poll (a coldStart trap, or a trap from after a reboot). */
+  rediscoverSoon(): void {
+    this.rediscoverDue = true;
+  }
+
+  private async rediscover(ctx: PollContext): Promise<void> {
+    const { ifs, duplicates } = await discover(this.client);
+    ctx.signal.throwIfAborted();
+    this.ifs = ifs;
+    this.sel = selectPorts(ifs, this.cfg.ports, this.cfg.uplinks);
+    this.rediscoverDue = false;
+    if (duplicates.length) this.log.warn({ duplicates }, 'interfaces share an ifName; only the lowest ifIndex is polled');
+    if (this.sel.missing.length) this.log.warn({ missing: this.sel.missing }, 'configured ports not found on the device');
+    this.log.debug({ interfaces: ifs.length, polled: this.sel.polled.length }, 'interfaces discovered');
+  }
+
+  private read(ctx: PollContext): Promise<StatusRead> {
+    const idx = this.sel.polled.map((i) => i.ifIndex);
+    return readStatus(this.client, idx, strategy(idx.length, this.ifs?.length ?? 0), ctx.now);
+  }
+
+  private async pollOnce(ctx: PollContext): Promise<Reading[]> {
+    ctx.signal.throwIfAborted();
+    let fresh = false;
+    if (!this.ifs || this.rediscoverDue) { await this.rediscover(ctx); fresh = true; }
+    let r = await this.read(ctx);
+    ctx.signal.throwIfAborted();
+    const step = this.last ? uptimeStep(this.last, r.uptime) : 'steady';
+    if (step === 'wrapped') this.log.info('sysUpTime wrapped at 2^32 centiseconds');
+    const vanished = [...r.status.values()].some((s) => s.oper === null);
+    if (step === 'rebooted' || (vanished && !fresh)) {
+      // A reload may have renumbered ifIndex: the rows just read may belong to other ports.
+      this.log.info({ reason: step === 'rebooted' ? 'reboot' : 'row vanished' }, 're-learning interfaces');
+      await this.rediscover(ctx);
+      r = await this.read(ctx);
+      ctx.signal.throwIfAborted();
+    }
+    this.last = r.uptime;
+    this.firstPollAt ??= r.uptime.at;
+    return this.readings(r);
+  }
+
+  private readings(r: StatusRead): Reading[] {
+    const out: Reading[] = [];
+    for (const i of this.sel.polled) {
+      const s = r.status.get(i.ifIndex) ?? { oper: null, admin: null, lastChange: null };
+      let state = s.oper === null ? 'unknown' as const : OPER_STATE[s.oper];
+      if (state === undefined) {
+        // Outside RFC 2863's 1–7: never guess a port down from a value we do not know.
+        this.log.warn({ ifName: i.ifName, ifOperStatus: s.oper }, 'ifOperStatus outside IF-MIB; reading unknown');
+        state = 'unknown';
+      }
+      const since = s.lastChange === null ? undefined : changeInstant(r.uptime, s.lastChange, this.firstPollAt!);
+      out.push({
+        subject: `${this.name}/${i.ifName}`,
+        kind: 'port',
+        state,
+        ...(since !== undefined ? { since, via: 'lastchange' as const } : {}),
+        evidence: {
+          ifIndex: i.ifIndex, ifName: i.ifName, ifAlias: i.ifAlias, ifDescr: i.ifDescr,
+          ifOperStatus: s.oper, ifAdminStatus: s.admin, ifLastChange: s.lastChange, sysUpTime: r.uptime.ticks,
+        },
+      });
+    }
+    for (const ifName of this.sel.missing) {
+      // Configured but absent: we cannot say it is down, only that we do not know.
+      out.push({ subject: `${this.name}/${ifName}`, kind: 'port', state: 'unknown', evidence: { ifName, missing: true } });
+    }
+    return out;
+  }
+}
+
+export type { IfInfo };

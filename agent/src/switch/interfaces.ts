@@ -1,0 +1,87 @@
+/**
+ * Discovery (ifIndex ↔ ifName, ifAlias, ifDescr) and port selection. Subjects
+ * are named by ifName because ifIndex may renumber after a reload; the map is
+ * rebuilt on a schedule and whenever the switch is seen to reboot.
+ */
+import type { SnmpClient, VarBind } from '../snmp/types.ts';
+import { indexOf } from '../snmp/types.ts';
+import { DISCOVERY_COLUMNS, IF } from '../profiles/if-mib.ts';
+
+export interface IfInfo {
+  ifIndex: number;
+  ifName: string;
+  ifAlias: string;
+  ifDescr: string;
+}
+
+export type PortSelector = 'all' | string[] | { aliasPattern: string };
+
+/** DisplayString / SnmpAdminString to text; some agents pad with NULs. */
+export function text(v: VarBind['value']): string {
+  if (v === null || v === undefined) return '';
+  const s = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  return s.replace(/\0+$/, '').trim();
+}
+
+function byIndex(column: string, vbs: readonly VarBind[]): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const vb of vbs) {
+    const idx = Number(indexOf(column, vb.oid));
+    if (Number.isInteger(idx) && vb.value !== null) m.set(idx, text(vb.value));
+  }
+  return m;
+}
+
+/**
+ * Builds the interface list from one multi-column walk. ifName comes from
+ * ifXTable; devices without it (or with an empty ifName) fall back to ifDescr.
+ * Duplicate names keep the lowest ifIndex so a subject never means two ports.
+ */
+export function interfacesFrom(cols: Map<string, VarBind[]>): { ifs: IfInfo[]; duplicates: string[] } {
+  const descr = byIndex(IF.ifDescr, cols.get(IF.ifDescr) ?? []);
+  const name = byIndex(IF.ifName, cols.get(IF.ifName) ?? []);
+  const alias = byIndex(IF.ifAlias, cols.get(IF.ifAlias) ?? []);
+  const indexes = [...new Set([...descr.keys(), ...name.keys()])].sort((a, b) => a - b);
+  const seen = new Set<string>();
+  const ifs: IfInfo[] = [];
+  const duplicates: string[] = [];
+  for (const ifIndex of indexes) {
+    const ifDescr = descr.get(ifIndex) ?? '';
+    const ifName = name.get(ifIndex) || ifDescr;
+    if (!ifName) continue;
+    if (seen.has(ifName)) { duplicates.push(ifName); continue; }
+    seen.add(ifName);
+    ifs.push({ ifIndex, ifName, ifAlias: alias.get(ifIndex) ?? '', ifDescr });
+  }
+  return { ifs, duplicates };
+}
+
+export async function discover(client: SnmpClient): Promise<{ ifs: IfInfo[]; duplicates: string[] }> {
+  return interfacesFrom(await client.walk(DISCOVERY_COLUMNS));
+}
+
+export interface Selection {
+  /** Interfaces to poll, in ifIndex order, ports and uplinks together. */
+  polled: IfInfo[];
+  /** Configured names (ports list or uplinks) the device does not have. */
+  missing: string[];
+}
+
+export function selectPorts(ifs: readonly IfInfo[], ports: PortSelector, uplinks: readonly string[]): Selection {
+  const named = new Map(ifs.map((i) => [i.ifName, i]));
+  const want = new Set<number>();
+  const missing: string[] = [];
+  const byName = (n: string): void => {
+    const i = named.get(n);
+    if (i) want.add(i.ifIndex);
+    else if (!missing.includes(n)) missing.push(n);
+  };
+  if (ports === 'all') ifs.forEach((i) => want.add(i.ifIndex));
+  else if (Array.isArray(ports)) ports.forEach(byName);
+  else {
+    const re = new RegExp(ports.aliasPattern);
+    ifs.filter((i) => re.test(i.ifAlias)).forEach((i) => want.add(i.ifIndex));
+  }
+  uplinks.forEach(byName);
+  return { polled: ifs.filter((i) => want.has(i.ifIndex)), missing };
+}

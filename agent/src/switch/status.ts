@@ -1,0 +1,96 @@
+/**
+ * One poll's reads: sysUpTime (timed, so ifLastChange can be placed in wall
+ * time) and ifOperStatus / ifAdminStatus / ifLastChange of the polled ports,
+ * either by GETs of exactly those rows or by one multi-column GETBULK walk of
+ * the whole table, whichever costs less for the selection (see `strategy`).
+ */
+import { DcprobeError, E } from '@dcprobe/shared';
+import type { SnmpClient, VarBind } from '../snmp/types.ts';
+import { indexOf } from '../snmp/types.ts';
+import { IF, STATUS_COLUMNS, SYS_UPTIME } from '../profiles/if-mib.ts';
+import type { UptimeSample } from './uptime.ts';
+
+export interface IfStatus {
+  oper: number | null;
+  admin: number | null;
+  lastChange: number | null;
+}
+
+export interface StatusRead {
+  uptime: UptimeSample;
+  status: Map<number, IfStatus>;
+}
+
+/**
+ * Rows per GET: 3 varbinds a row keeps a response near 1 KB, inside one
+ * Ethernet frame even on agents that refuse fragmented requests.
+ */
+export const ROWS_PER_GET = 16;
+/** GETs in flight at once; snmpd drops requests past its socket buffer (PEERS.md: ~8 is fastest). */
+export const GETS_IN_FLIGHT = 4;
+
+/**
+ * GETs touch only the selected rows but cost one request per ROWS_PER_GET
+ * rows; the walk returns every row of the table, ~25 rows a request, in
+ * sequence. Measured on the simulator (bench/snmp-switch.ts): GETs win while
+ * the selection is under about half the table.
+ */
+export function strategy(selected: number, total: number): 'get' | 'walk' {
+  return selected * 2 <= total ? 'get' : 'walk';
+}
+
+const num = (vb: VarBind | undefined): number | null => (vb && typeof vb.value === 'number' ? vb.value : null);
+
+async function timedUptime(client: SnmpClient, now: () => number): Promise<UptimeSample> {
+  const t0 = now();
+  const [vb] = await client.get([SYS_UPTIME]);
+  const t1 = now();
+  const ticks = num(vb);
+  if (ticks === null) throw new DcprobeError(E.SNMP_ERROR, 'device does not serve sysUpTime.0');
+  // The agent read its clock somewhere inside the round trip: take the middle.
+  return { ticks, at: Math.round((t0 + t1) / 2) };
+}
+
+async function byGets(client: SnmpClient, ifIndexes: readonly number[]): Promise<Map<number, IfStatus>> {
+  const chunks: number[][] = [];
+  for (let i = 0; i < ifIndexes.length; i += ROWS_PER_GET) chunks.push(ifIndexes.slice(i, i + ROWS_PER_GET));
+  const out = new Map<number, IfStatus>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < chunks.length) {
+      const rows = chunks[next++]!;
+      const vbs = await client.get(rows.flatMap((i) => STATUS_COLUMNS.map((c) => `${c}.${i}`)));
+      rows.forEach((ifIndex, r) => {
+        out.set(ifIndex, { oper: num(vbs[r * 3]), admin: num(vbs[r * 3 + 1]), lastChange: num(vbs[r * 3 + 2]) });
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(GETS_IN_FLIGHT, chunks.length) }, worker));
+  return out;
+}
+
+async function byWalk(client: SnmpClient, ifIndexes: readonly number[]): Promise<Map<number, IfStatus>> {
+  const cols = await client.walk(STATUS_COLUMNS);
+  const want = new Set(ifIndexes);
+  const out = new Map<number, IfStatus>(ifIndexes.map((i) => [i, { oper: null, admin: null, lastChange: null }]));
+  const put = (column: string, field: keyof IfStatus): void => {
+    for (const vb of cols.get(column) ?? []) {
+      const idx = Number(indexOf(column, vb.oid));
+      if (want.has(idx)) out.get(idx)![field] = num(vb);
+    }
+  };
+  put(IF.ifOperStatus, 'oper');
+  put(IF.ifAdminStatus, 'admin');
+  put(IF.ifLastChange, 'lastChange');
+  return out;
+}
+
+export async function readStatus(
+  client: SnmpClient, ifIndexes: readonly number[], how: 'get' | 'walk', now: () => number,
+): Promise<StatusRead> {
+  const [uptime, status] = await Promise.all([
+    timedUptime(client, now),
+    ifIndexes.length === 0 ? Promise.resolve(new Map<number, IfStatus>()) : how === 'get' ? byGets(client, ifIndexes) : byWalk(client, ifIndexes),
+  ]);
+  return { uptime, status };
+}
