@@ -1,0 +1,95 @@
+/**
+ * Exclusion windows (maintenance, authorised work, …) as versions: entered,
+ * corrected, withdrawn; each a new version with who entered it. The latest
+ * version of each that is not withdrawn is what the reconciler sees.
+ */
+import { randomBytes } from 'node:crypto';
+import { DcprobeError, E } from '@dcprobe/shared';
+import type { Db } from '../store/db.ts';
+import type { Exclusion, ExclusionCategory, Service } from '../sla/types.ts';
+import type { Audit } from './audit.ts';
+
+export type ExclusionChange = 'create' | 'correct' | 'withdraw';
+
+export interface ExclusionFields {
+  customer?: string | undefined;
+  service?: Service | undefined;
+  start: number;
+  end: number;
+  category: ExclusionCategory;
+  ref: string;
+}
+
+export interface ExclusionVersion extends ExclusionFields {
+  id: string; version: number; change: ExclusionChange; withdrawn: boolean;
+  reason?: string | undefined; recordedAt: number; recordedBy: string;
+}
+
+interface Row {
+  id: string; version: number; change: ExclusionChange; customer: string | null; service: Service | null;
+  start: number; end: number; category: ExclusionCategory; ref: string; withdrawn: number;
+  reason: string | null; recordedAt: number; recordedBy: string;
+}
+
+const COLS = `exclusion_id id, version, change, customer_id customer, service, start, end, category, ref, withdrawn,
+  reason, recorded_at recordedAt, recorded_by recordedBy`;
+const LATEST = `SELECT ${COLS} FROM exclusion_versions x
+  WHERE version = (SELECT max(version) FROM exclusion_versions i WHERE i.exclusion_id = x.exclusion_id)`;
+
+function fromRow(r: Row): ExclusionVersion {
+  return {
+    id: r.id, version: r.version, change: r.change, customer: r.customer ?? undefined, service: r.service ?? undefined,
+    start: r.start, end: r.end, category: r.category, ref: r.ref, withdrawn: r.withdrawn === 1,
+    reason: r.reason ?? undefined, recordedAt: r.recordedAt, recordedBy: r.recordedBy,
+  };
+}
+
+export function toCoreExclusion(v: ExclusionVersion): Exclusion {
+  return {
+    id: v.id, start: v.start, end: v.end, category: v.category, ref: v.ref,
+    ...(v.customer !== undefined ? { customer: v.customer } : {}),
+    ...(v.service !== undefined ? { service: v.service } : {}),
+  };
+}
+
+export class ExclusionStore {
+  constructor(private readonly db: Db, private readonly audit: Audit, private readonly onChange: (customer: string | undefined) => void) {}
+
+  newId(): string { return `X-${randomBytes(5).toString('hex')}`; }
+
+  history(id: string): ExclusionVersion[] {
+    return (this.db.prepare(`SELECT ${COLS} FROM exclusion_versions WHERE exclusion_id = ? ORDER BY version`).all(id) as Row[]).map(fromRow);
+  }
+
+  latest(id: string): ExclusionVersion {
+    const r = this.db.prepare(`${LATEST} AND exclusion_id = ?`).get(id) as Row | undefined;
+    if (!r) throw new DcprobeError(E.NOT_FOUND, `unknown exclusion ${JSON.stringify(id)}`);
+    return fromRow(r);
+  }
+
+  /** Latest versions; with a customer, those of that customer and those of every customer. */
+  list(opts: { customer?: string; withdrawn?: boolean; from?: number; to?: number } = {}): ExclusionVersion[] {
+    const rows = (opts.customer === undefined
+      ? this.db.prepare(`${LATEST} ORDER BY start, exclusion_id`).all()
+      : this.db.prepare(`${LATEST} AND (customer_id IS NULL OR customer_id = ?) ORDER BY start, exclusion_id`).all(opts.customer)) as Row[];
+    return rows.map(fromRow).filter((x) => (opts.withdrawn || !x.withdrawn)
+      && (opts.from === undefined || x.end > opts.from) && (opts.to === undefined || x.start < opts.to));
+  }
+
+  append(id: string, change: ExclusionChange, f: ExclusionFields, actor: string, now: number, reason?: string): ExclusionVersion {
+    const v = this.db.transaction(() => {
+      const prev = this.db.prepare(`SELECT max(version) FROM exclusion_versions WHERE exclusion_id = ?`).pluck().get(id) as number | null;
+      if (change === 'create' && prev !== null) throw new DcprobeError(E.VALIDATION, `id: exclusion ${JSON.stringify(id)} already exists (correct it with PUT)`);
+      if (change !== 'create' && prev === null) throw new DcprobeError(E.NOT_FOUND, `unknown exclusion ${JSON.stringify(id)}`);
+      const version = (prev ?? 0) + 1;
+      const withdrawn = change === 'withdraw';
+      this.db.prepare(`INSERT INTO exclusion_versions (exclusion_id, version, change, customer_id, service, start, end, category, ref,
+        withdrawn, reason, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, version, change,
+        f.customer ?? null, f.service ?? null, f.start, f.end, f.category, f.ref, withdrawn ? 1 : 0, reason ?? null, now, actor);
+      this.audit.record(now, actor, change, 'exclusion', id, version, reason === undefined ? undefined : { reason });
+      return { ...f, id, version, change, withdrawn, reason, recordedAt: now, recordedBy: actor };
+    })();
+    this.onChange(f.customer);
+    return v;
+  }
+}

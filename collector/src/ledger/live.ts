@@ -1,0 +1,84 @@
+/**
+ * Live reconciliation: the ReconcileInput for one customer and month, built
+ * from the store as of `asOf`, and the result of the one `reconcile` on it.
+ * `/sla`, `/scenario`, the report page and the SLA metrics all go through here,
+ * so the scenario the API exports reconciles offline to the same result.
+ */
+import { DcprobeError, E, monthBounds } from '@dcprobe/shared';
+import type { Db } from '../store/db.ts';
+import type { CustomerConfig } from '../config.ts';
+import { reconcile } from '../sla/reconcile.ts';
+import { defaultTerms, type Customer, type Observation, type ReconcileInput, type ReconcileResult } from '../sla/types.ts';
+import type { CustomerStore } from './customers.ts';
+import type { ReportStore } from './reports.ts';
+import { toCoreReport } from './reports.ts';
+import type { ExclusionStore } from './exclusions.ts';
+import { toCoreExclusion } from './exclusions.ts';
+import { maskObservations, piecesFor, unionSpec, type Role } from './tenure.ts';
+
+const DAY_MS = 86_400_000;
+
+export function toCoreCustomer(c: CustomerConfig): Customer {
+  const d = defaultTerms();
+  return {
+    id: c.id,
+    timezone: c.timezone,
+    ...(c.network ? { network: { ports: [...c.network.ports], redundancy: c.network.redundancy, uplinks: [...c.network.uplinks] } } : {}),
+    ...(c.power ? { power: { feeds: [...c.power.feeds] } } : {}),
+    terms: {
+      network: { target: c.terms.network?.target ?? d.network.target, ...(c.terms.network?.maxDowntimeMinutes !== undefined ? { maxDowntimeMinutes: c.terms.network.maxDowntimeMinutes } : {}) },
+      power: { target: c.terms.power?.target ?? d.power.target, ...(c.terms.power?.maxDowntimeMinutes !== undefined ? { maxDowntimeMinutes: c.terms.power.maxDowntimeMinutes } : {}) },
+      reportDeadlineDays: c.terms.reportDeadlineDays,
+      graceMinutes: c.terms.graceMinutes,
+      unverified: c.terms.unverified,
+    },
+  };
+}
+
+export interface LiveDeps { db: Db; customers: CustomerStore; reports: ReportStore; exclusions: ExclusionStore }
+
+export class LiveReconciler {
+  private readonly before;
+  private readonly between;
+  constructor(private readonly deps: LiveDeps) {
+    this.before = deps.db.prepare(`SELECT subject, state, at FROM observations WHERE subject = ? AND at <= ? ORDER BY at DESC, id DESC LIMIT 1`);
+    this.between = deps.db.prepare(`SELECT subject, state, at FROM observations WHERE subject = ? AND at > ? AND at <= ? ORDER BY at, id`);
+  }
+
+  /** The input `reconcile` gets for this customer and month; 404 for an unknown customer. */
+  input(customerId: string, month: string, asOf: number): ReconcileInput {
+    const tenures = this.deps.customers.tenures(customerId);
+    if (tenures.length === 0) throw new DcprobeError(E.NOT_FOUND, `unknown customer ${JSON.stringify(customerId)}`);
+    const latest = this.deps.customers.latest(customerId)!.spec;
+    const { start: monthStart } = monthBounds(month, latest.timezone);
+    // Rule 2 looks back `deadline` before a report for outages already over.
+    const from = monthStart - (latest.terms.reportDeadlineDays + 1) * DAY_MS - latest.terms.graceMinutes * 60_000;
+    const inWindow = tenures.filter((t) => t.end > from && t.start <= asOf);
+    const spec = unionSpec((inWindow.length > 0 ? inWindow : tenures.slice(-1)).map((t) => t.version.spec));
+    const customer = toCoreCustomer(spec);
+    const roles: [string, Role][] = [
+      ...(spec.network?.ports ?? []).map((s): [string, Role] => [s, 'port']),
+      ...(spec.network?.uplinks ?? []).map((s): [string, Role] => [s, 'uplink']),
+      ...(spec.power?.feeds ?? []).map((s): [string, Role] => [s, 'feed']),
+    ];
+    const redundancy = spec.network?.redundancy ?? 'any';
+    const observations: Observation[] = [];
+    const seen = new Set<string>();
+    for (const [subject, role] of roles) {
+      if (seen.has(subject)) continue;
+      seen.add(subject);
+      const real = [...(this.before.all(subject, from) as Observation[]), ...(this.between.all(subject, from, asOf) as Observation[])];
+      observations.push(...maskObservations(subject, piecesFor(subject, role, tenures, redundancy), real, from, asOf));
+    }
+    return {
+      title: `live: customer ${customerId}, month ${month}, versions ${inWindow.map((t) => t.version.version).join(',') || 'none in force'}`,
+      month, asOf, customers: [customer], observations,
+      reports: this.deps.reports.list(customerId).filter((r) => r.reportedAt <= asOf).map(toCoreReport),
+      exclusions: this.deps.exclusions.list({ customer: customerId, from }).map(toCoreExclusion),
+    };
+  }
+
+  result(customerId: string, month: string, asOf: number): ReconcileResult {
+    return reconcile(this.input(customerId, month, asOf));
+  }
+}
