@@ -125,7 +125,8 @@ export class SwitchInstance implements SourceInstance {
         subject: `${this.name}/${i.ifName}`,
         kind: 'port',
         state,
-        ...(since !== undefined ? { since, via: 'lastchange' as const } : {}),
+        // The tracker decides whether `since` is plausible and sets `via` accordingly.
+        ...(since !== undefined ? { since } : {}),
         evidence: {
           ifIndex: i.ifIndex, ifName: i.ifName, ifAlias: i.ifAlias, ifDescr: i.ifDescr,
           ifOperStatus: s.oper, ifAdminStatus: s.admin, ifLastChange: s.lastChange, sysUpTime: r.uptime.ticks,
