@@ -23,7 +23,7 @@ const upsName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a upsd UPS name: let
 
 export const nutTargetSchema = z.strictObject({
   kind: z.literal('nut'),
-  name: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits, . _ : - only (at most 100)'),
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'use letters, digits, ".", "_" and "-" (it prefixes subject ids)'),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(3493),
   /** One UPS, several, or every UPS upsd lists (LIST UPS each poll). */
@@ -125,16 +125,19 @@ function flagString(flags: Record<string, string | boolean>, name: string): stri
   return v;
 }
 
+const PROBE_FLAGS = new Set(['ups', 'username', 'password', 'tls', 'timeout', 'json']);
+
 const probe: ProbeSupport<NutTarget> = {
   defaultPort: 3493,
   target(host, port, flags) {
+    for (const f of Object.keys(flags)) if (!PROBE_FLAGS.has(f)) throw new DcprobeError(E.VALIDATION, `--${f}: unknown flag for nut`);
     const raw = {
-      kind: 'nut', name: host, host, port,
+      kind: 'nut', name: host.replace(/[^A-Za-z0-9._-]/g, '_'), host, port,
       ups: flagString(flags, 'ups') ?? 'all',
       username: flagString(flags, 'username'),
       password: flagString(flags, 'password'),
       tls: flagString(flags, 'tls') ?? 'off',
-      ...(flags['timeout-ms'] !== undefined ? { timeoutMs: Number(flags['timeout-ms']) } : {}),
+      ...(flags.timeout !== undefined ? { timeoutMs: Number(flags.timeout) } : {}),
     };
     const r = nutTargetSchema.safeParse(raw);
     if (!r.success) {
