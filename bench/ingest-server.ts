@@ -1,0 +1,125 @@
+/**
+ * The server side of the ingest benchmark, one fresh process per phase (so CPU,
+ * RSS and heap are this phase's alone): a bare ws server (the transport limit),
+ * SQLite alone through the collector's own store (the storage limit), or the
+ * real collector. Driven by bench/ingest.ts over IPC.
+ */
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '@dcprobe/shared';
+import { buildConfig } from '../collector/src/config.ts';
+import { startCollector, type CollectorHandle } from '../collector/src/server.ts';
+import { openDb } from '../collector/src/store/db.ts';
+import { ObservationStore, type ObservationRow } from '../collector/src/store/observations.ts';
+import { serveRequests } from './lib/child.ts';
+import { collectGarbage, machineBusySeconds, memory, startUsage, type Usage } from './lib/measure.ts';
+import { agentId, agentToken, eventObject } from './lib/events.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'dcprobe-bench-'));
+let collector: CollectorHandle | null = null;
+let raw: { close(): Promise<void> } | null = null;
+let usage: ReturnType<typeof startUsage> | null = null;
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** The transport limit: same ws server setup as the collector, JSON.parse each frame, ack, store nothing. */
+async function startRaw(): Promise<{ wsUrl: string }> {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES * 4 });
+  server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => {
+    ws.on('message', (data) => {
+      const f = JSON.parse(data.toString()) as { type: string; batch?: { seq: number }[] };
+      if (f.type === 'hello') ws.send(JSON.stringify({ type: 'welcome', v: PROTOCOL_VERSION, committedSeq: 0, serverTime: Date.now(), heartbeatMs: 10_000 }));
+      else if (f.type === 'heartbeat') ws.send(JSON.stringify({ type: 'heartbeat', v: PROTOCOL_VERSION, clock: Date.now() }));
+      else if (f.type === 'events') ws.send(JSON.stringify({ type: 'ack', v: PROTOCOL_VERSION, seq: f.batch![f.batch!.length - 1]!.seq }));
+    });
+  }));
+  const port = await listen(server);
+  raw = {
+    async close() {
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+  return { wsUrl: `ws://127.0.0.1:${port}/agent` };
+}
+
+async function startReal(a: { agents: number; synchronous: 'FULL' | 'NORMAL'; heartbeatTimeoutSeconds?: number }): Promise<{ wsUrl: string }> {
+  const agents = Array.from({ length: a.agents }, (_, i) => ({ id: agentId(i), token: agentToken(agentId(i)) }));
+  const config = buildConfig({
+    listen: '127.0.0.1:0', database: join(dir, 'collector.sqlite'), logLevel: 'silent', agents,
+    ...(a.heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds: a.heartbeatTimeoutSeconds } : {}),
+  });
+  collector = await startCollector(config, { synchronous: a.synchronous });
+  return { wsUrl: collector.wsUrl };
+}
+
+/**
+ * The storage limit: the collector's ObservationStore on a fresh file, same
+ * rows, same batches, one transaction per batch. Rows are built in chunks
+ * outside the timed part, so only inserting and committing is measured.
+ */
+function sqliteAlone(a: { agents: number; batchSize: number; maxEvents: number; maxMs: number; synchronous: 'FULL' | 'NORMAL' }) {
+  const db = openDb(join(dir, 'alone.sqlite'), { synchronous: a.synchronous });
+  const store = new ObservationStore(db);
+  const nextSeq = new Array<number>(a.agents).fill(1);
+  const insertBatch = db.transaction((rows: ObservationRow[], receivedAt: number) => {
+    for (const r of rows) store.insert(r, receivedAt);
+  });
+  let events = 0, batch = 0, timedNs = 0n, cpuUs = 0, busy = 0;
+  const t0 = process.hrtime.bigint();
+  const deadline = t0 + BigInt(a.maxMs) * 1_000_000n;
+  while (events < a.maxEvents && process.hrtime.bigint() < deadline) {
+    const chunk: ObservationRow[][] = [];
+    for (let k = 0; k < 100 && events + chunk.length * a.batchSize < a.maxEvents; k++, batch++) {
+      const agent = batch % a.agents;
+      const rows: ObservationRow[] = [];
+      for (let j = 0; j < a.batchSize; j++) rows.push({ ...eventObject(agent, nextSeq[agent]!++), agentId: agentId(agent) });
+      chunk.push(rows);
+    }
+    const b0 = machineBusySeconds() ?? 0;
+    const c0 = process.cpuUsage();
+    const s = process.hrtime.bigint();
+    for (const rows of chunk) { insertBatch(rows, Date.now()); events += rows.length; }
+    timedNs += process.hrtime.bigint() - s;
+    const c = process.cpuUsage(c0);
+    cpuUs += c.user + c.system;
+    busy += (machineBusySeconds() ?? 0) - b0;
+  }
+  const m = memory();
+  db.close();
+  const seconds = Number(timedNs) / 1e9;
+  // What the rest of the machine used while the inserts ran (0 on a quiet machine).
+  const otherCpuSeconds = machineBusySeconds() === null ? null : Math.max(0, busy - cpuUs / 1e6);
+  return { events, seconds, cpuSeconds: cpuUs / 1e6, rssMB: m.rssMB, otherCpuSeconds };
+}
+
+serveRequests({
+  raw: startRaw,
+  collector: startReal,
+  sqlite: sqliteAlone,
+  mark: () => { usage = startUsage(); return true; },
+  report: (): Usage & { stored: number | null } => {
+    const u = usage!.stop();
+    usage = null;
+    return { ...u, stored: collector ? collector.ledger.store.count() : null };
+  },
+  memory: (a: { gc?: boolean }) => {
+    const before = memory();
+    const gc = a.gc ? collectGarbage() : false;
+    return { before, after: gc ? memory() : null };
+  },
+}, async () => {
+  await collector?.close();
+  await raw?.close();
+  rmSync(dir, { recursive: true, force: true });
+});

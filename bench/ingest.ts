@@ -1,0 +1,174 @@
+/**
+ * Issue 2's collector ingest benchmark. Three phases with identical batches,
+ * each in fresh processes, in one run:
+ *   (a) raw ws: a bare ws server that parses and acks (the transport limit);
+ *   (b) SQLite alone: the collector's ObservationStore inserting the same rows,
+ *       one transaction per batch (the storage limit);
+ *   (c) the collector: startCollector on a temp file, 50 agents acking after commit.
+ * Then memory with 500 connected agents. Durability: synchronous=FULL (WAL),
+ * so an acked event survives power loss.
+ */
+import { fileURLToPath } from 'node:url';
+import { Child } from './lib/child.ts';
+import { machineBusySeconds, sleep, type Usage } from './lib/measure.ts';
+import { fmtInt, fmtNum, fmtRatio, type Table } from './lib/table.ts';
+import type { BenchOptions } from './lib/section.ts';
+import { eventJson, eventObject } from './lib/events.ts';
+import type { RunResult } from './load-agents.ts';
+
+const SERVER = fileURLToPath(new URL('./ingest-server.ts', import.meta.url));
+const LOAD = fileURLToPath(new URL('./load-agents.ts', import.meta.url));
+
+const AGENTS = 50;
+const BATCH = 100;
+/** Unacked batches per agent: enough to keep the pipe full across a commit, small like a real agent's. */
+const WINDOW = 4;
+const SYNC = 'FULL' as const;
+const TARGET = { eventsPerSecond: 100_000, ofSqlite: 0.5, rssMBAt500: 300 };
+
+interface Budget { maxEvents: number; maxMs: number; warmEvents: number; warmMs: number }
+const budget = (quick: boolean): Budget => (quick
+  ? { maxEvents: 300_000, maxMs: 3_000, warmEvents: 50_000, warmMs: 1_000 }
+  : { maxEvents: 2_000_000, maxMs: 10_000, warmEvents: 200_000, warmMs: 2_000 });
+
+interface Phase {
+  name: string; events: number; seconds: number; rate: number;
+  server: { cpuSeconds: number; cores: number; peakRssMB: number } | null; load: Usage | null;
+  /** CPU seconds other programs on the machine used during the measured run. */
+  other: number | null;
+  p50: number; p99: number;
+}
+
+function serverArgs(o: BenchOptions, tag: string, extra: string[] = []): string[] {
+  return o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`, `--cpu-prof-name=${tag}-${Date.now()}.cpuprofile`, ...extra] : extra;
+}
+
+/** The load generator's template must produce exactly what JSON.stringify would, or (b) and (c) would differ. */
+function checkSameEvents(): void {
+  for (const [a, s] of [[0, 1], [7, 193], [49, 12_345]] as const) {
+    if (eventJson(a, s) !== JSON.stringify(eventObject(a, s))) throw new Error(`bench event generator mismatch at agent ${a} seq ${s}`);
+  }
+}
+
+/** (a) and (c): a server process, a load process with 50 agents, a warm-up, then the measured run. */
+async function overWs(o: BenchOptions, kind: 'raw' | 'collector', b: Budget): Promise<Phase & { stored: number | null; errors: string[] }> {
+  const server = Child.start(`${kind} server`, SERVER, serverArgs(o, kind));
+  const load = Child.start('load generator', LOAD);
+  try {
+    const { wsUrl } = await server.call<{ wsUrl: string }>(kind, { agents: AGENTS, synchronous: SYNC });
+    await load.call('connect', { wsUrl, agents: AGENTS });
+    await load.call<RunResult>('run', { batchSize: BATCH, window: WINDOW, maxEvents: b.warmEvents, maxMs: b.warmMs });
+    const busy0 = machineBusySeconds();
+    await server.call('mark');
+    const r = await load.call<RunResult>('run', { batchSize: BATCH, window: WINDOW, maxEvents: b.maxEvents, maxMs: b.maxMs }, b.maxMs + 30_000);
+    const s = await server.call<Usage & { stored: number | null }>('report');
+    const busy1 = machineBusySeconds();
+    await load.call('close');
+    if (!r.drained) throw new Error(`${kind}: acks still outstanding 10 s after the run stopped`);
+    return {
+      name: kind === 'raw' ? '(a) raw ws, no storage' : `(c) collector, synchronous=${SYNC}`,
+      events: r.events, seconds: r.seconds, rate: r.eventsPerSecond,
+      server: { cpuSeconds: s.cpuSeconds, cores: s.cores, peakRssMB: s.peakRssMB },
+      load: r.usage, p50: r.p50Ms, p99: r.p99Ms, stored: s.stored, errors: r.errors,
+      other: busy0 === null || busy1 === null ? null : Math.max(0, busy1 - busy0 - s.cpuSeconds - r.usage.cpuSeconds),
+    };
+  } finally {
+    await Promise.all([load.stop(), server.stop()]);
+  }
+}
+
+/** (b): the same rows through the collector's store, in its own process, no network. */
+async function sqliteAlone(o: BenchOptions, b: Budget): Promise<Phase> {
+  const server = Child.start('sqlite alone', SERVER, serverArgs(o, 'sqlite'));
+  try {
+    const r = await server.call<{ events: number; seconds: number; cpuSeconds: number; rssMB: number; otherCpuSeconds: number | null }>(
+      'sqlite', { agents: AGENTS, batchSize: BATCH, maxEvents: b.maxEvents, maxMs: b.maxMs, synchronous: SYNC }, b.maxMs + 30_000);
+    return {
+      name: `(b) SQLite alone, synchronous=${SYNC}`, events: r.events, seconds: r.seconds, rate: r.events / r.seconds,
+      server: { cpuSeconds: r.cpuSeconds, cores: r.cpuSeconds / r.seconds, peakRssMB: r.rssMB }, load: null, other: r.otherCpuSeconds, p50: NaN, p99: NaN,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function ingest(o: BenchOptions): Promise<Table[]> {
+  checkSameEvents();
+  const b = budget(o.quick);
+  const a = await overWs(o, 'raw', b);
+  const s = await sqliteAlone(o, b);
+  const c = await overWs(o, 'collector', b);
+  const row = (p: Phase): (string | number | null)[] => [
+    p.name, fmtInt(p.events), fmtNum(p.seconds, 2), fmtInt(p.rate),
+    fmtRatio(c.rate / p.rate),
+    p.server ? fmtNum(p.server.cpuSeconds, 2) : null, p.server ? fmtNum(p.server.cores, 2) : null,
+    p.load ? fmtNum(p.load.cpuSeconds, 2) : null,
+    p.other === null ? null : fmtNum(p.other, 2),
+    p.server ? fmtNum(p.server.peakRssMB, 0) : null,
+    Number.isFinite(p.p50) ? fmtNum(p.p50, 2) : null, Number.isFinite(p.p99) ? fmtNum(p.p99, 2) : null,
+  ];
+  const acksTrue = c.stored !== null && c.stored >= c.events;
+  const throughput: Table = {
+    title: `Ingest: ${AGENTS} agents on loopback, batches of ${BATCH} port events, window ${WINDOW} batches per agent, synchronous=${SYNC} (WAL)`,
+    columns: ['phase', 'events', 'seconds', 'events/s', 'collector ÷ this', 'server CPU s', 'server cores', 'load CPU s', 'other procs CPU s', 'server peak RSS MB', 'p50 ms', 'p99 ms'],
+    rows: [row(a), row(s), row(c)],
+    notes: [
+      'events/s: events acked (a, c) or committed (b) ÷ seconds from the first send to the last ack; each phase runs a fresh process after a warm-up.',
+      '"collector ÷ this": the collector\'s rate as a share of each limit. Latency: frame sent → ack received, per batch, measured by the load generator.',
+      'server CPU: user + system seconds of the server process during the measured run (cores = CPU s ÷ s). The load generator runs in its own process on the same 2 cores.',
+      '"other procs CPU s": what the rest of the machine used meanwhile (from /proc/stat); well above 0 means the figures of that phase are depressed by other programs.',
+      `every acked event is in the store: ${acksTrue ? 'yes' : 'NO'} (${fmtInt(c.stored ?? 0)} rows stored incl. warm-up, ${fmtInt(c.events)} acked in the measured run)`,
+      ...(c.errors.length ? [`collector error frames: ${c.errors.join('; ')}`] : []),
+    ],
+  };
+  const met = (ok: boolean) => (ok ? 'yes' : 'NO');
+  const targets: Table = {
+    title: 'Ingest targets (issue 2)',
+    columns: ['target', 'required', 'measured', 'met'],
+    rows: [
+      ['events/s committed before the ack', `≥ ${fmtInt(TARGET.eventsPerSecond)}`, fmtInt(c.rate), met(c.rate >= TARGET.eventsPerSecond)],
+      ['collector ÷ SQLite alone', `≥ ${TARGET.ofSqlite.toFixed(2)}×`, fmtRatio(c.rate / s.rate), met(c.rate / s.rate >= TARGET.ofSqlite)],
+      ['collector ÷ raw ws', '(for reference)', fmtRatio(c.rate / a.rate), '–'],
+    ],
+  };
+  return [throughput, targets];
+}
+
+/** Memory with 500 connected agents: hello done, heartbeats flowing, a trickle of events. */
+export async function ingestMemory(o: BenchOptions): Promise<Table[]> {
+  const n = 500;
+  const ms = o.quick ? 5_000 : 12_000;
+  const server = Child.start('collector', SERVER, serverArgs(o, 'memory', ['--expose-gc']));
+  const load = Child.start('load generator', LOAD);
+  type Mem = { rssMB: number; heapUsedMB: number; heapTotalMB: number; externalMB: number };
+  try {
+    // Heartbeat timeout 6 s → the collector asks for a heartbeat every 2 s.
+    const { wsUrl } = await server.call<{ wsUrl: string }>('collector', { agents: n, synchronous: SYNC, heartbeatTimeoutSeconds: 6 });
+    await sleep(500);
+    const idle = await server.call<{ before: Mem; after: Mem | null }>('memory', { gc: true });
+    const conn = await load.call<{ connected: number; seconds: number }>('connect', { wsUrl, agents: n, parallel: 50 });
+    await server.call('mark');
+    const t = await load.call<{ events: number; heartbeats: number; errors: string[] }>('trickle', { ms, heartbeatMs: 2_000, everyMs: 2_000, batchSize: 1 }, ms + 30_000);
+    const u = await server.call<Usage>('report');
+    const busy = await server.call<{ before: Mem; after: Mem }>('memory', { gc: true });
+    await load.call('close');
+    const perAgentKB = (busy.before.rssMB - idle.before.rssMB) * 1024 / n;
+    const rssOk = Math.max(u.peakRssMB, busy.before.rssMB) < TARGET.rssMBAt500;
+    return [{
+      title: `Collector memory with ${conn.connected} connected agents (hello done, heartbeat every 2 s, 1 event per agent every 2 s, ${ms / 1000} s)`,
+      columns: ['state', 'RSS MB', 'peak RSS MB', 'heap used MB', 'heap used after GC MB', 'external MB'],
+      rows: [
+        ['idle collector, 0 agents', fmtNum(idle.before.rssMB, 0), null, fmtNum(idle.before.heapUsedMB, 1), fmtNum(idle.after?.heapUsedMB ?? NaN, 1), fmtNum(idle.before.externalMB, 1)],
+        [`${conn.connected} agents`, fmtNum(busy.before.rssMB, 0), fmtNum(u.peakRssMB, 0), fmtNum(busy.before.heapUsedMB, 1), fmtNum(busy.after.heapUsedMB, 1), fmtNum(busy.before.externalMB, 1)],
+      ],
+      notes: [
+        `per connected agent: about ${fmtNum(perAgentKB, 0)} KB of RSS; collector CPU ${fmtNum(u.cores * 100, 1)} % of one core while the fleet idles.`,
+        `${fmtInt(t.events)} events and ${fmtInt(t.heartbeats)} heartbeats sent during the window; ${conn.connected} agents connected in ${fmtNum(conn.seconds, 1)} s.`,
+        `target: under ${TARGET.rssMBAt500} MB at ${n} agents — ${rssOk ? 'met' : 'NOT met'}.`,
+        ...(t.errors.length ? [`error frames: ${t.errors.join('; ')}`] : []),
+      ],
+    }];
+  } finally {
+    await Promise.all([load.stop(), server.stop()]);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * `npm run bench`: runs the benchmark sections in order and prints a table per
+ * section (figures and ratios). Adding a section is one line in SECTIONS.
+ *
+ *   npm run bench                       all sections
+ *   npm run bench -- --only ingest      one section (comma-separate for several)
+ *   npm run bench -- --quick            shorter phases, noisier figures
+ *   npm run bench -- --markdown         Markdown tables (for docs/benchmarks.md)
+ *   npm run bench -- --profile DIR      V8 CPU profiles of the measured servers into DIR
+ *   npm run bench -- --list             section names
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Section } from './lib/section.ts';
+import { renderMarkdown, renderText } from './lib/table.ts';
+import { describeMachine, machine } from './lib/machine.ts';
+import { ingest, ingestMemory } from './ingest.ts';
+
+const SECTIONS: Section[] = [
+  { name: 'ingest', run: ingest },
+  { name: 'ingest-memory', run: ingestMemory },
+];
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string', multiple: true },
+      quick: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
+      profile: { type: 'string' },
+      list: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.list) { for (const s of SECTIONS) console.log(s.name); return 0; }
+  const wanted = (values.only ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const unknown = wanted.filter((w) => !SECTIONS.some((s) => s.name === w));
+  if (unknown.length) {
+    console.error(`unknown section ${unknown.join(', ')}; sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
+    return 2;
+  }
+  const profileDir = values.profile ? resolve(values.profile) : null;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const opts = { quick: values.quick, profileDir };
+  const render = values.markdown ? renderMarkdown : renderText;
+
+  console.log(`dcprobe bench — ${describeMachine(machine())}${opts.quick ? ' — QUICK run' : ''}\n`);
+  let failed = 0;
+  for (const s of SECTIONS.filter((x) => wanted.length === 0 || wanted.includes(x.name))) {
+    const t0 = performance.now();
+    console.log(values.markdown ? `### ${s.name}\n` : `== ${s.name} ==`);
+    try {
+      for (const t of await s.run(opts)) console.log(`${render(t)}\n`);
+    } catch (e) {
+      failed++;
+      console.error(`section ${s.name} failed: ${(e as Error).stack ?? String(e)}\n`);
+    }
+    console.log(`(${s.name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+  }
+  if (profileDir) console.log(`CPU profiles in ${profileDir} (open in Chrome DevTools → Performance, or speedscope)`);
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main();
