@@ -98,6 +98,12 @@ function pathOf(path: readonly PropertyKey[]): string {
 const errorMap: z.core.$ZodErrorMap = (iss) => {
   if (iss.code === 'invalid_type' && iss.input === undefined) return 'required';
   if (iss.code === 'invalid_type') return `expected ${iss.expected}`;
+  if (iss.code === 'too_small' || iss.code === 'too_big') {
+    const bound = iss.code === 'too_small' ? `at least ${String(iss.minimum)}` : `at most ${String(iss.maximum)}`;
+    const unit = iss.origin === 'string' ? ' characters' : iss.origin === 'array' ? ' items' : '';
+    const strict = iss.inclusive === false ? (iss.code === 'too_small' ? 'more than ' : 'less than ') : '';
+    return strict ? `${strict}${String(iss.code === 'too_small' ? iss.minimum : iss.maximum)}${unit}` : `${bound}${unit}`;
+  }
   return undefined;
 };
 
@@ -177,7 +183,7 @@ export function loadConfig(file: string): Readonly<AgentConfig> {
   try {
     raw = parseYaml(text);
   } catch (e) {
-    throw invalid(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw invalid(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]!.replace(/:\s*$/, '')}`);
   }
   return buildConfig(raw, dirname(resolve(file)));
 }

@@ -1,0 +1,44 @@
+/**
+ * Traps into the agent: the receiver (traps.ts) resolves a trap to a switch
+ * target and a port; here a linkUp/linkDown that names a polled port becomes a
+ * `trap` reading at once (the most precise time there is), and the switch is
+ * polled right away to confirm it. Loaded only when traps are configured.
+ */
+import type { Logger } from 'pino';
+import type { TrapUser } from './config.ts';
+import type { AgentMetrics } from './metrics.ts';
+import type { Reading, SourceInstance } from './sources/types.ts';
+import type { Trigger } from './tracker.ts';
+
+export interface TrapWiring {
+  address: string;
+  port: number;
+  communities: readonly string[];
+  users: readonly TrapUser[];
+  instances: () => Iterable<SourceInstance>;
+  log: Logger;
+  now: () => number;
+  metrics: AgentMetrics;
+  ingest(target: string, readings: readonly Reading[], at: number, trigger?: Trigger): Promise<void>;
+  triggerPoll(target: string): boolean;
+}
+
+export async function startTraps(w: TrapWiring): Promise<{ port: number; close(): Promise<void> }> {
+  const [{ startTrapReceiver }, { trapTargets }] = await Promise.all([import('./traps.ts'), import('./sources/snmp-switch.ts')]);
+  const rx = await startTrapReceiver({
+    address: w.address, port: w.port, communities: w.communities, users: w.users,
+    switches: trapTargets(w.instances), log: w.log, now: w.now, registry: w.metrics.registry,
+    async onTrap(evt) {
+      w.metrics.trapsReceived.inc();
+      if (evt.subject && evt.state) {
+        await w.ingest(evt.target, [{
+          subject: evt.subject, kind: 'port', state: evt.state, via: 'trap',
+          evidence: { trap: evt.kind, trapOid: evt.trapOid, ifIndex: evt.ifIndex, from: evt.from },
+        }], evt.receivedAt, 'trap');
+      }
+      w.triggerPoll(evt.target);
+    },
+  });
+  w.log.info({ address: rx.address, port: rx.port }, 'trap receiver listening');
+  return { port: rx.port, close: () => rx.close() };
+}

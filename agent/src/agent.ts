@@ -1,0 +1,198 @@
+/**
+ * Wires the agent: sources → poll loop → tracker → outbox → link, plus the
+ * self-metrics listener and the trap receiver. One fact's path: a reading
+ * becomes a transition in the tracker, the transition a durable outbox event,
+ * the event a frame to the collector.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { DcprobeError, E, EventSchema, describeIssues } from '@dcprobe/shared';
+import type { AgentConfig } from './config.ts';
+import { splitHostPort } from './config.ts';
+import { hostFacts } from './host.ts';
+import { startLink } from './link.ts';
+import type { Link, LinkOptions } from './link.ts';
+import { makeLogger } from './log.ts';
+import { createMetrics, serveMetrics } from './metrics.ts';
+import type { AgentMetrics, MetricsServer } from './metrics.ts';
+import { Outbox } from './outbox.ts';
+import type { OutboxEvent } from './outbox.ts';
+import { startPoller } from './poller.ts';
+import type { PollTarget } from './poller.ts';
+import { SOURCES } from './sources/index.ts';
+import type { Reading, SourceKind, TargetBase } from './sources/index.ts';
+import './sources/all.ts';
+import { Tracker } from './tracker.ts';
+import type { Transition, Trigger } from './tracker.ts';
+import { lockDataDir } from './lock.ts';
+import { startTraps } from './agent-traps.ts';
+
+export const AGENT_VERSION: string =
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface AgentOptions {
+  now?: () => number;
+  log?: Logger;
+  /** Source kinds by name; default the registry. Tests pass fakes. */
+  sources?: Readonly<Record<string, SourceKind<TargetBase>>>;
+  /** Link tuning (backoff, pauses) for tests. */
+  link?: Partial<Pick<LinkOptions, 'backoff' | 'unauthorizedBackoffMs' | 'welcomeTimeoutMs' | 'windowEvents'>>;
+  processMetrics?: boolean;
+  /** Events per outbox segment file (tests use small ones). */
+  segmentEvents?: number;
+}
+
+export interface AgentHandle {
+  readonly config: Readonly<AgentConfig>;
+  readonly metrics: AgentMetrics;
+  readonly tracker: Tracker;
+  readonly outbox: Outbox;
+  readonly link: Link;
+  /** Where /metrics is served, when configured (port resolved when 0 was asked). */
+  readonly metricsServer?: MetricsServer;
+  /** Bound trap port, when traps are configured. */
+  readonly trapPort?: number;
+  /** A confirming poll of one target now (trap-driven); false if no such target. */
+  triggerPoll(target: string): boolean;
+  /** Readings seen outside the poll loop (a trap naming a port's new state). */
+  ingest(target: string, readings: readonly Reading[], at: number, trigger?: Trigger): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptions = {}): Promise<AgentHandle> {
+  const now = opts.now ?? Date.now;
+  const log = opts.log ?? makeLogger(config.logLevel);
+  const kinds = opts.sources ?? SOURCES;
+  const metrics = createMetrics({ processMetrics: opts.processMetrics });
+  const unlock = await lockDataDir(config.dataDir);
+  const cleanup: (() => Promise<void> | void)[] = [unlock];
+  try {
+    const outbox = await Outbox.open({
+      dir: join(config.dataDir, 'outbox'), maxEvents: config.outbox.maxEvents, warnAt: config.outbox.warnAt, log,
+      onDrop: (n) => metrics.outboxDropped.inc(n), ...(opts.segmentEvents ? { segmentEvents: opts.segmentEvents } : {}),
+    });
+    cleanup.unshift(() => outbox.close());
+    metrics.watchOutbox(outbox);
+    const tracker = new Tracker();
+    const ca = config.caFile ? readCa(config.caFile) : undefined;
+
+    const targets: PollTarget[] = config.targets.map((target) => ({
+      target, instance: kinds[target.kind]!.open(target, { log: log.child({ target: target.name }), now }),
+    }));
+    cleanup.unshift(() => { for (const t of targets) t.instance.close(); });
+    const subjectsOf = new Map<string, Set<string>>(targets.map((t) => [t.target.name, new Set()]));
+    const rejectedOnce = new Set<string>();
+    let unsaved: OutboxEvent[] = [];
+
+    /** Tracker → outbox. Events whose write failed are retried with the next ones, in order. */
+    async function record(target: string, readings: readonly Reading[], at: number, trigger: Trigger): Promise<void> {
+      const seen = subjectsOf.get(target);
+      for (const r of readings) seen?.add(r.subject);
+      const { transitions, rejected } = tracker.observe(readings, at, trigger);
+      for (const r of rejected) {
+        metrics.readingsRejected.inc({ target });
+        const key = `${r.subject}\0${String(r.state)}`;
+        if (!rejectedOnce.has(key)) { rejectedOnce.add(key); log.warn({ target, subject: r.subject, kind: r.kind, state: r.state }, 'reading outside the state vocabulary; ignored'); }
+      }
+      for (const t of transitions) logTransition(log, target, t);
+      const events = unsaved.concat(transitions.flatMap((t) => wireEvent(t, log)));
+      if (events.length === 0) return;
+      try {
+        await outbox.append(events);
+        if (unsaved.length) log.info({ events: unsaved.length }, 'outbox writable again; held-back events saved');
+        unsaved = [];
+        for (const e of events) metrics.eventsTotal.inc({ via: e.via });
+      } catch (e) {
+        if (unsaved.length === 0) log.error({ err: e }, 'outbox write failed; holding events in memory and retrying with the next ones');
+        unsaved = events.slice(-config.outbox.maxEvents);
+      }
+    }
+
+    const poller = startPoller({
+      targets, concurrency: config.concurrency, now, log, metrics,
+      onReadings: (target, readings, at, trigger) => record(target, readings, at, trigger),
+      onFailure: (target, err, at) =>
+        record(target, tracker.unknownReadings(subjectsOf.get(target) ?? [], { error: err.code, message: err.message }), at, 'poll'),
+    });
+    cleanup.unshift(() => poller.close());
+
+    const link = startLink({
+      urls: config.collectors, token: () => currentToken(config, log), ...(ca ? { ca } : {}),
+      agentId: config.agentId, version: AGENT_VERSION, heartbeatMs: config.heartbeatSeconds * 1000, outbox, log, now,
+      hello: async () => ({ host: { ...(await hostFacts()) }, clock: now(), states: tracker.snapshot() }),
+      onConnected: (up) => metrics.linkConnected.set(up ? 1 : 0),
+      ...opts.link,
+    });
+    cleanup.unshift(() => link.close());
+
+    let metricsServer: MetricsServer | undefined;
+    if (config.metrics) {
+      metricsServer = await serveMetrics(config.metrics.listen, metrics.registry, log);
+      cleanup.unshift(() => metricsServer!.close());
+    }
+    const ingest = (target: string, readings: readonly Reading[], at: number, trigger: Trigger = 'trap') => record(target, readings, at, trigger);
+    let trapPort: number | undefined;
+    if (config.traps) {
+      const { host, port } = splitHostPort(config.traps.listen);
+      const traps = await startTraps({
+        address: host, port, communities: config.traps.communities, users: config.traps.users,
+        instances: () => targets.map((t) => t.instance), log, now, metrics,
+        ingest, triggerPoll: (t) => poller.triggerPoll(t),
+      });
+      trapPort = traps.port;
+      cleanup.unshift(() => traps.close());
+    }
+
+    log.info({ agentId: config.agentId, version: AGENT_VERSION, targets: targets.length, collectors: config.collectors.length, held: outbox.held }, 'agent started');
+    let closing: Promise<void> | undefined;
+    return {
+      config, metrics, tracker, outbox, link, ...(metricsServer ? { metricsServer } : {}), ...(trapPort !== undefined ? { trapPort } : {}),
+      triggerPoll: (t) => poller.triggerPoll(t),
+      ingest,
+      close: () => (closing ??= runAll(cleanup).then(() => log.info('agent stopped'))),
+    };
+  } catch (e) {
+    await runAll(cleanup);
+    throw e;
+  }
+}
+
+async function runAll(fns: readonly (() => Promise<void> | void)[]): Promise<void> {
+  for (const f of fns) await f();
+}
+
+function wireEvent(t: Transition, log: Logger): OutboxEvent[] {
+  const e: OutboxEvent = { subject: t.subject, kind: t.kind, state: t.state, at: t.at, via: t.via, evidence: t.evidence } as OutboxEvent;
+  // Check against the wire schema here, once: the collector would refuse it, after it sat in the outbox.
+  const r = EventSchema.safeParse({ seq: 1, ...e });
+  if (r.success) return [e];
+  log.error({ subject: t.subject, problem: describeIssues(r.error) }, 'event does not fit the wire protocol; not recorded');
+  return [];
+}
+
+function logTransition(log: Logger, target: string, t: Transition): void {
+  if (t.initial) { log.debug({ target, subject: t.subject, state: t.state, at: t.at, via: t.via }, 'initial state'); return; }
+  const recovery = (t.state === 'up' || t.state === 'mains') && t.from !== 'unknown';
+  log.info({ target, subject: t.subject, from: t.from, to: t.state, at: t.at, via: t.via, ...(recovery ? { recovery } : {}) }, 'state change');
+}
+
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new DcprobeError(E.CONFIG_READ, `caFile: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+/** The tokenFile is read again at each connection, so fixing it needs no restart. */
+function currentToken(config: Readonly<AgentConfig>, log: Logger): string {
+  if (!config.tokenFile) return config.token;
+  try {
+    const t = readFileSync(config.tokenFile, 'utf8').trim();
+    if (t.length >= 16) return t;
+  } catch (e) {
+    log.warn({ file: config.tokenFile, code: (e as NodeJS.ErrnoException).code }, 'tokenFile unreadable; using the token read at start');
+  }
+  return config.token;
+}
