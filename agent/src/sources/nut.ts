@@ -132,7 +132,7 @@ const probe: ProbeSupport<NutTarget> = {
   target(host, port, flags) {
     for (const f of Object.keys(flags)) if (!PROBE_FLAGS.has(f)) throw new DcprobeError(E.VALIDATION, `--${f}: unknown flag for nut`);
     const raw = {
-      kind: 'nut', name: host.replace(/[^A-Za-z0-9._-]/g, '_'), host, port,
+      kind: 'nut', name: host.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'nut', host, port,
       ups: flagString(flags, 'ups') ?? 'all',
       username: flagString(flags, 'username'),
       password: flagString(flags, 'password'),

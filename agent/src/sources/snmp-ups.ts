@@ -1,0 +1,200 @@
+/**
+ * `snmp-ups`: a UPS output read over SNMP with the standard UPS-MIB (RFC 1628).
+ * Subject `<name>/output`. upsOutputSource decides the state (table in
+ * profiles/ups-mib.ts); battery, input/output lines and present alarms are
+ * kept as evidence and gauges. Per poll: one GET of the scalars and one
+ * lockstep walk of the line and alarm tables.
+ *
+ * A UPS that answers but has no upsOutputSource reads `unknown`; one that does
+ * not answer throws (coded by the SNMP client) and the poll loop marks it unknown.
+ */
+import { z } from 'zod';
+import { isIP } from 'node:net';
+import { DcprobeError, E } from '@dcprobe/shared';
+import { registerSource } from './index.ts';
+import type { ProbeSupport, Reading, SourceDeps, SourceInstance, SourceKind } from './types.ts';
+import { checkSnmpSettings, snmpSettingsShape, toSnmpTarget } from '../snmp/target-schema.ts';
+import { openSnmp } from '../snmp/client.ts';
+import { indexOf } from '../snmp/types.ts';
+import type { SnmpClient, SnmpTarget, VarBind } from '../snmp/types.ts';
+import { INPUT_COLUMNS, OID, OUTPUT_COLUMNS, OUTPUT_SOURCE_STATE, SCALARS, alarmName, upsTrapKind } from '../profiles/ups-mib.ts';
+import type { ColumnDef } from '../profiles/ups-mib.ts';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export const upsTargetSchema = z.strictObject({
+  kind: z.literal('snmp-ups'),
+  name: z.string().regex(NAME, 'use letters, digits, ".", "_" and "-" (it prefixes subject ids)'),
+  intervalSeconds: z.number().positive().max(3600).default(10),
+  ...snmpSettingsShape,
+}).superRefine(checkSnmpSettings);
+
+export type UpsTarget = z.output<typeof upsTargetSchema>;
+
+export function toNumber(v: VarBind['value']): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return undefined;
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+function lines(prefix: 'input' | 'output', defs: readonly ColumnDef[], cols: ReadonlyMap<string, VarBind[]>, gauges: Record<string, number>): Record<string, number | string>[] {
+  const rows = new Map<string, Record<string, number | string>>();
+  for (const def of defs) {
+    for (const vb of cols.get(def.oid) ?? []) {
+      const n = toNumber(vb.value);
+      if (n === undefined) continue;
+      const line = indexOf(def.oid, vb.oid);
+      const value = round(n * (def.scale ?? 1));
+      if (!rows.has(line)) rows.set(line, { line: Number(line) });
+      rows.get(line)![def.name] = value;
+      if (def.gauge) gauges[`${prefix}_line${line}_${def.gauge}`] = value;
+    }
+  }
+  return [...rows.values()];
+}
+
+/** The reading from one GET of SCALARS and one walk of the tables (pure; unit-tested as a table). */
+export function decodeUps(subject: string, scalars: readonly VarBind[], cols: ReadonlyMap<string, VarBind[]>): Reading {
+  const evidence: Record<string, unknown> = {};
+  const gauges: Record<string, number> = {};
+  const byOid = new Map(scalars.map((vb) => [vb.oid.replace(/^\./, ''), vb]));
+  for (const def of SCALARS) {
+    const n = toNumber(byOid.get(def.oid)?.value ?? null);
+    if (n === undefined) continue;
+    evidence[def.name] = n;
+    const name = def.names?.[n];
+    if (def.names) evidence[`${def.name}Name`] = name ?? 'outOfRange';
+    if (def.gauge) gauges[def.gauge] = round(n * (def.scale ?? 1));
+  }
+  const source = evidence.upsOutputSource as number | undefined;
+  if (source === undefined) evidence.upsOutputSource = null;
+  const input = lines('input', INPUT_COLUMNS, cols, gauges);
+  const output = lines('output', OUTPUT_COLUMNS, cols, gauges);
+  if (input.length) evidence.input = input;
+  if (output.length) evidence.output = output;
+  const alarms = (cols.get(OID.upsAlarmDescr) ?? []).map((vb) => (typeof vb.value === 'string' ? alarmName(vb.value) : null)).filter((a): a is string => a !== null);
+  if (cols.has(OID.upsAlarmDescr)) evidence.alarms = alarms;
+  // A value outside the enum is not a state: unknown, with the number kept as evidence.
+  const state = source === undefined ? 'unknown' : (OUTPUT_SOURCE_STATE[source] ?? 'unknown');
+  return { subject, kind: 'power', state, evidence, gauges };
+}
+
+const TABLE_COLUMNS = [...INPUT_COLUMNS, ...OUTPUT_COLUMNS].map((c) => c.oid).concat(OID.upsAlarmDescr);
+
+/** Open UPS targets by polled address, for the trap receiver. */
+const BY_ADDRESS = new Map<string, Set<string>>();
+
+export function normAddress(a: string): string {
+  const s = a.toLowerCase();
+  return s.startsWith('::ffff:') && isIP(s.slice(7)) === 4 ? s.slice(7) : s;
+}
+
+/**
+ * Which snmp-ups targets a UPS-MIB trap from `address` should make poll now:
+ * the names of open targets polling that address, when the trap is one after
+ * which the output may have changed (upsTrapOnBattery, alarm added/removed).
+ */
+export function upsTrapTargets(address: string, trapOid: string): string[] {
+  if (!upsTrapKind(trapOid)?.confirm) return [];
+  return [...(BY_ADDRESS.get(normAddress(address)) ?? [])];
+}
+
+export function openUps(t: UpsTarget, _deps: SourceDeps, opts: { client?: (t: SnmpTarget) => SnmpClient } = {}): SourceInstance {
+  const client = (opts.client ?? openSnmp)(toSnmpTarget(t));
+  const addr = normAddress(t.host);
+  if (!BY_ADDRESS.has(addr)) BY_ADDRESS.set(addr, new Set());
+  BY_ADDRESS.get(addr)!.add(t.name);
+  const subject = `${t.name}/output`;
+  return {
+    async poll() {
+      const scalars = await client.get(SCALARS.map((s) => s.oid));
+      const cols = await client.walk(TABLE_COLUMNS);
+      return [decodeUps(subject, scalars, cols)];
+    },
+    close() {
+      BY_ADDRESS.get(addr)?.delete(t.name);
+      if (BY_ADDRESS.get(addr)?.size === 0) BY_ADDRESS.delete(addr);
+      client.close();
+    },
+  };
+}
+
+// ---- probe ----------------------------------------------------------------------------------
+
+type Flags = Record<string, string | boolean>;
+const FLAG_FOR: Record<string, string> = {
+  community: 'community', version: 'version', user: 'v3-user', 'user.name': 'v3-user', 'user.level': 'level',
+  'user.authProtocol': 'auth-proto', 'user.authKey': 'auth-key', 'user.privProtocol': 'priv-proto',
+  'user.privKey': 'priv-key', timeoutMs: 'timeout', retries: 'retries',
+};
+const KNOWN_FLAGS = new Set([...Object.values(FLAG_FOR), 'json']);
+
+function str(flags: Flags, name: string): string | undefined {
+  const v = flags[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new DcprobeError(E.VALIDATION, `--${name}: needs a value`);
+  return v;
+}
+
+function num(flags: Flags, name: string, dflt: number): number {
+  const v = str(flags, name);
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v)) throw new DcprobeError(E.VALIDATION, `--${name}: must be a whole number`);
+  return Number(v);
+}
+
+/** SNMP connection flags shared by the UPS and PDU probes → raw settings for the schema. */
+export function snmpFlags(flags: Flags): Record<string, unknown> {
+  for (const f of Object.keys(flags)) if (!KNOWN_FLAGS.has(f)) throw new DcprobeError(E.VALIDATION, `--${f}: unknown flag`);
+  const userName = str(flags, 'v3-user');
+  const authKey = str(flags, 'auth-key');
+  const privKey = str(flags, 'priv-key');
+  const user = userName === undefined ? undefined : Object.fromEntries(Object.entries({
+    name: userName,
+    level: str(flags, 'level') ?? (privKey ? 'authPriv' : authKey ? 'authNoPriv' : 'noAuthNoPriv'),
+    authProtocol: str(flags, 'auth-proto') ?? (authKey ? 'sha' : undefined),
+    authKey,
+    privProtocol: str(flags, 'priv-proto') ?? (privKey ? 'aes' : undefined),
+    privKey,
+  }).filter(([, v]) => v !== undefined));
+  return {
+    version: str(flags, 'version') ?? (userName ? '3' : '2c'),
+    ...(userName === undefined ? { community: str(flags, 'community') ?? 'public' } : { user }),
+    timeoutMs: num(flags, 'timeout', 1000),
+    retries: num(flags, 'retries', 1),
+  };
+}
+
+/** A schema failure named by the flag that sets the field, never by its value. */
+export function flagError(err: z.ZodError): DcprobeError {
+  const i = err.issues[0]!;
+  const path = i.path.join('.');
+  return new DcprobeError(E.VALIDATION, `${FLAG_FOR[path] ? `--${FLAG_FOR[path]}` : path || 'target'}: ${i.message}`);
+}
+
+/** A subject prefix from the host: `10.0.0.1`, `ups1.example`, `::1` → `1` (must start with a letter or digit). */
+export const probeName = (host: string): string => host.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'ups';
+
+const probe: ProbeSupport<UpsTarget> = {
+  defaultPort: 161,
+  target(host, port, flags) {
+    const r = upsTargetSchema.safeParse({ kind: 'snmp-ups', name: probeName(host), host, port, ...snmpFlags(flags) });
+    if (!r.success) throw flagError(r.error);
+    return r.data;
+  },
+  json: (r) => ({ subject: r.subject, state: r.state, evidence: r.evidence, gauges: r.gauges ?? {} }),
+  text: (r) => {
+    const e = r.evidence;
+    const bits = [`upsOutputSource=${e.upsOutputSourceName ?? 'none'}`];
+    if (e.upsEstimatedChargeRemaining !== undefined) bits.push(`charge=${String(e.upsEstimatedChargeRemaining)}%`);
+    if (e.upsEstimatedMinutesRemaining !== undefined) bits.push(`runtime=${String(e.upsEstimatedMinutesRemaining)}min`);
+    if (Array.isArray(e.alarms) && e.alarms.length) bits.push(`alarms=${e.alarms.join(',')}`);
+    return `${r.subject}  ${r.state}  ${bits.join(' ')}`;
+  },
+};
+
+export const snmpUps: SourceKind<UpsTarget> = { kind: 'snmp-ups', schema: upsTargetSchema, open: (t, deps) => openUps(t, deps), probe };
+
+registerSource(snmpUps);
