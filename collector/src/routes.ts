@@ -1,10 +1,18 @@
 /**
  * Route modules beyond /metrics and /healthz (the SLA API, report pages).
  * Each feature adds its routes here so `run` and the tests start the same server.
+ * The SLA ledger is opened here, once per server: config customers are synced
+ * into it at start, and the SLA metrics are added to /metrics.
  */
 import type { Route } from './http/router.ts';
 import type { RouteDeps } from './server.ts';
+import { SlaLedger } from './ledger/index.ts';
+import { apiRoutes } from './api/index.ts';
 
-export function collectorRoutes(_deps: RouteDeps): Route[] {
-  return [];
+export function collectorRoutes(deps: RouteDeps): Route[] {
+  const sla = new SlaLedger(deps.db);
+  const changed = sla.syncConfig(deps.config.customers, deps.now());
+  if (changed.length > 0) deps.log.info({ customers: changed.length }, 'customers from config recorded as new versions');
+  const ctx = { deps, sla };
+  return [...apiRoutes(ctx)];
 }

@@ -77,8 +77,10 @@ export class ExclusionStore {
   }
 
   append(id: string, change: ExclusionChange, f: ExclusionFields, actor: string, now: number, reason?: string): ExclusionVersion {
+    let before: string | null | undefined;
     const v = this.db.transaction(() => {
       const prev = this.db.prepare(`SELECT max(version) FROM exclusion_versions WHERE exclusion_id = ?`).pluck().get(id) as number | null;
+      before = prev === null ? undefined : this.db.prepare(`SELECT customer_id FROM exclusion_versions WHERE exclusion_id = ? AND version = ?`).pluck().get(id, prev) as string | null;
       if (change === 'create' && prev !== null) throw new DcprobeError(E.VALIDATION, `id: exclusion ${JSON.stringify(id)} already exists (correct it with PUT)`);
       if (change !== 'create' && prev === null) throw new DcprobeError(E.NOT_FOUND, `unknown exclusion ${JSON.stringify(id)}`);
       const version = (prev ?? 0) + 1;
@@ -90,6 +92,7 @@ export class ExclusionStore {
       return { ...f, id, version, change, withdrawn, reason, recordedAt: now, recordedBy: actor };
     })();
     this.onChange(f.customer);
+    if (before !== undefined && before !== (f.customer ?? null)) this.onChange(before ?? undefined);
     return v;
   }
 }

@@ -89,8 +89,10 @@ export class ReportStore {
 
   /** Appends a version in one transaction with its audit row (version numbers cannot race). */
   append(id: string, change: ReportChange, f: ReportFields, actor: string, now: number, reason?: string): ReportVersion {
+    let before: string | null | undefined;
     const v = this.db.transaction(() => {
       const prev = this.db.prepare(`SELECT max(version) FROM report_versions WHERE report_id = ?`).pluck().get(id) as number | null;
+      before = prev === null ? undefined : this.db.prepare(`SELECT customer_id FROM report_versions WHERE report_id = ? AND version = ?`).pluck().get(id, prev) as string | null;
       if (change === 'create' && prev !== null) throw new DcprobeError(E.VALIDATION, `id: report ${JSON.stringify(id)} already exists (correct it with PUT)`);
       if (change !== 'create' && prev === null) throw new DcprobeError(E.NOT_FOUND, `unknown report ${JSON.stringify(id)}`);
       const version = (prev ?? 0) + 1;
@@ -103,6 +105,7 @@ export class ReportStore {
       return { ...f, id, version, change, reason, recordedAt: now, recordedBy: actor };
     })();
     this.onChange(f.customer);
+    if (before && before !== f.customer) this.onChange(before); // moved to another customer
     return v;
   }
 }

@@ -1,0 +1,13 @@
+/** The NOC's HTTP API under /api/v1: reports, exclusions, customers, SLA figures and scenarios. */
+import type { Route } from '../http/router.ts';
+import type { ApiContext } from './context.ts';
+import { reportRoutes } from './reports.ts';
+import { exclusionRoutes } from './exclusions.ts';
+import { customerRoutes } from './customers.ts';
+import { slaRoutes } from './sla.ts';
+
+export type { ApiContext } from './context.ts';
+
+export function apiRoutes(ctx: ApiContext): Route[] {
+  return [...reportRoutes(ctx), ...exclusionRoutes(ctx), ...customerRoutes(ctx), ...slaRoutes(ctx)];
+}

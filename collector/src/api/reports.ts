@@ -1,0 +1,139 @@
+/**
+ * /api/v1/reports: customers' outage reports (tickets). Create (write), list
+ * (read; by customer and month, with each report's verdict and ticket timers),
+ * get with its version history, correct (PUT: a new version; given fields
+ * replace, null clears an optional one), restoration notice (a new version).
+ */
+import { formatInstant } from '@dcprobe/shared';
+import { readJson, type Route } from '../http/router.ts';
+import { SERVICES } from '../sla/types.ts';
+import type { ReportFields, ReportVersion } from '../ledger/reports.ts';
+import { ticketTimers } from '../ledger/timers.ts';
+import { bodyObject, fail, id, instant, notBefore, oneOf, onlyKeys, text, type Body } from '../ledger/fields.ts';
+import { actor, zoneOf, type ApiContext } from './context.ts';
+import { monthParam, respond, toCsvTable } from './http.ts';
+
+const FIELDS = ['customer', 'service', 'reportedAt', 'noticeAt', 'claimedStart', 'claimedEnd', 'firstResponseAt', 'text'] as const;
+
+/** Validates a full set of fields (after a correction was merged in). */
+function checkFields(ctx: ApiContext, b: Body): ReportFields {
+  const customer = id(b, 'customer', true);
+  zoneOf(ctx, customer);
+  const service = oneOf(b, 'service', SERVICES, true)!;
+  if (!ctx.sla.customers.latest(customer)!.spec[service]) fail('service', `customer ${customer} has no ${service} service`);
+  const f: ReportFields = {
+    customer, service, reportedAt: instant(b, 'reportedAt', true)!,
+    noticeAt: instant(b, 'noticeAt', false), claimedStart: instant(b, 'claimedStart', false),
+    claimedEnd: instant(b, 'claimedEnd', false), firstResponseAt: instant(b, 'firstResponseAt', false), text: text(b, 'text'),
+  };
+  notBefore(f.noticeAt, 'noticeAt', f.reportedAt, 'reportedAt');
+  notBefore(f.firstResponseAt, 'firstResponseAt', f.reportedAt, 'reportedAt');
+  notBefore(f.claimedEnd, 'claimedEnd', f.claimedStart, 'claimedStart');
+  return f;
+}
+
+/** The latest version as stored fields in ISO form, so a correction can merge over it. */
+function asBody(v: ReportVersion): Body {
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : formatInstant(ms));
+  return {
+    customer: v.customer, service: v.service, reportedAt: iso(v.reportedAt), noticeAt: iso(v.noticeAt),
+    claimedStart: iso(v.claimedStart), claimedEnd: iso(v.claimedEnd), firstResponseAt: iso(v.firstResponseAt), text: v.text,
+  };
+}
+
+export function reportJson(ctx: ApiContext, v: ReportVersion, asOf: number): Record<string, unknown> {
+  const tz = ctx.sla.customers.latest(v.customer)?.spec.timezone ?? 'UTC';
+  const iso = (ms: number | undefined) => (ms === undefined ? null : formatInstant(ms, tz));
+  return {
+    id: v.id, version: v.version, change: v.change, customer: v.customer, service: v.service,
+    reportedAt: iso(v.reportedAt), noticeAt: iso(v.noticeAt), claimedStart: iso(v.claimedStart), claimedEnd: iso(v.claimedEnd),
+    firstResponseAt: iso(v.firstResponseAt), text: v.text ?? null, open: v.noticeAt === undefined || v.noticeAt > asOf,
+    timers: ticketTimers(v, asOf, tz), reason: v.reason ?? null, recordedAt: formatInstant(v.recordedAt), recordedBy: v.recordedBy,
+  };
+}
+
+const CSV_COLS = ['id', 'version', 'customer', 'service', 'reportedAt', 'noticeAt', 'claimedStart', 'claimedEnd', 'firstResponseAt',
+  'open', 'verdict', 'countableSeconds', 'firstResponseMissed', 'resolutionMissed', 'recordedBy'];
+
+export function reportRoutes(ctx: ApiContext): Route[] {
+  const now = () => ctx.deps.now();
+  return [
+    {
+      method: 'POST', path: '/api/v1/reports', handler: async ({ req, res, url }) => {
+        const who = actor(ctx, req, 'write');
+        const b = bodyObject(await readJson(req));
+        onlyKeys(b, ['id', ...FIELDS]);
+        const f = checkFields(ctx, b);
+        const v = ctx.sla.reports.append(id(b, 'id', false) ?? ctx.sla.reports.newId(), 'create', f, who, now());
+        respond(req, res, url, 201, reportJson(ctx, v, now()));
+      },
+    },
+    {
+      method: 'GET', path: '/api/v1/reports', handler: ({ req, res, url }) => {
+        actor(ctx, req, 'read');
+        const customer = url.searchParams.get('customer') ?? undefined;
+        if (customer !== undefined) zoneOf(ctx, customer);
+        const month = monthParam(url, false);
+        const asOf = now();
+        let list = ctx.sla.reports.list(customer).map((v) => reportJson(ctx, v, asOf));
+        if (month !== undefined) list = withMonthFigures(ctx, list, month, asOf);
+        respond(req, res, url, 200, { reports: list }, () => toCsvTable(CSV_COLS, list.map((r) => ({
+          ...r, firstResponseMissed: (r.timers as ReturnType<typeof ticketTimers>).firstResponse.missed,
+          resolutionMissed: (r.timers as ReturnType<typeof ticketTimers>).resolution.missed,
+        }))), `reports-${customer ?? 'all'}-${month ?? 'all'}`);
+      },
+    },
+    {
+      method: 'GET', path: '/api/v1/reports/{id}', handler: ({ req, res, url, params }) => {
+        actor(ctx, req, 'read');
+        const asOf = now();
+        const latest = ctx.sla.reports.latest(params.id!);
+        respond(req, res, url, 200, {
+          ...reportJson(ctx, latest, asOf),
+          history: ctx.sla.reports.history(params.id!).map((v) => reportJson(ctx, v, asOf)),
+          audit: ctx.sla.audit.of('report', params.id!),
+        });
+      },
+    },
+    {
+      method: 'PUT', path: '/api/v1/reports/{id}', handler: async ({ req, res, url, params }) => {
+        const who = actor(ctx, req, 'write');
+        const latest = ctx.sla.reports.latest(params.id!);
+        const b = bodyObject(await readJson(req));
+        onlyKeys(b, [...FIELDS, 'reason']);
+        const f = checkFields(ctx, { ...asBody(latest), ...b });
+        const v = ctx.sla.reports.append(latest.id, 'correct', f, who, now(), text(b, 'reason', 1000));
+        respond(req, res, url, 200, reportJson(ctx, v, now()));
+      },
+    },
+    {
+      method: 'POST', path: '/api/v1/reports/{id}/notice', handler: async ({ req, res, url, params }) => {
+        const who = actor(ctx, req, 'write');
+        const latest = ctx.sla.reports.latest(params.id!);
+        const b = bodyObject(await readJson(req));
+        onlyKeys(b, ['noticeAt', 'reason']);
+        const noticeAt = instant(b, 'noticeAt', true)!;
+        notBefore(noticeAt, 'noticeAt', latest.reportedAt, 'reportedAt');
+        const v = ctx.sla.reports.append(latest.id, 'notice', { ...latest, noticeAt }, who, now(), text(b, 'reason', 1000));
+        respond(req, res, url, 201, reportJson(ctx, v, now()));
+      },
+    },
+  ];
+}
+
+/** Keeps the reports listed in the month (SLA-RULES §4) and adds their month figures from the live result. */
+function withMonthFigures(ctx: ApiContext, list: Record<string, unknown>[], month: string, asOf: number): Record<string, unknown>[] {
+  const byCustomer = new Map<string, Map<string, Record<string, unknown>>>();
+  for (const customer of new Set(list.map((r) => r.customer as string))) {
+    const m = new Map<string, Record<string, unknown>>();
+    const services = ctx.sla.live.result(customer, month, asOf).customers[0]?.services ?? {};
+    for (const s of [services.network, services.power]) for (const r of s?.reports ?? []) m.set(r.id, { ...r });
+    byCustomer.set(customer, m);
+  }
+  return list.flatMap((r) => {
+    const fig = byCustomer.get(r.customer as string)?.get(r.id as string);
+    if (!fig) return [];
+    return [{ ...r, verdict: fig.verdict, basis: fig.basis, countableSeconds: fig.countableSeconds, excludedSeconds: fig.excludedSeconds,
+      claimedSeconds: fig.claimedSeconds, measuredSeconds: fig.measuredSeconds }];
+  });
+}

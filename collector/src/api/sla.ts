@@ -1,0 +1,40 @@
+/**
+ * The month's figures for one customer, live from the store: `/sla` is the
+ * result of `reconcile` on exactly the input `/scenario` exports, so running
+ * `dcprobe-collector reconcile` on the downloaded scenario gives the same result.
+ * `asOf` (default: now) lets the NOC see what was known at an earlier time.
+ */
+import { monthOf } from '@dcprobe/shared';
+import type { Route } from '../http/router.ts';
+import { reconcile } from '../sla/reconcile.ts';
+import { toScenario } from '../sla/to-scenario.ts';
+import { toCsv } from '../sla/csv.ts';
+import { actor, zoneOf, type ApiContext } from './context.ts';
+import { asOfParam, monthParam, respond } from './http.ts';
+
+export function slaRoutes(ctx: ApiContext): Route[] {
+  const args = (url: URL, id: string) => {
+    const tz = zoneOf(ctx, id);
+    const asOf = asOfParam(url, ctx.deps.now());
+    return { month: monthParam(url, true, () => monthOf(asOf, tz)), asOf };
+  };
+  return [
+    {
+      method: 'GET', path: '/api/v1/customers/{id}/sla', handler: ({ req, res, url, params }) => {
+        actor(ctx, req, 'read');
+        const { month, asOf } = args(url, params.id!);
+        const result = reconcile(ctx.sla.live.input(params.id!, month, asOf));
+        respond(req, res, url, 200, result, () => toCsv(result), `sla-${params.id}-${month}`);
+      },
+    },
+    {
+      method: 'GET', path: '/api/v1/customers/{id}/scenario', handler: ({ req, res, url, params }) => {
+        actor(ctx, req, 'read');
+        const { month, asOf } = args(url, params.id!);
+        const scenario = toScenario(ctx.sla.live.input(params.id!, month, asOf));
+        res.setHeader('content-disposition', `attachment; filename="scenario-${params.id}-${month}.json"`);
+        respond(req, res, url, 200, scenario);
+      },
+    },
+  ];
+}
