@@ -18,11 +18,13 @@ import { ObservationStore, type ObservationRow } from '../collector/src/store/ob
 import { serveRequests } from './lib/child.ts';
 import { collectGarbage, machineBusySeconds, memory, startUsage, type Usage } from './lib/measure.ts';
 import { agentId, agentToken, eventObject } from './lib/events.ts';
+import { startProfile } from './lib/profiler.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dcprobe-bench-'));
 let collector: CollectorHandle | null = null;
 let raw: { close(): Promise<void> } | null = null;
 let usage: ReturnType<typeof startUsage> | null = null;
+let profile: { file: string; session: Awaited<ReturnType<typeof startProfile>> } | null = null;
 
 function listen(server: http.Server): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -68,7 +70,7 @@ async function startReal(a: { agents: number; synchronous: 'FULL' | 'NORMAL'; he
  * rows, same batches, one transaction per batch. Rows are built in chunks
  * outside the timed part, so only inserting and committing is measured.
  */
-function sqliteAlone(a: { agents: number; batchSize: number; maxEvents: number; maxMs: number; synchronous: 'FULL' | 'NORMAL' }) {
+async function sqliteAlone(a: { agents: number; batchSize: number; maxEvents: number; maxMs: number; synchronous: 'FULL' | 'NORMAL'; profile?: string }) {
   const db = openDb(join(dir, 'alone.sqlite'), { synchronous: a.synchronous });
   const store = new ObservationStore(db);
   const nextSeq = new Array<number>(a.agents).fill(1);
@@ -76,6 +78,7 @@ function sqliteAlone(a: { agents: number; batchSize: number; maxEvents: number; 
     for (const r of rows) store.insert(r, receivedAt);
   });
   let events = 0, batch = 0, timedNs = 0n, cpuUs = 0, busy = 0;
+  const prof = a.profile ? await startProfile() : null;
   const t0 = process.hrtime.bigint();
   const deadline = t0 + BigInt(a.maxMs) * 1_000_000n;
   while (events < a.maxEvents && process.hrtime.bigint() < deadline) {
@@ -97,6 +100,7 @@ function sqliteAlone(a: { agents: number; batchSize: number; maxEvents: number; 
   }
   const m = memory();
   db.close();
+  if (prof) await prof.stop(a.profile!);
   const seconds = Number(timedNs) / 1e9;
   // What the rest of the machine used while the inserts ran (0 on a quiet machine).
   const otherCpuSeconds = machineBusySeconds() === null ? null : Math.max(0, busy - cpuUs / 1e6);
@@ -107,11 +111,18 @@ serveRequests({
   raw: startRaw,
   collector: startReal,
   sqlite: sqliteAlone,
-  mark: () => { usage = startUsage(); return true; },
-  report: (): Usage & { stored: number | null } => {
+  /** Starts the measured window; `profile` names a .cpuprofile to write for exactly this window. */
+  mark: async (a: { profile?: string }) => {
+    if (a.profile) profile = { file: a.profile, session: await startProfile() };
+    usage = startUsage();
+    return true;
+  },
+  report: async (): Promise<Usage & { stored: number | null; profile: string | null }> => {
     const u = usage!.stop();
     usage = null;
-    return { ...u, stored: collector ? collector.ledger.store.count() : null };
+    const written = profile ? await profile.session.stop(profile.file) : null;
+    profile = null;
+    return { ...u, stored: collector ? collector.ledger.store.count() : null, profile: written };
   },
   memory: (a: { gc?: boolean }) => {
     const before = memory();

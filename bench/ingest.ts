@@ -8,6 +8,7 @@
  * Then memory with 500 connected agents. Durability: synchronous=FULL (WAL),
  * so an acked event survives power loss.
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Child } from './lib/child.ts';
 import { machineBusySeconds, sleep, type Usage } from './lib/measure.ts';
@@ -39,8 +40,9 @@ interface Phase {
   p50: number; p99: number;
 }
 
-function serverArgs(o: BenchOptions, tag: string, extra: string[] = []): string[] {
-  return o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`, `--cpu-prof-name=${tag}-${Date.now()}.cpuprofile`, ...extra] : extra;
+/** Where the measured window of a phase is profiled, when --profile is given. */
+function profileFile(o: BenchOptions, tag: string): string | undefined {
+  return o.profileDir ? join(o.profileDir, `${tag}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`) : undefined;
 }
 
 /** The load generator's template must produce exactly what JSON.stringify would, or (b) and (c) would differ. */
@@ -52,14 +54,14 @@ function checkSameEvents(): void {
 
 /** (a) and (c): a server process, a load process with 50 agents, a warm-up, then the measured run. */
 async function overWs(o: BenchOptions, kind: 'raw' | 'collector', b: Budget): Promise<Phase & { stored: number | null; errors: string[] }> {
-  const server = Child.start(`${kind} server`, SERVER, serverArgs(o, kind));
+  const server = Child.start(`${kind} server`, SERVER);
   const load = Child.start('load generator', LOAD);
   try {
     const { wsUrl } = await server.call<{ wsUrl: string }>(kind, { agents: AGENTS, synchronous: SYNC });
     await load.call('connect', { wsUrl, agents: AGENTS });
     await load.call<RunResult>('run', { batchSize: BATCH, window: WINDOW, maxEvents: b.warmEvents, maxMs: b.warmMs });
     const busy0 = machineBusySeconds();
-    await server.call('mark');
+    await server.call('mark', { profile: profileFile(o, kind) });
     const r = await load.call<RunResult>('run', { batchSize: BATCH, window: WINDOW, maxEvents: b.maxEvents, maxMs: b.maxMs }, b.maxMs + 30_000);
     const s = await server.call<Usage & { stored: number | null }>('report');
     const busy1 = machineBusySeconds();
@@ -79,10 +81,10 @@ async function overWs(o: BenchOptions, kind: 'raw' | 'collector', b: Budget): Pr
 
 /** (b): the same rows through the collector's store, in its own process, no network. */
 async function sqliteAlone(o: BenchOptions, b: Budget): Promise<Phase> {
-  const server = Child.start('sqlite alone', SERVER, serverArgs(o, 'sqlite'));
+  const server = Child.start('sqlite alone', SERVER);
   try {
     const r = await server.call<{ events: number; seconds: number; cpuSeconds: number; rssMB: number; otherCpuSeconds: number | null }>(
-      'sqlite', { agents: AGENTS, batchSize: BATCH, maxEvents: b.maxEvents, maxMs: b.maxMs, synchronous: SYNC }, b.maxMs + 30_000);
+      'sqlite', { agents: AGENTS, batchSize: BATCH, maxEvents: b.maxEvents, maxMs: b.maxMs, synchronous: SYNC, profile: profileFile(o, 'sqlite') }, b.maxMs + 30_000);
     return {
       name: `(b) SQLite alone, synchronous=${SYNC}`, events: r.events, seconds: r.seconds, rate: r.events / r.seconds,
       server: { cpuSeconds: r.cpuSeconds, cores: r.cpuSeconds / r.seconds, peakRssMB: r.rssMB }, load: null, other: r.otherCpuSeconds, p50: NaN, p99: NaN,
@@ -102,6 +104,7 @@ export async function ingest(o: BenchOptions): Promise<Table[]> {
     p.name, fmtInt(p.events), fmtNum(p.seconds, 2), fmtInt(p.rate),
     fmtRatio(c.rate / p.rate),
     p.server ? fmtNum(p.server.cpuSeconds, 2) : null, p.server ? fmtNum(p.server.cores, 2) : null,
+    p.server ? fmtNum(p.server.cpuSeconds / p.events * 1e6, 1) : null,
     p.load ? fmtNum(p.load.cpuSeconds, 2) : null,
     p.other === null ? null : fmtNum(p.other, 2),
     p.server ? fmtNum(p.server.peakRssMB, 0) : null,
@@ -110,12 +113,12 @@ export async function ingest(o: BenchOptions): Promise<Table[]> {
   const acksTrue = c.stored !== null && c.stored >= c.events;
   const throughput: Table = {
     title: `Ingest: ${AGENTS} agents on loopback, batches of ${BATCH} port events, window ${WINDOW} batches per agent, synchronous=${SYNC} (WAL)`,
-    columns: ['phase', 'events', 'seconds', 'events/s', 'collector ÷ this', 'server CPU s', 'server cores', 'load CPU s', 'other procs CPU s', 'server peak RSS MB', 'p50 ms', 'p99 ms'],
+    columns: ['phase', 'events', 'seconds', 'events/s', 'collector ÷ this', 'server CPU s', 'server cores', 'server CPU µs/event', 'load CPU s', 'other procs CPU s', 'server peak RSS MB', 'p50 ms', 'p99 ms'],
     rows: [row(a), row(s), row(c)],
     notes: [
       'events/s: events acked (a, c) or committed (b) ÷ seconds from the first send to the last ack; each phase runs a fresh process after a warm-up.',
       '"collector ÷ this": the collector\'s rate as a share of each limit. Latency: frame sent → ack received, per batch, measured by the load generator.',
-      'server CPU: user + system seconds of the server process during the measured run (cores = CPU s ÷ s). The load generator runs in its own process on the same 2 cores.',
+      'server CPU: user + system seconds of the server process during the measured run (cores = CPU s ÷ s); µs/event is the cost per event, the figure least moved by other load. The load generator runs in its own process on the same 2 cores.',
       '"other procs CPU s": what the rest of the machine used meanwhile (from /proc/stat); well above 0 means the figures of that phase are depressed by other programs.',
       `every acked event is in the store: ${acksTrue ? 'yes' : 'NO'} (${fmtInt(c.stored ?? 0)} rows stored incl. warm-up, ${fmtInt(c.events)} acked in the measured run)`,
       ...(c.errors.length ? [`collector error frames: ${c.errors.join('; ')}`] : []),
@@ -138,7 +141,7 @@ export async function ingest(o: BenchOptions): Promise<Table[]> {
 export async function ingestMemory(o: BenchOptions): Promise<Table[]> {
   const n = 500;
   const ms = o.quick ? 5_000 : 12_000;
-  const server = Child.start('collector', SERVER, serverArgs(o, 'memory', ['--expose-gc']));
+  const server = Child.start('collector', SERVER, ['--expose-gc']);
   const load = Child.start('load generator', LOAD);
   type Mem = { rssMB: number; heapUsedMB: number; heapTotalMB: number; externalMB: number };
   try {
@@ -147,7 +150,7 @@ export async function ingestMemory(o: BenchOptions): Promise<Table[]> {
     await sleep(500);
     const idle = await server.call<{ before: Mem; after: Mem | null }>('memory', { gc: true });
     const conn = await load.call<{ connected: number; seconds: number }>('connect', { wsUrl, agents: n, parallel: 50 });
-    await server.call('mark');
+    await server.call('mark', { profile: profileFile(o, 'memory') });
     const t = await load.call<{ events: number; heartbeats: number; errors: string[] }>('trickle', { ms, heartbeatMs: 2_000, everyMs: 2_000, batchSize: 1 }, ms + 30_000);
     const u = await server.call<Usage>('report');
     const busy = await server.call<{ before: Mem; after: Mem }>('memory', { gc: true });

@@ -6,7 +6,8 @@
  *   npm run bench -- --only ingest      one section (comma-separate for several)
  *   npm run bench -- --quick            shorter phases, noisier figures
  *   npm run bench -- --markdown         Markdown tables (for docs/benchmarks.md)
- *   npm run bench -- --profile DIR      V8 CPU profiles of the measured servers into DIR
+ *   npm run bench -- --profile DIR      CPU profiles of the measured windows into DIR
+ *                                       (read with: node --import tsx bench/lib/profile-summary.ts FILE)
  *   npm run bench -- --list             section names
  */
 import { mkdirSync } from 'node:fs';

@@ -8,7 +8,7 @@ import type { Table } from './table.ts';
 export interface BenchOptions {
   /** Shorter phases for a smoke run (CI, trying a change); figures are noisier. */
   quick: boolean;
-  /** Write V8 CPU profiles (--cpu-prof) of the measured server processes into this directory. */
+  /** Write V8 CPU profiles of the measured windows (server side) into this directory. */
   profileDir: string | null;
 }
 
