@@ -1,0 +1,60 @@
+/**
+ * Crash recovery with a real process: an appender killed with SIGKILL at a
+ * random moment, three times over, on the same outbox directory.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Outbox } from '../../../agent/src/outbox.ts';
+import { silentLogger } from '../../../agent/src/log.ts';
+
+let dir: string;
+beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'dcp-crash-')); });
+afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+
+/** Runs the child until it has reported `atLeast` durable seqs, then SIGKILLs it; returns the seqs it reported. */
+function runAndKill(atLeast: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./outbox-crash-child.ts', import.meta.url)), dir],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const seqs: number[] = [];
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) if (/^\d+$/.test(l)) seqs.push(Number(l));
+      if (seqs.length >= atLeast && !child.killed) child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('exit', () => resolve(seqs));
+  });
+}
+
+describe('outbox crash recovery (SIGKILL mid-append)', () => {
+  it('keeps every seq reported durable and never reuses one, across three kills', async () => {
+    let highestReported = 0;
+    for (let round = 0; round < 3; round++) {
+      const reported = await runAndKill(600 + round * 200);
+      expect(reported.length).toBeGreaterThan(0);
+      expect(Math.min(...reported)).toBe(highestReported + 1); // continues after the last durable seq: no reuse
+      highestReported = Math.max(...reported);
+      const ob = await Outbox.open({ dir, maxEvents: 1_000_000, warnAt: 0.9, log: silentLogger, segmentEvents: 500 });
+      const seqs = (await ob.read(0, 1e9, 1e12)).map((l) => (JSON.parse(l) as { seq: number }).seq);
+      // Everything reported is there; beyond it at most the writes that were in flight at the kill.
+      const first = ob.firstSeq;
+      expect(seqs.slice(0, highestReported - first + 1)).toEqual(Array.from({ length: highestReported - first + 1 }, (_, i) => first + i));
+      expect(new Set(seqs).size).toBe(seqs.length);
+      highestReported = ob.lastSeq;
+      if (round === 1) await ob.ack(1000); // some acked between crashes: those segments go, seqs still continue
+      await ob.close();
+    }
+    const ob = await Outbox.open({ dir, maxEvents: 1_000_000, warnAt: 0.9, log: silentLogger });
+    expect(ob.firstSeq).toBe(1001);
+    expect(await ob.append([{ subject: 'sw1/p1', kind: 'port', state: 'up', at: 1, via: 'poll' }])).toBe(highestReported + 1);
+    await ob.close();
+  });
+});
