@@ -34,7 +34,19 @@ DAEMONS=(snmpd snmptrapd prometheus prometheus-snmp-exporter prometheus-node-exp
 
 start=$(date +%s)
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+
+# A mirror hiccup should not fail a CI run: retry apt's network steps a few times.
+retry() {
+  local n
+  for n in 1 2 3; do
+    "$@" && return 0
+    echo "install-peers: '$*' failed (try $n of 3)" >&2
+    sleep $((n * 5))
+  done
+  return 1
+}
+
+retry apt-get update -qq
 
 # Check every name before installing anything: one missing name would fail the whole
 # transaction with a less obvious message.
@@ -58,7 +70,7 @@ trap restore_policy EXIT
 printf '#!/bin/sh\nexit 101\n' > "$POLICY"
 chmod 755 "$POLICY"
 
-apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}"
+retry apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}"
 
 restore_policy
 trap - EXIT
