@@ -9,11 +9,14 @@ import type { RouteDeps } from './server.ts';
 import { SlaLedger } from './ledger/index.ts';
 import { apiRoutes } from './api/index.ts';
 import { reportPageRoutes } from './report/routes.ts';
+import { SlaMetrics } from './sla-metrics.ts';
 
 export function collectorRoutes(deps: RouteDeps): Route[] {
   const sla = new SlaLedger(deps.db);
   const changed = sla.syncConfig(deps.config.customers, deps.now());
   if (changed.length > 0) deps.log.info({ customers: changed.length }, 'customers from config recorded as new versions');
+  const metrics = new SlaMetrics(sla, deps.db, deps.now);
+  deps.addMetrics(() => metrics.text());
   const ctx = { deps, sla };
   return [...apiRoutes(ctx), ...reportPageRoutes(ctx)];
 }

@@ -57,6 +57,8 @@ export interface RouteDeps {
   log: Logger;
   now: () => number;
   authorize: ReturnType<typeof makeApiAuth>;
+  /** Adds a text exposition (e.g. the SLA metrics) to /metrics, after the two registries. */
+  addMetrics: (source: () => string | Promise<string>) => void;
 }
 
 export async function startCollector(config: Readonly<CollectorConfig>, opts: StartOptions = {}): Promise<CollectorHandle> {
@@ -70,13 +72,15 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
   });
   const domain = makeDomainRegistry(() => ledger.current.values(), () => config.customers);
-  const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics());
+  const extraMetrics: (() => string | Promise<string>)[] = [];
+  const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics())
+    + (await Promise.all(extraMetrics.map((f) => f()))).join('');
   const authorize = makeApiAuth(config.apiTokens);
 
   const routes: Route[] = [
     { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok', observations: store.count() }) },
     { method: 'GET', path: '/metrics', handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
-    ...(opts.routes?.({ config, db, ledger, store, log, now, authorize }) ?? []),
+    ...(opts.routes?.({ config, db, ledger, store, log, now, authorize, addMetrics: (f) => { extraMetrics.push(f); } }) ?? []),
   ];
   const handle = compile(routes);
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => { void handle(req, res); };

@@ -88,12 +88,15 @@ export class CustomerStore {
   /** Brings the store in line with the config at start (see the header). Returns the ids that changed. */
   syncConfig(customers: readonly CustomerConfig[], now: number): string[] {
     const changed: string[] = [];
-    for (const c of customers) {
-      const lastFromConfig = [...this.history(c.id)].reverse().find((v) => v.source === 'config');
-      if (lastFromConfig && stableJson(lastFromConfig.spec) === stableJson(c)) continue;
-      this.put(c, this.has(c.id) ? now : 0, 'config', 'config', now);
-      changed.push(c.id);
-    }
+    // One transaction for the whole sync: one fsync, not one per customer.
+    this.db.transaction(() => {
+      for (const c of customers) {
+        const lastFromConfig = [...this.history(c.id)].reverse().find((v) => v.source === 'config');
+        if (lastFromConfig && stableJson(lastFromConfig.spec) === stableJson(c)) continue;
+        this.put(c, this.has(c.id) ? now : 0, 'config', 'config', now);
+        changed.push(c.id);
+      }
+    })();
     return changed;
   }
 }

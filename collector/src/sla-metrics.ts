@@ -1,0 +1,148 @@
+/**
+ * SLA metrics for the current month, per customer and service, from the same
+ * live reconciliation as the API. A scrape must stay fast with 10,000 customers,
+ * so each customer's lines are rendered once and cached; a customer is
+ * recomputed only when
+ *  - its ledger data changed (customer version, report, notice, exclusion),
+ *  - a subject it has (had) got a new observation (found by the observations'
+ *    rowid, one indexed query per scrape),
+ *  - its month rolled over, or
+ *  - its figures move with the clock (an open report, an outage or a gap still
+ *    open, coverage below 1) and its cache is older than `ttlMs`.
+ * Recomputation at a scrape stops after `budgetMs`; the rest waits for the next
+ * scrape (`dcprobe_sla_metrics_pending_customers` says how many). No month label:
+ * the series always mean "this month so far", so they do not churn each month.
+ */
+import { monthOf } from '@dcprobe/shared';
+import type { Db } from './store/db.ts';
+import type { SlaLedger } from './ledger/index.ts';
+import type { ServiceResult } from './sla/types.ts';
+
+const FAMILIES = [
+  ['dcprobe_sla_countable_seconds', 'Outage seconds the contract counts this month (union of the reports\' countable windows, after exclusions).'],
+  ['dcprobe_sla_allowed_seconds', 'Outage seconds the target allows this month.'],
+  ['dcprobe_sla_budget_remaining_seconds', 'Allowed minus countable seconds this month; negative once breached.'],
+  ['dcprobe_sla_breached', '1 when this month\'s countable time breaches the target (the fee is waived), else 0.'],
+  ['dcprobe_sla_unreported_outages', 'Measured outages this month that no customer report matches.'],
+  ['dcprobe_sla_coverage_ratio', 'Share of this month so far in which the service state was measured; absent before the month starts.'],
+  ['dcprobe_network_service_connected', 'Customer network service now: 1 connected, 0 down; absent while unknown.'],
+  ['dcprobe_power_service_powered', 'Customer power service now: 1 powered, 0 off; absent while unknown.'],
+] as const;
+type Family = (typeof FAMILIES)[number][0];
+
+interface Entry { month: string; at: number; volatile: boolean; lines: Partial<Record<Family, string>> }
+
+const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+export interface SlaMetricsOptions { ttlMs?: number; budgetMs?: number }
+
+export class SlaMetrics {
+  private readonly cache = new Map<string, Entry>();
+  private readonly dirty = new Set<string>();
+  private readonly bySubject = new Map<string, Set<string>>();
+  private readonly subjectsOf = new Map<string, string[]>();
+  private lastObsId: number;
+  private readonly maxId;
+  private readonly newSubjects;
+  private readonly ttlMs: number;
+  private readonly budgetMs: number;
+  lastScrape = { computed: 0, ms: 0 };
+
+  constructor(private readonly sla: SlaLedger, db: Db, private readonly now: () => number, opts: SlaMetricsOptions = {}) {
+    this.ttlMs = opts.ttlMs ?? 60_000;
+    this.budgetMs = opts.budgetMs ?? 250;
+    this.maxId = db.prepare('SELECT coalesce(max(id), 0) FROM observations').pluck();
+    this.newSubjects = db.prepare('SELECT DISTINCT subject FROM observations WHERE id > ?').pluck();
+    this.lastObsId = this.maxId.get() as number;
+    for (const id of sla.customers.ids()) this.index(id);
+    sla.onChange((c) => {
+      if (c === null) { for (const id of this.sla.customers.ids()) this.dirty.add(id); return; }
+      this.index(c);
+      this.dirty.add(c);
+    });
+  }
+
+  /** subject → customers that had it in any version, so a new observation finds whom it concerns. */
+  private index(id: string): void {
+    for (const s of this.subjectsOf.get(id) ?? []) this.bySubject.get(s)?.delete(id);
+    const subjects = [...new Set(this.sla.customers.history(id).flatMap((v) => [
+      ...(v.spec.network?.ports ?? []), ...(v.spec.network?.uplinks ?? []), ...(v.spec.power?.feeds ?? [])]))];
+    this.subjectsOf.set(id, subjects);
+    for (const s of subjects) {
+      let set = this.bySubject.get(s);
+      if (!set) { set = new Set(); this.bySubject.set(s, set); }
+      set.add(id);
+    }
+    if (!this.cache.has(id)) this.dirty.add(id);
+  }
+
+  private noteObservations(): void {
+    const max = this.maxId.get() as number;
+    if (max <= this.lastObsId) return;
+    for (const s of this.newSubjects.all(this.lastObsId) as string[]) for (const c of this.bySubject.get(s) ?? []) this.dirty.add(c);
+    this.lastObsId = max;
+  }
+
+  private compute(id: string, now: number): void {
+    const tz = this.sla.customers.latest(id)!.spec.timezone;
+    const month = monthOf(now, tz);
+    const services = this.sla.live.result(id, month, now).customers[0]?.services ?? {};
+    const lines: Partial<Record<Family, string>> = {};
+    const add = (f: Family, labels: string, v: number) => { lines[f] = (lines[f] ?? '') + `${f}{${labels}} ${v}\n`; };
+    let volatile = false;
+    for (const service of ['network', 'power'] as const) {
+      const s: ServiceResult | undefined = services[service];
+      if (!s) continue;
+      const l = `customer="${label(id)}",service="${service}"`;
+      add('dcprobe_sla_countable_seconds', l, s.countableSeconds);
+      add('dcprobe_sla_allowed_seconds', l, s.allowedSeconds);
+      add('dcprobe_sla_budget_remaining_seconds', l, Math.round((s.allowedSeconds - s.countableSeconds) * 1000) / 1000);
+      add('dcprobe_sla_breached', l, s.breached ? 1 : 0);
+      add('dcprobe_sla_unreported_outages', l, s.unreported.length);
+      if (s.coverage !== null) add('dcprobe_sla_coverage_ratio', l, s.coverage);
+      const down = s.incidents.some((o) => o.end === null);
+      const unknown = !down && s.gaps.some((g) => g.end === null);
+      if (!unknown) add(service === 'network' ? 'dcprobe_network_service_connected' : 'dcprobe_power_service_powered', `customer="${label(id)}"`, down ? 0 : 1);
+      volatile ||= down || unknown || s.reports.some((r) => r.open) || s.coverage === null || s.coverage < 1;
+    }
+    this.cache.set(id, { month, at: now, volatile, lines });
+  }
+
+  /** Which customers to recompute, most urgent first: changed, never computed, new month, then stale volatile ones. */
+  private queue(now: number): string[] {
+    const stale: [string, number][] = [];
+    for (const id of this.sla.customers.ids()) {
+      if (this.dirty.has(id)) continue;
+      const e = this.cache.get(id);
+      if (!e) { this.dirty.add(id); continue; }
+      if (e.month !== monthOf(now, this.sla.customers.latest(id)!.spec.timezone)) this.dirty.add(id);
+      else if (e.volatile && now - e.at >= this.ttlMs) stale.push([id, e.at]);
+    }
+    stale.sort((a, b) => a[1] - b[1]);
+    return [...this.dirty, ...stale.map(([id]) => id)];
+  }
+
+  /** Refreshes what is due within the time budget, then renders every cached customer. */
+  text(): string {
+    const t0 = performance.now();
+    const now = this.now();
+    this.noteObservations();
+    const due = this.queue(now);
+    let computed = 0;
+    for (const id of due) {
+      if (performance.now() - t0 > this.budgetMs) break;
+      this.compute(id, now);
+      this.dirty.delete(id);
+      computed++;
+    }
+    let out = '';
+    for (const [name, help] of FAMILIES) {
+      out += `# HELP ${name} ${help}\n# TYPE ${name} gauge\n`;
+      for (const e of this.cache.values()) out += e.lines[name] ?? '';
+    }
+    out += '# HELP dcprobe_sla_metrics_pending_customers Customers whose SLA metrics wait for recomputation (changed or stale) after this scrape.\n'
+      + `# TYPE dcprobe_sla_metrics_pending_customers gauge\ndcprobe_sla_metrics_pending_customers ${due.length - computed}\n`;
+    this.lastScrape = { computed, ms: performance.now() - t0 };
+    return out;
+  }
+}
