@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { dropLintFailingDefaults } from '@dcprobe/shared';
 import type { Logger } from 'pino';
 import { splitHostPort } from './config.ts';
 
@@ -26,7 +27,10 @@ export interface AgentMetrics {
 
 export function createMetrics(opts: { processMetrics?: boolean } = {}): AgentMetrics {
   const registry = new Registry();
-  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (opts.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    dropLintFailingDefaults(registry);
+  }
   let outbox: OutboxView = { held: 0, ratio: 0 };
   const registers = [registry];
   new Gauge({

@@ -6,6 +6,7 @@
  * authenticated agents, never from free text.
  */
 import client, { Registry, Counter, Gauge, Histogram } from 'prom-client';
+import { dropLintFailingDefaults } from '@dcprobe/shared';
 
 export interface SelfMetrics {
   registry: Registry;
@@ -23,7 +24,10 @@ export interface SelfMetrics {
 
 export function makeSelfMetrics(withProcess = true): SelfMetrics {
   const registry = new Registry();
-  if (withProcess) client.collectDefaultMetrics({ register: registry, prefix: 'dcprobe_collector_' });
+  if (withProcess) {
+    client.collectDefaultMetrics({ register: registry, prefix: 'dcprobe_collector_' });
+    dropLintFailingDefaults(registry, 'dcprobe_collector_');
+  }
   const r = [registry];
   return {
     registry,

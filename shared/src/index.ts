@@ -4,3 +4,4 @@ export * from './time.ts';
 export * from './intervals.ts';
 export * from './protocol.ts';
 export * from './secrets.ts';
+export * from './metrics-names.ts';

@@ -1,0 +1,88 @@
+/**
+ * A real Prometheus scrapes the collector while an agent polls the simulated
+ * switch and UPS: port and power states reach Prometheus through the whole
+ * path, the exposition passes `promtool check metrics`, and the shipped
+ * alerting rules load and evaluate against the live series.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { startPrometheus, promtoolCheckMetrics, type Prometheus } from './fixtures/prometheus.ts';
+import { makeTempDir } from './fixtures/procs.ts';
+import { rm } from 'node:fs/promises';
+import { buildConfig as collectorConfig } from '../../collector/src/config.ts';
+import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
+import { collectorRoutes } from '../../collector/src/routes.ts';
+import { silentLogger } from '../../collector/src/log.ts';
+import { buildConfig as agentConfig } from '../../agent/src/config.ts';
+import { startAgent, type AgentHandle } from '../../agent/src/agent.ts';
+import { startSimSwitch, type SimSwitch } from '../../agent/src/sim/switch.ts';
+import { startSimUps, type SimUps } from '../../agent/src/sim/ups.ts';
+
+const RULES = fileURLToPath(new URL('../../deploy/prometheus/dcprobe-rules.yml', import.meta.url));
+const TOKEN = 'e2e-agent-token-0123456789';
+
+describe('Prometheus scraping the collector', () => {
+  let dir: string;
+  let sw: SimSwitch, ups: SimUps, col: CollectorHandle, agent: AgentHandle, prom: Prometheus;
+
+  beforeAll(async () => {
+    dir = await makeTempDir('dcprobe-e2e-prom-');
+    sw = await startSimSwitch({ port: 0, ports: 8 });
+    ups = await startSimUps({ port: 0 });
+    col = await startCollector(collectorConfig({
+      listen: '127.0.0.1:0', database: join(dir, 'c.sqlite'), logLevel: 'silent',
+      agents: [{ id: 'rack-e2e', token: TOKEN }],
+      customers: [
+        { id: 'cust-01', network: { ports: ['sw1/ge-0/0/1'], uplinks: ['sw1/xe-0/1/0', 'sw1/xe-0/1/1'] }, power: { feeds: ['ups1/output'] } },
+      ],
+    }), { log: silentLogger, routes: collectorRoutes });
+    agent = await startAgent(agentConfig({
+      agentId: 'rack-e2e', collectors: [col.wsUrl], token: TOKEN, dataDir: join(dir, 'agent'), logLevel: 'silent',
+      metrics: { listen: '127.0.0.1:0' },
+      targets: [
+        { kind: 'snmp-switch', name: 'sw1', host: '127.0.0.1', port: sw.port, version: '2c', community: 'public', intervalSeconds: 1, ports: 'all' },
+        { kind: 'snmp-ups', name: 'ups1', host: '127.0.0.1', port: ups.port, version: '2c', community: 'public', intervalSeconds: 1 },
+      ],
+    }), { log: silentLogger });
+    prom = await startPrometheus({ targets: [`127.0.0.1:${col.port}`], ruleFiles: [RULES] });
+  });
+
+  afterAll(async () => {
+    await prom?.stop();
+    await agent?.close();
+    await col?.close();
+    await sw?.close();
+    await ups?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('sees a port go down and the UPS go on battery, through agent, collector and scrape', async () => {
+    await prom.waitForSample('dcprobe_port_up{device="sw1",port="ge-0/0/1",customer="cust-01"}', (s) => s.value === 1, { timeoutMs: 30_000 });
+    await prom.waitForSample('dcprobe_power_state{device="ups1",feed="output",customer="cust-01",state="mains"}', (s) => s.value === 1);
+    await sw.setOper('ge-0/0/1', 'down');
+    await ups.setSource('battery');
+    await prom.waitForSample('dcprobe_port_up{device="sw1",port="ge-0/0/1",customer="cust-01"}', (s) => s.value === 0);
+    await prom.waitForSample('dcprobe_power_state{device="ups1",feed="output",state="battery"}', (s) => s.value === 1);
+    // The shipped rules load and see it: DcprobePortDown is pending (its `for` is 1m).
+    const alert = await prom.waitForAlert('DcprobePortDown', 'pending', { timeoutMs: 15_000 });
+    expect(alert.labels.port).toBe('ge-0/0/1');
+    const targets = await prom.targets();
+    expect(targets.every((t) => t.health === 'up')).toBe(true);
+  });
+
+  it('serves an exposition that promtool check metrics accepts, for the collector and the agent', async () => {
+    const collectorText = await (await fetch(`http://127.0.0.1:${col.port}/metrics`)).text();
+    expect(collectorText).toMatch(/^dcprobe_port_up\{/m);
+    expect(collectorText).toMatch(/^dcprobe_collector_events_ingested_total\{outcome="accepted"\} [1-9]/m);
+    const lint = await promtoolCheckMetrics(collectorText);
+    expect(lint.problems).toEqual([]);
+    expect(lint.ok).toBe(true);
+    const agentPort = agent.metricsServer!.port;
+    const agentText = await (await fetch(`http://127.0.0.1:${agentPort}/metrics`)).text();
+    const agentLint = await promtoolCheckMetrics(agentText);
+    expect(agentLint.problems).toEqual([]);
+    expect(collectorText + agentText).not.toContain(TOKEN);
+    expect(collectorText + agentText).not.toMatch(/community="/);
+  });
+});
