@@ -2,3 +2,4 @@
 import './snmp-switch.ts';
 import './nut.ts';
 import './snmp-ups.ts';
+import './snmp-pdu.ts';
