@@ -75,7 +75,8 @@ const NOTIFICATION_PDUS = new Set([snmp.PduType.Trap, snmp.PduType.TrapV2, snmp.
 
 /** Why net-snmp refused a datagram, from its error class (never its text, which may quote a community). */
 function reasonOf(err: unknown): DropReason {
-  if (err instanceof snmp.ProcessingError) return 'malformed';
+  // ProcessingError (undecodable datagram) is not exported by net-snmp: its class name is the next best thing.
+  if (err instanceof Error && err.name === 'ProcessingError') return 'malformed';
   if (err instanceof snmp.RequestInvalidError) return 'notATrap';
   // RequestFailedError: unknown community or user; ResponseInvalidError: wrong digest, cannot decrypt.
   return 'badCredentials';

@@ -7,11 +7,12 @@
  */
 import snmp from 'net-snmp';
 import type { Logger } from 'pino';
-import { IF, TICKS_WRAP, TRAP } from '../profiles/if-mib.ts';
+import { IF, SYS_UPTIME, TICKS_WRAP, TRAP } from '../profiles/if-mib.ts';
 import { listenPlan } from '../snmp/listen.ts';
 import type { SnmpV3User } from '../snmp/types.ts';
 import { v3UserOptions } from '../snmp/client.ts';
 import { rfcGetBulk } from './getbulk.ts';
+import { speedUp } from './fast-mib.ts';
 
 export interface SimTrapTo {
   host: string;
@@ -35,6 +36,8 @@ export interface SimSwitchOptions {
   initialUptime?: number;
   /** Most varbinds in one GETBULK response (snmpd's maxGetbulkResponses is 100). */
   bulkLimit?: number;
+  /** Answer from a sorted OID index instead of net-snmp's O(rows) tree walks (default true; see fast-mib.ts). */
+  fastMib?: boolean;
   log?: Logger;
 }
 
@@ -131,15 +134,18 @@ export async function startSimSwitch(opts: SimSwitchOptions = {}): Promise<SimSw
   });
   mib.setScalarValue('sysUpTime', 0);
   mib.registerProviders(ifTableProviders());
+  const fast = opts.fastMib === false ? null : speedUp(agent, mib, ['ifEntry', 'ifXEntry']);
 
   const ifs: SimInterface[] = buildInterfaces(opts.ports ?? 48).map((x, p) => ({ ...x, ifIndex: p + 1 }));
   let shift = 0;
 
+  const ENTRY_COLUMNS = [IF.ifIndex, IF.ifDescr, '1.3.6.1.2.1.2.2.1.3', IF.ifAdminStatus, IF.ifOperStatus, IF.ifLastChange, IF.ifName, IF.ifAlias];
   const loadTables = (): void => {
     for (const x of ifs) {
       mib.addTableRow('ifEntry', [x.ifIndex, x.ifDescr, IF_TYPE.ethernetCsmacd, STATUS[x.admin], STATUS[x.oper], x.lastChange]);
       mib.addTableRow('ifXEntry', [x.ifIndex, x.ifName, x.ifAlias]);
     }
+    fast?.reindex([SYS_UPTIME, ...ifs.flatMap((x) => ENTRY_COLUMNS.map((c) => `${c}.${x.ifIndex}`))]);
   };
   const clearTables = (): void => {
     for (const x of ifs) {
@@ -237,7 +243,8 @@ export async function startSimSwitch(opts: SimSwitchOptions = {}): Promise<SimSw
 }
 
 function openTrapSession(to: SimTrapTo): any {
-  const common = { port: to.port, transport: to.host.includes(':') ? 'udp6' : 'udp4' };
+  // net-snmp sends traps to `trapPort` (default 162), not `port`.
+  const common = { port: to.port, trapPort: to.port, transport: to.host.includes(':') ? 'udp6' : 'udp4' };
   const s = to.user
     ? snmp.createV3Session(to.host, { name: to.user.name, ...v3UserOptions(to.user) }, { ...common, version: snmp.Version3 })
     : snmp.createSession(to.host, to.community ?? 'public', { ...common, version: snmp.Version2c });
