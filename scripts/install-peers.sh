@@ -28,6 +28,7 @@ PACKAGES=(
   prometheus                # prometheus + promtool: scrape test, rule tests, metric lint
   prometheus-snmp-exporter  # reference poller for the benchmark
   iproute2                  # ip netns / veth
+  curl                      # smoke test of npm start (scripts/smoke-start.sh)
   chromium                  # headless screenshot of the report page
 )
 DAEMONS=(snmpd snmptrapd prometheus prometheus-snmp-exporter prometheus-node-exporter nut-server nut-monitor nut-driver)
