@@ -39,6 +39,5 @@ export async function startTraps(w: TrapWiring): Promise<{ port: number; close()
       w.triggerPoll(evt.target);
     },
   });
-  w.log.info({ address: rx.address, port: rx.port }, 'trap receiver listening');
   return { port: rx.port, close: () => rx.close() };
 }

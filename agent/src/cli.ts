@@ -67,6 +67,11 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     throw e;
   }
   const log = makeLogger(process.env.DCPROBE_LOG_LEVEL ?? config.logLevel);
+  // Signals first: a stop asked for during a slow start-up still closes cleanly (lock, outbox).
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const { startAgent } = await import('./agent.ts');
   let agent;
   try {
@@ -76,11 +81,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     io.err(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-  log.info({ signal }, 'stopping');
+  log.info({ signal: await signal }, 'stopping');
   await agent.close();
   return 0;
 }
