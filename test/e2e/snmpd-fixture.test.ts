@@ -8,30 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import snmp from 'net-snmp';
 import { createSwitchNetns } from './fixtures/netns.ts';
 import type { SwitchNetns } from './fixtures/netns.ts';
-import { OID, startSnmpd } from './fixtures/snmpd.ts';
-import type { Snmpd, V3Creds } from './fixtures/snmpd.ts';
+import { listenForTraps, OID, startSnmpd } from './fixtures/snmpd.ts';
+import type { Snmpd, TrapListener, V3Creds } from './fixtures/snmpd.ts';
 import { freeUdpPort, waitUntil } from './fixtures/procs.ts';
 
-interface Trap {
-  at: number;
-  trapOid: string;
-  varbinds: Map<string, unknown>;
-}
-
 const strip = (oid: string): string => oid.replace(/^\./, '');
-
-function listenForTraps(host: string, port: number): { traps: Trap[]; close(): void } {
-  const traps: Trap[] = [];
-  const receiver = snmp.createReceiver(
-    { address: host, port, transport: 'udp4', disableAuthorization: true },
-    (err: unknown, n: { pdu: { varbinds: { oid: string; value: unknown }[] } } | undefined) => {
-      if (err || !n) return;
-      const varbinds = new Map(n.pdu.varbinds.map((vb) => [vb.oid, vb.value]));
-      traps.push({ at: Date.now(), trapOid: String(varbinds.get(strip(OID.snmpTrapOID))), varbinds });
-    },
-  );
-  return { traps, close: () => receiver.close() };
-}
 
 function v3Get(host: string, user: V3Creds, oid: string): Promise<unknown> {
   const session = snmp.createV3Session(host, {
@@ -53,18 +34,22 @@ function v3Get(host: string, user: V3Creds, oid: string): Promise<unknown> {
 describe('snmpd in a switch namespace (4 ports)', () => {
   let sw: SwitchNetns;
   let snmpd: Snmpd;
-  let rx: ReturnType<typeof listenForTraps>;
+  let rx: TrapListener;
+  let ref: TrapListener;
 
   beforeAll(async () => {
     sw = await createSwitchNetns({ ports: 4 });
     const trapPort = await freeUdpPort(sw.hostAddr);
+    const refPort = await freeUdpPort(sw.hostAddr);
     rx = listenForTraps(sw.hostAddr, trapPort);
-    snmpd = await startSnmpd(sw, { trapPort });
+    ref = listenForTraps(sw.hostAddr, refPort);
+    snmpd = await startSnmpd(sw, { trapPort, extraTrapPorts: [refPort] });
     console.log(`[timing] 4-port netns ${sw.createMs.toFixed(0)} ms, snmpd answering after ${snmpd.startMs.toFixed(0)} ms`);
   });
 
   afterAll(async () => {
     rx?.close();
+    ref?.close();
     await snmpd?.stop();
     await sw?.destroy();
   });
@@ -90,8 +75,7 @@ describe('snmpd in a switch namespace (4 ports)', () => {
     const oper = `${OID.ifOperStatus}.${idx}`;
     const t0 = Date.now();
     await sw.setPort('swp1', 'down');
-    await waitUntil('swp1 ifOperStatus down', async () => (await snmpd.get([oper])).get(oper) === '2', { timeoutMs: 5_000 });
-    const downMs = Date.now() - t0;
+    const downMs = (await snmpd.waitForOperStatus(idx, 'down', { timeoutMs: 5_000 })) - t0;
     expect((await snmpd.get([`${OID.ifAdminStatus}.${idx}`])).get(`${OID.ifAdminStatus}.${idx}`)).toBe('2');
     const t1 = Date.now();
     await sw.setPort('swp1', 'up');
@@ -109,19 +93,20 @@ describe('snmpd in a switch namespace (4 ports)', () => {
     await waitUntil('swp4 oper up', async () => (await snmpd.get([oper])).get(oper) === '1', { timeoutMs: 5_000 });
   });
 
-  it('sends linkDown then linkUp traps for the flipped port to the host address', async () => {
+  it('sends linkDown then linkUp traps for the flipped port to the host address, to every sink', async () => {
     const idx = sw.port('swp2').ifIndex;
-    const forPort = (trapOid: string, after: number) => (): Trap | undefined =>
-      rx.traps.find((t) => t.at >= after && t.trapOid === strip(trapOid)
-        && Number(t.varbinds.get(`${strip(OID.ifOperStatus)}.${idx}`)) > 0);
+    const operVb = `${strip(OID.ifOperStatus)}.${idx}`;
     const t0 = Date.now();
     await sw.setPort('swp2', 'down');
-    const down = await waitUntil('linkDown trap for swp2', forPort(OID.linkDown, t0), { timeoutMs: 6_000, intervalMs: 50 });
-    expect(down.varbinds.get(`${strip(OID.ifOperStatus)}.${idx}`)).toBe(2);
+    const down = await rx.waitFor(OID.linkDown, idx, { after: t0, timeoutMs: 6_000 });
+    expect(down.varbinds.get(operVb)).toBe(2);
+    await ref.waitFor(OID.linkDown, idx, { after: t0, timeoutMs: 2_000 });
     const t1 = Date.now();
     await sw.setPort('swp2', 'up');
-    const up = await waitUntil('linkUp trap for swp2', forPort(OID.linkUp, t1), { timeoutMs: 6_000, intervalMs: 50 });
-    expect(up.varbinds.get(`${strip(OID.ifOperStatus)}.${idx}`)).toBe(1);
+    const up = await rx.waitFor(OID.linkUp, idx, { after: t1, timeoutMs: 6_000 });
+    expect(up.varbinds.get(operVb)).toBe(1);
+    // No trap for a port that did not change.
+    expect(rx.traps.some((t) => t.at >= t0 && t.varbinds.has(`${strip(OID.ifOperStatus)}.${sw.port('swp3').ifIndex}`))).toBe(false);
     console.log(`[timing] flip → trap: linkDown ${down.at - t0} ms, linkUp ${up.at - t1} ms`);
   });
 
@@ -140,6 +125,16 @@ describe('snmpd in a switch namespace (4 ports)', () => {
     const after = Number((await snmpd.get([OID.sysUpTime])).get(OID.sysUpTime));
     expect(snmpd.pid).not.toBe(pid);
     expect(after).toBeLessThan(before);
+  });
+
+  it('renumber() recreates the ports at new ifIndexes, as after a switch reload', async () => {
+    await sw.renumber(2000);
+    expect(sw.port('swp1').ifIndex).toBe(2001);
+    const descr = `${OID.ifDescr}.2001`;
+    await waitUntil('ifDescr.2001 after renumbering', async () => (await snmpd.get([descr])).get(descr) === '"swp1"', { timeoutMs: 8_000 });
+    const walked = await snmpd.walk(OID.ifDescr);
+    expect(walked.has(`${OID.ifDescr}.1001`)).toBe(false);
+    expect(sw.ports.every((p) => walked.get(`${OID.ifDescr}.${p.ifIndex}`) === `"${p.name}"`)).toBe(true);
   });
 });
 
