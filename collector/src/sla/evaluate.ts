@@ -100,9 +100,12 @@ function runPass(outs: readonly Span[], f: ReportFacts, t: RuleTerms, pass: 1 | 
 
 /**
  * Evaluates one report against its service's measured outages (`downs`) and the
- * down-or-unknown spans (`suspects`). Exclusions and the month come later.
+ * down-or-unknown spans (`suspects`, asked for only when a second pass runs).
+ * Exclusions and the month come later.
  */
-export function evaluateReport(f: ReportFacts, downs: readonly Span[], suspects: readonly Span[], t: RuleTerms): Evaluation {
+export function evaluateReport(
+  f: ReportFacts, downs: readonly Span[], suspects: () => readonly Span[], t: RuleTerms,
+): Evaluation {
   const first = runPass(downs, f, t, 1);
   let verdict: Verdict = 'not_confirmed', basis: Basis = null, pass: 1 | 2 | null = null;
   let windows: Interval[] = [];
@@ -112,7 +115,7 @@ export function evaluateReport(f: ReportFacts, downs: readonly Span[], suspects:
     basis = first.kind === 'ongoing' ? 'contract' : first.kind === 'after' ? 'measured' : null;
     windows = first.windows;
   } else if (t.unverified === 'count') {
-    const second = runPass(suspects, f, t, 2);
+    const second = runPass(suspects(), f, t, 2);
     if (second.kind !== 'none') {
       pass = 2;
       verdict = second.kind === 'late' ? 'late' : 'unverified';

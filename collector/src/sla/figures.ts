@@ -36,6 +36,11 @@ export function coverage(unknowns: readonly Interval[], month: Interval, asOf: n
   return 1 - measure(clip(unknowns, span)) / len;
 }
 
+/** Length of the part of one interval inside `w` (no allocation: called per outage). */
+export function partIn(i: Interval, w: Interval): number {
+  return Math.max(0, Math.min(i.end, w.end) - Math.max(i.start, w.start));
+}
+
 /** Measure of the part of `list` inside `w`. */
 export function measureIn(list: readonly Interval[], w: Interval): number {
   return measure(clip(list, w));

@@ -4,9 +4,9 @@
  */
 import { clip, formatInstant, measure, subtract, union, type Interval } from '@dcprobe/shared';
 import { evaluateReport, overlapping, reportFacts, type RuleTerms } from './evaluate.ts';
-import { allowance, coverage, isBreached, measureIn, seconds } from './figures.ts';
+import { allowance, coverage, isBreached, measureIn, partIn, seconds } from './figures.ts';
 import { applyExclusions, isListedIn, reportResult, type EvaluatedReport, type ExclusionWindow } from './report-result.ts';
-import { isDown, isNotUp, isUnknown, spansWhere, type ServiceTimeline } from './timeline.ts';
+import { isDown, isNotUp, isUnknown, spansWhere, type ServiceTimeline, type Span } from './timeline.ts';
 import type { GapResult, IncidentResult, Report, Service, ServiceResult, Terms } from './types.ts';
 
 export interface ServiceContext {
@@ -26,7 +26,8 @@ export function reconcileService(ctx: ServiceContext): ServiceResult {
   const { month, asOf, timeline, terms } = ctx;
   const iso = (ms: number): string => formatInstant(ms, ctx.timezone);
   const downs = spansWhere(timeline, isDown);
-  const suspects = spansWhere(timeline, isNotUp);
+  let suspectSpans: Span[] | undefined;
+  const suspects = (): Span[] => (suspectSpans ??= spansWhere(timeline, isNotUp));
   const unknowns = spansWhere(timeline, isUnknown);
   const rules: RuleTerms = {
     graceMs: terms.graceMinutes * 60_000,
@@ -62,7 +63,7 @@ export function reconcileService(ctx: ServiceContext): ServiceResult {
     return {
       start: iso(o.start),
       end: o.open ? null : iso(o.end),
-      seconds: seconds(measureIn([o], month)),
+      seconds: seconds(partIn(o, month)),
       reportableUntil: iso(o.start + deadlineMs),
       reports: matchedBy.get(i) ?? [],
     };
@@ -72,7 +73,7 @@ export function reconcileService(ctx: ServiceContext): ServiceResult {
     return {
       start: Number.isFinite(g.start) ? iso(g.start) : null,
       end: g.open ? null : iso(g.end),
-      seconds: seconds(measureIn([g], month)),
+      seconds: seconds(partIn(g, month)),
     };
   });
 
@@ -88,8 +89,8 @@ export function reconcileService(ctx: ServiceContext): ServiceResult {
     feeWaived: breached,
     coverage: coverage(unknowns, month, asOf),
     reports: evaluated.filter((e) => isListedIn(e, month)).map((e) => reportResult(e, downs, month, asOf, ctx.timezone)),
-    unreported: incidents.filter((x) => x.reports.length === 0)
-      .map(({ start, end, seconds: s, reportableUntil }) => ({ start, end, seconds: s, reportableUntil })),
+    // The same objects as in `incidents` (their empty `reports` is an extra field).
+    unreported: incidents.filter((x) => x.reports.length === 0),
     monthStart: iso(month.start),
     monthEnd: iso(month.end),
     target: svcTerms.target,

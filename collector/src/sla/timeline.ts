@@ -20,47 +20,68 @@ export const NETWORK_TRUTH: readonly Truth[] = [T, F, U, U, U, U, U];
 export const POWER_TRUTH: readonly Truth[] = [U, U, U, T, T, T, F];
 const UNKNOWN_CODE = 2;
 
-/** One subject's changes, sorted by time, at most one per instant, none after asOf. */
-export interface SubjectTimeline { at: number[]; code: number[] }
+/**
+ * One subject's changes, sorted by time, at most one per instant, none after asOf.
+ * Views into two shared typed arrays: a million observations cost two allocations.
+ */
+export interface SubjectTimeline { at: Float64Array; code: Uint8Array }
 
-const EMPTY: SubjectTimeline = { at: [], code: [] };
+const EMPTY: SubjectTimeline = { at: new Float64Array(0), code: new Uint8Array(0) };
 
 /**
- * Groups the observations of the wanted subjects by subject, drops those after
- * asOf, sorts each subject's list (stable: of two changes at one instant the later
- * in the input wins) and keeps one change per instant.
+ * Groups the observations of the wanted subjects by subject (counting sort into
+ * one array, O(n)), drops those after asOf, sorts a subject's changes only if they
+ * came out of order (stable: of two changes at one instant the later in the input
+ * wins) and keeps one change per instant.
  */
 export function indexObservations(
   observations: readonly Observation[], wanted: ReadonlySet<string>, asOf: number,
 ): Map<string, SubjectTimeline> {
-  const index = new Map<string, SubjectTimeline>();
-  for (const o of observations) {
-    if (o.at > asOf || !wanted.has(o.subject)) continue;
-    let tl = index.get(o.subject);
-    if (!tl) { tl = { at: [], code: [] }; index.set(o.subject, tl); }
-    tl.at.push(o.at);
-    tl.code.push(STATE_CODE[o.state] ?? UNKNOWN_CODE);
+  const ids = new Map<string, number>();
+  for (const s of wanted) ids.set(s, ids.size);
+  const k = ids.size, n = observations.length;
+  const sid = new Int32Array(n);
+  const offset = new Int32Array(k + 1);
+  for (let i = 0; i < n; i++) {
+    const o = observations[i]!;
+    const id = o.at > asOf ? undefined : ids.get(o.subject);
+    if (id === undefined) { sid[i] = -1; continue; }
+    sid[i] = id;
+    offset[id + 1]!++;
   }
-  for (const [subject, tl] of index) index.set(subject, normalise(tl));
+  for (let j = 0; j < k; j++) offset[j + 1]! += offset[j]!;
+  const at = new Float64Array(offset[k]!), code = new Uint8Array(offset[k]!);
+  const next = offset.slice(0, k);
+  for (let i = 0; i < n; i++) {
+    const id = sid[i]!;
+    if (id < 0) continue;
+    const o = observations[i]!, p = next[id]!++;
+    at[p] = o.at;
+    code[p] = STATE_CODE[o.state] ?? UNKNOWN_CODE;
+  }
+  const index = new Map<string, SubjectTimeline>();
+  for (const [subject, id] of ids) {
+    const from = offset[id]!, to = offset[id + 1]!;
+    if (to > from) index.set(subject, normalise(at.subarray(from, to), code.subarray(from, to)));
+  }
   return index;
 }
 
-function normalise(tl: SubjectTimeline): SubjectTimeline {
+function normalise(at: Float64Array, code: Uint8Array): SubjectTimeline {
   let sorted = true;
-  for (let i = 1; i < tl.at.length && sorted; i++) if (tl.at[i]! < tl.at[i - 1]!) sorted = false;
-  let { at, code } = tl;
+  for (let i = 1; i < at.length && sorted; i++) if (at[i]! < at[i - 1]!) sorted = false;
   if (!sorted) {
-    const order = at.map((_, i) => i).sort((a, b) => at[a]! - at[b]! || a - b);
-    at = order.map((i) => tl.at[i]!);
-    code = order.map((i) => tl.code[i]!);
+    const order = Array.from(at, (_, i) => i).sort((a, b) => at[a]! - at[b]! || a - b);
+    const a2 = Float64Array.from(order, (i) => at[i]!), c2 = Uint8Array.from(order, (i) => code[i]!);
+    at.set(a2); code.set(c2);
   }
-  // One change per instant: the last one given for that instant.
-  const outAt: number[] = [], outCode: number[] = [];
+  // One change per instant: the last one given for that instant (in place).
+  let w = 0;
   for (let i = 0; i < at.length; i++) {
-    if (outAt.length > 0 && outAt[outAt.length - 1] === at[i]) outCode[outCode.length - 1] = code[i]!;
-    else { outAt.push(at[i]!); outCode.push(code[i]!); }
+    if (w > 0 && at[w - 1] === at[i]) { code[w - 1] = code[i]!; continue; }
+    at[w] = at[i]!; code[w] = code[i]!; w++;
   }
-  return { at: outAt, code: outCode };
+  return { at: at.subarray(0, w), code: code.subarray(0, w) };
 }
 
 export function timelineOf(index: ReadonlyMap<string, SubjectTimeline>, subject: string): SubjectTimeline {
