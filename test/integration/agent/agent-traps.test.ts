@@ -1,0 +1,71 @@
+/**
+ * Traps through the whole agent: the sim switch (net-snmp's agent) sends a
+ * real v2c linkDown to the agent's trap receiver; the agent records a `trap`
+ * event at once and polls the switch to confirm.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSocket } from 'node:dgram';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildConfig } from '../../../agent/src/config.ts';
+import { startAgent } from '../../../agent/src/agent.ts';
+import type { AgentHandle } from '../../../agent/src/agent.ts';
+import { silentLogger } from '../../../agent/src/log.ts';
+import { startSimSwitch } from '../../../agent/src/sim/switch.ts';
+import { startFakeCollector } from './link-fake-collector.ts';
+
+const TOKEN = 'agent-token-0123456789abcdef';
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+
+async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const { port } = s.address();
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('agent traps', () => {
+  it('a linkDown trap becomes a trap event at once, and triggers a confirming poll', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dcp-traps-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const trapPort = await freeUdpPort();
+    const sim = await startSimSwitch({ ports: 8, trapTo: { host: '127.0.0.1', port: trapPort, community: 'trapcomm' } });
+    cleanups.push(() => sim.close());
+    const c = await startFakeCollector({ token: TOKEN });
+    cleanups.push(() => c.close());
+    const agent: AgentHandle = await startAgent(buildConfig({
+      agentId: 'rack-a', collectors: [c.url], token: TOKEN, dataDir: join(dir, 'data'),
+      traps: { listen: `127.0.0.1:${trapPort}`, communities: ['trapcomm'] },
+      targets: [{ kind: 'snmp-switch', name: 'sw1', host: '127.0.0.1', port: sim.port, community: 'public', ports: 'all', intervalSeconds: 3600 }],
+    }), { log: silentLogger, processMetrics: false });
+    cleanups.push(() => agent.close());
+    expect(agent.trapPort).toBe(trapPort);
+    await until(() => c.store.events.size >= 10, 10_000, 'initial states of 8 ports + 2 uplinks');
+    const initial = c.store.events.size;
+    const polls = async () => Number(/dcprobe_agent_poll_duration_seconds_count\{target="sw1"\} (\d+)/.exec(await agent.metrics.registry.metrics())?.[1]);
+    expect(await polls()).toBe(1);
+
+    const t0 = Date.now();
+    await sim.setOper('ge-0/0/7', 'down');
+    await until(() => c.store.events.size === initial + 1, 5_000, 'the trap event');
+    const e = [...c.store.events.values()].at(-1)!;
+    expect(e).toMatchObject({ subject: 'sw1/ge-0/0/7', state: 'down', via: 'trap', evidence: { trap: 'linkDown', ifIndex: 7 } });
+    expect(e.at).toBeGreaterThanOrEqual(t0);
+    const text = await agent.metrics.registry.metrics();
+    expect(text).toContain('dcprobe_agent_traps_received_total 1');
+    await new Promise((r) => setTimeout(r, 1_500)); // the confirming poll (at most 1/s per target)
+    expect(await polls()).toBe(2);
+    expect(c.store.events.size).toBe(initial + 1); // the poll agrees: no second event
+  });
+});
