@@ -11,6 +11,8 @@ import { openSwitch, switchTargetSchema } from '../../../agent/src/sources/snmp-
 import type { SwitchInstance } from '../../../agent/src/switch/instance.ts';
 import type { Reading } from '../../../agent/src/sources/types.ts';
 import type { SnmpV3User } from '../../../agent/src/snmp/types.ts';
+import { openSnmp } from '../../../agent/src/snmp/client.ts';
+import { DISCOVERY_COLUMNS, IF, STATUS_COLUMNS } from '../../../agent/src/profiles/if-mib.ts';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
@@ -117,6 +119,31 @@ describe('snmp-switch against the sim switch', () => {
     // ifIndex 2 now belongs to ge-0/0/1: a poller that trusted the old map would call it down.
     expect(find(rs, 'ge-0/0/1')).toMatchObject({ state: 'up', evidence: { ifIndex: 2 } });
     expect(find(rs, 'ge-0/0/2')).toMatchObject({ state: 'down', evidence: { ifIndex: 3 } });
+  });
+
+  it('v1 (GETNEXT walks) reads the same as v2c', async () => {
+    const s = await sim();
+    await s.setOper('ge-0/0/9', 'down');
+    const v1 = await poll(open(s, { version: '1', community: 'public' }));
+    const v2 = await poll(open(s, { community: 'public' }));
+    const strip = (rs: Reading[]) => rs.map((r) => ({ subject: r.subject, state: r.state, ifIndex: r.evidence.ifIndex }));
+    expect(strip(v1)).toEqual(strip(v2));
+    expect(find(v1, 'ge-0/0/9').state).toBe('down');
+  });
+
+  it('the sim\'s fast OID index answers exactly as net-snmp\'s own agent does', async () => {
+    const walkAll = async (s: SimSwitch) => {
+      const c = openSnmp({ host: '127.0.0.1', port: s.port, version: '2c', community: 'public', timeoutMs: 5000, retries: 0, maxRepetitions: 7 });
+      try {
+        const cols = await c.walk([...DISCOVERY_COLUMNS, ...STATUS_COLUMNS]);
+        const past = await c.walk([IF.ifAlias]); // runs off the end of the MIB
+        return { cols: [...cols.entries()], past: [...past.entries()] };
+      } finally { c.close(); }
+    };
+    const fast = await walkAll(await sim({ ports: 60 }));
+    const slow = await walkAll(await sim({ ports: 60, fastMib: false }));
+    expect(fast.cols.map(([, v]) => v.length)).toEqual([62, 62, 62, 62, 62, 62]);
+    expect(fast).toEqual(slow);
   });
 
   it('reads 1000 interfaces', async () => {
