@@ -13,6 +13,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { promtoolCheckMetrics, startPrometheus } from './fixtures/prometheus.ts';
 import type { Prometheus } from './fixtures/prometheus.ts';
 
+const TOKEN = 'e2e-scrape-token';
 const RULES = resolve(dirname(fileURLToPath(import.meta.url)), '../../deploy/prometheus/dcprobe-rules.yml');
 
 describe('prometheus fixture', () => {
@@ -36,6 +37,11 @@ describe('prometheus fixture', () => {
         res.writeHead(404).end();
         return;
       }
+      // Like a collector whose /metrics needs a token: proves the fixture sends it.
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+        res.writeHead(401).end();
+        return;
+      }
       scrapes.inc();
       void registry.metrics().then((body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body));
     });
@@ -43,7 +49,7 @@ describe('prometheus fixture', () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : 0;
     const t0 = performance.now();
-    prom = await startPrometheus({ targets: [`127.0.0.1:${port}`], ruleFiles: [RULES] });
+    prom = await startPrometheus({ targets: [`127.0.0.1:${port}`], ruleFiles: [RULES], bearerToken: TOKEN });
     console.log(`[timing] prometheus ready after ${(performance.now() - t0).toFixed(0)} ms`);
   });
 
@@ -52,7 +58,7 @@ describe('prometheus fixture', () => {
     await new Promise((r) => server?.close(r));
   });
 
-  it('scrapes the target every second and reports it healthy', async () => {
+  it('scrapes the target every second, with its bearer token, and reports it healthy', async () => {
     await prom.waitForSample('up{job="dcprobe"}', (s) => s.value === 1);
     const targets = await prom.targets();
     expect(targets).toHaveLength(1);
