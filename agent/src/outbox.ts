@@ -160,7 +160,7 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
     const segs: Segment[] = [];
     for (const [i, f] of files.entries()) {
       const isLast = i === files.length - 1;
-      const s = await readSegment(f.path, true);
+      const s = await readSegment(f.path, isLast);
       if (s.bad > 0 && isLast) {
         log.warn({ file: f.path, lines: s.bad }, 'outbox: cut a torn tail from the last segment (crash mid-write; those events were never sent)');
         await cutTail(f.path, s.goodBytes);
