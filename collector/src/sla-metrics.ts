@@ -111,11 +111,13 @@ export class SlaMetrics {
   /** Which customers to recompute, most urgent first: changed, never computed, new month, then stale volatile ones. */
   private queue(now: number): string[] {
     const stale: [string, number][] = [];
+    const months = new Map<string, string>(); // one Intl call per zone, not per customer
+    const monthIn = (tz: string) => { let m = months.get(tz); if (!m) { m = monthOf(now, tz); months.set(tz, m); } return m; };
     for (const id of this.sla.customers.ids()) {
       if (this.dirty.has(id)) continue;
       const e = this.cache.get(id);
       if (!e) { this.dirty.add(id); continue; }
-      if (e.month !== monthOf(now, this.sla.customers.latest(id)!.spec.timezone)) this.dirty.add(id);
+      if (e.month !== monthIn(this.sla.customers.latest(id)!.spec.timezone)) this.dirty.add(id);
       else if (e.volatile && now - e.at >= this.ttlMs) stale.push([id, e.at]);
     }
     stale.sort((a, b) => a[1] - b[1]);

@@ -22,9 +22,13 @@ export function monthParam(url: URL, required: boolean, fallback?: () => string)
   return m;
 }
 
+/** `asOf` defaults to now; a later one is refused, since it would extend what is open now into a made-up future. */
 export function asOfParam(url: URL, now: number): number {
   const a = url.searchParams.get('asOf');
-  return a === null ? now : parseInstant(a, 'asOf');
+  if (a === null) return now;
+  const t = parseInstant(a, 'asOf');
+  if (t > now) throw new DcprobeError(E.VALIDATION, 'asOf: must not be in the future (nothing after now is known)');
+  return t;
 }
 
 export const currentMonth = (now: number, tz: string) => (): string => monthOf(now, tz);

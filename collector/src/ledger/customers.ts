@@ -60,11 +60,13 @@ export class CustomerStore {
   }
 
   private push(v: CustomerVersion): void {
+    if (!this.cache.has(v.customer)) this.sortedIds = undefined;
     const l = this.cache.get(v.customer);
     if (l) l.push(v); else this.cache.set(v.customer, [v]);
   }
 
-  ids(): string[] { return [...this.cache.keys()].sort(); }
+  private sortedIds: string[] | undefined;
+  ids(): string[] { return (this.sortedIds ??= [...this.cache.keys()].sort()); }
   has(id: string): boolean { return this.cache.has(id); }
   history(id: string): readonly CustomerVersion[] { return this.cache.get(id) ?? []; }
   latest(id: string): CustomerVersion | undefined { const l = this.cache.get(id); return l?.[l.length - 1]; }

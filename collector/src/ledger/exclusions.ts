@@ -53,7 +53,12 @@ export function toCoreExclusion(v: ExclusionVersion): Exclusion {
 }
 
 export class ExclusionStore {
-  constructor(private readonly db: Db, private readonly audit: Audit, private readonly onChange: (customer: string | undefined) => void) {}
+  private readonly listAll;
+  private readonly listOf;
+  constructor(private readonly db: Db, private readonly audit: Audit, private readonly onChange: (customer: string | undefined) => void) {
+    this.listAll = db.prepare(`${LATEST} ORDER BY start, exclusion_id`);
+    this.listOf = db.prepare(`${LATEST} AND (customer_id IS NULL OR customer_id = ?) ORDER BY start, exclusion_id`);
+  }
 
   newId(): string { return `X-${randomBytes(5).toString('hex')}`; }
 
@@ -69,9 +74,7 @@ export class ExclusionStore {
 
   /** Latest versions; with a customer, those of that customer and those of every customer. */
   list(opts: { customer?: string; withdrawn?: boolean; from?: number; to?: number } = {}): ExclusionVersion[] {
-    const rows = (opts.customer === undefined
-      ? this.db.prepare(`${LATEST} ORDER BY start, exclusion_id`).all()
-      : this.db.prepare(`${LATEST} AND (customer_id IS NULL OR customer_id = ?) ORDER BY start, exclusion_id`).all(opts.customer)) as Row[];
+    const rows = (opts.customer === undefined ? this.listAll.all() : this.listOf.all(opts.customer)) as Row[];
     return rows.map(fromRow).filter((x) => (opts.withdrawn || !x.withdrawn)
       && (opts.from === undefined || x.end > opts.from) && (opts.to === undefined || x.start < opts.to));
   }

@@ -65,7 +65,13 @@ export function toCoreReport(v: ReportVersion): Report {
 }
 
 export class ReportStore {
-  constructor(private readonly db: Db, private readonly audit: Audit, private readonly onChange: (customer: string) => void) {}
+  // Prepared once: live reconciliation lists a customer's reports at every recompute.
+  private readonly listAll;
+  private readonly listOf;
+  constructor(private readonly db: Db, private readonly audit: Audit, private readonly onChange: (customer: string) => void) {
+    this.listAll = db.prepare(`${LATEST} ORDER BY reported_at, report_id`);
+    this.listOf = db.prepare(`${LATEST} AND customer_id = ? ORDER BY reported_at, report_id`);
+  }
 
   newId(): string { return `R-${randomBytes(5).toString('hex')}`; }
 
@@ -81,9 +87,7 @@ export class ReportStore {
 
   /** Latest versions, of one customer or of all, in order of receipt. */
   list(customer?: string): ReportVersion[] {
-    const rows = customer === undefined
-      ? this.db.prepare(`${LATEST} ORDER BY reported_at, report_id`).all()
-      : this.db.prepare(`${LATEST} AND customer_id = ? ORDER BY reported_at, report_id`).all(customer);
+    const rows = customer === undefined ? this.listAll.all() : this.listOf.all(customer);
     return (rows as Row[]).map(fromRow);
   }
 

@@ -83,6 +83,8 @@ describe('live SLA from the store', () => {
     await call(e, 'POST', '/api/v1/reports', { token: 'write', body: { id: 'A-1', customer: 'cust-a', service: 'network', reportedAt: '2026-11-18T10:05:00+08:00', noticeAt: '2026-11-18T11:05:00+08:00' } });
     await call(e, 'POST', '/api/v1/reports', { token: 'write', body: { id: 'B-1', customer: 'cust-b', service: 'network', reportedAt: '2026-11-18T10:05:00+08:00', noticeAt: '2026-11-18T11:05:00+08:00' } });
     const q = 'month=2026-11&asOf=2026-12-05T00:00:00%2B08:00';
+    expect((await call(e, 'GET', `/api/v1/customers/cust-a/sla?${q}`, { token: 'read' })).json.error.message).toBe('asOf: must not be in the future (nothing after now is known)');
+    e.clock.now = t('2026-12-06T00:00:00+08:00');
     const a = (await call(e, 'GET', `/api/v1/customers/cust-a/sla?${q}`, { token: 'read' })).json.customers[0].services.network;
     const b = (await call(e, 'GET', `/api/v1/customers/cust-b/sla?${q}`, { token: 'read' })).json.customers[0].services.network;
     // a: the 10 Nov outage of P1 is a's (unreported); the 18 Nov one is b's, so a's report is not confirmed
