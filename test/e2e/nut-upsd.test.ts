@@ -20,7 +20,7 @@ describe.skipIf(!haveNut)('nut source against real upsd + dummy-ups', () => {
   let src: SourceInstance;
 
   beforeAll(async () => {
-    nut = await startNutUpsd({ ups: ['dev1', 'dev2'], status: 'OL', users: [{ name: 'mon', password: 'e2e pass' }] });
+    nut = await startNutUpsd({ ups: ['dev1', 'dev2'], status: 'OL', users: [{ name: 'mon', password: 'e2e pass' }], maxAge: 3 });
     const t = nutTargetSchema.parse({ kind: 'nut', name: 'nut1', host: nut.host, port: nut.port, ups: 'all', timeoutMs: 2000, username: 'mon', password: 'e2e pass', tls: 'try' });
     src = nutSource.open(t, { log: silentLogger, now: () => Date.now() });
   });
@@ -75,6 +75,29 @@ describe.skipIf(!haveNut)('nut source against real upsd + dummy-ups', () => {
       expect([...(await other.listUps()).keys()]).toEqual(['dev1', 'dev2']);
     } finally {
       other.close();
+    }
+  });
+
+  it('reads a UPS whose driver stopped answering as unknown (DATA-STALE), and recovers', async () => {
+    nut.pauseDriver('dev2');
+    try {
+      const stale = await waitUntil('dev2 stale', async () => {
+        const r = (await src.poll(ctx())).find((x) => x.subject === 'nut1/dev2/output');
+        return r?.state === 'unknown' ? r : false;
+      }, { timeoutMs: 15_000, intervalMs: 250 });
+      expect(stale.evidence).toEqual({ error: 'DATA-STALE' });
+    } finally {
+      nut.resumeDriver('dev2');
+    }
+    await waitUntil('dev2 back', async () => (await src.poll(ctx())).find((x) => x.subject === 'nut1/dev2/output')?.state === 'mains', { timeoutMs: 15_000, intervalMs: 250 });
+  });
+
+  it('tls require fails against this upsd (built without a certificate), naming its answer', async () => {
+    const c = new NutClient({ host: nut.host, port: nut.port, timeoutMs: 2000, tls: 'require' });
+    try {
+      await expect(c.listUps()).rejects.toMatchObject({ code: 'DCP_NUT_ERROR', nutName: 'FEATURE-NOT-CONFIGURED' });
+    } finally {
+      c.close();
     }
   });
 

@@ -144,7 +144,11 @@ export async function startSimUps(opts: SimUpsOptions = {}): Promise<SimUps> {
     mib.setScalarValue('upsAlarmsPresent', present.size);
     mib.setTableSingleCell('upsInputEntry', 2, [1], inputOk ? 500 : 0);
     mib.setTableSingleCell('upsInputEntry', 3, [1], inputOk ? 230 : 0);
+    mib.setTableSingleCell('upsInputEntry', 4, [1], inputOk ? 20 : 0);
+    mib.setTableSingleCell('upsInputEntry', 5, [1], inputOk ? 440 : 0);
     mib.setTableSingleCell('upsOutputEntry', 2, [1], outputOn ? 230 : 0);
+    mib.setTableSingleCell('upsOutputEntry', 3, [1], outputOn ? 18 : 0);
+    mib.setTableSingleCell('upsOutputEntry', 4, [1], outputOn ? 400 : 0);
     mib.setTableSingleCell('upsOutputEntry', 5, [1], outputOn ? 22 : 0);
   }
   applyReadings();
