@@ -44,10 +44,20 @@ export type SwitchTarget = z.output<typeof switchTargetSchema>;
 const OPEN = new Set<SwitchInstance>();
 const META = new WeakMap<SwitchInstance, { target: SwitchTarget; addresses: Set<string> }>();
 
-/** Addresses compare as text once IPv4-mapped IPv6 (`::ffff:10.0.0.1`) is unwrapped. */
+/**
+ * Addresses compare as text once canonical: IPv6 in its shortest form (the
+ * URL parser's), IPv4-mapped IPv6 (`::ffff:10.0.0.1`, as a dual-stack socket
+ * reports an IPv4 sender) unwrapped, zone ids dropped.
+ */
 export function normAddress(a: string): string {
-  const s = a.toLowerCase();
-  return s.startsWith('::ffff:') && isIP(s.slice(7)) === 4 ? s.slice(7) : s;
+  const s = a.toLowerCase().replace(/%.*$/, '');
+  if (isIP(s) !== 6) return s;
+  let c: string;
+  try { c = new URL(`http://[${s}]/`).hostname.slice(1, -1); } catch { return s; }
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(c);
+  if (!mapped) return c;
+  const hi = parseInt(mapped[1]!, 16), lo = parseInt(mapped[2]!, 16);
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
 }
 
 export interface SwitchOpenOptions {

@@ -90,6 +90,9 @@ describe('trapTargets: from a sender and an ifIndex to <switch>/<ifName>', () =>
     expect(trapTargets().resolve('::ffff:192.0.2.10')?.target).toBe('sw1');
     expect(trapTargets().resolve('198.51.100.7')?.target).toBe('sw1');
     expect(normAddress('::FFFF:10.1.2.3')).toBe('10.1.2.3');
+    expect(normAddress('2001:0DB8:0:0::1')).toBe('2001:db8::1');
+    expect(normAddress('fe80::1%eth0')).toBe('fe80::1');
+    expect(normAddress('192.0.2.1')).toBe('192.0.2.1');
   });
 
   it('tells apart two switches behind one address by community', async () => {
