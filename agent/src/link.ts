@@ -42,6 +42,8 @@ export interface LinkOptions {
   /** Most events sent and not yet acked. */
   windowEvents?: number;
   welcomeTimeoutMs?: number;
+  /** Events in flight with no ack for this long: reconnect and resend. */
+  ackTimeoutMs?: number;
   random?: () => number;
 }
 
@@ -111,6 +113,8 @@ export function startLink(o: LinkOptions): Link {
       let pumping = false;
       let lastFrame = Date.now();
       let deadAfter = 3 * o.heartbeatMs;
+      let lastProgress = Date.now();
+      const ackTimeout = o.ackTimeoutMs ?? Math.max(30_000, 3 * o.heartbeatMs);
       let beat: NodeJS.Timeout | undefined;
       const welcomeTimer = setTimeout(() => {
         o.log.warn({ collector: safeUrl(url) }, 'no welcome from the collector in time; reconnecting');
@@ -129,6 +133,7 @@ export function startLink(o: LinkOptions): Link {
             if (inFlight >= window || sock.bufferedAmount > 4 * MAX_MESSAGE_BYTES) break;
             const lines = await o.outbox.read(cursor, Math.min(MAX_BATCH_EVENTS, window - inFlight), MAX_MESSAGE_BYTES - ENVELOPE_BYTES);
             if (lines.length === 0 || !streaming || sock.readyState !== WebSocket.OPEN) break;
+            if (inFlight === 0) lastProgress = Date.now(); // the ack clock starts with the first unacked event
             send(`{"type":"events","v":${PROTOCOL_VERSION},"batch":[${lines.join(',')}]}`);
             cursor = seqOf(lines.at(-1)!)!;
           }
@@ -150,6 +155,7 @@ export function startLink(o: LinkOptions): Link {
         cursor = Math.max(committedSeq, ob.firstSeq - 1);
         deadAfter = 3 * Math.max(o.heartbeatMs, heartbeatMs);
         streaming = true;
+        lastProgress = Date.now();
         end.welcomed = true;
         link.connected = true;
         o.onConnected?.(true);
@@ -158,6 +164,12 @@ export function startLink(o: LinkOptions): Link {
         beat = setInterval(() => {
           if (Date.now() - lastFrame > deadAfter) {
             o.log.warn({ collector: safeUrl(url), silentMs: Date.now() - lastFrame }, 'collector silent for 3 heartbeats; dropping the link');
+            sock.terminate();
+            return;
+          }
+          // Alive but acking nothing of what is in flight (a lost frame?): a new session restarts from its committed seq.
+          if (cursor > o.outbox.firstSeq - 1 && Date.now() - lastProgress > ackTimeout) {
+            o.log.warn({ collector: safeUrl(url), inFlight: cursor - o.outbox.firstSeq + 1 }, 'no ack for events in flight; reconnecting to resend');
             sock.terminate();
             return;
           }
@@ -175,15 +187,17 @@ export function startLink(o: LinkOptions): Link {
             return onWelcome(f.committedSeq, f.heartbeatMs);
           case 'ack':
             if (!streaming) return;
+            if (f.seq > o.outbox.ackedSeq) lastProgress = Date.now();
             await o.outbox.ack(f.seq);
             return pump();
           case 'error':
             o.log.warn({ code: f.code, message: f.message, seq: f.seq, missing: f.missing }, 'collector reported an error');
-            if (f.code === 'SEQ_GAP' && f.missing && streaming) {
-              cursor = Math.min(cursor, f.missing.from - 1);
-              return pump();
-            }
-            return;
+            if (!streaming) return;
+            if (f.code === 'SEQ_GAP' && f.missing) cursor = Math.min(cursor, f.missing.from - 1);
+            // INTERNAL: the batch was not committed, so it will not be acked: send everything unacked again.
+            else if (f.code === 'INTERNAL') cursor = o.outbox.firstSeq - 1;
+            else return;
+            return pump();
           case 'heartbeat':
             return;
         }

@@ -36,6 +36,10 @@ export interface FakeOptions {
   dropAfterFrames?: number;
   /** Send no frames at all and answer no pings (a dead collector). */
   silent?: boolean;
+  /** Answer the first events frame with error INTERNAL instead of committing it (a failed commit). */
+  failFirstCommit?: boolean;
+  /** Silently ignore this many events frames (neither commit nor ack: a lost frame). */
+  swallowFrames?: number;
   store?: FakeStore;
   /** The collector's committed seq at start (e.g. it outlived the agent's data dir). */
   initialHigh?: number;
@@ -58,6 +62,8 @@ export async function startFakeCollector(o: FakeOptions): Promise<FakeCollector>
   if (o.initialHigh) store.high = o.initialHigh;
   const sockets = new Set<WebSocket>();
   let dropArmed = o.dropAfterFrames;
+  let failArmed = o.failFirstCommit ?? false;
+  let swallow = o.swallowFrames ?? 0;
   const wss = new WebSocketServer({
     host: '127.0.0.1', port: o.port ?? 0, path: '/agent',
     verifyClient: (info, cb) => {
@@ -97,6 +103,8 @@ export async function startFakeCollector(o: FakeOptions): Promise<FakeCollector>
       if (!helloSeen) { store.violations.push(`${frame.type} before hello`); return; }
       if (frame.type === 'heartbeat') return;
       store.eventFrames++;
+      if (swallow > 0) { swallow--; return; }
+      if (failArmed) { failArmed = false; send({ type: 'error', code: 'INTERNAL', message: 'commit failed; resend' }); return; }
       if (Buffer.byteLength(String(data)) > 1024 * 1024) store.violations.push('frame larger than MAX_MESSAGE_BYTES');
       for (const raw of frame.batch) {
         const r = EventSchema.safeParse(raw);

@@ -208,4 +208,37 @@ describe('link ↔ collector (real ws)', () => {
     expect([...c.store.events.keys()]).toEqual(range(1001, 1005));
     expect(c.store.events.get(1001)).toMatchObject({ subject: ev(1).subject, at: ev(1).at });
   });
+
+  it('resends what a failed commit (error INTERNAL) left unacked, on the same connection', async () => {
+    const c = await collector({ failFirstCommit: true });
+    outbox = await openOutbox();
+    await outbox.append(range(1, 1200).map(ev));
+    connect([c.url]);
+    await until(() => outbox!.held === 0, 5_000, 'all acked');
+    expectExactly(c.store, range(1, 1200));
+    expect(c.store.connections).toBe(1);
+  });
+
+  it('reconnects and resends when events in flight get no ack (a lost frame), without false alarms when idle', async () => {
+    const c = await collector({ swallowFrames: 1 });
+    outbox = await openOutbox();
+    connect([c.url], { heartbeatMs: 50, ackTimeoutMs: 300 });
+    await until(() => link!.connected, 5_000, 'connected');
+    await sleep(500); // idle longer than the ack timeout: must not reconnect
+    expect(c.store.connections).toBe(1);
+    await outbox.append(range(1, 10).map(ev));
+    await until(() => outbox!.held === 0, 5_000, 'acked after the reconnect');
+    expectExactly(c.store, range(1, 10));
+    expect(c.store.connections).toBe(2);
+  });
+
+  it('tells the collector what overflow lost: hello.firstSeq past the dropped events', async () => {
+    const c = await collector();
+    outbox = await Outbox.open({ dir, maxEvents: 100, warnAt: 0.8, log: silentLogger });
+    await outbox.append(range(1, 150).map(ev)); // collector unreachable meanwhile: 50 oldest dropped
+    connect([c.url]);
+    await until(() => outbox!.held === 0, 5_000, 'all acked');
+    expect(c.store.hellos[0]!.firstSeq).toBe(51);
+    expectExactly(c.store, range(51, 150));
+  });
 });
