@@ -3,7 +3,8 @@
  * land in the ledger once each, across a collector restart and an agent restart.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -120,5 +121,26 @@ describe('agent ↔ real collector (SQLite)', () => {
     expect(lines.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([expect.stringMatching(/refused this agent's token/)]);
     expect(JSON.stringify(lines)).not.toContain('not-the-right-token');
     expect(ag.outbox.held).toBe(2); // kept for when the token is fixed
+  });
+
+  it('over wss with a private CA (caFile), token from a tokenFile that is fixed without a restart', async () => {
+    const cert = fileURLToPath(new URL('../../fixtures/tls/localhost.crt', import.meta.url));
+    const key = fileURLToPath(new URL('../../fixtures/tls/localhost.key', import.meta.url));
+    col = await startCollector(collectorConfig({
+      listen: '127.0.0.1:0', database: join(dir, 'collector.sqlite'), logLevel: 'silent', agents: [{ id: 'rack-a', token: TOKEN }], tls: { cert, key },
+    }), { log: silentLogger, processMetrics: false });
+    expect(col.wsUrl.startsWith('wss://')).toBe(true);
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, 'an-old-revoked-token-0000\n');
+    ag = await startAgent(buildConfig({
+      agentId: 'rack-a', collectors: [col.wsUrl], tokenFile, caFile: cert, dataDir: join(dir, 'agent'),
+      targets: [{ kind: 'scripted-switch', name: 'sw1' }],
+    }), { log: silentLogger, processMetrics: false, link: { backoff: { minMs: 20, maxMs: 200 }, unauthorizedBackoffMs: 300 } });
+    await sleep(500);
+    expect(ag.link.connected).toBe(false);
+    await writeFile(tokenFile, `${TOKEN}\n`);
+    await until(() => ag!.outbox.held === 0 && ag!.outbox.lastSeq === 2, 10_000, 'initial states over wss');
+    const n = col.db.prepare('SELECT count(*) AS n FROM observations WHERE agent_id = ?').get('rack-a') as { n: number };
+    expect(n.n).toBe(2);
   });
 });
