@@ -5,7 +5,7 @@
  * a binary search plus a walk over the few spans that can qualify.
  */
 import type { Interval } from '@dcprobe/shared';
-import type { Span } from './timeline.ts';
+import type { LazySpans, Span } from './timeline.ts';
 import type { Basis, Report, UnverifiedPolicy, Verdict } from './types.ts';
 
 export interface RuleTerms { graceMs: number; deadlineMs: number; unverified: UnverifiedPolicy }
@@ -62,6 +62,8 @@ export function overlapping(spans: readonly Interval[], w: Interval): number[] {
   return out;
 }
 
+const ascending = (a: number, b: number): number => a - b;
+
 type PassKind = 'ongoing' | 'after' | 'late' | 'none';
 interface PassOutcome { kind: PassKind; ruleOne: number[]; candidates: number[]; windows: Interval[] }
 const NONE: PassOutcome = { kind: 'none', ruleOne: [], candidates: [], windows: [] };
@@ -86,7 +88,8 @@ function runPass(outs: readonly Span[], f: ReportFacts, t: RuleTerms, pass: 1 | 
   }
   if (candidates.length === 0) return NONE;
 
-  const fresh = candidates.filter((i) => outs[i]!.start >= r - t.deadlineMs);
+  const fresh: number[] = [];
+  for (const i of candidates) if (outs[i]!.start >= r - t.deadlineMs) fresh.push(i);
   if (fresh.length === 0) return { kind: 'late', ruleOne, candidates, windows: [] };
   const windows: Interval[] = [];
   for (const i of fresh) {
@@ -104,7 +107,7 @@ function runPass(outs: readonly Span[], f: ReportFacts, t: RuleTerms, pass: 1 | 
  * Exclusions and the month come later.
  */
 export function evaluateReport(
-  f: ReportFacts, downs: readonly Span[], suspects: () => readonly Span[], t: RuleTerms,
+  f: ReportFacts, downs: readonly Span[], suspects: Pick<LazySpans, 'get'>, t: RuleTerms,
 ): Evaluation {
   const first = runPass(downs, f, t, 1);
   let verdict: Verdict = 'not_confirmed', basis: Basis = null, pass: 1 | 2 | null = null;
@@ -115,7 +118,7 @@ export function evaluateReport(
     basis = first.kind === 'ongoing' ? 'contract' : first.kind === 'after' ? 'measured' : null;
     windows = first.windows;
   } else if (t.unverified === 'count') {
-    const second = runPass(suspects(), f, t, 2);
+    const second = runPass(suspects.get(), f, t, 2);
     if (second.kind !== 'none') {
       pass = 2;
       verdict = second.kind === 'late' ? 'late' : 'unverified';
@@ -123,7 +126,8 @@ export function evaluateReport(
       windows = second.windows;
     }
   }
-  const matched = new Set<number>([...first.ruleOne, ...first.candidates]);
+  const matched = new Set<number>(first.ruleOne);
+  for (const i of first.candidates) matched.add(i);
   for (const w of windows) for (const i of overlapping(downs, w)) matched.add(i);
-  return { verdict, basis, pass, windows, matched: [...matched].sort((a, b) => a - b) };
+  return { verdict, basis, pass, windows, matched: Array.from(matched).sort(ascending) };
 }

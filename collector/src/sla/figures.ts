@@ -32,8 +32,17 @@ export function isBreached(countableMs: number, a: Allowance): boolean {
 export function coverage(unknowns: readonly Interval[], month: Interval, asOf: number): number | null {
   if (asOf <= month.start) return null;
   const span = { start: month.start, end: Math.min(month.end, asOf) };
-  const len = span.end - span.start;
-  return 1 - measure(clip(unknowns, span)) / len;
+  return 1 - spansPartIn(unknowns, span) / (span.end - span.start);
+}
+
+/** Measure of sorted, disjoint spans inside `w`, without building intervals. */
+export function spansPartIn(spans: readonly Interval[], w: Interval): number {
+  let sum = 0;
+  for (const s of spans) {
+    if (s.start >= w.end) break;
+    if (s.end > w.start) sum += partIn(s, w);
+  }
+  return sum;
 }
 
 /** Length of the part of one interval inside `w` (no allocation: called per outage). */

@@ -29,7 +29,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     const month = monthBounds(input.month, c.timezone);
     const services: CustomerResult['services'] = {};
     for (const service of ['network', 'power'] as const) {
-      const groups = groupsOf(c, service, (s) => timelineOf(index, s));
+      const groups = groupsOf(c, service, index);
       if (!groups) continue;
       services[service] = reconcileService({
         service, timezone: c.timezone, terms: c.terms, month, asOf,
@@ -52,17 +52,23 @@ export function subjectsOf(c: Customer): string[] {
  * there are uplinks. Power: OR of the feeds. Undefined when the customer has no
  * such service.
  */
-export function groupsOf(c: Customer, service: Service, tl: (s: string) => SubjectTimeline): Group[] | undefined {
+export function groupsOf(c: Customer, service: Service, index: ReadonlyMap<string, SubjectTimeline>): Group[] | undefined {
   if (service === 'network') {
     const n = c.network;
     if (!n || n.ports.length === 0) return undefined;
-    const groups: Group[] = [{ op: n.redundancy === 'all' ? 'and' : 'or', members: n.ports.map(tl), truth: NETWORK_TRUTH }];
-    if (n.uplinks.length > 0) groups.push({ op: 'or', members: n.uplinks.map(tl), truth: NETWORK_TRUTH });
+    const groups: Group[] = [{ op: n.redundancy === 'all' ? 'and' : 'or', members: timelines(index, n.ports), truth: NETWORK_TRUTH }];
+    if (n.uplinks.length > 0) groups.push({ op: 'or', members: timelines(index, n.uplinks), truth: NETWORK_TRUTH });
     return groups;
   }
   const p = c.power;
   if (!p || p.feeds.length === 0) return undefined;
-  return [{ op: 'or', members: p.feeds.map(tl), truth: POWER_TRUTH }];
+  return [{ op: 'or', members: timelines(index, p.feeds), truth: POWER_TRUTH }];
+}
+
+function timelines(index: ReadonlyMap<string, SubjectTimeline>, subjects: readonly string[]): SubjectTimeline[] {
+  const out: SubjectTimeline[] = [];
+  for (const s of subjects) out.push(timelineOf(index, s));
+  return out;
 }
 
 const key = (customer: string, service: Service): string => `${customer}\u0000${service}`;

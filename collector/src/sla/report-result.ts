@@ -3,10 +3,9 @@
  * its countable windows, the outages it matched, the exclusions that cut it and
  * the ticket timers (first response 2 h, resolution 15 days).
  */
-import { clip, formatInstant, overlaps, subtract, type Interval } from '@dcprobe/shared';
+import { formatInstant, overlaps, subtract, type Interval } from '@dcprobe/shared';
 import type { Evaluation, ReportFacts } from './evaluate.ts';
-import { overlapping } from './evaluate.ts';
-import { measureIn, seconds } from './figures.ts';
+import { measureIn, partIn, seconds, spansPartIn } from './figures.ts';
 import type { Span } from './timeline.ts';
 import type { IsoInterval, Report, ReportResult, TimerResult } from './types.ts';
 
@@ -29,9 +28,17 @@ export interface EvaluatedReport {
 export function applyExclusions(
   report: Report, facts: ReportFacts, evaluation: Evaluation, exclusions: readonly ExclusionWindow[],
 ): EvaluatedReport {
-  const hits = exclusions.filter((x) => evaluation.windows.some((w) => overlaps(w, x)));
-  const countable = hits.length === 0 ? evaluation.windows : subtract(evaluation.windows, hits);
-  return { report, facts, evaluation, countable, excludedBy: hits.map((x) => x.id) };
+  const hits: ExclusionWindow[] = [];
+  for (const x of exclusions) if (anyOverlaps(evaluation.windows, x)) hits.push(x);
+  if (hits.length === 0) return { report, facts, evaluation, countable: evaluation.windows, excludedBy: [] };
+  return { report, facts, evaluation, countable: subtract(evaluation.windows, hits), excludedBy: hits.map(idOf) };
+}
+
+const idOf = (x: ExclusionWindow): string => x.id;
+
+function anyOverlaps(list: readonly Interval[], w: Interval): boolean {
+  for (const i of list) if (overlaps(i, w)) return true;
+  return false;
 }
 
 /** Listed in a month when received in it or when its claimed or countable window reaches into it. */
@@ -39,47 +46,54 @@ export function isListedIn(e: EvaluatedReport, month: Interval): boolean {
   const r = e.facts.r;
   return (r >= month.start && r < month.end)
     || overlaps(e.facts.claimed, month)
-    || e.evaluation.windows.some((w) => overlaps(w, month));
+    || anyOverlaps(e.evaluation.windows, month);
 }
 
 export function reportResult(
   e: EvaluatedReport, downs: readonly Span[], month: Interval, asOf: number, tz: string,
 ): ReportResult {
   const { facts, evaluation, report } = e;
-  const iso = (ms: number): string => formatInstant(ms, tz);
-  const isoI = (i: Interval): IsoInterval => ({ start: iso(i.start), end: iso(i.end) });
   const countableMs = measureIn(e.countable, month);
   const beforeMs = measureIn(evaluation.windows, month);
-  const inClaim = clip(overlapping(downs, facts.claimed).map((i) => downs[i]!), facts.claimed);
-  const timer = (due: number, at: number | undefined): TimerResult => {
-    const known = at !== undefined && at <= asOf ? at : undefined;
-    return {
-      due: iso(due),
-      at: known === undefined ? null : iso(known),
-      met: known !== undefined ? known <= due : asOf > due ? false : null,
-    };
-  };
+  const claimInMonth = { start: Math.max(facts.claimed.start, month.start), end: Math.min(facts.claimed.end, month.end) };
+  const windows: IsoInterval[] = [];
+  for (const w of evaluation.windows) windows.push({ start: formatInstant(w.start, tz), end: formatInstant(w.end, tz) });
+  const matchedOutages: ReportResult['matchedOutages'] = [];
+  for (const i of evaluation.matched) {
+    const o = downs[i]!;
+    matchedOutages.push({ start: formatInstant(o.start, tz), end: o.open ? null : formatInstant(o.end, tz) });
+  }
   return {
     id: report.id,
     verdict: evaluation.verdict,
     basis: evaluation.basis,
     countableSeconds: seconds(countableMs),
     excludedSeconds: seconds(beforeMs - countableMs),
-    claimedSeconds: seconds(measureIn([facts.claimed], month)),
-    measuredSeconds: seconds(measureIn(inClaim, month)),
+    claimedSeconds: seconds(partIn(facts.claimed, month)),
+    // Measured outage inside the claimed window (and the month); outages are disjoint.
+    measuredSeconds: claimInMonth.end > claimInMonth.start ? seconds(spansPartIn(downs, claimInMonth)) : 0,
     open: facts.open,
-    reportedAt: iso(facts.r),
-    noticeAt: facts.open ? null : iso(facts.n),
-    claimedStart: iso(facts.claimed.start),
-    claimedEnd: iso(facts.claimed.end),
+    reportedAt: formatInstant(facts.r, tz),
+    noticeAt: facts.open ? null : formatInstant(facts.n, tz),
+    claimedStart: formatInstant(facts.claimed.start, tz),
+    claimedEnd: formatInstant(facts.claimed.end, tz),
     pass: evaluation.pass,
-    windows: evaluation.windows.map(isoI),
-    matchedOutages: evaluation.matched.map((i) => downs[i]!)
-      .map((o) => ({ start: iso(o.start), end: o.open ? null : iso(o.end) })),
+    windows,
+    matchedOutages,
     exclusions: e.excludedBy,
     timers: {
-      firstResponse: timer(facts.r + FIRST_RESPONSE_MS, report.firstResponseAt),
-      resolution: timer(facts.r + RESOLUTION_MS, facts.open ? undefined : facts.n),
+      firstResponse: timer(facts.r + FIRST_RESPONSE_MS, report.firstResponseAt, asOf, tz),
+      resolution: timer(facts.r + RESOLUTION_MS, facts.open ? undefined : facts.n, asOf, tz),
     },
+  };
+}
+
+/** met: true/false once decided (done in time, done late, or due passed undone); null while pending. */
+function timer(due: number, at: number | undefined, asOf: number, tz: string): TimerResult {
+  const known = at !== undefined && at <= asOf ? at : undefined;
+  return {
+    due: formatInstant(due, tz),
+    at: known === undefined ? null : formatInstant(known, tz),
+    met: known !== undefined ? known <= due : asOf > due ? false : null,
   };
 }

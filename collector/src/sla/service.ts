@@ -1,13 +1,17 @@
 /**
  * One customer's service for one month: evaluates every known report of that
  * service, then adds up the month's figures (SLA-RULES §4).
+ *
+ * This runs once per service (20,000 times for 10,000 customers), so it avoids
+ * per-call closures and interval allocations where a loop over the sorted,
+ * disjoint spans does the same.
  */
 import { clip, formatInstant, measure, subtract, union, type Interval } from '@dcprobe/shared';
 import { evaluateReport, overlapping, reportFacts, type RuleTerms } from './evaluate.ts';
-import { allowance, coverage, isBreached, measureIn, partIn, seconds } from './figures.ts';
+import { allowance, coverage, isBreached, partIn, seconds, spansPartIn } from './figures.ts';
 import { applyExclusions, isListedIn, reportResult, type EvaluatedReport, type ExclusionWindow } from './report-result.ts';
-import { isDown, isNotUp, isUnknown, spansWhere, type ServiceTimeline, type Span } from './timeline.ts';
-import type { GapResult, IncidentResult, Report, Service, ServiceResult, Terms } from './types.ts';
+import { isDown, isUnknown, LazySpans, spansWhere, type ServiceTimeline, type Span } from './timeline.ts';
+import type { GapResult, IncidentResult, Report, ReportResult, Service, ServiceResult, Terms } from './types.ts';
 
 export interface ServiceContext {
   service: Service;
@@ -23,33 +27,69 @@ export interface ServiceContext {
 }
 
 export function reconcileService(ctx: ServiceContext): ServiceResult {
-  const { month, asOf, timeline, terms } = ctx;
-  const iso = (ms: number): string => formatInstant(ms, ctx.timezone);
+  const { month, asOf, timeline, terms, timezone: tz } = ctx;
   const downs = spansWhere(timeline, isDown);
-  let suspectSpans: Span[] | undefined;
-  const suspects = (): Span[] => (suspectSpans ??= spansWhere(timeline, isNotUp));
   const unknowns = spansWhere(timeline, isUnknown);
+  const suspects = new LazySpans(timeline);
   const rules: RuleTerms = {
     graceMs: terms.graceMinutes * 60_000,
     deadlineMs: terms.reportDeadlineDays * 86_400_000,
     unverified: terms.unverified,
   };
 
-  // Every report counts towards the union, whichever month it was received in.
-  const evaluated: EvaluatedReport[] = ctx.reports.map((rep) => {
+  // Every report counts towards the unions, whichever month it was received in.
+  const evaluated: EvaluatedReport[] = [];
+  const countableAll: Interval[] = [], windowsAll: Interval[] = [], claimsAll: Interval[] = [];
+  for (const rep of ctx.reports) {
     const facts = reportFacts(rep, asOf);
-    return applyExclusions(rep, facts, evaluateReport(facts, downs, suspects, rules), ctx.exclusions);
-  });
-
-  const countable = clip(union(evaluated.flatMap((e) => e.countable)), month);
-  const beforeExclusions = clip(union(evaluated.flatMap((e) => e.evaluation.windows)), month);
-  const claims = clip(union(evaluated.map((e) => e.facts.claimed)), month);
+    const e = applyExclusions(rep, facts, evaluateReport(facts, downs, suspects, rules), ctx.exclusions);
+    evaluated.push(e);
+    countableAll.push(...e.countable);
+    windowsAll.push(...e.evaluation.windows);
+    claimsAll.push(facts.claimed);
+  }
+  const countable = clip(union(countableAll), month);
+  const claims = clip(union(claimsAll), month);
   const countableMs = measure(countable);
   const monthMs = month.end - month.start;
   const svcTerms = terms[ctx.service];
   const allowed = allowance(monthMs, svcTerms);
   const breached = isBreached(countableMs, allowed);
 
+  const reports: ReportResult[] = [];
+  for (const e of evaluated) if (isListedIn(e, month)) reports.push(reportResult(e, downs, month, asOf, tz));
+  const incidents = incidentList(downs, evaluated, month, rules.deadlineMs, tz);
+  const unreported: IncidentResult[] = [];
+  // The same objects as in `incidents` (their empty `reports` is an extra field).
+  for (const x of incidents) if (x.reports.length === 0) unreported.push(x);
+
+  return {
+    monthSeconds: seconds(monthMs),
+    allowedSeconds: allowed.allowedMs / 1000,
+    countableSeconds: seconds(countableMs),
+    measuredSeconds: seconds(spansPartIn(downs, month)),
+    claimedSeconds: seconds(measure(claims)),
+    disputedSeconds: seconds(measure(subtract(claims, countable))),
+    availability: 1 - countableMs / monthMs,
+    breached,
+    feeWaived: breached,
+    coverage: coverage(unknowns, month, asOf),
+    reports,
+    unreported,
+    monthStart: formatInstant(month.start, tz),
+    monthEnd: formatInstant(month.end, tz),
+    target: svcTerms.target,
+    maxDowntimeMinutes: svcTerms.maxDowntimeMinutes ?? null,
+    excludedSeconds: seconds(measure(clip(union(windowsAll), month)) - countableMs),
+    incidents,
+    gaps: gapList(unknowns, month, tz),
+  };
+}
+
+/** Measured outages reaching into the month, each with the reports that matched it. */
+function incidentList(
+  downs: readonly Span[], evaluated: readonly EvaluatedReport[], month: Interval, deadlineMs: number, tz: string,
+): IncidentResult[] {
   const matchedBy = new Map<number, string[]>();
   for (const e of evaluated) {
     for (const i of e.evaluation.matched) {
@@ -57,46 +97,30 @@ export function reconcileService(ctx: ServiceContext): ServiceResult {
       if (ids) ids.push(e.report.id); else matchedBy.set(i, [e.report.id]);
     }
   }
-  const deadlineMs = rules.deadlineMs;
-  const incidents: IncidentResult[] = overlapping(downs, month).map((i) => {
+  const out: IncidentResult[] = [];
+  for (const i of overlapping(downs, month)) {
     const o = downs[i]!;
-    return {
-      start: iso(o.start),
-      end: o.open ? null : iso(o.end),
+    out.push({
+      start: formatInstant(o.start, tz),
+      end: o.open ? null : formatInstant(o.end, tz),
       seconds: seconds(partIn(o, month)),
-      reportableUntil: iso(o.start + deadlineMs),
+      reportableUntil: formatInstant(o.start + deadlineMs, tz),
       reports: matchedBy.get(i) ?? [],
-    };
-  });
-  const gaps: GapResult[] = overlapping(unknowns, month).map((i) => {
-    const g = unknowns[i]!;
-    return {
-      start: Number.isFinite(g.start) ? iso(g.start) : null,
-      end: g.open ? null : iso(g.end),
-      seconds: seconds(partIn(g, month)),
-    };
-  });
+    });
+  }
+  return out;
+}
 
-  return {
-    monthSeconds: seconds(monthMs),
-    allowedSeconds: allowed.allowedMs / 1000,
-    countableSeconds: seconds(countableMs),
-    measuredSeconds: seconds(measureIn(downs, month)),
-    claimedSeconds: seconds(measure(claims)),
-    disputedSeconds: seconds(measure(subtract(claims, countable))),
-    availability: 1 - countableMs / monthMs,
-    breached,
-    feeWaived: breached,
-    coverage: coverage(unknowns, month, asOf),
-    reports: evaluated.filter((e) => isListedIn(e, month)).map((e) => reportResult(e, downs, month, asOf, ctx.timezone)),
-    // The same objects as in `incidents` (their empty `reports` is an extra field).
-    unreported: incidents.filter((x) => x.reports.length === 0),
-    monthStart: iso(month.start),
-    monthEnd: iso(month.end),
-    target: svcTerms.target,
-    maxDowntimeMinutes: svcTerms.maxDowntimeMinutes ?? null,
-    excludedSeconds: seconds(measure(beforeExclusions) - countableMs),
-    incidents,
-    gaps,
-  };
+/** Unknown stretches reaching into the month; start null when unknown since before the first observation. */
+function gapList(unknowns: readonly Span[], month: Interval, tz: string): GapResult[] {
+  const out: GapResult[] = [];
+  for (const i of overlapping(unknowns, month)) {
+    const g = unknowns[i]!;
+    out.push({
+      start: Number.isFinite(g.start) ? formatInstant(g.start, tz) : null,
+      end: g.open ? null : formatInstant(g.end, tz),
+      seconds: seconds(partIn(g, month)),
+    });
+  }
+  return out;
 }

@@ -100,30 +100,18 @@ export interface ServiceTimeline { starts: number[]; vals: Truth[]; end: number 
 /** The service is the AND of its groups (ports AND uplinks); each group is OR or AND of its members. */
 export function serviceTimeline(groups: readonly Group[], end: number): ServiceTimeline {
   const memberTl: SubjectTimeline[] = [], memberGroup: number[] = [], memberTruth: (readonly Truth[])[] = [];
-  const nT: number[] = [], nF: number[] = [], nU: number[] = [];
-  groups.forEach((g, gi) => {
-    nT.push(0); nF.push(0); nU.push(g.members.length);
+  const counts: GroupCounts[] = [];
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi]!;
+    counts.push({ or: g.op === 'or', t: 0, f: 0, u: g.members.length });
     for (const m of g.members) { memberTl.push(m); memberGroup.push(gi); memberTruth.push(g.truth); }
-  });
+  }
   const k = memberTl.length;
   const pos = new Array<number>(k).fill(0);
   const cur = new Array<Truth>(k).fill(U);
 
-  const groupVal = (gi: number): Truth => groups[gi]!.op === 'or'
-    ? (nT[gi]! > 0 ? T : nU[gi]! > 0 ? U : F)
-    : (nF[gi]! > 0 ? F : nU[gi]! > 0 ? U : T);
-  const serviceVal = (): Truth => {
-    let unknown = false;
-    for (let gi = 0; gi < groups.length; gi++) {
-      const v = groupVal(gi);
-      if (v === F) return F;
-      if (v === U) unknown = true;
-    }
-    return unknown ? U : T;
-  };
-
   const starts: number[] = [-Infinity];
-  const vals: Truth[] = [serviceVal()];
+  const vals: Truth[] = [serviceValue(counts)];
   for (;;) {
     // k is a handful of ports/uplinks/feeds: a linear scan beats a heap here.
     let m = -1, t = Infinity;
@@ -136,11 +124,11 @@ export function serviceTimeline(groups: readonly Group[], end: number): ServiceT
     pos[m]!++;
     const before = cur[m]!;
     if (next === before) continue;
-    const gi = memberGroup[m]!;
-    if (before === T) nT[gi]!--; else if (before === F) nF[gi]!--; else nU[gi]!--;
-    if (next === T) nT[gi]!++; else if (next === F) nF[gi]!++; else nU[gi]!++;
+    const c = counts[memberGroup[m]!]!;
+    if (before === T) c.t--; else if (before === F) c.f--; else c.u--;
+    if (next === T) c.t++; else if (next === F) c.f++; else c.u++;
     cur[m] = next;
-    const v = serviceVal();
+    const v = serviceValue(counts);
     const last = starts.length - 1;
     if (starts[last] === t) {
       // Several members changed at this instant: only the settled value counts.
@@ -151,6 +139,20 @@ export function serviceTimeline(groups: readonly Group[], end: number): ServiceT
     }
   }
   return { starts, vals, end };
+}
+
+/** How many members of a group are currently true, false, unknown. */
+interface GroupCounts { or: boolean; t: number; f: number; u: number }
+
+/** Three-valued OR / AND of a group, then AND over the groups (SLA-RULES §2). */
+function serviceValue(counts: readonly GroupCounts[]): Truth {
+  let unknown = false;
+  for (const c of counts) {
+    const v = c.or ? (c.t > 0 ? T : c.u > 0 ? U : F) : (c.f > 0 ? F : c.u > 0 ? U : T);
+    if (v === F) return F;
+    if (v === U) unknown = true;
+  }
+  return unknown ? U : T;
 }
 
 /** A maximal interval of one kind; `open` when it runs up to the timeline's end (asOf). */
@@ -169,6 +171,16 @@ export function spansWhere(tl: ServiceTimeline, want: (v: Truth) => boolean): Sp
     if (i === n - 1) out[out.length - 1]!.open = true;
   }
   return out;
+}
+
+/** Down-or-unknown spans, built only if a report reaches the second pass. */
+export class LazySpans {
+  private spans: Span[] | undefined;
+  constructor(private readonly timeline: ServiceTimeline) {}
+  get(): readonly Span[] {
+    this.spans ??= spansWhere(this.timeline, isNotUp);
+    return this.spans;
+  }
 }
 
 export const isDown = (v: Truth): boolean => v === F;
