@@ -96,16 +96,17 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
         if (!rejectedOnce.has(key)) { rejectedOnce.add(key); log.warn({ target, subject: r.subject, kind: r.kind, state: r.state }, 'reading outside the state vocabulary; ignored'); }
       }
       for (const t of transitions) logTransition(log, target, t);
-      const events = unsaved.concat(transitions.flatMap((t) => wireEvent(t, log)));
+      // Take the held-back events out first, so concurrent polls never both retry (or both drop) the same ones.
+      const held = unsaved.splice(0);
+      const events = held.concat(transitions.flatMap((t) => wireEvent(t, log)));
       if (events.length === 0) return;
       try {
         await outbox.append(events);
-        if (unsaved.length) log.info({ events: unsaved.length }, 'outbox writable again; held-back events saved');
-        unsaved = [];
+        if (held.length) log.info({ events: held.length }, 'outbox writable again; held-back events saved');
         for (const e of events) metrics.eventsTotal.inc({ via: e.via });
       } catch (e) {
         if (unsaved.length === 0) log.error({ err: e }, 'outbox write failed; holding events in memory and retrying with the next ones');
-        unsaved = events.slice(-config.outbox.maxEvents);
+        unsaved = events.concat(unsaved).slice(-config.outbox.maxEvents);
       }
     }
 
