@@ -68,6 +68,12 @@ export class NutClient {
     return this.run(`GET VAR ${quoteArg(ups)} ${quoteArg(name)}`, reader, `GET VAR ${ups} ${name}`);
   }
 
+  /** Drops the current connection (a command in flight rejects); the next command reconnects. */
+  reset(): void {
+    this.conn?.close();
+    this.conn = null;
+  }
+
   /** Drops the connection (LOGOUT when idle); later calls reject. */
   close(): void {
     this.closed = true;

@@ -11,6 +11,7 @@
  * that UPS `unknown` with the error as evidence; a dead connection throws, and
  * the poll loop turns the target's subjects `unknown`.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DcprobeError, E } from '@dcprobe/shared';
 import { NutClient } from '../nut/client.ts';
@@ -31,8 +32,8 @@ export const nutTargetSchema = z.strictObject({
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
   tls: z.enum(['off', 'try', 'require']).default('off'),
-  /** PEM text of the CA for upsd's certificate (with tls try/require). */
-  tlsCa: z.string().min(1).optional(),
+  /** PEM file of the CA that signed upsd's certificate (with tls try/require); system CAs otherwise. */
+  tlsCaFile: z.string().min(1).refine((f) => existsSync(f), 'file not found').optional(),
   intervalSeconds: z.number().positive().max(3600).default(10),
   timeoutMs: z.number().int().min(50).max(60_000).default(3000),
 }).superRefine((t, ctx) => {
@@ -54,7 +55,7 @@ export const NUT_READINGS: readonly { v: string; gauge?: string }[] = [
 ];
 
 /** upsd errors that say "this UPS cannot be read now", not "the server is gone". */
-const PER_UPS_ERRORS = new Set(['DATA-STALE', 'DRIVER-NOT-CONNECTED', 'UNKNOWN-UPS', 'ACCESS-DENIED', 'VAR-NOT-SUPPORTED']);
+const PER_UPS_ERRORS = new Set(['DATA-STALE', 'DRIVER-NOT-CONNECTED', 'UNKNOWN-UPS']);
 
 export function nutSubject(t: Pick<NutTarget, 'name' | 'ups'>, ups: string): string {
   return typeof t.ups === 'string' && t.ups !== 'all' ? `${t.name}/output` : `${t.name}/${ups}/output`;
@@ -90,29 +91,42 @@ function upsNames(t: NutTarget, client: NutClient): Promise<string[]> {
 function open(t: NutTarget): SourceInstance {
   const client = new NutClient({
     host: t.host, port: t.port, timeoutMs: t.timeoutMs, tls: t.tls,
-    username: t.username, password: t.password, ca: t.tlsCa,
+    username: t.username, password: t.password,
+    ca: t.tlsCaFile === undefined ? undefined : readFileSync(t.tlsCaFile, 'utf8'),
   });
   // With `all`, a UPS that vanishes from LIST UPS turns unknown instead of going silent.
   const seen = new Set<string>();
+  const failing = new Map<string, string>();
   return {
     async poll(ctx) {
       if (ctx.signal.aborted) throw new DcprobeError(E.NUT_TIMEOUT, `${client.where}: poll aborted`);
-      const names = await upsNames(t, client);
-      const readings: Reading[] = [];
-      for (const ups of names) {
-        const subject = nutSubject(t, ups);
-        seen.add(ups);
-        try {
-          readings.push(nutReading(subject, await client.listVars(ups)));
-        } catch (e) {
-          if (!isNutError(e) || !PER_UPS_ERRORS.has(e.nutName)) throw e;
-          readings.push(nutErrorReading(subject, e.nutName));
+      // The poll loop gave up: drop the connection so no late reply is read as the next one's.
+      const onAbort = () => client.reset();
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const names = await upsNames(t, client);
+        const readings: Reading[] = [];
+        for (const ups of names) {
+          const subject = nutSubject(t, ups);
+          seen.add(ups);
+          try {
+            readings.push(nutReading(subject, await client.listVars(ups)));
+            if (failing.delete(ups)) ctx.log.info({ target: t.name, ups }, 'nut: UPS readable again');
+          } catch (e) {
+            if (!isNutError(e) || !PER_UPS_ERRORS.has(e.nutName)) throw e;
+            // Once per episode, not once per poll: an UNKNOWN-UPS here is usually a typo in the config.
+            if (failing.get(ups) !== e.nutName) ctx.log.warn({ target: t.name, ups, nutError: e.nutName }, 'nut: UPS not readable, reported unknown');
+            failing.set(ups, e.nutName);
+            readings.push(nutErrorReading(subject, e.nutName));
+          }
         }
+        for (const ups of seen) {
+          if (!names.includes(ups)) readings.push(nutErrorReading(nutSubject(t, ups), 'UNKNOWN-UPS'));
+        }
+        return readings;
+      } finally {
+        ctx.signal.removeEventListener('abort', onAbort);
       }
-      for (const ups of seen) {
-        if (!names.includes(ups)) readings.push(nutErrorReading(nutSubject(t, ups), 'UNKNOWN-UPS'));
-      }
-      return readings;
     },
     close: () => client.close(),
   };

@@ -63,6 +63,20 @@ describe('nut source against a protocol peer', () => {
     await expect(openFor(peer, { ups: 'dev1' }).poll(ctx())).rejects.toMatchObject({ code: E.NUT_TIMEOUT });
   });
 
+  it('an aborted poll drops the connection at once; the next poll reconnects', async () => {
+    peer = await startNutPeer({ ups: { dev1: { vars: { 'ups.status': 'OL' } } } });
+    peer.hang.add('LIST VAR dev1');
+    const src = openFor(peer, { ups: 'dev1', timeoutMs: 10_000 });
+    const ac = new AbortController();
+    const t0 = Date.now();
+    setTimeout(() => ac.abort(), 100);
+    await expect(src.poll({ ...ctx(), signal: ac.signal })).rejects.toMatchObject({ code: E.NUT_ERROR, nutName: 'CONNECTION-CLOSED' });
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    peer.hang.clear();
+    expect((await src.poll(ctx()))[0]!.state).toBe('mains');
+    expect(peer.sessions).toHaveLength(2);
+  });
+
   it('probe builds a target from flags and prints subject, state and readings', async () => {
     const probe = nutSource.probe!;
     const t = probe.target('127.0.0.1', 3493, { ups: 'dev1', json: true });
