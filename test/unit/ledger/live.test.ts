@@ -30,6 +30,14 @@ describe('live reconciliation from the store', () => {
     }
   });
 
+  it('10-month-boundary: December from the store equals December offline', () => {
+    const input = parseScenario(JSON.parse(readFileSync(join(DIR, '10-month-boundary.json'), 'utf8')), { month: '2026-12' });
+    const { ledger } = loadInput(input);
+    const live = ledger.live.result(input.customers[0]!.id, '2026-12', input.asOf);
+    expect(live).toEqual(reconcile(input));
+    expect(live.customers[0]!.services.network!.countableSeconds).toBe(25 * 60);
+  });
+
   it('unknown customer is a coded not-found error', () => {
     const { ledger } = loadInput(parseScenario(JSON.parse(readFileSync(join(DIR, scenarios[0]!), 'utf8'))));
     expect(() => ledger.live.input('nobody', '2026-11', Date.now())).toThrow(expect.objectContaining({ code: 'DCP_NOT_FOUND' }));
