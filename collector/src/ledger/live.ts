@@ -4,12 +4,12 @@
  * `/sla`, `/scenario`, the report page and the SLA metrics all go through here,
  * so the scenario the API exports reconciles offline to the same result.
  */
-import { DcprobeError, E, monthBounds } from '@dcprobe/shared';
+import { DcprobeError, E, formatInstant, monthBounds } from '@dcprobe/shared';
 import type { Db } from '../store/db.ts';
 import type { CustomerConfig } from '../config.ts';
 import { reconcile } from '../sla/reconcile.ts';
 import { defaultTerms, type Customer, type Observation, type ReconcileInput, type ReconcileResult } from '../sla/types.ts';
-import type { CustomerStore } from './customers.ts';
+import type { CustomerStore, Tenure } from './customers.ts';
 import type { ReportStore } from './reports.ts';
 import { toCoreReport } from './reports.ts';
 import type { ExclusionStore } from './exclusions.ts';
@@ -33,6 +33,17 @@ export function toCoreCustomer(c: CustomerConfig): Customer {
       unverified: c.terms.unverified,
     },
   };
+}
+
+/** Says which customer versions the input covers, and when a subject's stream is not its own measurements. */
+function titleOf(customer: string, month: string, inWindow: readonly Tenure[]): string {
+  const tz = inWindow[inWindow.length - 1]?.version.spec.timezone ?? 'UTC';
+  const when = (t: number) => formatInstant(t, tz);
+  const versions = inWindow.map((t) => `v${t.version.version} ${t.start === 0 ? 'since ever' : `from ${when(t.start)}`}${Number.isFinite(t.end) ? ` until ${when(t.end)}` : ''}`);
+  const note = inWindow.length > 1 || inWindow.some((t) => t.start > 0)
+    ? '; outside a version\'s tenure its subjects carry their group\'s neutral state (down/off, or up under redundancy all), before any version unknown'
+    : '';
+  return `dcprobe live export: customer ${customer}, month ${month}; customer versions: ${versions.join(', ') || 'none in force'}${note}`;
 }
 
 export interface LiveDeps { db: Db; customers: CustomerStore; reports: ReportStore; exclusions: ExclusionStore }
@@ -71,7 +82,7 @@ export class LiveReconciler {
       observations.push(...maskObservations(subject, piecesFor(subject, role, tenures, redundancy), real, from, asOf));
     }
     return {
-      title: `live: customer ${customerId}, month ${month}, versions ${inWindow.map((t) => t.version.version).join(',') || 'none in force'}`,
+      title: titleOf(customerId, month, inWindow),
       month, asOf, customers: [customer], observations,
       reports: this.deps.reports.list(customerId).filter((r) => r.reportedAt <= asOf).map(toCoreReport),
       exclusions: this.deps.exclusions.list({ customer: customerId, from }).map(toCoreExclusion),
