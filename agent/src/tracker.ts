@@ -52,6 +52,9 @@ export class Tracker {
       if (!isStateOf(r.kind, r.state)) { rejected.push(r); continue; }
       const prev = this.subjects.get(r.subject);
       if (prev && prev.state === r.state && prev.kind === r.kind) continue;
+      // A poll that began before the subject's last transition (a trap seen while the
+      // poll was in flight) may describe the world before that change: stale, not a flap.
+      if (prev && pollAt < prev.since) continue;
       const useSince = plausibleSince(r.since, pollAt, prev?.since);
       const at = useSince ? Math.round(r.since!) : pollAt;
       const via: SeenVia = r.via ?? (useSince ? 'lastchange' : trigger === 'trap' ? 'trap' : 'poll');
