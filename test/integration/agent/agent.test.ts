@@ -3,7 +3,7 @@
  * device states through a fake source kind, real outbox files, real ws.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -148,9 +148,11 @@ describe('agent (startAgent) ↔ collector', () => {
     expect(store.hellos.at(-1)!.states!.map((s) => [s.subject, s.state]).sort()).toEqual([['sw1/p1', 'up'], ['sw1/p2', 'down'], ['sw1/p3', 'down']]);
   });
 
-  it('refuses a second agent on the same data dir', async () => {
+  it('refuses a second agent on the same data dir, but takes over a lock left by a dead process', async () => {
     const c = await collector();
+    await mkdir(join(dir, 'data'), { recursive: true });
+    await writeFile(join(dir, 'data', 'agent.lock'), '999999999'); // no such pid: a crashed agent's lock
     await agent(c.url);
-    await expect(agent(c.url)).rejects.toMatchObject({ code: E.STORE_OPEN });
+    await expect(agent(c.url)).rejects.toMatchObject({ code: E.STORE_OPEN, message: expect.stringContaining('already open in this process') });
   });
 });
