@@ -19,7 +19,7 @@ export function differences(actual: unknown, expected: unknown, path = '$'): str
     if (actual.length !== expected.length) {
       return [`${path}: expected ${expected.length} items, got ${actual.length}: ${JSON.stringify(actual)}`];
     }
-    if (BY_ID.has(key)) {
+    if (BY_ID.has(key) && expected.every((e) => typeof e === 'object' && e !== null && 'id' in e)) {
       return expected.flatMap((e: { id: string }) => {
         const a = actual.find((x: { id?: string }) => x?.id === e.id);
         return a === undefined ? [`${path}: no item with id ${e.id}`] : differences(a, e, `${path}[${e.id}]`);
