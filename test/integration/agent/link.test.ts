@@ -141,7 +141,9 @@ describe('link ↔ collector (real ws)', () => {
     await dead.close();
     outbox = await openOutbox();
     const downs: number[] = [];
-    connect([url], { backoff: { minMs: 40, maxMs: 320 }, random: () => 1 });
+    const lines: { level: number; msg: string }[] = [];
+    const log = pino({ level: 'debug' }, new Writable({ write(ch, _e, cb) { lines.push(JSON.parse(String(ch))); cb(); } }));
+    connect([url], { backoff: { minMs: 40, maxMs: 320 }, random: () => 1, log });
     link!.on('down', () => downs.push(Date.now()));
     await sleep(1500);
     const gaps = downs.slice(1).map((t, i) => t - downs[i]!);
@@ -151,6 +153,9 @@ describe('link ↔ collector (real ws)', () => {
     expect(gaps[0]).toBeGreaterThanOrEqual(35);
     expect(gaps[2]).toBeGreaterThan(gaps[0]! * 2);
     expect(Math.max(...gaps)).toBeLessThan(320 + 150);
+    // One warning for the outage, the retries at debug.
+    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual(['collector link down; reconnecting with backoff']);
+    expect(lines.filter((l) => l.msg === 'collector still unreachable').length).toBe(downs.length - 1);
   });
 
   it.each([
