@@ -13,6 +13,9 @@ import { discover, selectPorts, type IfInfo, type PortSelector, type Selection }
 import { readStatus, strategy, type StatusRead } from './status.ts';
 import { changeInstant, uptimeStep, type UptimeSample } from './uptime.ts';
 
+/** At most one re-walk a minute because polled rows stopped answering. */
+const VANISH_REWALK_MS = 60_000;
+
 export interface SwitchConfig {
   name: string;
   ports: PortSelector;
@@ -27,6 +30,7 @@ export class SwitchInstance implements SourceInstance {
   private last: UptimeSample | null = null;
   private firstPollAt: number | null = null;
   private rediscoverDue = false;
+  private lastVanishWalk = -Infinity;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly task: ScheduledTask | null;
   private readonly log: Logger;
@@ -40,8 +44,18 @@ export class SwitchInstance implements SourceInstance {
   ) {
     this.name = cfg.name;
     this.log = deps.log.child({ target: cfg.name });
-    // The schedule only raises a flag: the poll loop owns when I/O happens.
-    this.task = cron.schedule(cfg.rediscover, () => { this.rediscoverDue = true; }, { name: `rediscover:${cfg.name}` });
+    // The schedule only raises a flag: the poll loop owns when I/O happens. node-cron
+    // would print to the console; its few words go to our JSON log instead.
+    const log = this.log;
+    this.task = cron.schedule(cfg.rediscover, () => { this.rediscoverDue = true; }, {
+      name: `rediscover:${cfg.name}`,
+      logger: {
+        info: (m) => log.debug({ cron: m }, 'rediscovery schedule'),
+        warn: (m) => log.debug({ cron: m }, 'rediscovery schedule'),
+        error: (m) => log.warn({ cron: String(m) }, 'rediscovery schedule'),
+        debug: () => {},
+      },
+    });
   }
 
   poll(ctx: PollContext): Promise<Reading[]> {
@@ -97,8 +111,12 @@ export class SwitchInstance implements SourceInstance {
     ctx.signal.throwIfAborted();
     const step = this.last ? uptimeStep(this.last, r.uptime) : 'steady';
     if (step === 'wrapped') this.log.info('sysUpTime wrapped at 2^32 centiseconds');
-    const vanished = [...r.status.values()].some((s) => s.oper === null);
-    if (step === 'rebooted' || (vanished && !fresh)) {
+    // A row that stops answering may mean a line card was swapped and ifIndex moved without a
+    // reboot; a device that never answers for some row must not cost a walk every poll.
+    const vanished = !fresh && [...r.status.values()].some((s) => s.oper === null) &&
+      ctx.now() - this.lastVanishWalk >= VANISH_REWALK_MS;
+    if (vanished) this.lastVanishWalk = ctx.now();
+    if (step === 'rebooted' || vanished) {
       // A reload may have renumbered ifIndex: the rows just read may belong to other ports.
       this.log.info({ reason: step === 'rebooted' ? 'reboot' : 'row vanished' }, 're-learning interfaces');
       await this.rediscover(ctx);

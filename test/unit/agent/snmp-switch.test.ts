@@ -48,6 +48,14 @@ describe('snmp-switch: state from ifOperStatus (RFC 2863)', () => {
     const [r] = await dev.poll(sw);
     expect(r!.state).toBe('unknown');
     expect(dev.fake.asked.filter((a) => a.op === 'walk' && a.oids.includes(IF.ifName))).toHaveLength(1);
+    // A row that never answers again costs no further walk within the minute.
+    dev.fake.asked.length = 0;
+    dev.tick(30_000, 503_000);
+    await dev.poll(sw);
+    expect(dev.fake.asked.filter((a) => a.op === 'walk')).toHaveLength(0);
+    dev.tick(31_000, 506_100);
+    await dev.poll(sw);
+    expect(dev.fake.asked.filter((a) => a.op === 'walk' && a.oids.includes(IF.ifName))).toHaveLength(1);
   });
 
   it('an unreachable device throws the client\'s coded error', async () => {
