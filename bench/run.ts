@@ -17,10 +17,12 @@ import type { Section } from './lib/section.ts';
 import { renderMarkdown, renderText } from './lib/table.ts';
 import { describeMachine, machine } from './lib/machine.ts';
 import { ingest, ingestMemory } from './ingest.ts';
+import { snmpPoll } from './snmp-poll.ts';
 
 const SECTIONS: Section[] = [
   { name: 'ingest', run: ingest },
   { name: 'ingest-memory', run: ingestMemory },
+  { name: 'snmp-poll', run: snmpPoll },
 ];
 
 async function main(): Promise<number> {
