@@ -236,7 +236,10 @@ export async function startSimSwitch(opts: SimSwitchOptions = {}): Promise<SimSw
     const b = await plan.bound;
     (sim as { port: number }).port = b.port;
   } catch (err) {
+    // The port was taken (or not ours to bind): release what was made before failing.
+    if (flapTimer) clearInterval(flapTimer);
     trapSession?.close();
+    try { agent.close(); } catch { /* its socket never bound */ }
     throw err;
   }
   return sim;

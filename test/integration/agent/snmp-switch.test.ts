@@ -146,6 +146,11 @@ describe('snmp-switch against the sim switch', () => {
     expect(fast).toEqual(slow);
   });
 
+  it('a port already taken fails the start with the bind error', async () => {
+    const s = await sim();
+    await expect(startSimSwitch({ port: s.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
   it('reads 1000 interfaces', async () => {
     const s = await sim({ ports: 1000 });
     const rs = await poll(open(s, { community: 'public' }));
