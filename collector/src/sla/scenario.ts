@@ -54,7 +54,7 @@ function parseObservations(items: readonly unknown[], subjects: ReadonlyMap<stri
     if (!ok) {
       const vocab = use ? `${use.service}: ${(use.service === 'network' ? PORT_STATES : POWER_STATES).join(', ')}`
         : `no customer uses it: ${ALL_STATES.join(', ')}`;
-      fail(at(p, 'state'), `${state === undefined ? 'required' : JSON.stringify(state)} is not a state of ${subject} (${vocab})`);
+      fail(at(p, 'state'), state === undefined ? `required (${vocab})` : `${JSON.stringify(state)} is not a state of ${subject} (${vocab})`);
     }
     const t = instant(o, 'at', p);
     let times = seen.get(subject);
