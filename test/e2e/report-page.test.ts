@@ -58,6 +58,7 @@ describe('report page in Chromium', () => {
     expect(requests.every((u) => u.startsWith(e.c.url))).toBe(true);
     expect(requests).toHaveLength(1);
     expect(await page.locator('svg.timeline').count()).toBe(2);
+    expect(await page.locator('table.tenures tbody tr').innerText()).toContain('sw1/ge-0/0/1');
     expect(await page.locator('svg.timeline[data-service="network"] rect.down').count()).toBe(3);
 
     const api = (await call(e, 'GET', '/api/v1/customers/cust-a/sla?month=2026-11', { token: 'read' })).json.customers[0].services;

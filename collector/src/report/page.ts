@@ -9,6 +9,7 @@
 import { formatInstant } from '@dcprobe/shared';
 import type { ReconcileInput, ReconcileResult, ReportResult, ServiceResult, TimerResult } from '../sla/types.ts';
 import type { ExclusionVersion } from '../ledger/exclusions.ts';
+import type { Tenure } from '../ledger/customers.ts';
 import { duration, esc, figure, shortTime } from './html.ts';
 import { timelineSvg } from './timeline-svg.ts';
 import { PAGE_CSS } from './style.ts';
@@ -19,6 +20,8 @@ export interface PageData {
   month: string;
   input: ReconcileInput;
   result: ReconcileResult;
+  /** Customer versions in force during the month (which ports, uplinks, feeds when). */
+  tenures: readonly Tenure[];
   /** Who entered each exclusion, by id. */
   exclusionVersions: readonly ExclusionVersion[];
   generatedAt: number;
@@ -72,6 +75,17 @@ ${timelineSvg({ service, month: d.month, timezone: tz, asOf: d.input.asOf, resul
 </section>`;
 }
 
+function tenureTable(d: PageData, tz: string): string {
+  const when = (t: number) => (t === 0 ? 'since records began' : Number.isFinite(t) ? shortTime(formatInstant(t, tz)) : 'now');
+  const rows = d.tenures.map((t) => {
+    const s = t.version.spec;
+    const net = s.network ? `ports ${s.network.ports.join(', ')} (${s.network.redundancy})${s.network.uplinks.length ? `; uplinks ${s.network.uplinks.join(', ')}` : ''}` : '—';
+    return `<tr><td>v${t.version.version}</td><td>${esc(when(t.start))} – ${esc(when(t.end))}</td><td>${esc(net)}</td><td>${esc(s.power ? s.power.feeds.join(', ') : '—')}</td><td>${esc(t.version.recordedBy)}</td></tr>`;
+  });
+  return `<table class="tenures"><caption>What the customer had this month (minutes go to whoever had a port at the time)</caption>
+<thead><tr><th>Version</th><th>In force</th><th>Network</th><th>Power feeds</th><th>Recorded by</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 export function renderPage(d: PageData): string {
   const c = d.result.customers[0]!;
   const tz = c.timezone;
@@ -82,6 +96,6 @@ export function renderPage(d: PageData): string {
 <body>
 <header><h1>Service report: <span data-figure="customer" data-value="${esc(d.customer)}">${esc(d.name ?? d.customer)}</span>, <span data-figure="month" data-value="${esc(d.month)}">${esc(d.month)}</span></h1>
 <p class="meta">Time zone ${esc(tz)} · as of <span data-figure="asOf" data-value="${esc(d.result.asOf)}">${esc(shortTime(formatInstant(d.input.asOf, tz)))}</span> · generated ${esc(formatInstant(d.generatedAt))} · countable minutes run from the provider's receipt of a report to the customer's receipt of the restoration notice (SLA rules §3)</p></header>
-<main>${sections.join('\n')}</main>
+<main>${tenureTable(d, tz)}${sections.join('\n')}</main>
 </body></html>`;
 }

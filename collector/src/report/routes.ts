@@ -5,7 +5,7 @@
  * token for links (it can change nothing) and prefer the header where possible.
  */
 import type { IncomingMessage } from 'node:http';
-import { DcprobeError, E, MONTH_RE } from '@dcprobe/shared';
+import { DcprobeError, E, MONTH_RE, monthBounds } from '@dcprobe/shared';
 import { sendText, type Route } from '../http/router.ts';
 import { reconcile } from '../sla/reconcile.ts';
 import type { ApiContext } from '../api/context.ts';
@@ -28,8 +28,10 @@ export function reportPageRoutes(ctx: ApiContext): Route[] {
       if (!MONTH_RE.test(month)) throw new DcprobeError(E.VALIDATION, `month: expected YYYY-MM, got ${JSON.stringify(month)}`);
       const asOf = asOfParam(url, ctx.deps.now());
       const input = ctx.sla.live.input(id, month, asOf);
+      const bounds = monthBounds(month, zoneOf(ctx, id));
       const html = renderPage({
         customer: id, name: ctx.sla.customers.latest(id)!.spec.name, month, input, result: reconcile(input),
+        tenures: ctx.sla.customers.tenures(id).filter((t) => t.end > bounds.start && t.start < Math.min(bounds.end, asOf)),
         exclusionVersions: ctx.sla.exclusions.list({ customer: id, withdrawn: false }), generatedAt: ctx.deps.now(),
       });
       res.setHeader('cache-control', 'no-store');
