@@ -86,28 +86,61 @@ export function openSnmp(t: SnmpTarget): SnmpClient {
   // A socket error after close must not crash the agent: log at the poll loop instead.
   session.on('error', () => {});
 
-  const get = (oids: readonly string[]): Promise<VarBind[]> =>
+  type RawVb = { oid: string; type: number; value: unknown };
+  const call = <R>(fn: 'get' | 'getNext', oids: readonly string[]): Promise<R> =>
     new Promise((resolve, reject) => {
-      session.get([...oids], (err: unknown, vbs: { oid: string; type: number; value: unknown }[]) => {
-        if (err) reject(toError(err, t));
-        else resolve(vbs.map(norm));
-      });
+      session[fn]([...oids], (err: unknown, vbs: R) => (err ? reject(err) : resolve(vbs)));
     });
 
-  const bulk = (oids: string[]): Promise<VarBind[][]> =>
-    new Promise((resolve, reject) => {
-      if (t.version === '1') {
-        session.getNext(oids, (err: unknown, vbs: { oid: string; type: number; value: unknown }[]) => {
-          if (err) reject(toError(err, t));
-          else resolve(vbs.map((vb) => [norm(vb)]));
-        });
-        return;
-      }
-      session.getBulk(oids, 0, t.maxRepetitions, (err: unknown, vbs: { oid: string; type: number; value: unknown }[][]) => {
-        if (err) reject(toError(err, t));
-        else resolve(vbs.map((col) => col.map(norm)));
+  /**
+   * SNMPv1 has no per-varbind exceptions: one missing OID (or the end of the
+   * MIB on GETNEXT) fails the whole PDU with noSuchName. Split the request
+   * until the culprits are alone, and give them v2c's shape instead
+   * (noSuchInstance for GET, "no more rows" for GETNEXT).
+   */
+  const isNoSuchName = (err: unknown): boolean =>
+    t.version === '1' && err instanceof snmp.RequestFailedError && (err as { status?: number }).status === snmp.ErrorStatus.NoSuchName;
+
+  async function getRaw(oids: readonly string[]): Promise<RawVb[]> {
+    try {
+      return await call<RawVb[]>('get', oids);
+    } catch (err) {
+      if (!isNoSuchName(err)) throw err;
+      if (oids.length === 1) return [{ oid: oids[0]!, type: snmp.ObjectType.NoSuchInstance, value: null }];
+      const half = Math.ceil(oids.length / 2);
+      return [...await getRaw(oids.slice(0, half)), ...await getRaw(oids.slice(half))];
+    }
+  }
+
+  async function nextRaw(oids: readonly string[]): Promise<RawVb[][]> {
+    try {
+      return (await call<RawVb[]>('getNext', oids)).map((vb) => [vb]);
+    } catch (err) {
+      if (!isNoSuchName(err)) throw err;
+      if (oids.length === 1) return [[]];
+      return (await Promise.all(oids.map((o) => nextRaw([o])))).flat();
+    }
+  }
+
+  const get = async (oids: readonly string[]): Promise<VarBind[]> => {
+    try {
+      return (await getRaw(oids)).map(norm);
+    } catch (err) {
+      throw toError(err, t);
+    }
+  };
+
+  const bulk = async (oids: string[]): Promise<VarBind[][]> => {
+    try {
+      if (t.version === '1') return (await nextRaw(oids)).map((col) => col.map(norm));
+      const cols = await new Promise<RawVb[][]>((resolve, reject) => {
+        session.getBulk(oids, 0, t.maxRepetitions, (err: unknown, vbs: RawVb[][]) => (err ? reject(err) : resolve(vbs)));
       });
-    });
+      return cols.map((col) => col.map(norm));
+    } catch (err) {
+      throw toError(err, t);
+    }
+  };
 
   async function walk(bases: readonly string[]): Promise<Map<string, VarBind[]>> {
     const out = new Map<string, VarBind[]>(bases.map((b) => [b, []]));
