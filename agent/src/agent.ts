@@ -110,9 +110,25 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
       }
     }
 
+    /**
+     * A full poll that no longer reports a subject it reported before (a port
+     * whose alias no longer selects it, a UPS gone from upsd's list): that
+     * subject is not measured any more, so it is unknown, not still up.
+     */
+    function withVanished(target: string, readings: readonly Reading[]): readonly Reading[] {
+      const seen = subjectsOf.get(target);
+      if (!seen) return readings;
+      const now = new Set(readings.map((r) => r.subject));
+      const gone = [...seen].filter((s) => !now.has(s));
+      if (gone.length === 0) return readings;
+      for (const s of gone) seen.delete(s);
+      log.info({ target, subjects: gone.slice(0, 20), count: gone.length }, 'subjects no longer reported by their target; now unknown');
+      return [...readings, ...tracker.unknownReadings(gone, { reason: 'no longer reported by its target' })];
+    }
+
     const poller = startPoller({
       targets, concurrency: config.concurrency, now, log, metrics,
-      onReadings: (target, readings, at, trigger) => record(target, readings, at, trigger),
+      onReadings: (target, readings, at, trigger) => record(target, withVanished(target, readings), at, trigger),
       onFailure: (target, err, at) =>
         record(target, tracker.unknownReadings(subjectsOf.get(target) ?? [], { error: err.code, message: err.message }), at, 'poll'),
     });

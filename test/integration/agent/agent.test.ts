@@ -123,6 +123,20 @@ describe('agent (startAgent) ↔ collector', () => {
     expect(polls).toEqual(['target poll failing: its subjects are unknown until it answers again', 'target answering again']);
   });
 
+  it('a subject its target stops reporting becomes unknown, once', async () => {
+    const c = await collector();
+    await agent(c.url);
+    await until(() => c.store.events.size === 3, 5_000, 'initial states');
+    device.states.delete('p3');
+    await until(() => c.store.events.size === 4, 5_000, 'p3 unknown');
+    await sleep(150);
+    expect(c.store.events.size).toBe(4);
+    expect(of(c.store, 'sw1/p3')).toEqual(['down', 'unknown']);
+    device.states.set('p3', 'up');
+    await until(() => c.store.events.size === 5, 5_000, 'p3 back');
+    expect(of(c.store, 'sw1/p3')).toEqual(['down', 'unknown', 'up']);
+  });
+
   it('through a collector outage and an agent restart: nothing lost, nothing doubled', async () => {
     const store = newStore();
     let c = await collector({ store });
