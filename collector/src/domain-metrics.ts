@@ -30,12 +30,19 @@ export function ownersBySubject(customers: readonly CustomerConfig[]): Map<strin
 export function makeDomainRegistry(current: () => Iterable<CurrentState>, customers: () => readonly CustomerConfig[]): Registry {
   const registry = new Registry();
   const r = [registry];
+  // The three gauges below collect in one scrape: build the owner map once per customer list.
+  let memo: { list: readonly CustomerConfig[]; owners: Map<string, string[]> } | undefined;
+  const ownersNow = () => {
+    const list = customers();
+    if (memo?.list !== list) memo = { list, owners: ownersBySubject(list) };
+    return memo.owners;
+  };
   new Gauge({
     name: 'dcprobe_port_up', help: 'Switch port operational state: 1 up, 0 down; absent while unknown.',
     labelNames: ['device', 'port', 'customer'], registers: r,
     collect() {
       this.reset();
-      const owners = ownersBySubject(customers());
+      const owners = ownersNow();
       for (const s of current()) {
         if (s.kind !== 'port' || s.state === 'unknown') continue;
         const { device, rest } = splitSubject(s.subject);
@@ -48,7 +55,7 @@ export function makeDomainRegistry(current: () => Iterable<CurrentState>, custom
     labelNames: ['device', 'port', 'customer'], registers: r,
     collect() {
       this.reset();
-      const owners = ownersBySubject(customers());
+      const owners = ownersNow();
       for (const s of current()) {
         if (s.kind !== 'port') continue;
         const { device, rest } = splitSubject(s.subject);
@@ -61,7 +68,7 @@ export function makeDomainRegistry(current: () => Iterable<CurrentState>, custom
     labelNames: ['device', 'feed', 'customer', 'state'], registers: r,
     collect() {
       this.reset();
-      const owners = ownersBySubject(customers());
+      const owners = ownersNow();
       for (const s of current()) {
         if (s.kind !== 'power') continue;
         const { device, rest } = splitSubject(s.subject);

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { AGENT_WS_PATH, CLOSE, MAX_MESSAGE_BYTES } from '@dcprobe/shared';
-import type { CollectorConfig } from './config.ts';
+import type { CollectorConfig, CustomerConfig } from './config.ts';
 import { openDb, type Db } from './store/db.ts';
 import { ObservationStore } from './store/observations.ts';
 import { Ledger } from './ingest/ledger.ts';
@@ -59,6 +59,12 @@ export interface RouteDeps {
   authorize: ReturnType<typeof makeApiAuth>;
   /** Adds a text exposition (e.g. the SLA metrics) to /metrics, after the two registries. */
   addMetrics: (source: () => string | Promise<string>) => void;
+  /**
+   * Where the customer labels of the domain metrics come from (default: the
+   * config). The ledger passes its current customers, API-made ones included;
+   * return the same array until it changes, so the owner map is built once.
+   */
+  useCustomers: (source: () => readonly CustomerConfig[]) => void;
 }
 
 export async function startCollector(config: Readonly<CollectorConfig>, opts: StartOptions = {}): Promise<CollectorHandle> {
@@ -71,7 +77,8 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const liveness = new Liveness(ledger, metrics, log, {
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
   });
-  const domain = makeDomainRegistry(() => ledger.current.values(), () => config.customers);
+  let customerSource: () => readonly CustomerConfig[] = () => config.customers;
+  const domain = makeDomainRegistry(() => ledger.current.values(), () => customerSource());
   const extraMetrics: (() => string | Promise<string>)[] = [];
   const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics())
     + (await Promise.all(extraMetrics.map((f) => f()))).join('');
@@ -80,7 +87,9 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const routes: Route[] = [
     { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok', observations: store.count() }) },
     { method: 'GET', path: '/metrics', handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
-    ...(opts.routes?.({ config, db, ledger, store, log, now, authorize, addMetrics: (f) => { extraMetrics.push(f); } }) ?? []),
+    ...(opts.routes?.({ config, db, ledger, store, log, now, authorize,
+      addMetrics: (f) => { extraMetrics.push(f); },
+      useCustomers: (f) => { customerSource = f; } }) ?? []),
   ];
   const handle = compile(routes);
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => { void handle(req, res); };
