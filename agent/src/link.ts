@@ -12,6 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { CLOSE } from '@dcprobe/shared';
 import type { Hello } from '@dcprobe/shared';
 import type { Outbox } from './outbox.ts';
 import { Session, safeUrl } from './link-session.ts';
@@ -86,7 +87,11 @@ export function startLink(o: LinkOptions): Link {
       const url = o.urls[i % o.urls.length]!;
       const end = await session(url);
       if (closed) break;
-      if (end.welcomed) { attempt = 0; failures = 0; episodeLogged = false; } else { i++; failures++; }
+      // 4409: the collector took a newer connection with our agentId. Two agents sharing an id
+      // would replace each other forever; keep backing off so they do not fight at full speed.
+      const replaced = end.code === CLOSE.REPLACED;
+      if (replaced) o.log.error({ collector: safeUrl(url) }, 'collector replaced this connection with a newer one for the same agentId (is another agent using this id?)');
+      if (end.welcomed && !replaced) { attempt = 0; failures = 0; episodeLogged = false; } else if (!end.welcomed) { i++; failures++; }
       let delay: number;
       if (end.unauthorized) {
         delay = o.unauthorizedBackoffMs ?? 300_000;

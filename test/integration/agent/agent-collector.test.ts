@@ -143,4 +143,26 @@ describe('agent ↔ real collector (SQLite)', () => {
     const n = col.db.prepare('SELECT count(*) AS n FROM observations WHERE agent_id = ?').get('rack-a') as { n: number };
     expect(n.n).toBe(2);
   });
+
+  it('two agents sharing one agentId keep backing off instead of replacing each other at full speed', async () => {
+    col = await startCollector(collectorConfig({
+      listen: '127.0.0.1:0', database: join(dir, 'collector.sqlite'), logLevel: 'silent', agents: [{ id: 'rack-a', token: TOKEN }],
+    }), { log: silentLogger, processMetrics: false });
+    const lines: { msg: string }[] = [];
+    const log = pino({ level: 'error' }, new Writable({ write(ch, _e, cb) { lines.push(JSON.parse(String(ch))); cb(); } }));
+    const twin = (n: number) => startAgent(buildConfig({
+      agentId: 'rack-a', collectors: [col!.wsUrl], token: TOKEN, dataDir: join(dir, `agent-${n}`), targets: [],
+    }), { log, processMetrics: false, link: { backoff: { minMs: 20, maxMs: 400 } } });
+    const a = await twin(1);
+    const b = await twin(2);
+    try {
+      await sleep(3000);
+      const replaced = lines.filter((l) => l.msg.startsWith('collector replaced this connection')).length;
+      expect(replaced).toBeGreaterThan(0);
+      expect(replaced).toBeLessThan(40); // reset backoff would make this hundreds
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });
