@@ -61,7 +61,9 @@ const configSchema = z.object({
     listen: hostPort.default('0.0.0.0:1162'),
     communities: z.array(z.string().min(1)).default([]),
     users: z.array(trapUser).default([]),
-  }).strict().optional(),
+  }).strict().refine((t) => t.communities.length + t.users.length > 0, {
+    message: 'at least one community or user, or every trap would be dropped', path: ['communities'],
+  }).optional(),
   targets: z.array(z.object({ kind: z.string() }).passthrough()).default([]),
 }).strict().superRefine((c, ctx) => {
   if ((c.token === undefined) === (c.tokenFile === undefined)) {
