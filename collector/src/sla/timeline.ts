@@ -40,13 +40,20 @@ export function indexObservations(
   const ids = new Map<string, number>();
   for (const s of wanted) ids.set(s, ids.size);
   const k = ids.size, n = observations.length;
-  const sid = new Int32Array(n);
+  // One pass over the objects (the costly part: each is a cache miss), copying what
+  // is needed into flat arrays; everything after that is sequential.
+  const sid = new Int32Array(n), when = new Float64Array(n), what = new Uint8Array(n);
   const offset = new Int32Array(k + 1);
+  let lastSubject: string | undefined, lastId: number | undefined;
   for (let i = 0; i < n; i++) {
     const o = observations[i]!;
-    const id = o.at > asOf ? undefined : ids.get(o.subject);
-    if (id === undefined) { sid[i] = -1; continue; }
+    // Store order is often by subject: skip the hash lookup for a run of one subject.
+    const id = o.subject === lastSubject ? lastId : ids.get(o.subject);
+    lastSubject = o.subject; lastId = id;
+    if (id === undefined || o.at > asOf) { sid[i] = -1; continue; }
     sid[i] = id;
+    when[i] = o.at;
+    what[i] = STATE_CODE[o.state] ?? UNKNOWN_CODE;
     offset[id + 1]!++;
   }
   for (let j = 0; j < k; j++) offset[j + 1]! += offset[j]!;
@@ -55,9 +62,9 @@ export function indexObservations(
   for (let i = 0; i < n; i++) {
     const id = sid[i]!;
     if (id < 0) continue;
-    const o = observations[i]!, p = next[id]!++;
-    at[p] = o.at;
-    code[p] = STATE_CODE[o.state] ?? UNKNOWN_CODE;
+    const p = next[id]!++;
+    at[p] = when[i]!;
+    code[p] = what[i]!;
   }
   const index = new Map<string, SubjectTimeline>();
   for (const [subject, id] of ids) {
