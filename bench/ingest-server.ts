@@ -16,7 +16,7 @@ import { startCollector, type CollectorHandle } from '../collector/src/server.ts
 import { openDb } from '../collector/src/store/db.ts';
 import { ObservationStore, type ObservationRow } from '../collector/src/store/observations.ts';
 import { serveRequests } from './lib/child.ts';
-import { collectGarbage, machineBusySeconds, memory, startUsage, type Usage } from './lib/measure.ts';
+import { collectGarbage, machineBusySeconds, memory, percentile, startUsage, type Usage } from './lib/measure.ts';
 import { agentId, agentToken, eventObject } from './lib/events.ts';
 import { startProfile } from './lib/profiler.ts';
 
@@ -74,9 +74,24 @@ async function sqliteAlone(a: { agents: number; batchSize: number; maxEvents: nu
   const db = openDb(join(dir, 'alone.sqlite'), { synchronous: a.synchronous });
   const store = new ObservationStore(db);
   const nextSeq = new Array<number>(a.agents).fill(1);
-  const insertBatch = db.transaction((rows: ObservationRow[], receivedAt: number) => {
-    for (const r of rows) store.insert(r, receivedAt);
-  });
+  // BEGIN/COMMIT by hand (what db.transaction() does) so the commit, i.e. the fsync, is timed on its own.
+  const begin = db.prepare('BEGIN'), commit = db.prepare('COMMIT'), rollback = db.prepare('ROLLBACK');
+  const batchMs: number[] = [], commitMs: number[] = [];
+  const insertBatch = (rows: ObservationRow[], receivedAt: number) => {
+    const t0 = performance.now();
+    begin.run();
+    try {
+      for (const r of rows) store.insert(r, receivedAt);
+    } catch (e) {
+      rollback.run();
+      throw e;
+    }
+    const t1 = performance.now();
+    commit.run();
+    const t2 = performance.now();
+    batchMs.push(t2 - t0);
+    commitMs.push(t2 - t1);
+  };
   let events = 0, batch = 0, timedNs = 0n, cpuUs = 0, busy = 0;
   const prof = a.profile ? await startProfile() : null;
   const t0 = process.hrtime.bigint();
@@ -104,7 +119,10 @@ async function sqliteAlone(a: { agents: number; batchSize: number; maxEvents: nu
   const seconds = Number(timedNs) / 1e9;
   // What the rest of the machine used while the inserts ran (0 on a quiet machine).
   const otherCpuSeconds = machineBusySeconds() === null ? null : Math.max(0, busy - cpuUs / 1e6);
-  return { events, seconds, cpuSeconds: cpuUs / 1e6, rssMB: m.rssMB, otherCpuSeconds };
+  return {
+    events, seconds, cpuSeconds: cpuUs / 1e6, rssMB: m.rssMB, otherCpuSeconds,
+    batchP50Ms: percentile(batchMs, 50), batchP99Ms: percentile(batchMs, 99), commitP50Ms: percentile(commitMs, 50), commitP99Ms: percentile(commitMs, 99),
+  };
 }
 
 serveRequests({

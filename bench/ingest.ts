@@ -38,6 +38,8 @@ interface Phase {
   /** CPU seconds other programs on the machine used during the measured run. */
   other: number | null;
   p50: number; p99: number;
+  /** (b) only: the COMMIT statement alone (the WAL fsync), ms. */
+  commit?: { p50: number; p99: number };
 }
 
 /** Where the measured window of a phase is profiled, when --profile is given. */
@@ -83,11 +85,15 @@ async function overWs(o: BenchOptions, kind: 'raw' | 'collector', b: Budget): Pr
 async function sqliteAlone(o: BenchOptions, b: Budget): Promise<Phase> {
   const server = Child.start('sqlite alone', SERVER);
   try {
-    const r = await server.call<{ events: number; seconds: number; cpuSeconds: number; rssMB: number; otherCpuSeconds: number | null }>(
+    const r = await server.call<{
+      events: number; seconds: number; cpuSeconds: number; rssMB: number; otherCpuSeconds: number | null;
+      batchP50Ms: number; batchP99Ms: number; commitP50Ms: number; commitP99Ms: number;
+    }>(
       'sqlite', { agents: AGENTS, batchSize: BATCH, maxEvents: b.maxEvents, maxMs: b.maxMs, synchronous: SYNC, profile: profileFile(o, 'sqlite') }, b.maxMs + 30_000);
     return {
       name: `(b) SQLite alone, synchronous=${SYNC}`, events: r.events, seconds: r.seconds, rate: r.events / r.seconds,
-      server: { cpuSeconds: r.cpuSeconds, cores: r.cpuSeconds / r.seconds, peakRssMB: r.rssMB }, load: null, other: r.otherCpuSeconds, p50: NaN, p99: NaN,
+      server: { cpuSeconds: r.cpuSeconds, cores: r.cpuSeconds / r.seconds, peakRssMB: r.rssMB }, load: null, other: r.otherCpuSeconds,
+      p50: r.batchP50Ms, p99: r.batchP99Ms, commit: { p50: r.commitP50Ms, p99: r.commitP99Ms },
     };
   } finally {
     await server.stop();
@@ -109,7 +115,7 @@ export async function ingest(o: BenchOptions): Promise<Table[]> {
     rows: [a, s, c].map((p) => [p.name, fmtInt(p.events), fmtNum(p.seconds, 2), fmtInt(p.rate), fmtRatio(c.rate / p.rate), ms(p.p50), ms(p.p99)]),
     notes: [
       'events/s: events acked (a, c) or committed (b) ÷ seconds from the first send to the last ack; each phase runs in fresh processes after a warm-up.',
-      '"collector ÷ this": the collector\'s rate as a share of each limit. Latency: frame sent → ack received per batch, at saturation (≈ events in flight ÷ rate).',
+      '"collector ÷ this": the collector\'s rate as a share of each limit. Latency: frame sent → ack received per batch, at saturation (≈ events in flight ÷ rate); for (b), BEGIN → COMMIT returned.',
       `every acked event is in the store: ${acksTrue ? 'yes' : 'NO'} (${fmtInt(c.stored ?? 0)} rows stored incl. warm-up, ${fmtInt(c.events)} acked in the measured run)`,
       ...(c.errors.length ? [`collector error frames: ${c.errors.join('; ')}`] : []),
     ],
@@ -127,6 +133,7 @@ export async function ingest(o: BenchOptions): Promise<Table[]> {
       'server CPU: user + system seconds during the measured run (cores = CPU s ÷ s); µs/event is the cost of one event, the figure other load moves least.',
       '"events/s per free core" = 1,000,000 ÷ µs/event: the CPU-bound ceiling of that single-threaded process on a core of its own (ignores waiting for fsync).',
       '"other procs CPU s": what the rest of the machine used meanwhile (/proc/stat); well above 0 means this run\'s rates are depressed by other programs.',
+      `(b) one transaction per batch of ${BATCH} rows; its COMMIT (the WAL fsync) took p50 ${fmtNum(s.commit?.p50 ?? NaN, 2)} ms, p99 ${fmtNum(s.commit?.p99 ?? NaN, 2)} ms. The collector's group commit shares one fsync among all frames that arrived in the same turn.`,
     ],
   };
   const met = (ok: boolean) => (ok ? 'yes' : 'NO');
