@@ -2,12 +2,14 @@
  * Traps into the agent: the receiver (traps.ts) resolves a trap to a switch
  * target and a port; here a linkUp/linkDown that names a polled port becomes a
  * `trap` reading at once (the most precise time there is), and the switch is
- * polled right away to confirm it. Loaded only when traps are configured.
+ * polled right away to confirm it. A UPS's state traps (upsTrapOnBattery,
+ * alarms) only trigger a confirming poll of the UPS targets at that address.
+ * Loaded only when traps are configured.
  */
 import type { Logger } from 'pino';
 import type { TrapUser } from './config.ts';
 import type { AgentMetrics } from './metrics.ts';
-import type { Reading, SourceInstance } from './sources/types.ts';
+import type { Reading, SourceInstance, TargetBase } from './sources/types.ts';
 import type { Trigger } from './tracker.ts';
 
 export interface TrapWiring {
@@ -15,6 +17,7 @@ export interface TrapWiring {
   port: number;
   communities: readonly string[];
   users: readonly TrapUser[];
+  targets: readonly TargetBase[];
   instances: () => Iterable<SourceInstance>;
   log: Logger;
   now: () => number;
@@ -24,10 +27,21 @@ export interface TrapWiring {
 }
 
 export async function startTraps(w: TrapWiring): Promise<{ port: number; close(): Promise<void> }> {
-  const [{ startTrapReceiver }, { trapTargets }] = await Promise.all([import('./traps.ts'), import('./sources/snmp-switch.ts')]);
+  const [{ startTrapReceiver }, { trapTargets, normAddress }, { upsTrapTargets }] = await Promise.all([
+    import('./traps.ts'), import('./sources/snmp-switch.ts'), import('./sources/snmp-ups.ts'),
+  ]);
+  const switches = trapTargets(w.instances);
+  const upsHosts = new Set(w.targets.filter((t) => t.kind === 'snmp-ups').map((t) => normAddress((t as TargetBase & { host: string }).host)));
   const rx = await startTrapReceiver({
-    address: w.address, port: w.port, communities: w.communities, users: w.users,
-    switches: trapTargets(w.instances), log: w.log, now: w.now, registry: w.metrics.registry,
+    address: w.address, port: w.port, communities: w.communities, users: w.users, log: w.log, now: w.now, registry: w.metrics.registry,
+    switches: {
+      resolve(address, credential) {
+        const sw = switches.resolve(address, credential);
+        if (sw || !upsHosts.has(normAddress(address))) return sw;
+        // A UPS: let its trap through to onTrap; it names no port.
+        return { target: `ups@${address}`, map: () => ({ subject: null, ifName: null }), restarted() {} };
+      },
+    },
     async onTrap(evt) {
       w.metrics.trapsReceived.inc();
       if (evt.subject && evt.state) {
@@ -36,7 +50,9 @@ export async function startTraps(w: TrapWiring): Promise<{ port: number; close()
           evidence: { trap: evt.kind, trapOid: evt.trapOid, ifIndex: evt.ifIndex, from: evt.from },
         }], evt.receivedAt, 'trap');
       }
-      w.triggerPoll(evt.target);
+      const ups = evt.trapOid ? upsTrapTargets(evt.from, evt.trapOid) : [];
+      if (ups.length) for (const t of ups) w.triggerPoll(t);
+      else w.triggerPoll(evt.target);
     },
   });
   return { port: rx.port, close: () => rx.close() };

@@ -153,7 +153,7 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     if (config.traps) {
       const { host, port } = splitHostPort(config.traps.listen);
       const traps = await startTraps({
-        address: host, port, communities: config.traps.communities, users: config.traps.users,
+        address: host, port, communities: config.traps.communities, users: config.traps.users, targets: config.targets,
         instances: () => targets.map((t) => t.instance), log, now, metrics,
         ingest, triggerPoll: (t) => poller.triggerPoll(t),
       });

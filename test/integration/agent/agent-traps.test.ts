@@ -13,6 +13,7 @@ import { startAgent } from '../../../agent/src/agent.ts';
 import type { AgentHandle } from '../../../agent/src/agent.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
 import { startSimSwitch } from '../../../agent/src/sim/switch.ts';
+import { startSimUps } from '../../../agent/src/sim/ups.ts';
 import { startFakeCollector } from './link-fake-collector.ts';
 
 const TOKEN = 'agent-token-0123456789abcdef';
@@ -67,5 +68,30 @@ describe('agent traps', () => {
     await new Promise((r) => setTimeout(r, 1_500)); // the confirming poll (at most 1/s per target)
     expect(await polls()).toBe(2);
     expect(c.store.events.size).toBe(initial + 1); // the poll agrees: no second event
+  });
+
+  it('a UPS on-battery trap makes a confirming poll of that UPS at once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dcp-traps-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const trapPort = await freeUdpPort();
+    const ups = await startSimUps({ community: 'upscomm', trapTo: { host: '127.0.0.1', port: trapPort, community: 'upscomm' } });
+    cleanups.push(() => ups.close());
+    const c = await startFakeCollector({ token: TOKEN });
+    cleanups.push(() => c.close());
+    const agent = await startAgent(buildConfig({
+      agentId: 'rack-a', collectors: [c.url], token: TOKEN, dataDir: join(dir, 'data'),
+      traps: { listen: `127.0.0.1:${trapPort}`, communities: ['upscomm'] },
+      targets: [{ kind: 'snmp-ups', name: 'ups1', host: '127.0.0.1', port: ups.port, community: 'upscomm', intervalSeconds: 3600 }],
+    }), { log: silentLogger, processMetrics: false });
+    cleanups.push(() => agent.close());
+    await until(() => c.store.events.size === 1, 10_000, 'initial UPS state');
+    expect([...c.store.events.values()][0]).toMatchObject({ subject: 'ups1/output', state: 'mains' });
+    const t0 = Date.now();
+    await ups.setSource('battery');
+    await until(() => c.store.events.size === 2, 5_000, 'battery via the confirming poll'); // the next timed poll is an hour away
+    const e = [...c.store.events.values()][1]!;
+    expect(e).toMatchObject({ subject: 'ups1/output', state: 'battery' });
+    expect(['trap', 'lastchange']).toContain(e.via);
+    expect(e.at).toBeGreaterThanOrEqual(t0 - 1_000);
   });
 });
