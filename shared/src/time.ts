@@ -82,26 +82,37 @@ function dtf(timeZone: string): Intl.DateTimeFormat {
 }
 
 const HOUR_MS = 3_600_000;
-const offsetCache = new Map<string, Map<number, number>>();
+const DAY_MS = 86_400_000;
+interface ZoneCache { days: Map<number, number>; hours: Map<number, number> }
+const offsetCache = new Map<string, ZoneCache>();
 
 /**
  * Offset of `timeZone` from UTC at instant `ms`, in minutes (east positive).
- * Intl is slow (microseconds a call) and a month's report formats hundreds of
- * thousands of instants, so the offset is cached per UTC hour, but only for an hour
- * whose first and last second have the same offset; an hour holding a change
- * (NaN in the cache) is computed exactly every time.
+ * Intl is slow (tens of microseconds a call) and a month's report formats about a
+ * million instants, so offsets are cached per UTC day, for a day whose first and
+ * last second have the same offset; a day holding a change (NaN) is cached per
+ * hour the same way, and an hour holding the change is computed exactly each time.
+ * (Two changes that cancel out within one day or hour do not occur in the tz database.)
  */
 export function zoneOffsetMinutes(ms: number, timeZone: string): number {
   let zone = offsetCache.get(timeZone);
-  if (!zone) { zone = new Map(); offsetCache.set(timeZone, zone); }
-  const hour = Math.floor(ms / HOUR_MS);
-  const hit = zone.get(hour);
-  if (hit !== undefined) return Number.isNaN(hit) ? exactOffsetMinutes(ms, timeZone) : hit;
-  const first = exactOffsetMinutes(hour * HOUR_MS, timeZone);
-  const last = exactOffsetMinutes(hour * HOUR_MS + HOUR_MS - 1000, timeZone);
-  if (zone.size > 200_000) zone.clear(); // bound memory for a long-lived process
-  zone.set(hour, first === last ? first : NaN);
-  return first === last ? first : exactOffsetMinutes(ms, timeZone);
+  if (!zone) { zone = { days: new Map(), hours: new Map() }; offsetCache.set(timeZone, zone); }
+  const byDay = steadyOffset(zone.days, Math.floor(ms / DAY_MS), DAY_MS, timeZone);
+  if (!Number.isNaN(byDay)) return byDay;
+  const byHour = steadyOffset(zone.hours, Math.floor(ms / HOUR_MS), HOUR_MS, timeZone);
+  return Number.isNaN(byHour) ? exactOffsetMinutes(ms, timeZone) : byHour;
+}
+
+/** The offset over bucket [i*size, (i+1)*size) if it is the same at both ends, else NaN. */
+function steadyOffset(cache: Map<number, number>, i: number, size: number, timeZone: string): number {
+  const hit = cache.get(i);
+  if (hit !== undefined) return hit;
+  const first = exactOffsetMinutes(i * size, timeZone);
+  const last = exactOffsetMinutes(i * size + size - 1000, timeZone);
+  if (cache.size > 100_000) cache.clear(); // bound memory for a long-lived process
+  const v = first === last ? first : NaN;
+  cache.set(i, v);
+  return v;
 }
 
 function exactOffsetMinutes(ms: number, timeZone: string): number {

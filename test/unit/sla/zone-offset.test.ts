@@ -28,4 +28,17 @@ describe('zoneOffsetMinutes (cached) agrees with Intl', () => {
       }
     }
   });
+
+  it.each(['America/Santiago', 'Asia/Tehran', 'Australia/Lord_Howe', 'Europe/Dublin', 'Pacific/Chatham'])(
+    '%s at 400 random instants 1990-2040',
+    (tz) => {
+      let seed = 11;
+      const next = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+      const from = Date.UTC(1990, 0, 1), span = Date.UTC(2040, 0, 1) - from;
+      for (let i = 0; i < 400; i++) {
+        const t = from + Math.floor(next() * span);
+        expect(zoneOffsetMinutes(t, tz), new Date(t).toISOString()).toBe(intlOffset(t, tz));
+      }
+    },
+  );
 });
