@@ -4,7 +4,8 @@
  *   (a) raw ws: a bare ws server that parses and acks (the transport limit);
  *   (b) SQLite alone: the collector's ObservationStore inserting the same rows,
  *       one transaction per batch (the storage limit);
- *   (c) the collector: startCollector on a temp file, 50 agents acking after commit.
+ *   (c) the collector: startCollector on a temp file, 50 agents acking after commit;
+ *   (d) full runs only: the collector at synchronous=NORMAL, to price the fsync.
  * Then memory with 500 connected agents. Durability: synchronous=FULL (WAL),
  * so an acked event survives power loss.
  */
@@ -55,22 +56,22 @@ function checkSameEvents(): void {
 }
 
 /** (a) and (c): a server process, a load process with 50 agents, a warm-up, then the measured run. */
-async function overWs(o: BenchOptions, kind: 'raw' | 'collector', b: Budget): Promise<Phase & { stored: number | null; errors: string[] }> {
+async function overWs(o: BenchOptions, kind: 'raw' | 'collector', b: Budget, sync: 'FULL' | 'NORMAL' = SYNC): Promise<Phase & { stored: number | null; errors: string[] }> {
   const server = Child.start(`${kind} server`, SERVER);
   const load = Child.start('load generator', LOAD);
   try {
-    const { wsUrl } = await server.call<{ wsUrl: string }>(kind, { agents: AGENTS, synchronous: SYNC });
+    const { wsUrl } = await server.call<{ wsUrl: string }>(kind, { agents: AGENTS, synchronous: sync });
     await load.call('connect', { wsUrl, agents: AGENTS });
     await load.call<RunResult>('run', { batchSize: BATCH, window: WINDOW, maxEvents: b.warmEvents, maxMs: b.warmMs });
     const busy0 = machineBusySeconds();
-    await server.call('mark', { profile: profileFile(o, kind) });
+    await server.call('mark', { profile: profileFile(o, `${kind}-${sync.toLowerCase()}`) });
     const r = await load.call<RunResult>('run', { batchSize: BATCH, window: WINDOW, maxEvents: b.maxEvents, maxMs: b.maxMs }, b.maxMs + 30_000);
     const s = await server.call<Usage & { stored: number | null }>('report');
     const busy1 = machineBusySeconds();
     await load.call('close');
     if (!r.drained) throw new Error(`${kind}: acks still outstanding 10 s after the run stopped`);
     return {
-      name: kind === 'raw' ? '(a) raw ws, no storage' : `(c) collector, synchronous=${SYNC}`,
+      name: kind === 'raw' ? '(a) raw ws, no storage' : sync === SYNC ? `(c) collector, synchronous=${sync}` : `(d) collector, synchronous=${sync} (not durable, for comparison)`,
       events: r.events, seconds: r.seconds, rate: r.eventsPerSecond,
       server: { cpuSeconds: s.cpuSeconds, cores: s.cores, peakRssMB: s.peakRssMB },
       load: r.usage, p50: r.p50Ms, p99: r.p99Ms, stored: s.stored, errors: r.errors,
@@ -106,16 +107,20 @@ export async function ingest(o: BenchOptions): Promise<Table[]> {
   const a = await overWs(o, 'raw', b);
   const s = await sqliteAlone(o, b);
   const c = await overWs(o, 'collector', b);
+  // What durability costs: the same collector without the fsync at each commit (full runs only).
+  const d = o.quick ? null : await overWs(o, 'collector', b, 'NORMAL');
+  const phases = d ? [a, s, c, d] : [a, s, c];
   const perEvent = (p: Phase) => (p.server ? p.server.cpuSeconds / p.events * 1e6 : NaN);
   const ms = (v: number) => (Number.isFinite(v) ? fmtNum(v, 1) : null);
   const acksTrue = c.stored !== null && c.stored >= c.events;
   const throughput: Table = {
     title: `Ingest: ${AGENTS} agents on loopback, batches of ${BATCH} port events, window ${WINDOW} batches per agent, synchronous=${SYNC} (WAL)`,
     columns: ['phase', 'events', 'seconds', 'events/s', 'collector ÷ this', 'p50 ms', 'p99 ms'],
-    rows: [a, s, c].map((p) => [p.name, fmtInt(p.events), fmtNum(p.seconds, 2), fmtInt(p.rate), fmtRatio(c.rate / p.rate), ms(p.p50), ms(p.p99)]),
+    rows: phases.map((p) => [p.name, fmtInt(p.events), fmtNum(p.seconds, 2), fmtInt(p.rate), fmtRatio(c.rate / p.rate), ms(p.p50), ms(p.p99)]),
     notes: [
       'events/s: events acked (a, c) or committed (b) ÷ seconds from the first send to the last ack; each phase runs in fresh processes after a warm-up.',
       '"collector ÷ this": the collector\'s rate as a share of each limit. Latency: frame sent → ack received per batch, at saturation (≈ events in flight ÷ rate); for (b), BEGIN → COMMIT returned.',
+      ...(d ? ['(d) synchronous=NORMAL: commits are not fsynced, so acked events can be lost on power loss (not on a crash of the process); shown only to price durability.'] : []),
       `every acked event is in the store: ${acksTrue ? 'yes' : 'NO'} (${fmtInt(c.stored ?? 0)} rows stored incl. warm-up, ${fmtInt(c.events)} acked in the measured run)`,
       ...(c.errors.length ? [`collector error frames: ${c.errors.join('; ')}`] : []),
     ],
@@ -123,7 +128,7 @@ export async function ingest(o: BenchOptions): Promise<Table[]> {
   const cost: Table = {
     title: 'Ingest: what each phase cost (server = the process measured; load = the agents\' process)',
     columns: ['phase', 'server CPU s', 'server cores', 'server CPU µs/event', 'events/s per free core', 'load CPU s', 'other procs CPU s', 'server peak RSS MB'],
-    rows: [a, s, c].map((p) => [
+    rows: phases.map((p) => [
       p.name, p.server ? fmtNum(p.server.cpuSeconds, 2) : null, p.server ? fmtNum(p.server.cores, 2) : null,
       fmtNum(perEvent(p), 1), fmtInt(1e6 / perEvent(p)),
       p.load ? fmtNum(p.load.cpuSeconds, 2) : null, p.other === null ? null : fmtNum(p.other, 2),
