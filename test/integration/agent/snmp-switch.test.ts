@@ -108,7 +108,9 @@ describe('snmp-switch against the sim switch', () => {
   });
 
   it('after a renumbering reboot, each subject still reads its own port', async () => {
-    const s = await sim();
+    // Up for an hour before the reboot, as a real switch would be: a sim started a few ms
+    // ago could read a post-reboot sysUpTime no lower than its first one on a loaded machine.
+    const s = await sim({ initialUptime: 360_000 });
     await s.setOper('ge-0/0/2', 'down');
     const sw = open(s, { community: 'public', ports: ['ge-0/0/1', 'ge-0/0/2'] });
     const first = await poll(sw);
