@@ -8,14 +8,14 @@
  * recovery — not once per poll; the caller turns its subjects `unknown`.
  */
 import type { Logger } from 'pino';
-import { DcprobeError } from '@dcprobe/shared';
+import { DcprobeError, E } from '@dcprobe/shared';
 import type { Reading, SourceInstance, TargetBase } from './sources/types.ts';
 import type { AgentMetrics } from './metrics.ts';
 import type { Trigger } from './tracker.ts';
 
-export const POLL_TIMEOUT = 'DCP_POLL_TIMEOUT';
+export const POLL_TIMEOUT = E.POLL_TIMEOUT;
 /** Label for errors a source threw without a code (a bug in the source). */
-export const UNCODED = 'DCP_UNCODED';
+export const UNCODED = E.UNCODED;
 
 export interface PollTarget { target: TargetBase; instance: SourceInstance }
 

@@ -35,5 +35,9 @@ export const E = {
   FORBIDDEN: 'DCP_FORBIDDEN',
   NOT_FOUND: 'DCP_NOT_FOUND',
   VALIDATION: 'DCP_VALIDATION',
+  /** A poll that did not finish within its target's interval. */
+  POLL_TIMEOUT: 'DCP_POLL_TIMEOUT',
+  /** A source threw something that is not a DcprobeError (a bug in the source). */
+  UNCODED: 'DCP_UNCODED',
 } as const;
 export type ErrorCode = (typeof E)[keyof typeof E];
