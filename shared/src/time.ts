@@ -22,7 +22,7 @@ export function isIsoWithOffset(text: string): boolean {
 
 /** Renders an instant in a time zone as ISO 8601 with that zone's offset at that instant. */
 export function formatInstant(ms: number, timeZone = 'UTC'): string {
-  if (timeZone === 'UTC') return `${isoLocal(ms)}Z`;
+  if (timeZone === 'UTC') return isoText(ms, 'Z');
   const off = zoneOffsetMinutes(ms, timeZone);
   let suffix = SUFFIX.get(off);
   if (suffix === undefined) {
@@ -30,29 +30,30 @@ export function formatInstant(ms: number, timeZone = 'UTC'): string {
     suffix = `${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${P2[a % 60]}`;
     SUFFIX.set(off, suffix);
   }
-  return isoLocal(ms + off * 60_000) + suffix;
+  return isoText(ms + off * 60_000, suffix);
 }
 
 const P2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const SUFFIX = new Map<number, string>();
 const HOUR_PREFIX = new Map<number, string>();
 let MIN_SEC: string[] | undefined;
+let MILLIS: string[] | undefined;
 /** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z: outside them toISOString uses extended years. */
 const YEAR_0 = -62_167_219_200_000;
 const YEAR_10000 = 253_402_300_800_000;
 
 /**
- * `YYYY-MM-DDTHH:MM:SS[.mmm]` of a UTC ms value. Reports format hundreds of
- * thousands of instants, so the `YYYY-MM-DDTHH:` part is cached per hour and
- * `MM:SS` comes from a table: two concatenations per instant instead of a Date,
- * toISOString and slicing. Milliseconds are kept when there are any, so
- * parseInstant(formatInstant(t)) === t.
+ * `YYYY-MM-DDTHH:MM:SS[.mmm]` of a UTC ms value, then `suffix`. Reports format
+ * about a million instants, so the `YYYY-MM-DDTHH:` part is cached per hour and
+ * `MM:SS` and `.mmm` come from tables; join() makes one flat string (49 bytes
+ * where chained `+` leaves a rope of 65-130). Milliseconds are kept when there
+ * are any, so parseInstant(formatInstant(t)) === t.
  */
-function isoLocal(time: number): string {
+function isoText(time: number, suffix: string): string {
   const t = Math.trunc(time); // as Date does with a fractional millisecond
   if (!(t >= YEAR_0 && t < YEAR_10000)) {
     const iso = new Date(t).toISOString(); // extended years (+010000-...), or a RangeError for NaN
-    return iso.endsWith('.000Z') ? iso.slice(0, -5) : iso.slice(0, -1);
+    return (iso.endsWith('.000Z') ? iso.slice(0, -5) : iso.slice(0, -1)) + suffix;
   }
   const hour = Math.floor(t / HOUR_MS);
   let prefix = HOUR_PREFIX.get(hour);
@@ -64,8 +65,9 @@ function isoLocal(time: number): string {
   const rest = t - hour * HOUR_MS;
   const sec = Math.floor(rest / 1000), milli = rest - sec * 1000;
   MIN_SEC ??= Array.from({ length: 3600 }, (_, i) => `${P2[Math.floor(i / 60)]}:${P2[i % 60]}`);
-  const ms = MIN_SEC[sec]!;
-  return milli === 0 ? prefix + ms : `${prefix}${ms}.${String(milli).padStart(3, '0')}`;
+  if (milli === 0) return [prefix, MIN_SEC[sec]!, suffix].join('');
+  MILLIS ??= Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}`);
+  return [prefix, MIN_SEC[sec]!, MILLIS[milli]!, suffix].join('');
 }
 
 const dtfCache = new Map<string, Intl.DateTimeFormat>();
