@@ -6,9 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DcprobeError, E, SECRET_PLACEHOLDER, redact } from '@dcprobe/shared';
+import { DcprobeError, E, SECRET_PLACEHOLDER, deepFreeze, fieldPath, readYamlFile, redact } from '@dcprobe/shared';
 import { SOURCES } from './sources/index.ts';
 import type { TargetBase } from './sources/index.ts';
 import './sources/all.ts';
@@ -92,10 +91,6 @@ export interface AgentConfig {
   targets: readonly TargetBase[];
 }
 
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
-}
-
 /** Plainer words than zod's defaults for the two commonest mistakes. */
 const errorMap: z.core.$ZodErrorMap = (iss) => {
   if (iss.code === 'invalid_type' && iss.input === undefined) return 'required';
@@ -112,8 +107,8 @@ const errorMap: z.core.$ZodErrorMap = (iss) => {
 function firstIssue(err: z.ZodError, prefix: readonly PropertyKey[] = []): string {
   const i = err.issues[0]!;
   const base = [...prefix, ...i.path];
-  if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${pathOf([...base, k])}: unknown key`).join('; ');
-  return `${pathOf(base) || '(root)'}: ${i.message}`;
+  if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${fieldPath([...base, k])}: unknown key`).join('; ');
+  return `${fieldPath(base) || '(root)'}: ${i.message}`;
 }
 
 function invalid(message: string): DcprobeError {
@@ -175,19 +170,7 @@ export function buildConfig(raw: unknown, baseDir = process.cwd()): Readonly<Age
 }
 
 export function loadConfig(file: string): Readonly<AgentConfig> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new DcprobeError(E.CONFIG_READ, `cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    throw invalid(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]!.replace(/:\s*$/, '')}`);
-  }
-  return buildConfig(raw, dirname(resolve(file)));
+  return buildConfig(readYamlFile(file), dirname(resolve(file)));
 }
 
 /** The config as check-config prints it: secrets as `<secret>`. */
@@ -204,10 +187,3 @@ export function splitHostPort(s: string): { host: string; port: number } {
   return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
 }
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
-}

@@ -3,10 +3,8 @@
  * rejected, errors naming the field path, result frozen. Plain tokens in the
  * file are hashed at load so only hashes live in memory.
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DcprobeError, E, isValidTimeZone, redact } from '@dcprobe/shared';
+import { DcprobeError, E, deepFreeze, firstIssue, isValidTimeZone, readYamlFile, redact } from '@dcprobe/shared';
 import { hashToken, TOKEN_HASH_RE } from './tokens.ts';
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9470');
@@ -74,19 +72,6 @@ export interface CollectorConfig {
   customers: readonly CustomerConfig[];
 }
 
-function pathOf(issue: z.core.$ZodIssue): string {
-  return issue.path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
-}
-
-function firstIssue(err: z.ZodError): string {
-  const i = err.issues[0]!;
-  if (i.code === 'unrecognized_keys') {
-    const base = pathOf(i);
-    return i.keys.map((k) => `${base ? `${base}.` : ''}${k}: unknown key`).join('; ');
-  }
-  return `${pathOf(i) || '(root)'}: ${i.message}`;
-}
-
 function duplicates(list: readonly { [k: string]: unknown }[], key: string, where: string): void {
   const seen = new Set<unknown>();
   list.forEach((x, i) => {
@@ -125,30 +110,10 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
 }
 
 export function loadConfig(file: string): Readonly<CollectorConfig> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new DcprobeError(E.CONFIG_READ, `cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    throw new DcprobeError(E.CONFIG_INVALID, `${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
-  return buildConfig(raw);
+  return buildConfig(readYamlFile(file));
 }
 
 /** The config as check-config prints it: secrets as `<secret>`. */
 export function printableConfig(c: Readonly<CollectorConfig>): unknown {
   return redact(c);
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
 }

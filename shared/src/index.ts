@@ -5,3 +5,4 @@ export * from './intervals.ts';
 export * from './protocol.ts';
 export * from './secrets.ts';
 export * from './metrics-names.ts';
+export * from './config-util.ts';

@@ -4,8 +4,7 @@
  * (default: now), so a port re-patched yesterday can be recorded as of then;
  * a new version replaces the old one from that instant on (ledger/customers.ts).
  */
-import { formatInstant } from '@dcprobe/shared';
-import type { z } from 'zod';
+import { fieldPath, formatInstant } from '@dcprobe/shared';
 import { readJson, type Route } from '../http/router.ts';
 import { customerSchema, type CustomerConfig } from '../config.ts';
 import type { CustomerVersion } from '../ledger/customers.ts';
@@ -13,16 +12,12 @@ import { bodyObject, fail, instant } from '../ledger/fields.ts';
 import { actor, zoneOf, type ApiContext } from './context.ts';
 import { respond, toCsvTable } from './http.ts';
 
-function pathOf(issue: z.core.$ZodIssue): string {
-  return issue.path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
-}
-
 function parseSpec(raw: Record<string, unknown>): CustomerConfig {
   const r = customerSchema.safeParse(raw);
   if (r.success) return r.data;
   const i = r.error.issues[0]!;
-  if (i.code === 'unrecognized_keys') fail(`${pathOf(i) ? `${pathOf(i)}.` : ''}${i.keys[0]}`, 'unknown field');
-  fail(pathOf(i) || 'body', i.message);
+  if (i.code === 'unrecognized_keys') fail(`${fieldPath(i.path) ? `${fieldPath(i.path)}.` : ''}${i.keys[0]}`, 'unknown field');
+  fail(fieldPath(i.path) || 'body', i.message);
 }
 
 function versionJson(v: CustomerVersion, end?: number): Record<string, unknown> {

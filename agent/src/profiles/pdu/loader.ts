@@ -8,31 +8,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
-import { DcprobeError, E } from '@dcprobe/shared';
+import { DcprobeError, E, deepFreeze, firstIssue } from '@dcprobe/shared';
 import { profileSchema, type PduProfile } from './schema.ts';
 
 export const BUILTIN_DIR = dirname(fileURLToPath(import.meta.url));
 
 const cache = new Map<string, PduProfile>();
 
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
-}
-
-function describe(err: z.ZodError): string {
-  const i = err.issues[0]!;
-  if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${pathOf([...i.path, k])}: unknown key`).join('; ');
-  return `${pathOf(i.path) || '(root)'}: ${i.message}`;
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
-}
 
 /** Parses and validates profile text; `label` names it in errors. */
 export function parseProfile(text: string, label: string): PduProfile {
@@ -43,7 +25,7 @@ export function parseProfile(text: string, label: string): PduProfile {
     throw new DcprobeError(E.CONFIG_INVALID, `${label}: not valid YAML: ${(e as Error).message.split('\n')[0]!.replace(/:$/, '')}`);
   }
   const r = profileSchema.safeParse(raw);
-  if (!r.success) throw new DcprobeError(E.CONFIG_INVALID, `${label}: ${describe(r.error)}`);
+  if (!r.success) throw new DcprobeError(E.CONFIG_INVALID, `${label}: ${firstIssue(r.error)}`);
   return deepFreeze(r.data);
 }
 

@@ -1,0 +1,44 @@
+/**
+ * What every config loader here shares (agent, collector, PDU profiles, API
+ * bodies): field paths in messages, the first zod issue as one line, deep
+ * freezing, and reading a YAML file with errors that name the file.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { DcprobeError, E } from './errors.ts';
+
+/** `['targets', 2, 'community']` → `targets[2].community`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
+}
+
+/** The first issue as `path: message`; unknown keys as `path.key: unknown key`. */
+export function firstIssue(err: z.ZodError): string {
+  const i = err.issues[0]!;
+  if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${fieldPath([...i.path, k])}: unknown key`).join('; ');
+  return `${fieldPath(i.path) || '(root)'}: ${i.message}`;
+}
+
+export function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Reads and parses a YAML file; unreadable or unparsable files are coded errors naming the file. */
+export function readYamlFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DcprobeError(E.CONFIG_READ, `cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    return parseYaml(text);
+  } catch (e) {
+    throw new DcprobeError(E.CONFIG_INVALID, `${file}: not valid YAML: ${(e as Error).message.split('\n')[0]!.replace(/:\s*$/, '')}`);
+  }
+}
