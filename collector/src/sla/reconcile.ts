@@ -102,7 +102,7 @@ function groupExclusions(list: readonly Exclusion[]): ExclusionIndex {
 function exclusionsFor(ix: ExclusionIndex, customer: string, service: Service): ExclusionWindow[] {
   const out: ExclusionWindow[] = [];
   for (const x of [...ix.global, ...(ix.byCustomer.get(customer) ?? [])]) {
-    if (x.service === undefined || x.service === service) out.push({ id: x.id, start: x.start, end: x.end });
+    if (x.service === undefined || x.service === service) out.push(x);
   }
   return out;
 }

@@ -7,12 +7,13 @@ import { formatInstant, overlaps, subtract, type Interval } from '@dcprobe/share
 import type { Evaluation, ReportFacts } from './evaluate.ts';
 import { measureIn, partIn, seconds, spansPartIn } from './figures.ts';
 import type { Span } from './timeline.ts';
-import type { IsoInterval, Report, ReportResult, TimerResult } from './types.ts';
+import type { Exclusion, IsoInterval, Report, ReportResult, TimerResult } from './types.ts';
 
 const FIRST_RESPONSE_MS = 2 * 3_600_000;
 const RESOLUTION_MS = 15 * 86_400_000;
 
-export interface ExclusionWindow extends Interval { id: string }
+/** An exclusion that applies to the service being reconciled. */
+export type ExclusionWindow = Pick<Exclusion, 'id' | 'start' | 'end' | 'category' | 'ref'>;
 
 /** A report after the rules and the exclusions, before any month is chosen. */
 export interface EvaluatedReport {

@@ -6,12 +6,14 @@
  * per-call closures and interval allocations where a loop over the sorted,
  * disjoint spans does the same.
  */
-import { clip, formatInstant, measure, subtract, union, type Interval } from '@dcprobe/shared';
+import { clip, formatInstant, measure, overlaps, subtract, union, type Interval } from '@dcprobe/shared';
 import { evaluateReport, overlapping, reportFacts, type RuleTerms } from './evaluate.ts';
 import { allowance, coverage, isBreached, partIn, seconds, spansPartIn } from './figures.ts';
 import { applyExclusions, isListedIn, reportResult, type EvaluatedReport, type ExclusionWindow } from './report-result.ts';
 import { isDown, isUnknown, LazySpans, spansWhere, type ServiceTimeline, type Span } from './timeline.ts';
-import type { GapResult, IncidentResult, Report, ReportResult, Service, ServiceResult, Terms } from './types.ts';
+import type {
+  ExclusionResult, GapResult, IncidentResult, Report, ReportResult, Service, ServiceResult, Terms,
+} from './types.ts';
 
 export interface ServiceContext {
   service: Service;
@@ -49,6 +51,7 @@ export function reconcileService(ctx: ServiceContext): ServiceResult {
     claimsAll.push(facts.claimed);
   }
   const countable = clip(union(countableAll), month);
+  const beforeExclusions = clip(union(windowsAll), month);
   const claims = clip(union(claimsAll), month);
   const countableMs = measure(countable);
   const monthMs = month.end - month.start;
@@ -80,9 +83,10 @@ export function reconcileService(ctx: ServiceContext): ServiceResult {
     monthEnd: formatInstant(month.end, tz),
     target: svcTerms.target,
     maxDowntimeMinutes: svcTerms.maxDowntimeMinutes ?? null,
-    excludedSeconds: seconds(measure(clip(union(windowsAll), month)) - countableMs),
+    excludedSeconds: seconds(measure(beforeExclusions) - countableMs),
     incidents,
     gaps: gapList(unknowns, month, tz),
+    exclusions: exclusionList(ctx.exclusions, beforeExclusions, month, tz),
   };
 }
 
@@ -106,6 +110,20 @@ function incidentList(
       seconds: seconds(partIn(o, month)),
       reportableUntil: formatInstant(o.start + deadlineMs, tz),
       reports: matchedBy.get(i) ?? [],
+    });
+  }
+  return out;
+}
+
+function exclusionList(
+  exclusions: readonly ExclusionWindow[], windows: readonly Interval[], month: Interval, tz: string,
+): ExclusionResult[] {
+  const out: ExclusionResult[] = [];
+  for (const x of exclusions) {
+    if (!overlaps(x, month)) continue;
+    out.push({
+      id: x.id, category: x.category, ref: x.ref, start: formatInstant(x.start, tz), end: formatInstant(x.end, tz),
+      removedSeconds: seconds(spansPartIn(windows, x)),
     });
   }
   return out;

@@ -171,6 +171,18 @@ export interface ServiceResult {
   excludedSeconds: number;
   incidents: IncidentResult[];
   gaps: GapResult[];
+  /** Exclusions of this customer and service reaching into the month, with the countable time each removed. */
+  exclusions: ExclusionResult[];
+}
+
+export interface ExclusionResult {
+  id: string;
+  category: ExclusionCategory;
+  ref: string;
+  start: string;
+  end: string;
+  /** Part of the reports' countable windows (union, before exclusions) inside it and the month. */
+  removedSeconds: number;
 }
 
 export interface CustomerResult {

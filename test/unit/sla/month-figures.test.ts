@@ -191,13 +191,22 @@ const globalExclusions: Case = {
         network: {
           countableSeconds: 1500, measuredSeconds: 1800, claimedSeconds: 1800, disputedSeconds: 300,
           reports: [{ id: 'N-1', verdict: 'confirmed', countableSeconds: 1500, excludedSeconds: 300, measuredSeconds: 1500, exclusions: ['G-1'] }],
+          // G-1 removed 10:05-10:10 = 300 s; A-1 applies to the network too but removed nothing.
+          exclusions: [
+            { id: 'G-1', category: 'maintenance', ref: 'MAINT-7', start: t('11-07T10:00'), end: t('11-07T10:10'), removedSeconds: 300 },
+            { id: 'A-1', category: 'customer_authorized', ref: 'AUTH-9', start: t('11-07T12:00'), end: t('11-07T12:15'), removedSeconds: 0 },
+          ],
         },
         power: {
           allowedSeconds: 259.2, countableSeconds: 1200, measuredSeconds: 1800, claimedSeconds: 1800, disputedSeconds: 600, breached: true,
           reports: [{ id: 'P-1', verdict: 'confirmed', countableSeconds: 1200, excludedSeconds: 600, measuredSeconds: 1500, exclusions: ['A-1'] }],
+          exclusions: [{ id: 'G-1', removedSeconds: 0 }, { id: 'A-1', removedSeconds: 600 }],
         },
       } },
-      { id: 'cust-b', services: { network: { countableSeconds: 0, measuredSeconds: 0, reports: [], unreported: [] } } },
+      { id: 'cust-b', services: { network: {
+        countableSeconds: 0, measuredSeconds: 0, reports: [], unreported: [],
+        exclusions: [{ id: 'G-1', removedSeconds: 0 }, { id: 'B-1', removedSeconds: 0 }],
+      } } },
     ],
   },
 };
