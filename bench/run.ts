@@ -18,11 +18,17 @@ import { renderMarkdown, renderText } from './lib/table.ts';
 import { describeMachine, machine } from './lib/machine.ts';
 import { ingest, ingestMemory } from './ingest.ts';
 import { snmpPoll } from './snmp-poll.ts';
+import { snmpFleet } from './snmp-fleet.ts';
+import { sla } from './sla.ts';
+import { trapLatency } from './trap-latency.ts';
 
 const SECTIONS: Section[] = [
   { name: 'ingest', run: ingest },
   { name: 'ingest-memory', run: ingestMemory },
   { name: 'snmp-poll', run: snmpPoll },
+  { name: 'snmp-fleet', run: snmpFleet },
+  { name: 'sla', run: sla },
+  { name: 'trap-latency', run: trapLatency },
 ];
 
 async function main(): Promise<number> {
