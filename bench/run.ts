@@ -19,7 +19,6 @@ import { describeMachine, machine } from './lib/machine.ts';
 import { ingest, ingestMemory } from './ingest.ts';
 import { snmpPoll } from './snmp-poll.ts';
 import { snmpFleet } from './snmp-fleet.ts';
-import { sla } from './sla.ts';
 import { trapLatency } from './trap-latency.ts';
 
 const SECTIONS: Section[] = [
@@ -27,7 +26,6 @@ const SECTIONS: Section[] = [
   { name: 'ingest-memory', run: ingestMemory },
   { name: 'snmp-poll', run: snmpPoll },
   { name: 'snmp-fleet', run: snmpFleet },
-  { name: 'sla', run: sla },
   { name: 'trap-latency', run: trapLatency },
 ];
 
