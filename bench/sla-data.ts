@@ -101,6 +101,12 @@ export function buildSlaInput(opts: SlaDataOptions = {}): ReconcileInput {
     }
     excursions.set(s, list);
   }
+  // An odd remainder: a repeated state, which is no change (the reconciler must take it as such).
+  if (extra > 0 && subjects[0]) {
+    const { s, net } = subjects[0];
+    const ex = excursions.get(s)?.[0];
+    observations.push({ subject: s, state: net ? 'up' : 'mains', at: ex ? ex.end + 1 : FIRST + 1 });
+  }
   // The ledger hands over changes in time order, as the store would.
   observations.sort((a, b) => a.at - b.at || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
 
