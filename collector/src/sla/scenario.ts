@@ -76,7 +76,7 @@ function parseReports(items: readonly unknown[], customers: ReadonlyMap<string, 
     onlyKeys(o, ['id', 'customer', 'service', 'reportedAt', 'noticeAt', 'claimedStart', 'claimedEnd', 'firstResponseAt'], p);
     const id = text(o, 'id', p);
     ids.add(id, p);
-    const customer = knownCustomer(o.customer === undefined ? fail(at(p, 'customer'), 'required') : text(o, 'customer', p), customers, p);
+    const customer = knownCustomer(text(o, 'customer', p), customers, p);
     const service = oneOf(o, 'service', p, SERVICES);
     if (!customer[service]) fail(at(p, 'service'), `customer ${JSON.stringify(customer.id)} has no ${service} service`);
     const rep: Report = { id, customer: customer.id, service, reportedAt: instant(o, 'reportedAt', p) };
