@@ -140,6 +140,36 @@ function run(a: { batchSize: number; window: number; maxEvents: number; maxMs: n
 }
 
 /**
+ * Latency below saturation: every agent sends one batch every `everyMs`
+ * (staggered over the interval) for `ms`, then the outstanding acks are awaited.
+ * Offered rate = agents × batchSize × 1000 ÷ everyMs.
+ */
+async function paced(a: { batchSize: number; everyMs: number; ms: number; drainMs?: number }): Promise<RunResult> {
+  sink.events = 0; sink.batches = 0; sink.latencies = []; sink.lastAckAt = 0;
+  const usage = startUsage();
+  const t0 = performance.now();
+  const timers: NodeJS.Timeout[] = [];
+  agents.forEach((ag, i) => {
+    timers.push(setTimeout(() => {
+      ag.sendBatch(a.batchSize);
+      timers.push(setInterval(() => ag.sendBatch(a.batchSize), a.everyMs));
+    }, (i / agents.length) * a.everyMs));
+  });
+  await new Promise((r) => setTimeout(r, a.ms));
+  for (const t of timers) clearTimeout(t);
+  const deadline = performance.now() + (a.drainMs ?? 10_000);
+  while (agents.some((ag) => ag.inflight.length > 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  const drained = agents.every((ag) => ag.inflight.length === 0);
+  const seconds = (performance.now() - t0) / 1000;
+  const lat = sink.latencies;
+  return {
+    events: sink.events, batches: sink.batches, seconds, eventsPerSecond: sink.events / seconds,
+    p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: percentile(lat, 100),
+    usage: usage.stop(), errors: agents.flatMap((ag) => ag.errors).slice(0, 5), drained,
+  };
+}
+
+/**
  * A connected fleet at rest: heartbeats every `heartbeatMs` and one small batch
  * per agent every `everyMs`, staggered so frames spread over the interval.
  */
@@ -167,4 +197,4 @@ async function closeAll(): Promise<void> {
   agents = [];
 }
 
-serveRequests({ connect, run, trickle, close: closeAll }, closeAll);
+serveRequests({ connect, run, paced, trickle, close: closeAll }, closeAll);
