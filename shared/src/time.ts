@@ -87,6 +87,7 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 interface ZoneCache { days: Map<number, number>; hours: Map<number, number> }
 const offsetCache = new Map<string, ZoneCache>();
+const last = { zone: '', day: Number.NaN, offset: 0 };
 
 /**
  * Offset of `timeZone` from UTC at instant `ms`, in minutes (east positive).
@@ -97,10 +98,16 @@ const offsetCache = new Map<string, ZoneCache>();
  * (Two changes that cancel out within one day or hour do not occur in the tz database.)
  */
 export function zoneOffsetMinutes(ms: number, timeZone: string): number {
+  const day = Math.floor(ms / DAY_MS);
+  // Callers format runs of instants of one customer: most calls hit the last day seen.
+  if (day === last.day && timeZone === last.zone) return last.offset;
   let zone = offsetCache.get(timeZone);
   if (!zone) { zone = { days: new Map(), hours: new Map() }; offsetCache.set(timeZone, zone); }
-  const byDay = steadyOffset(zone.days, Math.floor(ms / DAY_MS), DAY_MS, timeZone);
-  if (!Number.isNaN(byDay)) return byDay;
+  const byDay = steadyOffset(zone.days, day, DAY_MS, timeZone);
+  if (!Number.isNaN(byDay)) {
+    last.zone = timeZone; last.day = day; last.offset = byDay;
+    return byDay;
+  }
   const byHour = steadyOffset(zone.hours, Math.floor(ms / HOUR_MS), HOUR_MS, timeZone);
   return Number.isNaN(byHour) ? exactOffsetMinutes(ms, timeZone) : byHour;
 }
