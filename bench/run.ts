@@ -20,6 +20,7 @@ import { ingest, ingestMemory } from './ingest.ts';
 import { snmpPoll } from './snmp-poll.ts';
 import { snmpFleet } from './snmp-fleet.ts';
 import { trapLatency } from './trap-latency.ts';
+import { sla } from './sla.ts';
 
 const SECTIONS: Section[] = [
   { name: 'ingest', run: ingest },
@@ -27,6 +28,7 @@ const SECTIONS: Section[] = [
   { name: 'snmp-poll', run: snmpPoll },
   { name: 'snmp-fleet', run: snmpFleet },
   { name: 'trap-latency', run: trapLatency },
+  { name: 'sla', run: sla },
 ];
 
 async function main(): Promise<number> {
