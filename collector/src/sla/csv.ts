@@ -16,7 +16,9 @@ type Row = Partial<Record<Column, string | number | boolean | null>>;
 
 export function csvField(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  // Finance opens these in spreadsheets: text that starts like a formula (a
+  // customer's report text, an id) is prefixed with ' so it stays text (OWASP CSV injection).
+  const s = typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

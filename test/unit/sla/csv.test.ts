@@ -46,3 +46,14 @@ describe('toCsv', () => {
     expect(csvField(v)).toBe(out);
   });
 });
+
+describe('csvField against spreadsheet formula injection', () => {
+  it.each([
+    ['=HYPERLINK("http://x")', `"'=HYPERLINK(""http://x"")"`],
+    ['+1', "'+1"],
+    ['-2+3', "'-2+3"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['plain text', 'plain text'],
+    [-42, '-42'],
+  ])('%j → %s', (input, out) => expect(csvField(input)).toBe(out));
+});
