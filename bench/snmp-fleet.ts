@@ -10,13 +10,19 @@
  * taken over the measured window.
  *
  *   npm run bench -- --only snmp-fleet [--quick]
+ *   DCPROBE_BENCH_AGENT=bundle npm run bench -- --only snmp-fleet     agent from an esbuild bundle (no tsx)
+ *   DCPROBE_BENCH_AGENT_NODE_ARGS='--max-semi-space-size=1' …         node flags for the agent process
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Child } from './lib/child.ts';
 import { machineBusySeconds, sleep, type Usage } from './lib/measure.ts';
 import type { BenchOptions } from './lib/section.ts';
 import { fmtInt, fmtNum, type Table } from './lib/table.ts';
 import type { PollStats } from './lib/snmp-agent-child.ts';
+import { startBundledAgentChild } from './lib/snmp-bundle.ts';
+
+type AgentUsage = Usage & { userSeconds: number; systemSeconds: number };
 import { waitUntil } from '../test/e2e/fixtures/procs.ts';
 
 const SIMS = fileURLToPath(new URL('./lib/snmp-sims-child.ts', import.meta.url));
@@ -37,9 +43,15 @@ const TARGET = { cores: 0.05, rssMB: 120 };
 export async function snmpFleet(opts: BenchOptions): Promise<Table[]> {
   const measureS = opts.quick ? 20 : 60;
   const warmS = opts.quick ? 10 : 20;
+  // Variants for proposals (before/after), off by default: DCPROBE_BENCH_AGENT=bundle runs the agent
+  // from an esbuild bundle under plain node; DCPROBE_BENCH_AGENT_NODE_ARGS adds node flags to it.
+  const variant = process.env.DCPROBE_BENCH_AGENT === 'bundle' ? 'bundle' : 'tsx';
+  const nodeArgs = (process.env.DCPROBE_BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const sims = Child.start('sims', SIMS);
   const collector = Child.start('collector', COLLECTOR);
-  const agent = Child.start('agent', AGENT);
+  const bundled = variant === 'bundle' ? await startBundledAgentChild('agent (bundle)', nodeArgs) : null;
+  const agent = bundled?.child ?? Child.start('agent', AGENT, nodeArgs);
+  const how = `${variant === 'bundle' ? 'esbuild bundle, plain node' : 'tsx, as agent/bin runs it'}${nodeArgs.length ? `, ${nodeArgs.join(' ')}` : ''}`;
   try {
     const { ports } = await sims.call<{ ports: number[] }>('start', { switches: SWITCHES, ports: PORTS, flapping: FLAPPING, flapEveryMs: FLAP_MS }, 120_000);
     const { wsUrl } = await collector.call<{ wsUrl: string }>('start', { agents: [{ id: 'fleet', token: TOKEN }], record: false });
@@ -61,10 +73,11 @@ export async function snmpFleet(opts: BenchOptions): Promise<Table[]> {
     await sleep(warmS * 1000);
 
     const busy0 = machineBusySeconds();
-    await Promise.all([agent.call('mark'), sims.call('mark'), collector.call('mark')]);
+    const profile = opts.profileDir ? join(opts.profileDir, `snmp-fleet-agent-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`) : undefined;
+    await Promise.all([agent.call('mark', { profile }), sims.call('mark'), collector.call('mark')]);
     const rows0 = await collector.call<number>('count');
     await sleep(measureS * 1000);
-    const [a, s, c] = await Promise.all([agent.call<Usage>('usage'), sims.call<Usage>('usage'), collector.call<Usage>('usage')]);
+    const [a, s, c] = await Promise.all([agent.call<AgentUsage>('usage'), sims.call<Usage>('usage'), collector.call<Usage>('usage')]);
     const st = await agent.call<PollStats>('stats');
     const rows1 = await collector.call<number>('count');
     const busy1 = machineBusySeconds();
@@ -76,7 +89,7 @@ export async function snmpFleet(opts: BenchOptions): Promise<Table[]> {
       title: `snmp-fleet: ${SWITCHES} simulated switches × ${IFS} interfaces (${fmtInt(SWITCHES * IFS)} ports) every ${INTERVAL_S} s, ${measureS} s measured after warm-up`,
       columns: ['process', 'CPU s', '% of one core', 'CPU ms per poll', 'peak RSS MB', 'RSS MB at end', 'heap used MB'],
       rows: [
-        ['agent (startAgent, own process)', fmtNum(a.cpuSeconds, 2), fmtNum(a.cores * 100, 2), fmtNum((a.cpuSeconds * 1000) / Math.max(1, st.polls), 2),
+        [`agent (startAgent, own process; ${how})`, fmtNum(a.cpuSeconds, 2), fmtNum(a.cores * 100, 2), fmtNum((a.cpuSeconds * 1000) / Math.max(1, st.polls), 2),
           fmtNum(a.peakRssMB, 0), fmtNum(a.rssMB, 0), fmtNum(a.heapUsedMB, 0)],
         ['simulated switches (net-snmp agents)', fmtNum(s.cpuSeconds, 2), fmtNum(s.cores * 100, 1), fmtNum((s.cpuSeconds * 1000) / Math.max(1, st.polls), 2),
           fmtNum(s.peakRssMB, 0), fmtNum(s.rssMB, 0), fmtNum(s.heapUsedMB, 0)],
@@ -85,13 +98,16 @@ export async function snmpFleet(opts: BenchOptions): Promise<Table[]> {
       ],
       notes: [
         `Targets: agent under ${TARGET.cores * 100} % of one core: ${fmtNum(a.cores * 100, 2)} % (${met(a.cores < TARGET.cores)}); under ${TARGET.rssMB} MB: peak RSS ${fmtNum(a.peakRssMB, 0)} MB (${met(a.peakRssMB < TARGET.rssMB)}).`,
+        `Agent CPU split: user ${fmtNum(a.userSeconds, 2)} s, system ${fmtNum(a.systemSeconds, 2)} s.`,
         `Polls completed in the window: ${fmtInt(st.polls)} (expected ~${fmtInt(expectedPolls)}), failed: ${st.errors}; mean poll ${fmtNum(st.pollMsSum / Math.max(1, st.polls), 1)} ms, slowest ${fmtNum(st.pollMsMax, 0)} ms.`,
         `Events committed in the window: ${fmtInt(rows1 - rows0)} (${FLAPPING} switches flap a port every ${FLAP_MS / 1000} s). Initial states of all ${fmtInt(SWITCHES * IFS)} ports at the collector ${fmtNum(initialS, 1)} s after start; then ${warmS} s of warm-up.`,
         'Agent defaults otherwise: concurrency 16, GETBULK max-repetitions 25, jitter ±10 %; all ports selected, so each poll is one multi-column walk + a sysUpTime GET.',
+        ...(profile ? [`PROFILED run (the profiler's sampling inflates the agent's CPU): ${profile}`] : []),
         'CPU is process.cpuUsage() of each process (user + system, libuv threads included); RSS sampled every 0.5 s in the agent. "other processes": the machine\'s busy time minus these three.',
       ],
     }];
   } finally {
     await Promise.all([agent.stop(), collector.stop(), sims.stop()]);
+    bundled?.cleanup();
   }
 }

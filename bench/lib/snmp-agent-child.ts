@@ -8,7 +8,7 @@
  * resolution, comparable across the bench's processes.
  *
  * Commands: start { config (agent YAML as an object, dataDir filled in), record } → { trapPort };
- * polls → recorded polls since the last call; outboxCalls → recorded outbox append/read calls; stats → poll counts; mark / usage (startUsage); memory; clock.
+ * polls → recorded polls since the last call; outboxCalls → recorded outbox append/read calls; stats → poll counts; mark { profile? } / usage (startUsage, and a CPU profile of the window into that file); memory; clock.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,8 @@ import { SOURCES } from '../../agent/src/sources/index.ts';
 import '../../agent/src/sources/all.ts';
 import type { PollContext, Reading, SourceKind, TargetBase } from '../../agent/src/sources/types.ts';
 import { serveRequests } from './child.ts';
-import { memory, startUsage } from './measure.ts';
+import { collectGarbage, memory, startUsage } from './measure.ts';
+import { startProfile } from './profiler.ts';
 
 export interface PollRecord { target: string; endAt: number; ms: number; changes: { subject: string; state: string }[] }
 /** One outbox call inside the agent (with `record`): when it was made and when it resolved. */
@@ -37,6 +38,8 @@ let outboxCalls: OutboxCall[] = [];
 const stats: PollStats = { polls: 0, errors: 0, pollMsSum: 0, pollMsMax: 0 };
 const lastState = new Map<string, string>();
 let usage = startUsage(500);
+let cpu0 = process.cpuUsage();
+let profile: { file: string; session: Awaited<ReturnType<typeof startProfile>> } | null = null;
 
 /** The registered snmp-switch kind with each instance's poll() timed; the instance itself stays the real one (trap mapping checks its class). */
 function timedSwitchKind(): SourceKind<TargetBase> {
@@ -120,12 +123,20 @@ serveRequests({
   stats: () => ({ ...stats }),
   /** Hi-res wall clock minus Date.now(): how far this process's sub-millisecond clock is off the system's. */
   clock: () => wallNow() - Date.now(),
-  mark() {
+  async mark(a: { profile?: string } = {}) {
+    if (a.profile) profile = { file: a.profile, session: await startProfile() };
     usage = startUsage(500);
+    cpu0 = process.cpuUsage();
     Object.assign(stats, { polls: 0, errors: 0, pollMsSum: 0, pollMsMax: 0 });
   },
-  usage: () => ({ ...usage.stop(), now: wallNow() }),
-  memory,
+  async usage() {
+    const c = process.cpuUsage(cpu0);
+    const u = { ...usage.stop(), now: wallNow(), userSeconds: c.user / 1e6, systemSeconds: c.system / 1e6 };
+    if (profile) { await profile.session.stop(profile.file); profile = null; }
+    return u;
+  },
+  /** Memory now; after a full GC when the process runs with --expose-gc (live objects only). */
+  memory: () => ({ gc: collectGarbage(), ...memory() }),
 }, async () => {
   await agent?.close();
   rmSync(dir, { recursive: true, force: true });
