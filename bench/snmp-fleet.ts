@@ -42,7 +42,7 @@ const TARGET = { cores: 0.05, rssMB: 120 };
 
 export async function snmpFleet(opts: BenchOptions): Promise<Table[]> {
   const measureS = opts.quick ? 20 : 60;
-  const warmS = opts.quick ? 10 : 20;
+  const warmS = 10;
   // Variants for proposals (before/after), off by default: DCPROBE_BENCH_AGENT=bundle runs the agent
   // from an esbuild bundle under plain node; DCPROBE_BENCH_AGENT_NODE_ARGS adds node flags to it.
   const variant = process.env.DCPROBE_BENCH_AGENT === 'bundle' ? 'bundle' : 'tsx';

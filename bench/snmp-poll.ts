@@ -131,7 +131,7 @@ async function measureSize(ports: number, ex: SnmpExporter, o: { rounds: number;
 export async function snmpPoll(opts: BenchOptions): Promise<Table[]> {
   const o = opts.quick
     ? { rounds: 30, idleRounds: 4, gapMs: 1000, refRounds: 4 }
-    : { rounds: 200, idleRounds: 10, gapMs: 1000, refRounds: 10 };
+    : { rounds: 200, idleRounds: 8, gapMs: 1000, refRounds: 10 };
   const ex = await startSnmpExporter();
   const results: SizeResult[] = [];
   try {
