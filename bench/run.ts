@@ -31,17 +31,30 @@ const SECTIONS: Section[] = [
   { name: 'sla', run: sla },
 ];
 
+const USAGE = 'usage: npm run bench -- [--only NAME[,NAME]] [--quick] [--markdown] [--profile DIR] [--list]';
+
+/** The command line, or null (after saying why) when it is not understood. */
+function flags() {
+  try {
+    return parseArgs({
+      options: {
+        only: { type: 'string', multiple: true },
+        quick: { type: 'boolean', default: false },
+        markdown: { type: 'boolean', default: false },
+        profile: { type: 'string' },
+        list: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    return null;
+  }
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      only: { type: 'string', multiple: true },
-      quick: { type: 'boolean', default: false },
-      markdown: { type: 'boolean', default: false },
-      profile: { type: 'string' },
-      list: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const values = flags();
+  if (!values) return 2;
   if (values.list) { for (const s of SECTIONS) console.log(s.name); return 0; }
   const wanted = (values.only ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   const unknown = wanted.filter((w) => !SECTIONS.some((s) => s.name === w));
