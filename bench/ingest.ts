@@ -195,7 +195,7 @@ export async function ingestMemory(o: BenchOptions): Promise<Table[]> {
       ],
       notes: [
         `per connected agent: about ${fmtNum(perAgentKB, 0)} KB of RSS; collector CPU ${fmtNum(u.cores * 100, 1)} % of one core while the fleet idles.`,
-        `${fmtInt(t.events)} events and ${fmtInt(t.heartbeats)} heartbeats sent during the window; ${conn.connected} agents connected in ${fmtNum(conn.seconds, 1)} s.`,
+        `${fmtInt(t.events)} events acked and ${fmtInt(t.heartbeats)} heartbeats sent during the window; ${conn.connected} agents connected in ${fmtNum(conn.seconds, 1)} s.`,
         `target: under ${TARGET.rssMBAt500} MB at ${n} agents — ${rssOk ? 'met' : 'NOT met'}.`,
         ...(t.errors.length ? [`error frames: ${t.errors.join('; ')}`] : []),
       ],
