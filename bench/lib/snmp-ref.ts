@@ -6,6 +6,9 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import snmp from 'net-snmp';
 import { isUnder } from '../../agent/src/snmp/types.ts';
 
@@ -101,4 +104,28 @@ export function timeCli(cmd: string, args: readonly string[]): Promise<{ ms: num
       resolve({ ms, lines: stdout.split('\n').filter(Boolean).length });
     });
   });
+}
+
+/**
+ * The disk's own durability cost, for reading latency tails: `n` appends of
+ * one event-sized line, each followed by fdatasync, as the agent's outbox
+ * does per commit, on the temp filesystem the agent and collector use.
+ */
+export async function fsyncTimes(n: number): Promise<number[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'dcprobe-bench-fsync-'));
+  const fh = await open(join(dir, 'probe.jsonl'), 'a');
+  const line = `${'x'.repeat(299)}\n`;
+  const out: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await fh.write(line);
+      await fh.datasync();
+      out.push(performance.now() - t0);
+    }
+  } finally {
+    await fh.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return out;
 }
