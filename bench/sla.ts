@@ -94,7 +94,7 @@ async function dispute(store: Child, http: Client, ids: string[], warm: number):
 async function metrics(store: Child, http: Client, o: BenchOptions): Promise<MetricsFigures> {
   await store.call('setNow', { now: METRICS_NOW });
   const cold: number[] = [];
-  const limitMs = o.quick ? 15_000 : 30_000;
+  const limitMs = o.quick ? 12_000 : 20_000;
   const t0 = performance.now();
   let r = await http.get('/metrics');
   cold.push(r.ms);
