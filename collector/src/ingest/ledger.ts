@@ -101,12 +101,19 @@ export class Ledger {
   private apply(p: Pending): BatchOutcome {
     const cur = this.cursor(p.agentId);
     let accepted = 0, duplicate = 0;
-    const touched: CurrentState[] = [];
+    const fresh: WireEvent[] = [];
+    const inBatch = new Set<number>();
     for (const e of p.valid) {
-      if (cur.has(e.seq)) { duplicate++; continue; }
-      const fresh = this.store.insert({ ...e, agentId: p.agentId }, p.receivedAt);
+      if (cur.has(e.seq) || inBatch.has(e.seq)) { duplicate++; continue; }
+      inBatch.add(e.seq);
+      fresh.push(e);
+    }
+    const rows = fresh.map((e) => ({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, via: e.via, agentId: p.agentId, seq: e.seq, evidence: e.evidence }));
+    const inserted = this.store.insertMany(rows, p.receivedAt);
+    const touched: CurrentState[] = [];
+    for (const e of fresh) {
       cur.add(e.seq);
-      if (fresh) { accepted++; touched.push({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, agentId: p.agentId }); } else duplicate++;
+      if (inserted.has(e.seq)) { accepted++; touched.push({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, agentId: p.agentId }); } else duplicate++;
     }
     for (const r of p.invalid) {
       this.store.reject(p.agentId, r.seq, r.reason, r.raw, p.receivedAt);
