@@ -124,7 +124,7 @@ export async function ingest(o: BenchOptions): Promise<Table[]> {
     notes: [
       'events/s: events acked (a, c) or committed (b) ÷ seconds from the first send to the last ack; each phase runs in fresh processes after a warm-up.',
       '"collector ÷ this": the collector\'s rate as a share of each limit. Latency: frame sent → ack received per batch, at saturation (≈ events in flight ÷ rate); for (b), BEGIN → COMMIT returned.',
-      ...(d ? ['(d) synchronous=NORMAL: commits are not fsynced, so acked events can be lost on power loss (not on a crash of the process); shown only to price durability.'] : []),
+      ...(d ? ['(d) synchronous=NORMAL: commits are not fsynced, so acked events can be lost on power loss or an OS crash (not on a crash of the collector process); shown only to price durability.'] : []),
       `every acked event is in the store: ${acksTrue ? 'yes' : 'NO'} (${fmtInt(c.stored ?? 0)} rows stored incl. warm-up, ${fmtInt(c.events)} acked in the measured run)`,
       ...(c.errors.length ? [`collector error frames: ${c.errors.join('; ')}`] : []),
     ],
