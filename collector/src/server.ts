@@ -18,7 +18,7 @@ import { Ledger } from './ingest/ledger.ts';
 import { Liveness } from './ingest/liveness.ts';
 import { runSession } from './ingest/session.ts';
 import { makeSelfMetrics, type SelfMetrics } from './metrics.ts';
-import { makeDomainRegistry } from './domain-metrics.ts';
+import { makeDomainMetrics } from './domain-metrics.ts';
 import { compile, sendJson, sendText, type Route } from './http/router.ts';
 import { makeApiAuth } from './http/auth.ts';
 import { bearer, hashToken } from './tokens.ts';
@@ -78,7 +78,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
   });
   let customerSource: () => readonly CustomerConfig[] = () => config.customers;
-  const domain = makeDomainRegistry(() => ledger.current.values(), () => customerSource());
+  const domain = makeDomainMetrics(() => ledger.current.values(), () => customerSource());
   const extraMetrics: (() => string | Promise<string>)[] = [];
   const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics())
     + (await Promise.all(extraMetrics.map((f) => f()))).join('');
