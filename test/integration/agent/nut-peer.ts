@@ -4,12 +4,10 @@
  * real TCP peer for the client's framing: replies can be cut into tiny chunks,
  * held back (timeouts) or replaced by ERR lines.
  */
+import { fileURLToPath } from 'node:url';
 import { createServer, type Server, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 export interface PeerUps {
   desc?: string;
@@ -124,16 +122,11 @@ export async function startNutPeer(init: Partial<Pick<NutPeer, 'login' | 'tls'>>
   return peer;
 }
 
-/** A throw-away self-signed certificate for 127.0.0.1 (openssl CLI). */
+/**
+ * The committed test-only certificate for 127.0.0.1 (test/fixtures/tls), so npm
+ * test needs no openssl binary on a machine that has only Node.
+ */
 export function selfSignedCert(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'dcprobe-nut-cert-'));
-  try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const at = (f: string) => fileURLToPath(new URL(`../../fixtures/tls/${f}`, import.meta.url));
+  return { key: readFileSync(at('localhost.key'), 'utf8'), cert: readFileSync(at('localhost.crt'), 'utf8') };
 }
