@@ -67,7 +67,8 @@ async function startReal(a: { agents: number; synchronous: 'FULL' | 'NORMAL'; he
 
 /**
  * The storage limit: the collector's ObservationStore on a fresh file, same
- * rows, same batches, one transaction per batch. Rows are built in chunks
+ * rows, same batches, inserted the way the ledger inserts them (insertMany:
+ * one multi-row statement per batch), one transaction per batch. Rows are built in chunks
  * outside the timed part, so only inserting and committing is measured.
  */
 async function sqliteAlone(a: { agents: number; batchSize: number; maxEvents: number; maxMs: number; synchronous: 'FULL' | 'NORMAL'; profile?: string }) {
@@ -81,7 +82,7 @@ async function sqliteAlone(a: { agents: number; batchSize: number; maxEvents: nu
     const t0 = performance.now();
     begin.run();
     try {
-      for (const r of rows) store.insert(r, receivedAt);
+      store.insertMany(rows, receivedAt);
     } catch (e) {
       rollback.run();
       throw e;
