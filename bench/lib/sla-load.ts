@@ -3,9 +3,9 @@
  * through the store's own write paths, each phase timed:
  *  - customers: as collector config (zod-validated like a real config file),
  *    recorded by SlaLedger.syncConfig, as at a collector's start;
- *  - observations: ObservationStore.insert, 50,000 rows per transaction (a
- *    real collector commits per agent batch; one fsync per 50k rows is what a
- *    bulk import would do);
+ *  - observations: ObservationStore.insertMany (the ingest path's write) in
+ *    batches of 100, 50,000 rows per transaction (a real collector commits
+ *    per agent batch; one fsync per 50k rows is what a bulk import would do);
  *  - reports and exclusions: ReportStore/ExclusionStore.append (each writes its
  *    audit row), nested in one outer transaction per 5,000 so better-sqlite3
  *    turns each append's own transaction into a savepoint instead of an fsync.
@@ -14,13 +14,15 @@ import type { State } from '@dcprobe/shared';
 import { buildConfig, type CollectorConfig } from '../../collector/src/config.ts';
 import type { SlaLedger } from '../../collector/src/ledger/index.ts';
 import type { Db } from '../../collector/src/store/db.ts';
-import { ObservationStore } from '../../collector/src/store/observations.ts';
+import { ObservationStore, type ObservationRow } from '../../collector/src/store/observations.ts';
 import type { Customer, ReconcileInput } from '../../collector/src/sla/types.ts';
 
 export const BENCH_READ_TOKEN = 'bench-sla-read-token-0123456789';
 /** recorded_at of what the loader writes: before the month, so nothing looks recorded in the future. */
 const RECORDED_AT = Date.UTC(2026, 9, 1);
 const OBS_PER_TX = 50_000;
+/** An agent's batch, as the ingest benchmark sends them. */
+const ROWS_PER_BATCH = 100;
 const LEDGER_PER_TX = 5_000;
 
 const POWER_STATES: ReadonlySet<State> = new Set<State>(['mains', 'battery', 'off']);
@@ -61,10 +63,15 @@ export function loadStore(db: Db, sla: SlaLedger, config: Readonly<CollectorConf
   const power = new Set(input.customers.flatMap((c) => c.power?.feeds ?? []));
   const obs = input.observations;
   const chunk = db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      const o = obs[i]!;
-      const kind = POWER_STATES.has(o.state) || (o.state === 'unknown' && power.has(o.subject)) ? 'power' : 'port';
-      store.insert({ subject: o.subject, kind, state: o.state, at: o.at, via: 'poll', agentId: null, seq: null }, o.at);
+    // insertMany is the ingest path's write (multi-row statements); a batch's arrival is its last change.
+    for (let i = from; i < to; i += ROWS_PER_BATCH) {
+      const rows: ObservationRow[] = [];
+      for (let j = i; j < Math.min(to, i + ROWS_PER_BATCH); j++) {
+        const o = obs[j]!;
+        const kind = POWER_STATES.has(o.state) || (o.state === 'unknown' && power.has(o.subject)) ? 'power' : 'port';
+        rows.push({ subject: o.subject, kind, state: o.state, at: o.at, via: 'poll', agentId: null, seq: null });
+      }
+      store.insertMany(rows, rows[rows.length - 1]!.at);
     }
   });
   for (let i = 0; i < obs.length; i += OBS_PER_TX) chunk(i, Math.min(obs.length, i + OBS_PER_TX));

@@ -98,7 +98,7 @@ function load(f: SlaFigures): Table {
       ['generate the input (bench/sla-data.ts)', '–', fmtNum(l.generateS, 2), '–'],
       ['config: zod validation of 10,000 customers', fmtInt(l.customers), fmtNum(l.configS, 2), rate(l.customers, l.configS)],
       ['customers: SlaLedger.syncConfig (versions + audit)', fmtInt(l.customers), fmtNum(l.customersS, 2), rate(l.customers, l.customersS)],
-      ['observations: ObservationStore.insert, 50k per transaction', fmtInt(l.observations), fmtNum(l.observationsS, 2), rate(l.observations, l.observationsS)],
+      ['observations: ObservationStore.insertMany, 100 a batch, 50k per transaction', fmtInt(l.observations), fmtNum(l.observationsS, 2), rate(l.observations, l.observationsS)],
       ['reports: ReportStore.append (+ audit), 5k per transaction', fmtInt(l.reports), fmtNum(l.reportsS, 2), rate(l.reports, l.reportsS)],
       ['exclusions: ExclusionStore.append (+ audit)', fmtInt(l.exclusions), fmtNum(l.exclusionsS, 2), rate(l.exclusions, l.exclusionsS)],
       ['total load (config to checkpoint)', '–', fmtNum(l.totalS, 2), '–'],
