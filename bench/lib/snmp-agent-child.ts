@@ -12,6 +12,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import v8 from 'node:v8';
 import { join } from 'node:path';
 import { startAgent, type AgentHandle } from '../../agent/src/agent.ts';
 import { buildConfig } from '../../agent/src/config.ts';
@@ -135,6 +136,8 @@ serveRequests({
     if (profile) { await profile.session.stop(profile.file); profile = null; }
     return u;
   },
+  /** V8's heap spaces (MB used / committed), for telling live data from a grown young generation. */
+  heapSpaces: () => v8.getHeapSpaceStatistics().map((h) => ({ space: h.space_name, usedMB: h.space_used_size / 2 ** 20, sizeMB: h.space_size / 2 ** 20 })),
   /** Memory now; after a full GC when the process runs with --expose-gc (live objects only). */
   memory: () => ({ gc: collectGarbage(), ...memory() }),
 }, async () => {
