@@ -9,8 +9,12 @@
  *   3. `/metrics` with 10,000 customers: cold (cache filling, 250 ms budget a scrape), warm,
  *      and with the clock moving as it does between real scrapes.
  *
- *   npm run bench -- --only sla [--quick]
+ *   npm run bench -- --only sla [--quick] [--profile DIR]
+ * With --profile: CPU profiles of one more reconcile, of the in-process live
+ * queries and of warm in-process scrapes (sla-*.cpuprofile), each an extra call
+ * after the measured one.
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Child } from './lib/child.ts';
 import { machineBusySeconds } from './lib/measure.ts';
@@ -54,7 +58,12 @@ function progress(what: string): void {
   process.stderr.write(`  [sla +${((performance.now() - t00) / 1000).toFixed(0)} s] ${what}\n`);
 }
 
-async function pureRuns(runs: number): Promise<{ gen: GenerateResult[]; runs: PureRun[] }> {
+/** Where a measured window is profiled, when --profile is given. */
+function profileFile(o: BenchOptions, tag: string): string | undefined {
+  return o.profileDir ? join(o.profileDir, `sla-${tag}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`) : undefined;
+}
+
+async function pureRuns(o: BenchOptions, runs: number): Promise<{ gen: GenerateResult[]; runs: PureRun[] }> {
   const gen: GenerateResult[] = [], out: PureRun[] = [];
   for (let i = 0; i < runs; i++) {
     const c = Child.start(`sla reconcile ${i + 1}`, RECONCILE, ['--expose-gc']);
@@ -64,6 +73,8 @@ async function pureRuns(runs: number): Promise<{ gen: GenerateResult[]; runs: Pu
       const r = await c.call<ReconcileRun>('reconcile', {}, 180_000);
       const busy1 = machineBusySeconds();
       out.push({ ...r, otherCpuSeconds: busy0 === null || busy1 === null ? null : Math.max(0, busy1 - busy0 - r.cpuSeconds) });
+      // The profile is an extra call, so no figure in the tables carries the profiler's cost.
+      if (o.profileDir && i === runs - 1) await c.call('reconcile', { profile: profileFile(o, 'reconcile') }, 180_000);
     } finally {
       await c.stop();
     }
@@ -73,7 +84,7 @@ async function pureRuns(runs: number): Promise<{ gen: GenerateResult[]; runs: Pu
 
 const pending = (text: string) => Number(/^dcprobe_sla_metrics_pending_customers (\d+)$/m.exec(text)?.[1] ?? NaN);
 
-async function dispute(store: Child, http: Client, ids: string[], warm: number): Promise<DisputeFigures> {
+async function dispute(o: BenchOptions, store: Child, http: Client, ids: string[], warm: number): Promise<DisputeFigures> {
   await store.call('setNow', { now: AS_OF });
   const first = await http.get(`/api/v1/customers/${ids[0]}/sla?month=${MONTH}`);
   for (const id of sample(warm, 99)) await http.get(`/api/v1/customers/${id}/sla?month=${MONTH}`);
@@ -88,6 +99,7 @@ async function dispute(store: Child, http: Client, ids: string[], warm: number):
     else if ((JSON.parse(r.body) as { customers: { id: string }[] }).customers[0]?.id !== id) errors.push(`${id}: wrong customer in the body`);
   }
   const live = await store.call<LiveResult>('live', { ids, month: MONTH, asOf: AS_OF }, 300_000);
+  if (o.profileDir) await store.call('live', { ids, month: MONTH, asOf: AS_OF, profile: profileFile(o, 'live') }, 300_000);
   return { firstMs: first.ms, http: ms, live, errors, meanBytes: bytes / ids.length };
 }
 
@@ -108,6 +120,7 @@ async function metrics(store: Child, http: Client, o: BenchOptions): Promise<Met
   let text = r.body;
   for (let i = 0; i < 20; i++) { const w = await http.get('/metrics'); warm.push(w.ms); text = w.body; }
   const inProcess = await store.call<{ ms: number[]; bytes: number }>('metricsText', { n: 5 }, 120_000);
+  if (o.profileDir) await store.call('metricsText', { n: 5, profile: profileFile(o, 'metrics-warm') }, 120_000);
   // Real scrapes come SCRAPE_INTERVAL_MS apart: the 60 s TTL then expires for customers whose figures move with the clock.
   const moving: number[] = [];
   let now = METRICS_NOW, movingPending = 0;
@@ -135,7 +148,7 @@ async function metrics(store: Child, http: Client, o: BenchOptions): Promise<Met
 
 export async function sla(o: BenchOptions): Promise<Table[]> {
   t00 = performance.now();
-  const pure = await pureRuns(o.quick ? 1 : 3);
+  const pure = await pureRuns(o, o.quick ? 1 : 3);
   progress(`pure reconcile: ${pure.runs.map((r) => r.wallSeconds.toFixed(2)).join(', ')} s`);
   const ids = sample(o.quick ? 100 : 500);
   const store = Child.start('sla collector', STORE, ['--expose-gc']);
@@ -147,7 +160,7 @@ export async function sla(o: BenchOptions): Promise<Table[]> {
     progress(`collector started in ${started.startS.toFixed(1)} s`);
     // A client per phase: the server drops an idle keep-alive socket after 5 s (between phases).
     http = new Client(started.url, BENCH_READ_TOKEN);
-    const d = await dispute(store, http, ids, 20);
+    const d = await dispute(o, store, http, ids, 20);
     http.close();
     progress(`dispute query done`);
     http = new Client(started.url);

@@ -5,6 +5,8 @@
  * apart; `reconcile` then times one `reconcile()` over it: wall, CPU (user +
  * system), the phase's own peak RSS (see sla-peak.ts) and the V8 heap before,
  * right after (garbage included) and after a full GC with the result held.
+ * With `profile`, a CPU profile of the call is written there (timing then
+ * includes the profiler's cost).
  */
 import { reconcile } from '../../collector/src/sla/reconcile.ts';
 import type { ReconcileInput, ReconcileResult } from '../../collector/src/sla/types.ts';
@@ -12,6 +14,7 @@ import { buildSlaInput, type SlaDataOptions } from '../sla-data.ts';
 import { serveRequests } from './child.ts';
 import { collectGarbage, memory, startUsage, type Usage } from './measure.ts';
 import { peakRssMB, resetPeakRss } from './sla-peak.ts';
+import { startProfile } from './profiler.ts';
 
 export interface GenerateResult { usage: Usage; rssMB: number; heapUsedMB: number; customers: number; observations: number; reports: number; exclusions: number }
 export interface ReconcileRun {
@@ -36,8 +39,9 @@ serveRequests({
       customers: input.customers.length, observations: input.observations.length, reports: input.reports.length, exclusions: input.exclusions.length,
     } satisfies GenerateResult;
   },
-  reconcile(): ReconcileRun {
+  async reconcile(a: { profile?: string }): Promise<ReconcileRun> {
     if (!input) throw new Error('generate first');
+    const prof = a.profile ? await startProfile() : null;
     collectGarbage();
     const before = memory();
     const peakExact = resetPeakRss();
@@ -48,6 +52,7 @@ serveRequests({
     const cpu = process.cpuUsage(cpu0);
     const peak = peakRssMB();
     const after = memory();
+    if (prof) await prof.stop(a.profile!);
     collectGarbage();
     const retained = memory();
     let services = 0, incidents = 0, reports = 0;

@@ -10,9 +10,9 @@
  *                     live one against; → times, sizes
  *   start { now }     startCollector on the loaded file → { url, startS }
  *   setNow { now }    moves the collector's clock (dispute query vs /metrics)
- *   live { ids, month, asOf }   the in-process cost of one customer's month:
+ *   live { ids, month, asOf, profile? }   the in-process cost of one customer's month:
  *                     LiveReconciler.input (store reads), reconcile, JSON
- *   metricsText { n } the /metrics body built in process, n times (no HTTP)
+ *   metricsText { n, profile? } the /metrics body built in process, n times (no HTTP)
  *   fill { maxMs }    the SLA metrics' own text() back to back until nothing is pending
  *   memory            this process's memory now
  */
@@ -30,6 +30,7 @@ import { buildSlaInput } from '../sla-data.ts';
 import { serveRequests } from './child.ts';
 import { collectGarbage, memory } from './measure.ts';
 import { peakRssMB, resetPeakRss } from './sla-peak.ts';
+import { startProfile } from './profiler.ts';
 import { benchConfig, loadStore, type LoadTimes } from './sla-load.ts';
 
 export interface LoadResult extends LoadTimes {
@@ -100,7 +101,8 @@ serveRequests({
     return { url: collector.url, startS, rssMB: memory().rssMB };
   },
   setNow(a: { now: number }) { clock.now = a.now; },
-  live(a: { ids: string[]; month: string; asOf: number }): LiveResult {
+  async live(a: { ids: string[]; month: string; asOf: number; profile?: string }): Promise<LiveResult> {
+    const prof = a.profile ? await startProfile() : null;
     const samples: LiveSample[] = [];
     const mismatched: string[] = [];
     let matched = 0;
@@ -117,9 +119,11 @@ serveRequests({
       if (want === undefined) continue;
       if (want === JSON.stringify(result.customers[0]?.services)) matched++; else mismatched.push(id);
     }
+    if (prof) await prof.stop(a.profile!);
     return { samples, matched, mismatched };
   },
-  async metricsText(a: { n: number }) {
+  async metricsText(a: { n: number; profile?: string }) {
+    const prof = a.profile ? await startProfile() : null;
     const ms: number[] = [];
     let bytes = 0;
     for (let i = 0; i < a.n; i++) {
@@ -127,6 +131,7 @@ serveRequests({
       bytes = (await collector!.metricsText()).length;
       ms.push(performance.now() - t0);
     }
+    if (prof) await prof.stop(a.profile!);
     return { ms, bytes };
   },
   /**

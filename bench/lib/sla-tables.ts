@@ -46,7 +46,8 @@ function targets(f: SlaFigures): Table {
     columns: ['figure', 'measured', 'target', 'met?'],
     rows: [
       row('reconcile one month: wall, median (max) of runs', `${fmtNum(p(wall, 50), 2)} s (${fmtNum(Math.max(...wall), 2)} s)`, `< ${TARGET.reconcileS} s`, Math.max(...wall) < TARGET.reconcileS),
-      row('reconcile one month: CPU (what other load moves least), median (max)', `${fmtNum(p(cpu, 50), 2)} s (${fmtNum(Math.max(...cpu), 2)} s)`, `< ${TARGET.reconcileS} s`, Math.max(...cpu) < TARGET.reconcileS),
+      // Informative: less moved by other load than wall, but V8's GC threads add to it, so it can exceed wall.
+      ['reconcile one month: CPU incl. GC threads, median (max)', `${fmtNum(p(cpu, 50), 2)} s (${fmtNum(Math.max(...cpu), 2)} s)`, '(wall is the target)', '–'],
       row('reconcile one month: peak RSS, median (max)', `${fmtInt(p(rss, 50))} MB (${fmtInt(Math.max(...rss))} MB)`, `< ${fmtInt(TARGET.reconcileRssMB)} MB`, Math.max(...rss) < TARGET.reconcileRssMB),
       row(`dispute query over HTTP, p99 of ${f.dispute.http.length} customers`, ms(httpP99), `< ${TARGET.disputeP99Ms} ms`, httpP99 < TARGET.disputeP99Ms),
       row(`/metrics cold: slowest of ${f.metrics.cold.length} scrapes while the cache fills`, ms(coldMax), `< ${TARGET.metricsS} s`, coldMax < TARGET.metricsS * 1000),
