@@ -143,6 +143,8 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
     await this.serial(async () => {
       if (this.persistQueued) { this.persistQueued = false; await this.persistNow(); }
       await this.closeActive();
+      // No longer active: the last segment goes too if every event in it is acked.
+      await this.dropCovered();
     });
   }
 
@@ -277,10 +279,15 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
     }
   }
 
+  /**
+   * Deletes segments whose every event is acked, except the active one: deleting it would
+   * make the next event pay a new file and a directory fsync before the link may send it,
+   * which in a quiet agent is every event (a trap). It goes once full and no longer active;
+   * recovery drops it if it is all acked then.
+   */
   private async dropCovered(): Promise<void> {
-    while (this.segments.length && this.segments[0]!.last <= this.head) {
+    while (this.segments.length && this.segments[0]!.last <= this.head && this.segments[0] !== this.active?.seg) {
       const seg = this.segments.shift()!;
-      if (this.active?.seg === seg) await this.closeActive();
       if (this.cache?.first === seg.first) this.cache = undefined;
       await removeFile(seg.path);
     }
