@@ -100,7 +100,7 @@ async function dispute(o: BenchOptions, store: Child, http: Client, ids: string[
   }
   const live = await store.call<LiveResult>('live', { ids, month: MONTH, asOf: AS_OF }, 300_000);
   if (o.profileDir) await store.call('live', { ids, month: MONTH, asOf: AS_OF, profile: profileFile(o, 'live') }, 300_000);
-  return { firstMs: first.ms, http: ms, live, errors, meanBytes: bytes / ids.length };
+  return { firstMs: first.ms, http: ms, live, errors, meanBytes: bytes / ids.length, retries: http.retries };
 }
 
 async function metrics(store: Child, http: Client, o: BenchOptions): Promise<MetricsFigures> {

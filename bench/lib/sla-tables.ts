@@ -12,7 +12,11 @@ export const TARGET = { reconcileS: 3, reconcileRssMB: 1024, disputeP99Ms: 50, m
 
 /** A run as the parent saw it: the child's figures and the CPU other programs took meanwhile. */
 export type PureRun = ReconcileRun & { otherCpuSeconds: number | null };
-export interface DisputeFigures { firstMs: number; http: number[]; live: LiveResult; errors: string[]; meanBytes: number }
+export interface DisputeFigures {
+  firstMs: number; http: number[]; live: LiveResult; errors: string[]; meanBytes: number;
+  /** Requests repeated on a fresh socket after the server had closed the idle keep-alive one. */
+  retries: number;
+}
 export interface MetricsFigures {
   cold: number[]; coldS: number; pendingFirst: number; pendingLeft: number;
   /** The rest of the cold fill, in process (SLA metrics' text() only). */
@@ -127,7 +131,7 @@ function dispute(f: SlaFigures): Table {
     ],
     notes: [
       `asOf = the collector's clock, 2026-12-05T00:00+08:00 (month over); ${fmtInt(p(s.map((x) => x.observations), 50))} observations per customer input (median, max ${fmtInt(Math.max(...s.map((x) => x.observations)))}); response ${fmtInt(d.meanBytes)} bytes on average.`,
-      `first request after start (not in the sample): ${ms(d.firstMs)}; 20 other customers were queried before the sample to warm up.`,
+      `first request after start (not in the sample): ${ms(d.firstMs)}; 20 customers (another seed) were queried before the sample to warm up${d.retries ? `; ${d.retries} request(s) repeated after a stale keep-alive socket` : ''}.`,
       'HTTP − in process ≈ auth, routing, the socket and the client.',
     ],
   };
