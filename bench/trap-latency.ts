@@ -37,7 +37,7 @@ import type { BenchOptions } from './lib/section.ts';
 import { fmtNum, type Cell, type Table } from './lib/table.ts';
 import type { Commit } from './lib/snmp-collector-child.ts';
 import type { OutboxCall, PollRecord } from './lib/snmp-agent-child.ts';
-import { fsyncTimes } from './lib/snmp-ref.ts';
+import { fsyncProbe, fsyncTimes } from './lib/snmp-ref.ts';
 
 const AGENT = fileURLToPath(new URL('./lib/snmp-agent-child.ts', import.meta.url));
 const COLLECTOR = fileURLToPath(new URL('./lib/snmp-collector-child.ts', import.meta.url));
@@ -193,10 +193,11 @@ export async function trapLatency(opts: BenchOptions): Promise<Table[]> {
       await sleep(2000);
       await Promise.all([collector.call('commits'), trapAgent.call('outboxCalls'), pollAgent.call('outboxCalls'), pollAgent.call('polls')]);
 
-      const fsync0 = await fsyncTimes(50);
+      const fsync = await fsyncTimes(100);
       const seen: Commit[] = [];
+      const probe = fsyncProbe(250);
       const trap = await flipAll(sw, collector, rx, flips, seen);
-      const fsync = fsync0.concat(await fsyncTimes(50));
+      const during = await probe.stop();
       const poll = await pollSamples(pollAgent, collector, trap.changes, seen);
       const trapStages = stages(trap.samples, await trapAgent.call<OutboxCall[]>('outboxCalls'));
       const pollStages = stages(poll.samples, await pollAgent.call<OutboxCall[]>('outboxCalls'));
@@ -228,7 +229,7 @@ export async function trapLatency(opts: BenchOptions): Promise<Table[]> {
           fmtNum(percentile(pollStages[i]!, 50), 1), fmtNum(percentile(pollStages[i]!, 99), 1)]),
         notes: [
           'Stage boundaries: trap arrival at the reference receiver or poll answer → the agent calls outbox.append → append resolved (line written, fsync\'d) → the link\'s outbox.read holding the event resolved → the collector\'s ledger gets the frame → transaction committed.',
-          `The disk alone, for comparison: one line appended + fdatasync on the same temporary filesystem, 100 times (before and after the flips): p50 ${fmtNum(percentile(fsync, 50), 1)} ms, p99 ${fmtNum(percentile(fsync, 99), 1)} ms, max ${fmtNum(Math.max(...fsync), 1)} ms. Every event pays two such syncs in series (outbox, then the collector's WAL commit).`,
+          `The disk alone, for comparison: one line appended + fdatasync on the same temporary filesystem (a new file each time), 100 times before the flips: p50 ${fmtNum(percentile(fsync, 50), 1)} ms, p99 ${fmtNum(percentile(fsync, 99), 1)} ms, max ${fmtNum(Math.max(...fsync), 1)} ms; every 250 ms during the flips (${during.length} times): p50 ${fmtNum(percentile(during, 50), 1)} ms, p99 ${fmtNum(percentile(during, 99), 1)} ms, max ${fmtNum(Math.max(...during), 1)} ms. Every event pays two syncs in series (outbox, then the collector's WAL commit).`,
           'outbox calls are recorded by wrapping the agent\'s Outbox instance methods in the bench child (bench/lib/snmp-agent-child.ts); the agent\'s code is unchanged.',
         ],
       }];

@@ -107,6 +107,24 @@ export function timeCli(cmd: string, args: readonly string[]): Promise<{ ms: num
 }
 
 /**
+ * The same probe in the background while something else runs: one append +
+ * fdatasync every `everyMs`, so a stall of the disk during a measured window
+ * shows up beside the latencies it would explain. `stop()` returns the durations.
+ */
+export function fsyncProbe(everyMs: number): { stop(): Promise<number[]> } {
+  let running = true;
+  const done = (async () => {
+    const out: number[] = [];
+    while (running) {
+      out.push(...await fsyncTimes(1));
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+    return out;
+  })();
+  return { stop: () => { running = false; return done; } };
+}
+
+/**
  * The disk's own durability cost, for reading latency tails: `n` appends of
  * one event-sized line, each followed by fdatasync, as the agent's outbox
  * does per commit, on the temp filesystem the agent and collector use.
