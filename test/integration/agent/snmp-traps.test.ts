@@ -37,8 +37,8 @@ async function receiver(opts: { switchHost?: string; instances?: () => SwitchIns
   return { rx, events, next, registry };
 }
 
-async function simWithTraps(trapTo: SimTrapTo): Promise<SimSwitch> {
-  const s = await startSimSwitch({ trapTo });
+async function simWithTraps(trapTo: SimTrapTo, initialUptime?: number): Promise<SimSwitch> {
+  const s = await startSimSwitch({ trapTo, ...(initialUptime !== undefined ? { initialUptime } : {}) });
   cleanups.push(() => s.close());
   return s;
 }
@@ -144,8 +144,10 @@ describe('trap receiver', () => {
 
   it('a trap right after a renumbering reboot is not mapped through the stale ifIndex table', async () => {
     const rig = await receiver();
-    const s = await simWithTraps({ host: '127.0.0.1', port: rig.rx.port, community: 'trapcomm' });
-    await new Promise((r) => setTimeout(r, 1500)); // let sysUpTime run ahead of the reboot's restart
+    // Up for an hour before the reboot, as a real switch would be: with a sim started
+    // a moment ago, a loaded machine could deliver the post-reboot trap at an uptime no
+    // lower than the last poll's, and nothing would look like a restart.
+    const s = await simWithTraps({ host: '127.0.0.1', port: rig.rx.port, community: 'trapcomm' }, 360_000);
     const sw = await polledSwitch(s);
     s.reboot({ renumber: true });
     const ev = rig.next();
