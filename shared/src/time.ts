@@ -35,9 +35,21 @@ export function formatInstant(ms: number, timeZone = 'UTC'): string {
 
 const P2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const SUFFIX = new Map<number, string>();
-const HOUR_PREFIX = new Map<number, string>();
+/**
+ * `YYYY-MM-DDTHH:` of recent hours, direct-mapped by hour number: a slot check is
+ * an array read where a Map of heap-number keys costs a hash lookup per instant.
+ * 8192 slots hold 341 consecutive days and bound memory in a long-lived process.
+ */
+const HOUR_SLOTS = 8192;
+const HOUR_KEY = new Float64Array(HOUR_SLOTS).fill(Number.NaN);
+const HOUR_PREFIX: string[] = new Array<string>(HOUR_SLOTS).fill('');
 let MIN_SEC: string[] | undefined;
 let MILLIS: string[] | undefined;
+/** Recently built texts, direct-mapped by a hash of the instant (bounded memory). */
+const RECENT_BITS = 16;
+const RECENT_KEY = new Float64Array(1 << RECENT_BITS).fill(Number.NaN);
+const RECENT_SUFFIX: string[] = new Array<string>(1 << RECENT_BITS).fill('');
+const RECENT_TEXT: string[] = new Array<string>(1 << RECENT_BITS).fill('');
 /** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z: outside them toISOString uses extended years. */
 const YEAR_0 = -62_167_219_200_000;
 const YEAR_10000 = 253_402_300_800_000;
@@ -55,12 +67,24 @@ function isoText(time: number, suffix: string): string {
     const iso = new Date(t).toISOString(); // extended years (+010000-...), or a RangeError for NaN
     return (iso.endsWith('.000Z') ? iso.slice(0, -5) : iso.slice(0, -1)) + suffix;
   }
+  // Customers behind one switch or UPS share outages, so the same instants come
+  // again soon after: a hit saves building (and later collecting) a string.
+  const recent = Math.imul(t | 0, 0x9e3779b1) >>> (32 - RECENT_BITS);
+  if (RECENT_KEY[recent] === t && RECENT_SUFFIX[recent] === suffix) return RECENT_TEXT[recent]!;
+  const text = buildIsoText(t, suffix);
+  RECENT_KEY[recent] = t; RECENT_SUFFIX[recent] = suffix; RECENT_TEXT[recent] = text;
+  return text;
+}
+
+function buildIsoText(t: number, suffix: string): string {
   const hour = Math.floor(t / HOUR_MS);
-  let prefix = HOUR_PREFIX.get(hour);
-  if (prefix === undefined) {
+  const slot = hour & (HOUR_SLOTS - 1); // |hour| < 2^27 in this range, so int32 arithmetic is exact
+  let prefix: string;
+  if (HOUR_KEY[slot] === hour) prefix = HOUR_PREFIX[slot]!;
+  else {
     prefix = new Date(hour * HOUR_MS).toISOString().slice(0, 14);
-    if (HOUR_PREFIX.size > 200_000) HOUR_PREFIX.clear(); // bound memory for a long-lived process
-    HOUR_PREFIX.set(hour, prefix);
+    HOUR_KEY[slot] = hour;
+    HOUR_PREFIX[slot] = prefix;
   }
   const rest = t - hour * HOUR_MS;
   const sec = Math.floor(rest / 1000), milli = rest - sec * 1000;
