@@ -11,14 +11,8 @@ import type { Audit } from './audit.ts';
 
 export type ExclusionChange = 'create' | 'correct' | 'withdraw';
 
-export interface ExclusionFields {
-  customer?: string | undefined;
-  service?: Service | undefined;
-  start: number;
-  end: number;
-  category: ExclusionCategory;
-  ref: string;
-}
+/** An exclusion as the reconciler sees it, without its id. */
+export type ExclusionFields = Omit<Exclusion, 'id'>;
 
 export interface ExclusionVersion extends ExclusionFields {
   id: string; version: number; change: ExclusionChange; withdrawn: boolean;

@@ -11,14 +11,8 @@ import type { Audit } from './audit.ts';
 
 export type ReportChange = 'create' | 'correct' | 'notice';
 
-export interface ReportFields {
-  customer: string;
-  service: Service;
-  reportedAt: number;
-  noticeAt?: number | undefined;
-  claimedStart?: number | undefined;
-  claimedEnd?: number | undefined;
-  firstResponseAt?: number | undefined;
+/** A report as the reconciler sees it, plus the customer's own words. */
+export interface ReportFields extends Omit<Report, 'id'> {
   text?: string | undefined;
 }
 
