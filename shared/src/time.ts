@@ -22,7 +22,22 @@ export function isIsoWithOffset(text: string): boolean {
 
 /** Renders an instant in a time zone as ISO 8601 with that zone's offset at that instant. */
 export function formatInstant(ms: number, timeZone = 'UTC'): string {
-  if (timeZone === 'UTC') return isoText(ms, 'Z');
+  // Customers behind one switch or UPS share outages, so the same instants come
+  // again soon after: a hit skips the zone offset and building (and later
+  // collecting) a string. Direct-mapped by a hash of the instant: bounded memory.
+  const slot = Math.imul(ms | 0, 0x9e3779b1) >>> (32 - RECENT_BITS);
+  if (RECENT_MS[slot] === ms && RECENT_ZONE[slot] === timeZone) return RECENT_TEXT[slot]!;
+  const text = timeZone === 'UTC' ? isoText(ms, 'Z') : zonedText(ms, timeZone);
+  RECENT_MS[slot] = ms; RECENT_ZONE[slot] = timeZone; RECENT_TEXT[slot] = text;
+  return text;
+}
+
+const RECENT_BITS = 16;
+const RECENT_MS = new Float64Array(1 << RECENT_BITS).fill(Number.NaN);
+const RECENT_ZONE: string[] = new Array<string>(1 << RECENT_BITS).fill('');
+const RECENT_TEXT: string[] = new Array<string>(1 << RECENT_BITS).fill('');
+
+function zonedText(ms: number, timeZone: string): string {
   const off = zoneOffsetMinutes(ms, timeZone);
   let suffix = SUFFIX.get(off);
   if (suffix === undefined) {
@@ -45,11 +60,6 @@ const HOUR_KEY = new Float64Array(HOUR_SLOTS).fill(Number.NaN);
 const HOUR_PREFIX: string[] = new Array<string>(HOUR_SLOTS).fill('');
 let MIN_SEC: string[] | undefined;
 let MILLIS: string[] | undefined;
-/** Recently built texts, direct-mapped by a hash of the instant (bounded memory). */
-const RECENT_BITS = 16;
-const RECENT_KEY = new Float64Array(1 << RECENT_BITS).fill(Number.NaN);
-const RECENT_SUFFIX: string[] = new Array<string>(1 << RECENT_BITS).fill('');
-const RECENT_TEXT: string[] = new Array<string>(1 << RECENT_BITS).fill('');
 /** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z: outside them toISOString uses extended years. */
 const YEAR_0 = -62_167_219_200_000;
 const YEAR_10000 = 253_402_300_800_000;
@@ -67,16 +77,6 @@ function isoText(time: number, suffix: string): string {
     const iso = new Date(t).toISOString(); // extended years (+010000-...), or a RangeError for NaN
     return (iso.endsWith('.000Z') ? iso.slice(0, -5) : iso.slice(0, -1)) + suffix;
   }
-  // Customers behind one switch or UPS share outages, so the same instants come
-  // again soon after: a hit saves building (and later collecting) a string.
-  const recent = Math.imul(t | 0, 0x9e3779b1) >>> (32 - RECENT_BITS);
-  if (RECENT_KEY[recent] === t && RECENT_SUFFIX[recent] === suffix) return RECENT_TEXT[recent]!;
-  const text = buildIsoText(t, suffix);
-  RECENT_KEY[recent] = t; RECENT_SUFFIX[recent] = suffix; RECENT_TEXT[recent] = text;
-  return text;
-}
-
-function buildIsoText(t: number, suffix: string): string {
   const hour = Math.floor(t / HOUR_MS);
   const slot = hour & (HOUR_SLOTS - 1); // |hour| < 2^27 in this range, so int32 arithmetic is exact
   let prefix: string;
