@@ -11,7 +11,7 @@ import { formatInstant, monthBounds } from '@dcprobe/shared';
 import type { ExclusionWindow } from './report-result.ts';
 import { reconcileService } from './service.ts';
 import {
-  indexObservations, NETWORK_TRUTH, POWER_TRUTH, serviceTimeline, timelineOf, type Group, type SubjectTimeline,
+  foldGroup, indexObservations, NETWORK_TRUTH, POWER_TRUTH, serviceTimeline, timelineOf, type Group, type SubjectTimeline,
 } from './timeline.ts';
 import type {
   Customer, CustomerResult, Exclusion, ReconcileInput, ReconcileResult, Report, Service,
@@ -22,6 +22,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const wanted = new Set<string>();
   for (const c of input.customers) for (const s of subjectsOf(c)) wanted.add(s);
   const index = indexObservations(input.observations, wanted, asOf);
+  const uplinks = new Map<string, Group>();
   const reports = groupReports(input.reports, asOf);
   const exclusions = groupExclusions(input.exclusions);
 
@@ -29,7 +30,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     const month = monthBounds(input.month, c.timezone);
     const services: CustomerResult['services'] = {};
     for (const service of ['network', 'power'] as const) {
-      const groups = groupsOf(c, service, index);
+      const groups = groupsOf(c, service, index, uplinks);
       if (!groups) continue;
       services[service] = reconcileService({
         service, timezone: c.timezone, terms: c.terms, month, asOf,
@@ -52,17 +53,30 @@ export function subjectsOf(c: Customer): string[] {
  * there are uplinks. Power: OR of the feeds. Undefined when the customer has no
  * such service.
  */
-export function groupsOf(c: Customer, service: Service, index: ReadonlyMap<string, SubjectTimeline>): Group[] | undefined {
+export function groupsOf(
+  c: Customer, service: Service, index: ReadonlyMap<string, SubjectTimeline>, uplinks: Map<string, Group>,
+): Group[] | undefined {
   if (service === 'network') {
     const n = c.network;
     if (!n || n.ports.length === 0) return undefined;
     const groups: Group[] = [{ op: n.redundancy === 'all' ? 'and' : 'or', members: timelines(index, n.ports), truth: NETWORK_TRUTH }];
-    if (n.uplinks.length > 0) groups.push({ op: 'or', members: timelines(index, n.uplinks), truth: NETWORK_TRUTH });
+    if (n.uplinks.length > 0) groups.push(uplinkGroup(index, n.uplinks, uplinks));
     return groups;
   }
   const p = c.power;
   if (!p || p.feeds.length === 0) return undefined;
   return [{ op: 'or', members: timelines(index, p.feeds), truth: POWER_TRUTH }];
+}
+
+/** OR of the uplinks, folded once per uplink list (customers behind one switch share it). */
+function uplinkGroup(index: ReadonlyMap<string, SubjectTimeline>, subjects: readonly string[], cache: Map<string, Group>): Group {
+  const k = subjects.join('\u0000');
+  let g = cache.get(k);
+  if (!g) {
+    g = foldGroup({ op: 'or', members: timelines(index, subjects), truth: NETWORK_TRUTH });
+    cache.set(k, g);
+  }
+  return g;
 }
 
 function timelines(index: ReadonlyMap<string, SubjectTimeline>, subjects: readonly string[]): SubjectTimeline[] {

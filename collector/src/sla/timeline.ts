@@ -162,6 +162,26 @@ export function serviceTimeline(groups: readonly Group[], end: number): ServiceT
   return { starts, vals, end };
 }
 
+/** Truths of a folded group's codes: there the code is the truth. */
+const FOLDED_TRUTH: readonly Truth[] = [F, T, U];
+
+/**
+ * A group folded into one member with the same truth at every instant, for a
+ * group many services share (24 customers behind one switch share its uplinks):
+ * the merge then walks the group's changes once, not once per customer. The
+ * service state is the same, since a group's value after all changes at an
+ * instant is what both ways combine. Left as it is when it would not start
+ * unknown, as an unobserved member does.
+ */
+export function foldGroup(g: Group): Group {
+  const tl = serviceTimeline([g], Infinity);
+  if (tl.vals[0] !== U) return g;
+  const n = tl.starts.length - 1;
+  const at = new Float64Array(n), code = new Uint8Array(n);
+  for (let i = 0; i < n; i++) { at[i] = tl.starts[i + 1]!; code[i] = tl.vals[i + 1]!; }
+  return { op: 'or', members: [{ at, code }], truth: FOLDED_TRUTH };
+}
+
 /** How many members of a group are currently true, false, unknown. */
 interface GroupCounts { or: boolean; t: number; f: number; u: number }
 
