@@ -7,7 +7,7 @@
  * already sorted), reports and exclusions are grouped once, and each service
  * walks only its own subjects' timelines.
  */
-import { formatInstant, monthBounds } from '@dcprobe/shared';
+import { formatInstant, monthBounds, type Interval } from '@dcprobe/shared';
 import type { ExclusionWindow } from './report-result.ts';
 import { reconcileService } from './service.ts';
 import {
@@ -23,11 +23,18 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   for (const c of input.customers) for (const s of subjectsOf(c)) wanted.add(s);
   const index = indexObservations(input.observations, wanted, asOf);
   const uplinks = new Map<string, Group>();
+  // A handful of zones for thousands of customers: bounds once per zone.
+  const months = new Map<string, Interval>();
+  const monthIn = (tz: string): Interval => {
+    let m = months.get(tz);
+    if (!m) { m = monthBounds(input.month, tz); months.set(tz, m); }
+    return m;
+  };
   const reports = groupReports(input.reports, asOf);
   const exclusions = groupExclusions(input.exclusions);
 
   const customers: CustomerResult[] = input.customers.map((c) => {
-    const month = monthBounds(input.month, c.timezone);
+    const month = monthIn(c.timezone);
     const services: CustomerResult['services'] = {};
     for (const service of ['network', 'power'] as const) {
       const groups = groupsOf(c, service, index, uplinks);
