@@ -9,9 +9,10 @@
  * warm-up, the agent's process.cpuUsage() and RSS (sampled every 0.5 s) are
  * taken over the measured window.
  *
- *   npm run bench -- --only snmp-fleet [--quick]
- *   DCPROBE_BENCH_AGENT=bundle npm run bench -- --only snmp-fleet     agent from an esbuild bundle (no tsx)
- *   DCPROBE_BENCH_AGENT_NODE_ARGS='--max-semi-space-size=1' …         node flags for the agent process
+ *   npm run bench -- --only snmp-fleet [--quick]                    agent as agent/bin runs it: esbuild bundle, plain node, agent/src/v8-flags.ts
+ *   DCPROBE_BENCH_AGENT=tsx npm run bench -- --only snmp-fleet       agent from the TypeScript sources through tsx (the bin's fallback)
+ *   DCPROBE_AGENT_V8_FLAGS='' …                                      without the agent's V8 heap flags
+ *   DCPROBE_BENCH_AGENT_NODE_ARGS='--max-semi-space-size=1' …         extra node flags for the agent process
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,15 +44,17 @@ const TARGET = { cores: 0.05, rssMB: 120 };
 export async function snmpFleet(opts: BenchOptions): Promise<Table[]> {
   const measureS = opts.quick ? 20 : 60;
   const warmS = 10;
-  // Variants for proposals (before/after), off by default: DCPROBE_BENCH_AGENT=bundle runs the agent
-  // from an esbuild bundle under plain node; DCPROBE_BENCH_AGENT_NODE_ARGS adds node flags to it.
-  const variant = process.env.DCPROBE_BENCH_AGENT === 'bundle' ? 'bundle' : 'tsx';
+  // By default the agent runs as agent/bin runs it: an esbuild bundle under plain node (the same build
+  // options as scripts/build-agent.mjs), its V8 flags set by agent/src/v8-flags.ts, which the child imports
+  // first as the CLI entry does. DCPROBE_BENCH_AGENT=tsx: the bin's fallback (TypeScript through tsx);
+  // DCPROBE_BENCH_AGENT_NODE_ARGS adds node flags.
+  const variant = process.env.DCPROBE_BENCH_AGENT === 'tsx' ? 'tsx' : 'bundle';
   const nodeArgs = (process.env.DCPROBE_BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const sims = Child.start('sims', SIMS);
   const collector = Child.start('collector', COLLECTOR);
   const bundled = variant === 'bundle' ? await startBundledAgentChild('agent (bundle)', nodeArgs) : null;
   const agent = bundled?.child ?? Child.start('agent', AGENT, nodeArgs);
-  const how = `${variant === 'bundle' ? 'esbuild bundle, plain node' : 'tsx, as agent/bin runs it'}${nodeArgs.length ? `, ${nodeArgs.join(' ')}` : ''}`;
+  const how = `${variant === 'bundle' ? 'esbuild bundle, plain node, as agent/bin runs it' : 'tsx, the bin\'s fallback'}${nodeArgs.length ? `, ${nodeArgs.join(' ')}` : ''}`;
   try {
     const { ports } = await sims.call<{ ports: number[] }>('start', { switches: SWITCHES, ports: PORTS, flapping: FLAPPING, flapEveryMs: FLAP_MS }, 120_000);
     const { wsUrl } = await collector.call<{ wsUrl: string }>('start', { agents: [{ id: 'fleet', token: TOKEN }], record: false });

@@ -10,6 +10,8 @@
  * Commands: start { config (agent YAML as an object, dataDir filled in), record } → { trapPort };
  * polls → recorded polls since the last call; outboxCalls → recorded outbox append/read calls; stats → poll counts; mark { profile? } / usage (startUsage, and a CPU profile of the window into that file); memory; clock.
  */
+// First, as in the agent's CLI entry: the heap flags the agent runs with.
+import '../../agent/src/v8-flags.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import v8 from 'node:v8';
