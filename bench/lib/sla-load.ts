@@ -13,9 +13,10 @@
 import type { State } from '@dcprobe/shared';
 import { buildConfig, type CollectorConfig } from '../../collector/src/config.ts';
 import type { SlaLedger } from '../../collector/src/ledger/index.ts';
+import { toCustomerSpec } from '../../collector/src/ledger/live.ts';
 import type { Db } from '../../collector/src/store/db.ts';
 import { ObservationStore, type ObservationRow } from '../../collector/src/store/observations.ts';
-import type { Customer, ReconcileInput } from '../../collector/src/sla/types.ts';
+import type { ReconcileInput } from '../../collector/src/sla/types.ts';
 
 export const BENCH_READ_TOKEN = 'bench-sla-read-token-0123456789';
 /** recorded_at of what the loader writes: before the month, so nothing looks recorded in the future. */
@@ -27,25 +28,13 @@ const LEDGER_PER_TX = 5_000;
 
 const POWER_STATES: ReadonlySet<State> = new Set<State>(['mains', 'battery', 'off']);
 
-function toConfigCustomer(c: Customer): Record<string, unknown> {
-  return {
-    id: c.id, timezone: c.timezone,
-    ...(c.network ? { network: { ports: c.network.ports, redundancy: c.network.redundancy, uplinks: c.network.uplinks } } : {}),
-    ...(c.power ? { power: { feeds: c.power.feeds } } : {}),
-    terms: {
-      network: { target: c.terms.network.target, ...(c.terms.network.maxDowntimeMinutes !== undefined ? { maxDowntimeMinutes: c.terms.network.maxDowntimeMinutes } : {}) },
-      power: { target: c.terms.power.target, ...(c.terms.power.maxDowntimeMinutes !== undefined ? { maxDowntimeMinutes: c.terms.power.maxDowntimeMinutes } : {}) },
-      reportDeadlineDays: c.terms.reportDeadlineDays, graceMinutes: c.terms.graceMinutes, unverified: c.terms.unverified,
-    },
-  };
-}
 
 /** The collector config: loopback on port 0, a read token for the API, every customer. */
 export function benchConfig(input: ReconcileInput, database: string): Readonly<CollectorConfig> {
   return buildConfig({
     listen: '127.0.0.1:0', database, logLevel: 'silent',
     apiTokens: [{ name: 'bench-reader', role: 'read', token: BENCH_READ_TOKEN }],
-    customers: input.customers.map(toConfigCustomer),
+    customers: input.customers.map(toCustomerSpec),
   });
 }
 

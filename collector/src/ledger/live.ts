@@ -18,6 +18,24 @@ import { maskObservations, piecesFor, unionSpec, type Role } from './tenure.ts';
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The inverse of toCoreCustomer: a reconciler customer as the config / API
+ * spec that describes it (unvalidated; pass it through customerSchema or
+ * buildConfig). Tests and the benchmark load scenarios into a store with it.
+ */
+export function toCustomerSpec(c: Customer): Record<string, unknown> {
+  const terms = (t: Customer['terms']['network']) => ({ target: t.target, ...(t.maxDowntimeMinutes !== undefined ? { maxDowntimeMinutes: t.maxDowntimeMinutes } : {}) });
+  return {
+    id: c.id, timezone: c.timezone,
+    ...(c.network ? { network: { ports: c.network.ports, redundancy: c.network.redundancy, uplinks: c.network.uplinks } } : {}),
+    ...(c.power ? { power: { feeds: c.power.feeds } } : {}),
+    terms: {
+      network: terms(c.terms.network), power: terms(c.terms.power),
+      reportDeadlineDays: c.terms.reportDeadlineDays, graceMinutes: c.terms.graceMinutes, unverified: c.terms.unverified,
+    },
+  };
+}
+
 export function toCoreCustomer(c: CustomerConfig): Customer {
   const d = defaultTerms();
   return {

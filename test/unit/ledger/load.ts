@@ -3,19 +3,11 @@ import { openDb } from '../../../collector/src/store/db.ts';
 import { ObservationStore } from '../../../collector/src/store/observations.ts';
 import { customerSchema, type CustomerConfig } from '../../../collector/src/config.ts';
 import { SlaLedger } from '../../../collector/src/ledger/index.ts';
+import { toCustomerSpec } from '../../../collector/src/ledger/live.ts';
 import type { Customer, ReconcileInput } from '../../../collector/src/sla/types.ts';
 
 export function toConfig(c: Customer): CustomerConfig {
-  return customerSchema.parse({
-    id: c.id, timezone: c.timezone,
-    ...(c.network ? { network: { ports: c.network.ports, redundancy: c.network.redundancy, uplinks: c.network.uplinks } } : {}),
-    ...(c.power ? { power: { feeds: c.power.feeds } } : {}),
-    terms: {
-      network: { target: c.terms.network.target, ...(c.terms.network.maxDowntimeMinutes !== undefined ? { maxDowntimeMinutes: c.terms.network.maxDowntimeMinutes } : {}) },
-      power: { target: c.terms.power.target, ...(c.terms.power.maxDowntimeMinutes !== undefined ? { maxDowntimeMinutes: c.terms.power.maxDowntimeMinutes } : {}) },
-      reportDeadlineDays: c.terms.reportDeadlineDays, graceMinutes: c.terms.graceMinutes, unverified: c.terms.unverified,
-    },
-  });
+  return customerSchema.parse(toCustomerSpec(c));
 }
 
 export function loadInput(input: ReconcileInput, now = 0): { ledger: SlaLedger; obs: ObservationStore } {
