@@ -21,17 +21,9 @@ import { silentLogger } from '../../../agent/src/log.ts';
 import { buildConfig as collectorConfig } from '../../../collector/src/config.ts';
 import { startCollector } from '../../../collector/src/server.ts';
 import type { CollectorHandle } from '../../../collector/src/server.ts';
+import { sleep, until } from '../wait.ts';
 
 const TOKEN = 'rack-a-token-0123456789abcdef';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 const states = new Map<string, Reading['state']>();
 const kind: SourceKind<TargetBase> = {
   kind: 'scripted-switch',

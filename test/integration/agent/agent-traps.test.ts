@@ -15,18 +15,11 @@ import { silentLogger } from '../../../agent/src/log.ts';
 import { startSimSwitch } from '../../../agent/src/sim/switch.ts';
 import { startSimUps } from '../../../agent/src/sim/ups.ts';
 import { startFakeCollector } from './link-fake-collector.ts';
+import { until } from '../wait.ts';
 
 const TOKEN = 'agent-token-0123456789abcdef';
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
-
-async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function freeUdpPort(): Promise<number> {
   const s = createSocket('udp4');

@@ -19,17 +19,9 @@ import type { Reading, SourceKind, TargetBase } from '../../../agent/src/sources
 import { silentLogger } from '../../../agent/src/log.ts';
 import { newStore, startFakeCollector } from './link-fake-collector.ts';
 import type { FakeCollector, FakeStore } from './link-fake-collector.ts';
+import { sleep, until } from '../wait.ts';
 
 const TOKEN = 'agent-token-0123456789abcdef';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 /** A device whose port states the test sets; `failing` makes every poll throw like an unreachable switch. */
 const device = { states: new Map<string, Reading['state']>(), failing: false };
 const fakeKind: SourceKind<TargetBase> = {

@@ -11,19 +11,11 @@ import type { Link, LinkOptions } from '../../../agent/src/link.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
 import { newStore, startFakeCollector } from './link-fake-collector.ts';
 import type { FakeCollector, FakeStore } from './link-fake-collector.ts';
+import { sleep, until } from '../wait.ts';
 
 const TOKEN = 'agent-token-0123456789abcdef';
 const ev = (i: number): OutboxEvent => ({ subject: `sw1/p${i % 48}`, kind: 'port', state: i % 2 ? 'down' : 'up', at: 1_700_000_000_000 + i, via: 'poll', evidence: { i } });
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 let dir: string;
 let outbox: Outbox | undefined;
