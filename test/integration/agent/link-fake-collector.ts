@@ -32,7 +32,12 @@ export interface FakeOptions {
   refuseAtUpgrade?: boolean;
   /** Delay before acking a frame (a simulated commit). */
   commitDelayMs?: number;
-  /** Terminate the connection when this many events frames have arrived (once). */
+  /**
+   * Drop the connection once this many events frames have arrived: frames up
+   * to that one are committed and acked, later ones are lost in the wire (not
+   * committed), and the socket is terminated shortly after the ack went out,
+   * so the agent's reconnect deterministically starts past an ack.
+   */
   dropAfterFrames?: number;
   /** Send no frames at all and answer no pings (a dead collector). */
   silent?: boolean;
@@ -82,6 +87,7 @@ export async function startFakeCollector(o: FakeOptions): Promise<FakeCollector>
     if (o.silent) { (ws as unknown as { _socket: { pause(): void } })._socket.pause(); return; }
     const send = (f: object) => ws.send(JSON.stringify({ v: PROTOCOL_VERSION, ...f }));
     let helloSeen = false;
+    let dropping = false; // this connection is about to be cut: its frames are lost
     ws.on('message', (data) => {
       let frame;
       try {
@@ -102,6 +108,7 @@ export async function startFakeCollector(o: FakeOptions): Promise<FakeCollector>
       }
       if (!helloSeen) { store.violations.push(`${frame.type} before hello`); return; }
       if (frame.type === 'heartbeat') return;
+      if (dropping) return;
       store.eventFrames++;
       if (swallow > 0) { swallow--; return; }
       if (failArmed) { failArmed = false; send({ type: 'error', code: 'INTERNAL', message: 'commit failed; resend' }); return; }
@@ -112,8 +119,13 @@ export async function startFakeCollector(o: FakeOptions): Promise<FakeCollector>
         if (store.events.has(r.data.seq) || r.data.seq <= store.high) store.duplicates++;
         else store.events.set(r.data.seq, r.data);
       }
-      if (dropArmed !== undefined && store.eventFrames >= dropArmed) { dropArmed = undefined; ws.terminate(); return; }
       const ack = () => { advance(); if (ws.readyState === ws.OPEN) send({ type: 'ack', seq: store.high }); };
+      if (dropArmed !== undefined && store.eventFrames >= dropArmed) {
+        dropArmed = undefined;
+        dropping = true;
+        setTimeout(() => { ack(); setTimeout(() => ws.terminate(), 30); }, o.commitDelayMs ?? 0);
+        return;
+      }
       if (o.commitDelayMs) setTimeout(ack, o.commitDelayMs); else ack();
     });
   });
