@@ -10,11 +10,12 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
-import { AGENT_WS_PATH, CLOSE, MAX_MESSAGE_BYTES } from '@dcprobe/shared';
+import { AGENT_WS_PATH, CLOSE, DcprobeError, E, MAX_MESSAGE_BYTES } from '@dcprobe/shared';
 import type { CollectorConfig, CustomerConfig } from './config.ts';
 import { openDb, type Db } from './store/db.ts';
 import { ObservationStore } from './store/observations.ts';
 import { Ledger } from './ingest/ledger.ts';
+import { openWriter } from './ingest/writer.ts';
 import { Liveness } from './ingest/liveness.ts';
 import { runSession } from './ingest/session.ts';
 import { makeSelfMetrics, type SelfMetrics } from './metrics.ts';
@@ -73,7 +74,11 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const db = openDb(config.database, opts.synchronous ? { synchronous: opts.synchronous } : {});
   const store = new ObservationStore(db);
   const metrics = makeSelfMetrics(opts.processMetrics ?? true);
-  const ledger = new Ledger(store, metrics, now);
+  const writer = await openWriter(db, config.database, opts.synchronous ?? 'FULL').catch((e: Error) => {
+    db.close();
+    throw new DcprobeError(E.STORE_OPEN, `cannot open store ${config.database}: ${e.message}`, { cause: e });
+  });
+  const ledger = new Ledger(store, writer, metrics, now);
   const liveness = new Liveness(ledger, metrics, log, {
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
   });
@@ -144,6 +149,9 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await closed;
+      // What arrived before the sockets closed is still committed (unacked: the agents resend, stored once).
+      await ledger.drain().catch(() => {});
+      await writer.close();
       db.close();
     },
   };

@@ -6,6 +6,12 @@ export class SeqCursor {
   private readonly above = new Set<number>();
   constructor(public committed: number) {}
 
+  clone(): SeqCursor {
+    const c = new SeqCursor(this.committed);
+    for (const s of this.above) c.above.add(s);
+    return c;
+  }
+
   has(seq: number): boolean {
     return seq <= this.committed || this.above.has(seq);
   }

@@ -1,13 +1,16 @@
 /**
  * The ingest core, transport-agnostic: validates event batches, commits them
- * with group commit (every frame that arrived in the same turn of the event
- * loop goes into one transaction, one fsync), then resolves each frame's ack.
- * Also owns the in-memory current state per subject and the agents' cursors.
+ * with group commit (every frame that arrived while the previous commit was
+ * running goes into the next transaction, one fsync), then resolves each
+ * frame's ack. The commit itself runs on the store writer's thread
+ * (writer.ts); this side owns the agents' ack cursors and the current state
+ * per subject, and changes them only once a commit has succeeded.
  */
 import { EventSchema, describeIssues, type WireEvent, type State, type SubjectKind } from '@dcprobe/shared';
 import type { ObservationStore, CurrentState } from '../store/observations.ts';
 import { SeqCursor } from './cursor.ts';
 import type { SelfMetrics } from '../metrics.ts';
+import { ROW_WIDTH, type CommitItem, type Writer } from './writer.ts';
 
 export interface BatchOutcome {
   accepted: number;
@@ -29,13 +32,17 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** A pending batch as committed: its new events (not already in the cursor) and duplicates. */
+interface Prepared { p: Pending; fresh: WireEvent[]; duplicate: number }
+
 export class Ledger {
   private readonly cursors = new Map<string, SeqCursor>();
   readonly current = new Map<string, CurrentState>();
   private queue: Pending[] = [];
   private scheduled = false;
+  private committing: Promise<void> | null = null;
 
-  constructor(readonly store: ObservationStore, private readonly metrics: SelfMetrics, private readonly now: () => number) {
+  constructor(readonly store: ObservationStore, private readonly writer: Writer, private readonly metrics: SelfMetrics, private readonly now: () => number) {
     for (const a of store.agents()) {
       const c = new SeqCursor(a.committedSeq);
       for (const s of store.seqsAbove(a.id, a.committedSeq)) c.add(s);
@@ -69,59 +76,88 @@ export class Ledger {
   submit(agentId: string, valid: WireEvent[], invalid: Pending['invalid'], startedNs = process.hrtime.bigint()): Promise<BatchOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ agentId, valid, invalid, receivedAt: this.now(), startedNs, resolve, reject });
-      if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()); }
+      this.schedule();
     });
+  }
+
+  /** Waits for the commit in flight and everything queued before this call. */
+  async drain(): Promise<void> {
+    while (this.committing || this.queue.length) {
+      if (!this.committing) this.flush();
+      await this.committing;
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.committing) return; // a running commit reschedules when it ends
+    this.scheduled = true;
+    setImmediate(() => { this.scheduled = false; this.flush(); });
   }
 
   private flush(): void {
-    this.scheduled = false;
+    if (this.committing) return; // one commit at a time: its end reschedules
     const items = this.queue;
     this.queue = [];
     if (items.length === 0) return;
-    let outcomes: BatchOutcome[];
-    try {
-      outcomes = this.store.db.transaction(() => items.map((p) => this.apply(p)))();
-    } catch (e) {
-      // Nothing of this flush is committed, so nothing is acked: the agents resend.
-      this.reloadCursors(items);
-      for (const p of items) p.reject(e);
-      return;
-    }
-    const end = process.hrtime.bigint();
-    items.forEach((p, i) => {
-      const o = outcomes[i]!;
-      this.metrics.ingested.inc({ outcome: 'accepted' }, o.accepted);
-      this.metrics.ingested.inc({ outcome: 'duplicate' }, o.duplicate);
-      this.metrics.ingested.inc({ outcome: 'rejected' }, o.rejected.length);
-      this.metrics.ingestSeconds.observe(Number(end - p.startedNs) / 1e9);
-      p.resolve(o);
+    const prepared = this.prepare(items);
+    this.committing = this.writer.commit({ items: prepared.map((x) => x.item) }).then(
+      (results) => this.committed(prepared, results),
+    ).catch((e: unknown) => {
+      for (const { pr } of prepared) pr.p.reject(e); // not committed (or not accounted): no ack, the agents resend
+    }).finally(() => {
+      this.committing = null;
+      if (this.queue.length) this.schedule();
     });
   }
 
-  private apply(p: Pending): BatchOutcome {
-    const cur = this.cursor(p.agentId);
-    let accepted = 0, duplicate = 0;
-    const fresh: WireEvent[] = [];
-    const inBatch = new Set<number>();
-    for (const e of p.valid) {
-      if (cur.has(e.seq) || inBatch.has(e.seq)) { duplicate++; continue; }
-      inBatch.add(e.seq);
-      fresh.push(e);
-    }
-    const rows = fresh.map((e) => ({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, via: e.via, agentId: p.agentId, seq: e.seq, evidence: e.evidence }));
-    const inserted = this.store.insertMany(rows, p.receivedAt);
-    const touched: CurrentState[] = [];
-    for (const e of fresh) {
-      cur.add(e.seq);
-      if (inserted.has(e.seq)) { accepted++; touched.push({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, agentId: p.agentId }); } else duplicate++;
-    }
-    for (const r of p.invalid) {
-      this.store.reject(p.agentId, r.seq, r.reason, r.raw, p.receivedAt);
-      if (r.seq !== null) cur.add(r.seq);
-    }
-    this.store.saveCommitted(p.agentId, cur.committed, p.receivedAt);
-    for (const s of touched) this.noteCurrent(s);
-    return { accepted, duplicate, rejected: p.invalid.map(({ seq, reason }) => ({ seq, reason })), ack: cur.committed, hole: cur.hole() };
+  /**
+   * Drops events the cursors already hold (and repeats within this flush),
+   * and works out each item's cursor once committed, on copies: the real
+   * cursors only move when the commit has succeeded.
+   */
+  private prepare(items: Pending[]): { pr: Prepared; item: CommitItem }[] {
+    const after = new Map<string, SeqCursor>();
+    return items.map((p) => {
+      let c = after.get(p.agentId);
+      if (!c) { c = this.cursor(p.agentId).clone(); after.set(p.agentId, c); }
+      const fresh: WireEvent[] = [];
+      const rows: unknown[] = [];
+      let duplicate = 0;
+      for (const e of p.valid) {
+        if (c.has(e.seq)) { duplicate++; continue; }
+        c.add(e.seq);
+        fresh.push(e);
+        rows.push(e.subject, e.kind, e.state, e.at, e.via, e.seq, e.evidence === undefined ? null : JSON.stringify(e.evidence));
+      }
+      for (const r of p.invalid) if (r.seq !== null) c.add(r.seq);
+      const item: CommitItem = {
+        agentId: p.agentId, receivedAt: p.receivedAt, rows, committed: c.committed,
+        rejects: p.invalid.map((r) => [r.seq, r.reason, r.raw]),
+      };
+      return { pr: { p, fresh, duplicate }, item };
+    });
+  }
+
+  private committed(prepared: { pr: Prepared }[], results: (true | number[])[]): void {
+    const end = process.hrtime.bigint();
+    prepared.forEach(({ pr: { p, fresh, duplicate } }, i) => {
+      const r = results[i]!;
+      const inserted = r === true ? null : new Set(r);
+      const cur = this.cursor(p.agentId);
+      let accepted = 0;
+      for (const e of fresh) {
+        cur.add(e.seq);
+        if (inserted && !inserted.has(e.seq)) { duplicate++; continue; }
+        accepted++;
+        this.noteCurrent({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, agentId: p.agentId });
+      }
+      for (const r of p.invalid) if (r.seq !== null) cur.add(r.seq);
+      this.metrics.ingested.inc({ outcome: 'accepted' }, accepted);
+      this.metrics.ingested.inc({ outcome: 'duplicate' }, duplicate);
+      this.metrics.ingested.inc({ outcome: 'rejected' }, p.invalid.length);
+      this.metrics.ingestSeconds.observe(Number(end - p.startedNs) / 1e9);
+      p.resolve({ accepted, duplicate, rejected: p.invalid.map(({ seq, reason }) => ({ seq, reason })), ack: cur.committed, hole: cur.hole() });
+    });
   }
 
   /** Records an observation the collector itself makes (agent gap, resync), in the caller's transaction. */
@@ -133,14 +169,5 @@ export class Ledger {
   private noteCurrent(s: CurrentState): void {
     const prev = this.current.get(s.subject);
     if (!prev || s.at >= prev.at) this.current.set(s.subject, s);
-  }
-
-  private reloadCursors(items: Pending[]): void {
-    for (const id of new Set(items.map((p) => p.agentId))) {
-      const row = this.store.agents().find((a) => a.id === id);
-      const c = new SeqCursor(row?.committedSeq ?? 0);
-      for (const s of this.store.seqsAbove(id, c.committed)) c.add(s);
-      this.cursors.set(id, c);
-    }
   }
 }

@@ -88,7 +88,7 @@ export class Liveness {
         }
         this.log.info({ agent: h.agentId }, 'agent back: gap closed');
       }
-    })();
+    }).immediate();
     l.inGap = false;
     this.seen(h.agentId);
     this.clock(h.agentId, h.clock);
@@ -104,7 +104,7 @@ export class Liveness {
       store.db.transaction(() => {
         store.openGap(agentId, l.lastSeen, 'silent');
         for (const s of subjects) this.ledger.record(s.subject, s.kind, 'unknown', Math.max(l.lastSeen, s.at), 'gap', agentId, { reason: 'agent silent past heartbeat timeout' });
-      })();
+      }).immediate();
       l.inGap = true;
       this.metrics.agentGaps.inc({ agent: agentId });
       this.log.warn({ agent: agentId, lastSeen: new Date(l.lastSeen).toISOString(), subjects: subjects.length }, 'agent silent past heartbeat timeout: its subjects are unknown');

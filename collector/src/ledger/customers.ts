@@ -81,7 +81,7 @@ export class CustomerStore {
         VALUES (?, ?, ?, ?, ?, ?, ?)`).run(spec.id, version, validFrom, stableJson(spec), source, now, actor);
       this.audit.record(now, actor, version === 1 ? 'create' : 'new_version', 'customer', spec.id, version,
         { validFrom: formatInstant(validFrom), source });
-    })();
+    }).immediate();
     this.push(v);
     this.onChange(spec.id);
     return v;
@@ -98,7 +98,7 @@ export class CustomerStore {
         this.put(c, this.has(c.id) ? now : 0, 'config', 'config', now);
         changed.push(c.id);
       }
-    })();
+    }).immediate();
     return changed;
   }
 }

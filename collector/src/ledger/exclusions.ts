@@ -87,7 +87,7 @@ export class ExclusionStore {
         f.customer ?? null, f.service ?? null, f.start, f.end, f.category, f.ref, withdrawn ? 1 : 0, reason ?? null, now, actor);
       this.audit.record(now, actor, change, 'exclusion', id, version, reason === undefined ? undefined : { reason });
       return { ...f, id, version, change, withdrawn, reason, recordedAt: now, recordedBy: actor };
-    })();
+    }).immediate();
     this.onChange(f.customer);
     if (before !== undefined && before !== (f.customer ?? null)) this.onChange(before ?? undefined);
     return v;

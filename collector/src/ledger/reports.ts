@@ -101,7 +101,7 @@ export class ReportStore {
         reason ?? null, now, actor);
       this.audit.record(now, actor, change, 'report', id, version, reason === undefined ? undefined : { reason });
       return { ...f, id, version, change, reason, recordedAt: now, recordedBy: actor };
-    })();
+    }).immediate();
     this.onChange(f.customer);
     if (before && before !== f.customer) this.onChange(before); // moved to another customer
     return v;

@@ -2,6 +2,11 @@
  * Opens the SQLite store: WAL, synchronous=FULL (an acked event survives a
  * power cut: the ack promises durability), migrations. A store that cannot be
  * opened or migrated is a coded error naming the file and the reason.
+ *
+ * Events are written by the ingest writer's own connection on its own thread
+ * (ingest/writer.ts). Transactions on this connection that write therefore use
+ * BEGIN IMMEDIATE: a deferred one that read first would fail with SQLITE_BUSY
+ * if the writer committed between its read and its first write.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
