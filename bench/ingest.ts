@@ -140,7 +140,7 @@ export async function ingest(o: BenchOptions): Promise<Table[]> {
     ]),
     notes: [
       'server CPU: user + system seconds during the measured run (cores = CPU s ÷ s); µs/event is the cost of one event, the figure other load moves least.',
-      '"events/s per free core" = 1,000,000 ÷ µs/event: the CPU-bound ceiling of that single-threaded process on a core of its own (ignores waiting for fsync).',
+      '"events/s per free core" = 1,000,000 ÷ µs/event: what that process could do with one core all to itself (ignores waiting for fsync). The collector runs two busy threads (main and store writer), so with two free cores it could exceed this; the load generator shares the same two cores.',
       '"other procs CPU s": what the rest of the machine used meanwhile (/proc/stat); well above 0 means this run\'s rates are depressed by other programs.',
       `(b) one transaction per batch of ${BATCH} rows; its COMMIT (the WAL fsync) took p50 ${fmtNum(s.commit?.p50 ?? NaN, 2)} ms, p99 ${fmtNum(s.commit?.p99 ?? NaN, 2)} ms. The collector's group commit shares one fsync among all frames that arrived in the same turn.`,
     ],
@@ -161,7 +161,7 @@ export async function ingest(o: BenchOptions): Promise<Table[]> {
       ['collector ÷ SQLite alone', `≥ ${TARGET.ofSqlite.toFixed(2)}×`, fmtRatio(c.rate / s.rate), met(c.rate / s.rate >= TARGET.ofSqlite), fmtRatio(perEvent(s) / perEvent(c))],
       ['collector ÷ raw ws', '(for reference)', fmtRatio(c.rate / a.rate), '–', fmtRatio(perEvent(a) / perEvent(c))],
     ],
-    notes: ['CPU-bound ceiling: the same figure from CPU per event instead of wall time (what a machine with no other load would allow, fsync waits aside).'],
+    notes: ['CPU-bound ceiling: the same figure from CPU per event instead of wall time (what one core with no other load would allow, fsync waits aside).'],
   };
   return [throughput, cost, latency, targets];
 }
