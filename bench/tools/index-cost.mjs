@@ -11,7 +11,8 @@
  *
  * Variants: `shipped` (unique (agent_id, seq) + (subject, at)), `no-unique`,
  * `no-subject-index` (the table and its rowid only), `integer-keys` (subject
- * and agent as integers, both indexes), and `shipped, checkpoint 10000`.
+ * and agent as integers, both indexes), `integer subject only`, and
+ * `shipped, checkpoint 10000`.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ const TABLE = (subject, agent) => `CREATE TABLE o (id INTEGER PRIMARY KEY, ${sub
   state TEXT NOT NULL, at INTEGER NOT NULL, via TEXT NOT NULL, ${agent}, seq INTEGER, received_at INTEGER NOT NULL, evidence TEXT) STRICT;`;
 const TEXT = TABLE('subject TEXT NOT NULL', 'agent_id TEXT');
 const INTS = TABLE('subject INTEGER NOT NULL', 'agent_id INTEGER');
+const INT_SUBJECT = TABLE('subject INTEGER NOT NULL', 'agent_id TEXT');
 const UNIQUE = 'CREATE UNIQUE INDEX a ON o(agent_id, seq) WHERE seq IS NOT NULL;';
 const SUBJECT = 'CREATE INDEX b ON o(subject, at);';
 const VARIANTS = [
@@ -31,6 +33,7 @@ const VARIANTS = [
   { name: 'no-unique', schema: TEXT + SUBJECT },
   { name: 'no-subject-index', schema: TEXT + UNIQUE },
   { name: 'integer-keys', schema: INTS + UNIQUE + SUBJECT, ints: true },
+  { name: 'integer subject only', schema: INT_SUBJECT + UNIQUE + SUBJECT, intSubject: true },
   { name: 'shipped, checkpoint 10000', schema: TEXT + UNIQUE + SUBJECT, checkpoint: 10_000 },
 ];
 
@@ -57,7 +60,7 @@ try {
           for (let k = 0; k < 100; k++) {
             const s = ++seqs[agent];
             const i = (s - 1) % 192;
-            p.push(v.ints ? agent * 192 + i : `r${agent}-sw${Math.floor(i / 48) + 1}/ge-0/0/${i % 48}`, 'port', s % 2 ? 'down' : 'up',
+            p.push(v.ints || v.intSubject ? agent * 192 + i : `r${agent}-sw${Math.floor(i / 48) + 1}/ge-0/0/${i % 48}`, 'port', s % 2 ? 'down' : 'up',
               1_780_000_000_000 + s * 1000, 'lastchange', v.ints ? agent : `bench-agent-${String(agent).padStart(3, '0')}`, s, Date.now(),
               JSON.stringify({ ifIndex: 500 + (i % 48), ifOperStatus: s % 2 ? 2 : 1, ifAdminStatus: 1, ifLastChange: s * 100 }));
           }
