@@ -77,7 +77,25 @@ for (const where of ['thread', 'inline'] as const) {
   });
 }
 
-describe('store writer thread start', () => {
+describe('store writer thread lifecycle', () => {
+  it('finishes the commit in flight when closed, then refuses new ones', async () => {
+    const tmp = tempDir();
+    const file = join(tmp.dir, 'w.sqlite');
+    const db = openDb(file);
+    try {
+      const w = await openWriter(db, file, 'FULL');
+      const big = w.commit({ items: range(0, 9).map((k) => item(`agent-${k}`, 1, 1000, 1000)) });
+      await w.close();
+      expect(await big).toEqual(new Array(10).fill(true));
+      expect(db.prepare('SELECT count(*) FROM observations').pluck().get()).toBe(10_000);
+      await expect(w.commit({ items: [item('a', 1, 1)] })).rejects.toThrow(/closed/);
+    } finally {
+      db.close();
+      tmp.cleanup();
+    }
+  });
+
+
   it('fails to open, naming the file, when the thread cannot open the store', async () => {
     const tmp = tempDir();
     const db = openDb(join(tmp.dir, 'ok.sqlite'));
