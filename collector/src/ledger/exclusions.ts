@@ -3,11 +3,10 @@
  * corrected, withdrawn; each a new version with who entered it. The latest
  * version of each that is not withdrawn is what the reconciler sees.
  */
-import { randomBytes } from 'node:crypto';
-import { DcprobeError, E } from '@dcprobe/shared';
 import type { Db } from '../store/db.ts';
 import type { Exclusion, ExclusionCategory, Service } from '../sla/types.ts';
 import type { Audit } from './audit.ts';
+import { Versions } from './versioned.ts';
 
 export type ExclusionChange = 'create' | 'correct' | 'withdraw';
 
@@ -27,9 +26,6 @@ interface Row {
 
 const COLS = `exclusion_id id, version, change, customer_id customer, service, start, end, category, ref, withdrawn,
   reason, recorded_at recordedAt, recorded_by recordedBy`;
-const LATEST = `SELECT ${COLS} FROM exclusion_versions x
-  WHERE version = (SELECT max(version) FROM exclusion_versions i WHERE i.exclusion_id = x.exclusion_id)`;
-
 function fromRow(r: Row): ExclusionVersion {
   return {
     id: r.id, version: r.version, change: r.change, customer: r.customer ?? undefined, service: r.service ?? undefined,
@@ -47,24 +43,18 @@ export function toCoreExclusion(v: ExclusionVersion): Exclusion {
 }
 
 export class ExclusionStore {
+  private readonly versions;
   private readonly listAll;
   private readonly listOf;
   constructor(private readonly db: Db, private readonly audit: Audit, private readonly onChange: (customer: string | undefined) => void) {
-    this.listAll = db.prepare(`${LATEST} ORDER BY start, exclusion_id`);
-    this.listOf = db.prepare(`${LATEST} AND (customer_id IS NULL OR customer_id = ?) ORDER BY start, exclusion_id`);
+    this.versions = new Versions(db, { entity: 'exclusion', table: 'exclusion_versions', idColumn: 'exclusion_id', cols: COLS, idPrefix: 'X', fromRow });
+    this.listAll = db.prepare(`${this.versions.latestSql} ORDER BY start, exclusion_id`);
+    this.listOf = db.prepare(`${this.versions.latestSql} AND (customer_id IS NULL OR customer_id = ?) ORDER BY start, exclusion_id`);
   }
 
-  newId(): string { return `X-${randomBytes(5).toString('hex')}`; }
-
-  history(id: string): ExclusionVersion[] {
-    return (this.db.prepare(`SELECT ${COLS} FROM exclusion_versions WHERE exclusion_id = ? ORDER BY version`).all(id) as Row[]).map(fromRow);
-  }
-
-  latest(id: string): ExclusionVersion {
-    const r = this.db.prepare(`${LATEST} AND exclusion_id = ?`).get(id) as Row | undefined;
-    if (!r) throw new DcprobeError(E.NOT_FOUND, `unknown exclusion ${JSON.stringify(id)}`);
-    return fromRow(r);
-  }
+  newId(): string { return this.versions.newId(); }
+  history(id: string): ExclusionVersion[] { return this.versions.history(id); }
+  latest(id: string): ExclusionVersion { return this.versions.latest(id); }
 
   /** Latest versions; with a customer, those of that customer and those of every customer. */
   list(opts: { customer?: string; withdrawn?: boolean; from?: number; to?: number } = {}): ExclusionVersion[] {
@@ -76,11 +66,9 @@ export class ExclusionStore {
   append(id: string, change: ExclusionChange, f: ExclusionFields, actor: string, now: number, reason?: string): ExclusionVersion {
     let before: string | null | undefined;
     const v = this.db.transaction(() => {
-      const prev = this.db.prepare(`SELECT max(version) FROM exclusion_versions WHERE exclusion_id = ?`).pluck().get(id) as number | null;
-      before = prev === null ? undefined : this.db.prepare(`SELECT customer_id FROM exclusion_versions WHERE exclusion_id = ? AND version = ?`).pluck().get(id, prev) as string | null;
-      if (change === 'create' && prev !== null) throw new DcprobeError(E.VALIDATION, `id: exclusion ${JSON.stringify(id)} already exists (correct it with PUT)`);
-      if (change !== 'create' && prev === null) throw new DcprobeError(E.NOT_FOUND, `unknown exclusion ${JSON.stringify(id)}`);
-      const version = (prev ?? 0) + 1;
+      const next = this.versions.next(id, change === 'create');
+      const version = next.version;
+      before = next.before;
       const withdrawn = change === 'withdraw';
       this.db.prepare(`INSERT INTO exclusion_versions (exclusion_id, version, change, customer_id, service, start, end, category, ref,
         withdrawn, reason, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, version, change,

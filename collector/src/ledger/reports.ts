@@ -3,11 +3,10 @@
  * restoration notice each append a version; the latest version is what the
  * reconciler sees, and the whole history stays readable.
  */
-import { randomBytes } from 'node:crypto';
-import { DcprobeError, E } from '@dcprobe/shared';
 import type { Db } from '../store/db.ts';
 import type { Report, Service } from '../sla/types.ts';
 import type { Audit } from './audit.ts';
+import { Versions } from './versioned.ts';
 
 export type ReportChange = 'create' | 'correct' | 'notice';
 
@@ -35,9 +34,6 @@ const COLS = `report_id id, version, change, customer_id customer, service, repo
   claimed_start claimedStart, claimed_end claimedEnd, first_response_at firstResponseAt, text, reason,
   recorded_at recordedAt, recorded_by recordedBy`;
 
-const LATEST = `SELECT ${COLS} FROM report_versions r
-  WHERE version = (SELECT max(version) FROM report_versions i WHERE i.report_id = r.report_id)`;
-
 function fromRow(r: Row): ReportVersion {
   const u = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
   return {
@@ -59,25 +55,19 @@ export function toCoreReport(v: ReportVersion): Report {
 }
 
 export class ReportStore {
+  private readonly versions;
   // Prepared once: live reconciliation lists a customer's reports at every recompute.
   private readonly listAll;
   private readonly listOf;
   constructor(private readonly db: Db, private readonly audit: Audit, private readonly onChange: (customer: string) => void) {
-    this.listAll = db.prepare(`${LATEST} ORDER BY reported_at, report_id`);
-    this.listOf = db.prepare(`${LATEST} AND customer_id = ? ORDER BY reported_at, report_id`);
+    this.versions = new Versions(db, { entity: 'report', table: 'report_versions', idColumn: 'report_id', cols: COLS, idPrefix: 'R', fromRow });
+    this.listAll = db.prepare(`${this.versions.latestSql} ORDER BY reported_at, report_id`);
+    this.listOf = db.prepare(`${this.versions.latestSql} AND customer_id = ? ORDER BY reported_at, report_id`);
   }
 
-  newId(): string { return `R-${randomBytes(5).toString('hex')}`; }
-
-  history(id: string): ReportVersion[] {
-    return (this.db.prepare(`SELECT ${COLS} FROM report_versions WHERE report_id = ? ORDER BY version`).all(id) as Row[]).map(fromRow);
-  }
-
-  latest(id: string): ReportVersion {
-    const r = this.db.prepare(`${LATEST} AND report_id = ?`).get(id) as Row | undefined;
-    if (!r) throw new DcprobeError(E.NOT_FOUND, `unknown report ${JSON.stringify(id)}`);
-    return fromRow(r);
-  }
+  newId(): string { return this.versions.newId(); }
+  history(id: string): ReportVersion[] { return this.versions.history(id); }
+  latest(id: string): ReportVersion { return this.versions.latest(id); }
 
   /** Latest versions, of one customer or of all, in order of receipt. */
   list(customer?: string): ReportVersion[] {
@@ -89,11 +79,9 @@ export class ReportStore {
   append(id: string, change: ReportChange, f: ReportFields, actor: string, now: number, reason?: string): ReportVersion {
     let before: string | null | undefined;
     const v = this.db.transaction(() => {
-      const prev = this.db.prepare(`SELECT max(version) FROM report_versions WHERE report_id = ?`).pluck().get(id) as number | null;
-      before = prev === null ? undefined : this.db.prepare(`SELECT customer_id FROM report_versions WHERE report_id = ? AND version = ?`).pluck().get(id, prev) as string | null;
-      if (change === 'create' && prev !== null) throw new DcprobeError(E.VALIDATION, `id: report ${JSON.stringify(id)} already exists (correct it with PUT)`);
-      if (change !== 'create' && prev === null) throw new DcprobeError(E.NOT_FOUND, `unknown report ${JSON.stringify(id)}`);
-      const version = (prev ?? 0) + 1;
+      const next = this.versions.next(id, change === 'create');
+      const version = next.version;
+      before = next.before;
       this.db.prepare(`INSERT INTO report_versions (report_id, version, change, customer_id, service, reported_at, notice_at,
         claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, version, change, f.customer, f.service, f.reportedAt,
