@@ -22,6 +22,26 @@ export function monthParam(url: URL, required: boolean, fallback?: () => string)
   return m;
 }
 
+/**
+ * Paging of a list: `limit` (1–1000) items after the one whose id is `after`.
+ * Without `limit` the whole list (CSV exports and existing clients); with it,
+ * `next` is the id to pass as `after` for the following page, or null.
+ */
+export function page<T>(url: URL, list: readonly T[], idOf: (x: T) => string): { items: readonly T[]; next?: string | null } {
+  const l = url.searchParams.get('limit');
+  const after = url.searchParams.get('after');
+  let from = 0;
+  if (after !== null) {
+    const i = list.findIndex((x) => idOf(x) === after);
+    if (i < 0) throw new DcprobeError(E.VALIDATION, `after: ${JSON.stringify(after)} is not in this list (pass the previous page's next)`);
+    from = i + 1;
+  }
+  if (l === null) return { items: list.slice(from) };
+  if (!/^\d{1,4}$/.test(l) || Number(l) < 1 || Number(l) > 1000) throw new DcprobeError(E.VALIDATION, `limit: expected a whole number from 1 to 1000, got ${JSON.stringify(l)}`);
+  const items = list.slice(from, from + Number(l));
+  return { items, next: from + items.length < list.length ? idOf(items.at(-1)!) : null };
+}
+
 /** `asOf` defaults to now; a later one is refused, since it would extend what is open now into a made-up future. */
 export function asOfParam(url: URL, now: number): number {
   const a = url.searchParams.get('asOf');

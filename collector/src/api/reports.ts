@@ -1,6 +1,7 @@
 /**
  * /api/v1/reports: customers' outage reports (tickets). Create (write), list
- * (read; by customer and month, with each report's verdict and ticket timers),
+ * (read; by customer and month, with each report's verdict and ticket timers;
+ * `limit`/`after` page it),
  * get with its version history, correct (PUT: a new version; given fields
  * replace, null clears an optional one), restoration notice (a new version).
  */
@@ -11,7 +12,7 @@ import type { ReportFields, ReportVersion } from '../ledger/reports.ts';
 import { ticketTimers } from '../ledger/timers.ts';
 import { bodyObject, fail, id, instant, notBefore, oneOf, onlyKeys, text, type Body } from '../ledger/fields.ts';
 import { actor, zoneOf, type ApiContext } from './context.ts';
-import { monthParam, respond, toCsvTable } from './http.ts';
+import { monthParam, page, respond, toCsvTable } from './http.ts';
 
 const FIELDS = ['customer', 'service', 'reportedAt', 'noticeAt', 'claimedStart', 'claimedEnd', 'firstResponseAt', 'text'] as const;
 
@@ -75,9 +76,19 @@ export function reportRoutes(ctx: ApiContext): Route[] {
         if (customer !== undefined) zoneOf(ctx, customer);
         const month = monthParam(url, false);
         const asOf = now();
-        let list = ctx.sla.reports.list(customer).map((v) => reportJson(ctx, v, asOf));
-        if (month !== undefined) list = withMonthFigures(ctx, list, month, asOf);
-        respond(req, res, url, 200, { reports: list }, () => toCsvTable(CSV_COLS, list.map((r) => ({
+        // Without a month, page the stored versions before rendering them; with one,
+        // the month's filter decides what is listed, so page what it kept.
+        const versions = ctx.sla.reports.list(customer);
+        let list: readonly Record<string, unknown>[];
+        let next: string | null | undefined;
+        if (month === undefined) {
+          const p = page(url, versions, (v) => v.id);
+          list = p.items.map((v) => reportJson(ctx, v, asOf));
+          next = p.next;
+        } else {
+          ({ items: list, next } = page(url, withMonthFigures(ctx, versions.map((v) => reportJson(ctx, v, asOf)), month, asOf), (r) => r.id as string));
+        }
+        respond(req, res, url, 200, { reports: list, ...(next !== undefined ? { next } : {}) }, () => toCsvTable(CSV_COLS, list.map((r) => ({
           ...r, firstResponseMissed: (r.timers as ReturnType<typeof ticketTimers>).firstResponse.missed,
           resolutionMissed: (r.timers as ReturnType<typeof ticketTimers>).resolution.missed,
         }))), `reports-${customer ?? 'all'}-${month ?? 'all'}`);

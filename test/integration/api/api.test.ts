@@ -91,6 +91,39 @@ describe('API /api/v1', () => {
     expect([cleared.json.version, cleared.json.claimedStart]).toEqual([4, null]);
   });
 
+  it('pages the report list with limit and after, in order of receipt, with and without a month', async () => {
+    for (let d = 1; d <= 7; d++) {
+      await call(e, 'POST', '/api/v1/reports', { token: 'write', body: report({ id: `T-${d}`, reportedAt: `2026-11-0${d}T10:05:00+08:00`, noticeAt: `2026-11-0${d}T10:55:00+08:00` }) });
+    }
+    await call(e, 'POST', '/api/v1/reports', { token: 'write', body: report({ id: 'T-oct', reportedAt: '2026-10-20T10:05:00+08:00', noticeAt: '2026-10-20T10:55:00+08:00' }) });
+    const all = await call(e, 'GET', '/api/v1/reports', { token: 'read' });
+    expect([all.json.reports.length, 'next' in all.json]).toEqual([8, false]); // no limit: the whole list, as before
+    for (const q of ['', '&month=2026-11']) {
+      const seen: string[] = [];
+      let after: string | null = null;
+      let pages = 0;
+      do {
+        const r = await call(e, 'GET', `/api/v1/reports?customer=cust-a&limit=3${q}${after ? `&after=${after}` : ''}`, { token: 'read' });
+        expect(r.status).toBe(200);
+        seen.push(...r.json.reports.map((x: any) => x.id));
+        after = r.json.next;
+        pages++;
+      } while (after !== null);
+      const expected = ['T-1', 'T-2', 'T-3', 'T-4', 'T-5', 'T-6', 'T-7'];
+      expect(seen).toEqual(q ? expected : ['T-oct', ...expected]);
+      expect(pages).toBe(3); // 8 reports as 3+3+2, the month's 7 as 3+3+1
+    }
+    for (const [query, message] of [
+      ['limit=0', 'limit: expected a whole number from 1 to 1000, got "0"'],
+      ['limit=1001', 'limit: expected a whole number from 1 to 1000, got "1001"'],
+      ['limit=ten', 'limit: expected a whole number from 1 to 1000, got "ten"'],
+      ['after=T-404', 'after: "T-404" is not in this list (pass the previous page\'s next)'],
+    ] as const) {
+      const r = await call(e, 'GET', `/api/v1/reports?${query}`, { token: 'read' });
+      expect([r.status, r.json.error.message]).toEqual([400, message]);
+    }
+  });
+
   it('flags ticket timers: first response later than 2 h, resolution still open past 15 days', async () => {
     await call(e, 'POST', '/api/v1/reports', { token: 'write', body: report({ id: 'T-late', noticeAt: undefined, reportedAt: '2026-11-02T09:00:00+08:00', firstResponseAt: '2026-11-02T11:30:00+08:00' }) });
     await call(e, 'POST', '/api/v1/reports', { token: 'write', body: report({ id: 'T-ok', firstResponseAt: '2026-11-03T10:30:00+08:00' }) });
