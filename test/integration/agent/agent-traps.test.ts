@@ -3,7 +3,7 @@
  * real v2c linkDown to the agent's trap receiver; the agent records a `trap`
  * event at once and polls the switch to confirm.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createSocket } from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,8 +18,6 @@ import { startFakeCollector } from './link-fake-collector.ts';
 import { until } from '../wait.ts';
 
 const TOKEN = 'agent-token-0123456789abcdef';
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
 
 async function freeUdpPort(): Promise<number> {
   const s = createSocket('udp4');
@@ -32,18 +30,18 @@ async function freeUdpPort(): Promise<number> {
 describe('agent traps', () => {
   it('a linkDown trap becomes a trap event at once, and triggers a confirming poll', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dcp-traps-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const trapPort = await freeUdpPort();
     const sim = await startSimSwitch({ ports: 8, trapTo: { host: '127.0.0.1', port: trapPort, community: 'trapcomm' } });
-    cleanups.push(() => sim.close());
+    onTestFinished(() => sim.close());
     const c = await startFakeCollector({ token: TOKEN });
-    cleanups.push(() => c.close());
+    onTestFinished(() => c.close());
     const agent: AgentHandle = await startAgent(buildConfig({
       agentId: 'rack-a', collectors: [c.url], token: TOKEN, dataDir: join(dir, 'data'),
       traps: { listen: `127.0.0.1:${trapPort}`, communities: ['trapcomm'] },
       targets: [{ kind: 'snmp-switch', name: 'sw1', host: '127.0.0.1', port: sim.port, community: 'public', ports: 'all', intervalSeconds: 3600 }],
     }), { log: silentLogger, processMetrics: false });
-    cleanups.push(() => agent.close());
+    onTestFinished(() => agent.close());
     expect(agent.trapPort).toBe(trapPort);
     await until(() => c.store.events.size >= 10, 10_000, 'initial states of 8 ports + 2 uplinks');
     const initial = c.store.events.size;
@@ -65,18 +63,18 @@ describe('agent traps', () => {
 
   it('a UPS on-battery trap makes a confirming poll of that UPS at once', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dcp-traps-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const trapPort = await freeUdpPort();
     const ups = await startSimUps({ community: 'upscomm', trapTo: { host: '127.0.0.1', port: trapPort, community: 'upscomm' } });
-    cleanups.push(() => ups.close());
+    onTestFinished(() => ups.close());
     const c = await startFakeCollector({ token: TOKEN });
-    cleanups.push(() => c.close());
+    onTestFinished(() => c.close());
     const agent = await startAgent(buildConfig({
       agentId: 'rack-a', collectors: [c.url], token: TOKEN, dataDir: join(dir, 'data'),
       traps: { listen: `127.0.0.1:${trapPort}`, communities: ['upscomm'] },
       targets: [{ kind: 'snmp-ups', name: 'ups1', host: '127.0.0.1', port: ups.port, community: 'upscomm', intervalSeconds: 3600 }],
     }), { log: silentLogger, processMetrics: false });
-    cleanups.push(() => agent.close());
+    onTestFinished(() => agent.close());
     await until(() => c.store.events.size === 1, 10_000, 'initial UPS state');
     expect([...c.store.events.values()][0]).toMatchObject({ subject: 'ups1/output', state: 'mains' });
     const t0 = Date.now();

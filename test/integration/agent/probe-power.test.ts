@@ -3,15 +3,13 @@
  * UPS (net-snmp's own agent): one JSON object per UPS output with subject,
  * state and the readings behind it; a clear error and exit 1 with no answer.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { startSimUps } from '../../../agent/src/sim/ups.ts';
 
 const BIN = fileURLToPath(new URL('../../../agent/bin/dcprobe-agent.mjs', import.meta.url));
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
 
 const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string; ms: number }>((resolve) => {
   const t0 = Date.now();
@@ -23,7 +21,7 @@ const run = (args: string[]) => new Promise<{ code: number; stdout: string; stde
 describe('probe snmp-ups (real process)', () => {
   it('prints the UPS output as JSON: subject, state and raw readings', async () => {
     const ups = await startSimUps({ port: 0 });
-    cleanups.push(() => ups.close());
+    onTestFinished(() => ups.close());
     await ups.setSource('battery');
     const r = await run(['probe', 'snmp-ups', `127.0.0.1:${ups.port}`, '--community', 'public', '--json']);
     expect(r.stderr).toBe('');
@@ -39,7 +37,7 @@ describe('probe snmp-ups (real process)', () => {
   it('says no response and exits 1 within seconds when the UPS does not answer', async () => {
     const s = createSocket('udp4');
     await new Promise<void>((res) => s.bind(0, '127.0.0.1', () => res()));
-    cleanups.push(() => s.close());
+    onTestFinished(() => { s.close(); });
     const port = s.address().port;
     const r = await run(['probe', 'snmp-ups', `127.0.0.1:${port}`, '--community', 'public', '--json']);
     expect(r.code).toBe(1);

@@ -2,7 +2,7 @@
  * `dcprobe-agent probe snmp-switch …` against the sim switch: in-process
  * (probeCommand) and as a real process through agent/bin/dcprobe-agent.mjs.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
@@ -11,12 +11,9 @@ import { startSimSwitch, type SimSwitch, type SimSwitchOptions } from '../../../
 
 const BIN = fileURLToPath(new URL('../../../agent/bin/dcprobe-agent.mjs', import.meta.url));
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
-
 async function sim(o: SimSwitchOptions = {}): Promise<SimSwitch> {
   const s = await startSimSwitch(o);
-  cleanups.push(() => s.close());
+  onTestFinished(() => s.close());
   return s;
 }
 
@@ -31,7 +28,7 @@ async function probe(args: string[]): Promise<{ code: number; out: string; err: 
 async function silentPort(): Promise<number> {
   const s = createSocket('udp4');
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  cleanups.push(() => s.close());
+  onTestFinished(() => { s.close(); });
   return s.address().port;
 }
 

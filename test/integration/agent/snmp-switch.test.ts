@@ -3,7 +3,7 @@
  * port 0): v2c and v3, credentials refused quickly, a flip placed at the
  * device's instant, the sysUpTime wrap, and a renumbering reboot.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { E } from '@dcprobe/shared';
 import { silentLogger } from '../../../agent/src/log.ts';
 import { startSimSwitch, type SimSwitch, type SimSwitchOptions } from '../../../agent/src/sim/switch.ts';
@@ -14,19 +14,16 @@ import type { SnmpV3User } from '../../../agent/src/snmp/types.ts';
 import { openSnmp } from '../../../agent/src/snmp/client.ts';
 import { DISCOVERY_COLUMNS, IF, STATUS_COLUMNS } from '../../../agent/src/profiles/if-mib.ts';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
-
 async function sim(o: SimSwitchOptions = {}): Promise<SimSwitch> {
   const s = await startSimSwitch(o);
-  cleanups.push(() => s.close());
+  onTestFinished(() => s.close());
   return s;
 }
 
 function open(s: SimSwitch, cfg: Record<string, unknown>): SwitchInstance {
   const target = switchTargetSchema.parse({ kind: 'snmp-switch', name: 'sw1', host: '127.0.0.1', port: s.port, ports: 'all', ...cfg });
   const inst = openSwitch(target, { log: silentLogger, now: Date.now });
-  cleanups.push(() => inst.close());
+  onTestFinished(() => inst.close());
   return inst;
 }
 

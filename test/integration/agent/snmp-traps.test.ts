@@ -3,7 +3,7 @@
  * traps: v2c and v3 (authPriv) accepted and mapped to `<switch>/<ifName>`;
  * wrong community, wrong key and unknown senders counted and dropped.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { silentLogger } from '../../../agent/src/log.ts';
 import { startSimSwitch, type SimSwitch, type SimTrapTo } from '../../../agent/src/sim/switch.ts';
 import { openSwitch, switchTargetSchema, trapTargets } from '../../../agent/src/sources/snmp-switch.ts';
@@ -12,9 +12,7 @@ import { startTrapReceiver, type TrapEvent, type TrapReceiver } from '../../../a
 import type { SnmpV3User } from '../../../agent/src/snmp/types.ts';
 import { Registry } from 'prom-client';
 import { createSocket } from 'node:dgram';
-
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+import { until } from '../wait.ts';
 
 const trapUser: SnmpV3User = { name: 'trapper', level: 'authPriv', authProtocol: 'sha', authKey: 'trap-auth-1', privProtocol: 'aes', privKey: 'trap-priv-1' };
 
@@ -29,7 +27,7 @@ async function receiver(opts: { switchHost?: string; instances?: () => SwitchIns
     switches: trapTargets(opts.instances),
     onTrap(e) { events.push(e); waiter?.(e); },
   });
-  cleanups.push(() => rx.close());
+  onTestFinished(() => rx.close());
   const next = () => new Promise<TrapEvent>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('no trap within 3 s')), 3000);
     waiter = (e) => { clearTimeout(t); waiter = null; resolve(e); };
@@ -39,25 +37,16 @@ async function receiver(opts: { switchHost?: string; instances?: () => SwitchIns
 
 async function simWithTraps(trapTo: SimTrapTo, initialUptime?: number): Promise<SimSwitch> {
   const s = await startSimSwitch({ trapTo, ...(initialUptime !== undefined ? { initialUptime } : {}) });
-  cleanups.push(() => s.close());
+  onTestFinished(() => s.close());
   return s;
 }
 
 async function polledSwitch(s: SimSwitch, cfg: Record<string, unknown> = {}): Promise<SwitchInstance> {
   const target = switchTargetSchema.parse({ kind: 'snmp-switch', name: 'sw1', host: '127.0.0.1', port: s.port, community: 'public', ports: { aliasPattern: '^CUST:' }, ...cfg });
   const inst = openSwitch(target, { log: silentLogger, now: Date.now });
-  cleanups.push(() => inst.close());
+  onTestFinished(() => inst.close());
   await inst.poll({ signal: new AbortController().signal, now: Date.now, log: silentLogger });
   return inst;
-}
-
-/** Resolves once `cond` holds, polling every 20 ms, or fails after `ms`. */
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('trap receiver', () => {
@@ -103,7 +92,7 @@ describe('trap receiver', () => {
     const s = await simWithTraps({ host: '127.0.0.1', port: rig.rx.port, community: 'guess' });
     await polledSwitch(s);
     await s.setOper('ge-0/0/3', 'down');
-    await until(() => rig.rx.counters.dropped.badCredentials === 1);
+    await until(() => rig.rx.counters.dropped.badCredentials === 1, 2000, 'the bad-credentials drop', 20);
     expect(rig.events).toHaveLength(0);
     expect(await rig.registry.getSingleMetricAsString('dcprobe_agent_traps_dropped_total')).toContain('reason="badCredentials"} 1');
   });
@@ -113,32 +102,32 @@ describe('trap receiver', () => {
     const s = await simWithTraps({ host: '127.0.0.1', port: rig.rx.port, user: { ...trapUser, authKey: 'not-the-key' } });
     await polledSwitch(s);
     await s.setOper('ge-0/0/3', 'down');
-    await until(() => rig.rx.counters.dropped.badCredentials === 1);
+    await until(() => rig.rx.counters.dropped.badCredentials === 1, 2000, 'the bad-credentials drop', 20);
     expect(rig.events).toHaveLength(0);
   });
 
   it('a sender that is not a configured switch is counted and dropped', async () => {
     // Only a switch at another address is configured (and only it is offered to the resolver).
     const other = await startSimSwitch();
-    cleanups.push(() => other.close());
+    onTestFinished(() => other.close());
     const elsewhere = openSwitch(
       switchTargetSchema.parse({ kind: 'snmp-switch', name: 'far', host: '192.0.2.1', community: 'public', ports: 'all' }),
       { log: silentLogger, now: Date.now },
     );
-    cleanups.push(() => elsewhere.close());
+    onTestFinished(() => elsewhere.close());
     const rig = await receiver({ instances: () => [elsewhere] });
     const s = await simWithTraps({ host: '127.0.0.1', port: rig.rx.port, community: 'trapcomm' });
     await s.setOper('ge-0/0/3', 'down');
-    await until(() => rig.rx.counters.dropped.unknownSource === 1);
+    await until(() => rig.rx.counters.dropped.unknownSource === 1, 2000, 'the unknown-source drop', 20);
     expect(rig.events).toHaveLength(0);
   });
 
   it('an undecodable datagram is counted as malformed', async () => {
     const rig = await receiver();
     const sock = createSocket('udp4');
-    cleanups.push(() => sock.close());
+    onTestFinished(() => { sock.close(); });
     await new Promise<void>((r) => sock.send(Buffer.from('not snmp at all'), rig.rx.port, '127.0.0.1', () => r()));
-    await until(() => rig.rx.counters.dropped.malformed === 1);
+    await until(() => rig.rx.counters.dropped.malformed === 1, 2000, 'the malformed drop', 20);
     expect(rig.rx.counters.received).toBe(1);
   });
 
