@@ -10,7 +10,7 @@ import { EventSchema, describeIssues, type WireEvent, type State, type SubjectKi
 import type { ObservationStore, CurrentState } from '../store/observations.ts';
 import { SeqCursor } from './cursor.ts';
 import type { SelfMetrics } from '../metrics.ts';
-import { ROW_WIDTH, type CommitItem, type Writer } from './writer.ts';
+import { pushRow, type CommitItem, type Writer } from './writer.ts';
 
 export interface BatchOutcome {
   accepted: number;
@@ -127,7 +127,7 @@ export class Ledger {
         if (c.has(e.seq)) { duplicate++; continue; }
         c.add(e.seq);
         fresh.push(e);
-        rows.push(e.subject, e.kind, e.state, e.at, e.via, e.seq, e.evidence === undefined ? null : JSON.stringify(e.evidence));
+        pushRow(rows, e);
       }
       for (const r of p.invalid) if (r.seq !== null) c.add(r.seq);
       const item: CommitItem = {

@@ -18,6 +18,11 @@ import type { Db } from '../store/db.ts';
 /** Values per event row in `CommitItem.rows`: subject, kind, state, at, via, seq, evidence (JSON text or null). */
 export const ROW_WIDTH = 7;
 
+/** Appends one event to a flat `CommitItem.rows` array in that layout. */
+export function pushRow(rows: unknown[], e: { subject: string; kind: string; state: string; at: number; via: string; seq: number | null; evidence?: unknown }): void {
+  rows.push(e.subject, e.kind, e.state, e.at, e.via, e.seq, e.evidence === undefined ? null : JSON.stringify(e.evidence));
+}
+
 export interface CommitItem {
   /** null only in bulk loads of the collector's own rows (no agent). */
   agentId: string | null;

@@ -5,7 +5,7 @@
  */
 import type { Db } from './db.ts';
 import type { State, SubjectKind, SeenVia } from '@dcprobe/shared';
-import { ROW_WIDTH, prepareStatements, writeItem, type Statements } from '../ingest/writer.ts';
+import { ROW_WIDTH, prepareStatements, pushRow, writeItem, type Statements } from '../ingest/writer.ts';
 
 export interface ObservationRow {
   subject: string;
@@ -30,13 +30,11 @@ export interface GapRow { id: number; agentId: string; start: number; end: numbe
 
 export class ObservationStore {
   private readonly insObs;
-  private readonly insRejected;
   private readonly upsertAgent;
   private readonly setCommitted;
   constructor(readonly db: Db) {
     this.insObs = db.prepare(`INSERT INTO observations (subject, kind, state, at, via, agent_id, seq, received_at, evidence)
       VALUES (@subject, @kind, @state, @at, @via, @agentId, @seq, @receivedAt, @evidence) ON CONFLICT DO NOTHING`);
-    this.insRejected = db.prepare(`INSERT INTO rejected_events (agent_id, seq, received_at, reason, raw) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
     this.upsertAgent = db.prepare(`INSERT INTO agents (id, first_seen, last_seen, clock_offset_ms, version, host) VALUES (@id, @now, @now, @offset, @version, @host)
       ON CONFLICT(id) DO UPDATE SET last_seen = @now, clock_offset_ms = @offset, version = coalesce(@version, version), host = coalesce(@host, host)`);
     this.setCommitted = db.prepare(`UPDATE agents SET committed_seq = ?, last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?`);
@@ -55,10 +53,7 @@ export class ObservationStore {
     for (let i = 0; i < rows.length;) {
       const agentId = rows[i]!.agentId;
       const flat: unknown[] = [];
-      for (; i < rows.length && rows[i]!.agentId === agentId; i++) {
-        const o = rows[i]!;
-        flat.push(o.subject, o.kind, o.state, o.at, o.via, o.seq, o.evidence === undefined ? null : JSON.stringify(o.evidence));
-      }
+      for (; i < rows.length && rows[i]!.agentId === agentId; i++) pushRow(flat, rows[i]!);
       const r = writeItem(st, { agentId, receivedAt, rows: flat, rejects: [] });
       if (r === true) for (let k = 0; k < flat.length; k += ROW_WIDTH) inserted.add(flat[k + 5] as number);
       else for (const s of r) inserted.add(s);
@@ -74,11 +69,6 @@ export class ObservationStore {
       evidence: o.evidence === undefined ? null : JSON.stringify(o.evidence),
     });
     return r.changes === 1;
-  }
-
-  /** Keeps a rejected event verbatim; false when that (agent, seq) was already kept. */
-  reject(agentId: string, seq: number | null, reason: string, raw: string, receivedAt: number): boolean {
-    return this.insRejected.run(agentId, seq, receivedAt, reason, raw).changes === 1;
   }
 
   touchAgent(id: string, now: number, offsetMs: number | null, version: string | null, host: unknown): void {
