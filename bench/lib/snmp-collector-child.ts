@@ -39,9 +39,9 @@ serveRequests({
       const ledger = collector.ledger;
       const submit = ledger.submit.bind(ledger);
       // Wrapping the instance's method is enough: the session calls ledger.submit on this object.
-      ledger.submit = (agentId, valid, invalid, started) => {
+      ledger.submit = (agentId, valid, invalid, started, frame) => {
         const receivedAt = wallNow();
-        return submit(agentId, valid, invalid, started).then((o) => {
+        return submit(agentId, valid, invalid, started, frame).then((o) => {
           const committedAt = wallNow();
           for (const e of valid as WireEvent[]) {
             commits.push({ subject: e.subject, state: e.state, via: e.via, at: e.at, seq: e.seq, committedAt, receivedAt });
@@ -57,7 +57,8 @@ serveRequests({
     commits = [];
     return out;
   },
-  count() {
+  async count() {
+    await collector!.settled();
     return collector!.db.prepare('SELECT count(*) FROM observations').pluck().get() as number;
   },
   /** Hi-res wall clock minus Date.now(): how far this process's sub-millisecond clock is off the system's. */

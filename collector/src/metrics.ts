@@ -7,6 +7,7 @@
  */
 import client, { Registry, Counter, Gauge, Histogram } from 'prom-client';
 import { dropLintFailingDefaults } from '@dcprobe/shared';
+import type { WriterStats } from './ingest/writer.ts';
 
 export interface SelfMetrics {
   registry: Registry;
@@ -42,4 +43,24 @@ export function makeSelfMetrics(withProcess = true): SelfMetrics {
     agentGaps: new Counter({ name: 'dcprobe_agent_gaps_total', help: 'Times an agent went silent past its heartbeat timeout (its subjects became unknown).', labelNames: ['agent'], registers: r }),
     lostEvents: new Counter({ name: 'dcprobe_agent_lost_events_total', help: 'Events an agent reported dropped from its outbox before they were acked (outbox overflow).', labelNames: ['agent'], registers: r }),
   };
+}
+
+/** The ingest journal's backlog and what its projection found, read from the writer at scrape time. */
+export function trackWriter(m: SelfMetrics, stats: () => WriterStats): void {
+  const r = [m.registry];
+  new Gauge({
+    name: 'dcprobe_collector_ingest_pending_events', registers: r,
+    help: 'Events acked (durable in the ingest journal) but not yet in the observations table that SLA queries read; they wait for it.',
+    collect() { this.set(stats().pending); },
+  });
+  new Counter({
+    name: 'dcprobe_collector_projected_rows_total', labelNames: ['outcome'], registers: r,
+    help: 'Journal rows the projection did not store as new: duplicate (already stored) or quarantined (refused by the table, kept in rejected_events).',
+    collect() {
+      const s = stats();
+      this.reset();
+      this.inc({ outcome: 'duplicate' }, s.duplicate);
+      this.inc({ outcome: 'quarantined' }, s.quarantined);
+    },
+  });
 }

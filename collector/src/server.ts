@@ -18,7 +18,7 @@ import { Ledger } from './ingest/ledger.ts';
 import { openWriter } from './ingest/writer.ts';
 import { Liveness } from './ingest/liveness.ts';
 import { runSession } from './ingest/session.ts';
-import { makeSelfMetrics, type SelfMetrics } from './metrics.ts';
+import { makeSelfMetrics, trackWriter, type SelfMetrics } from './metrics.ts';
 import { makeDomainMetrics } from './domain-metrics.ts';
 import { compile, sendJson, sendText, type Route } from './http/router.ts';
 import { makeApiAuth } from './http/auth.ts';
@@ -35,6 +35,8 @@ export interface CollectorHandle {
   metrics: SelfMetrics;
   config: Readonly<CollectorConfig>;
   metricsText(): Promise<string>;
+  /** Resolves once every event acked so far is in observations (see ingest/journal.ts). */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,8 +48,13 @@ export interface StartOptions {
   /** Process metrics off in tests that start many collectors. */
   processMetrics?: boolean;
   synchronous?: 'FULL' | 'NORMAL';
-  /** Fault injection for crash tests: commit but never ack (as if killed between the two). */
-  faults?: { dropAcks?: boolean };
+  /** Journalled events beyond which commits wait for the projection (default writer.ts MAX_PENDING). */
+  maxPending?: number;
+  /**
+   * Fault injection for tests: commit but never ack (as if killed between the
+   * two); leave acked events in the journal until a read or the bound needs them.
+   */
+  faults?: { dropAcks?: boolean; holdProjection?: boolean };
 }
 
 export interface RouteDeps {
@@ -74,11 +81,15 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const db = openDb(config.database, opts.synchronous ? { synchronous: opts.synchronous } : {});
   const store = new ObservationStore(db);
   const metrics = makeSelfMetrics(opts.processMetrics ?? true);
-  const writer = await openWriter(db, config.database, opts.synchronous ?? 'FULL').catch((e: Error) => {
+  const writer = await openWriter(db, config.database, {
+    synchronous: opts.synchronous ?? 'FULL', ...(opts.maxPending ? { maxPending: opts.maxPending } : {}),
+    ...(opts.faults?.holdProjection ? { holdProjection: true } : {}),
+  }).catch((e: Error) => {
     db.close();
     throw new DcprobeError(E.STORE_OPEN, `cannot open store ${config.database}: ${e.message}`, { cause: e });
   });
   const ledger = new Ledger(store, writer, metrics, now);
+  trackWriter(metrics, () => writer.stats());
   const liveness = new Liveness(ledger, metrics, log, {
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
   });
@@ -90,11 +101,15 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const authorize = makeApiAuth(config.apiTokens);
 
   const routes: Route[] = [
-    { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok', observations: store.count() }) },
+    { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok', observations: store.count(), pendingEvents: ledger.pending() }) },
     { method: 'GET', path: '/metrics', handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
+    // The API and report pages read observations: each request first waits
+    // for the projection of what was acked before it (ingest/journal.ts).
     ...(opts.routes?.({ config, db, ledger, store, log, now, authorize,
       addMetrics: (f) => { extraMetrics.push(f); },
-      useCustomers: (f) => { customerSource = f; } }) ?? []),
+      useCustomers: (f) => { customerSource = f; } }) ?? []).map((r): Route => ({
+      ...r, handler: async (c) => { await ledger.settled(); return r.handler(c); },
+    })),
   ];
   const handle = compile(routes);
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => { void handle(req, res); };
@@ -142,6 +157,10 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     url: `${scheme}://${host}:${port}`,
     wsUrl: `${config.tls ? 'wss' : 'ws'}://${host}:${port}${AGENT_WS_PATH}`,
     port, db, ledger, liveness, metrics, config, metricsText,
+    async settled() {
+      await ledger.drain();
+      await ledger.settled();
+    },
     async close() {
       liveness.stop();
       for (const ws of wss.clients) ws.close(CLOSE.SHUTDOWN, 'collector shutting down');

@@ -17,6 +17,7 @@ export class SeqCursor {
   }
 
   add(seq: number): void {
+    if (seq === this.committed + 1 && this.above.size === 0) { this.committed = seq; return; } // in order: the common case
     if (seq <= this.committed) return;
     this.above.add(seq);
     while (this.above.delete(this.committed + 1)) this.committed++;

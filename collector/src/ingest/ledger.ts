@@ -3,14 +3,16 @@
  * with group commit (every frame that arrived while the previous commit was
  * running goes into the next transaction, one fsync), then resolves each
  * frame's ack. The commit itself runs on the store writer's thread
- * (writer.ts); this side owns the agents' ack cursors and the current state
- * per subject, and changes them only once a commit has succeeded.
+ * (writer.ts) and lands in the ingest journal (journal.ts); this side owns
+ * the agents' ack cursors and the current state per subject, and changes
+ * them only once a commit has succeeded. The cursors are exact (one commit in
+ * flight, prepared against them), so they alone decide what is a duplicate.
  */
 import { EventSchema, describeIssues, type WireEvent, type State, type SubjectKind } from '@dcprobe/shared';
 import type { ObservationStore, CurrentState } from '../store/observations.ts';
 import { SeqCursor } from './cursor.ts';
 import type { SelfMetrics } from '../metrics.ts';
-import { pushRow, type CommitItem, type Writer } from './writer.ts';
+import type { CommitItem, Writer } from './writer.ts';
 
 export interface BatchOutcome {
   accepted: number;
@@ -28,6 +30,8 @@ interface Pending {
   invalid: { seq: number | null; reason: string; raw: string }[];
   receivedAt: number;
   startedNs: bigint;
+  /** The events frame as received (strict schema: type, v, batch), journalled as it is when all of it is new. */
+  frame: string | undefined;
   resolve: (o: BatchOutcome) => void;
   reject: (e: unknown) => void;
 }
@@ -73,9 +77,9 @@ export class Ledger {
   }
 
   /** Queues a validated batch; resolves after the transaction holding it has committed. */
-  submit(agentId: string, valid: WireEvent[], invalid: Pending['invalid'], startedNs = process.hrtime.bigint()): Promise<BatchOutcome> {
+  submit(agentId: string, valid: WireEvent[], invalid: Pending['invalid'], startedNs = process.hrtime.bigint(), frame?: string): Promise<BatchOutcome> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ agentId, valid, invalid, receivedAt: this.now(), startedNs, resolve, reject });
+      this.queue.push({ agentId, valid, invalid, receivedAt: this.now(), startedNs, frame, resolve, reject });
       this.schedule();
     });
   }
@@ -101,7 +105,7 @@ export class Ledger {
     if (items.length === 0) return;
     const prepared = this.prepare(items);
     this.committing = this.writer.commit({ items: prepared.map((x) => x.item) }).then(
-      (results) => this.committed(prepared, results),
+      () => this.committed(prepared),
     ).catch((e: unknown) => {
       for (const { pr } of prepared) pr.p.reject(e); // not committed (or not accounted): no ack, the agents resend
     }).finally(() => {
@@ -121,43 +125,50 @@ export class Ledger {
       let c = after.get(p.agentId);
       if (!c) { c = this.cursor(p.agentId).clone(); after.set(p.agentId, c); }
       const fresh: WireEvent[] = [];
-      const rows: unknown[] = [];
       let duplicate = 0;
       for (const e of p.valid) {
         if (c.has(e.seq)) { duplicate++; continue; }
         c.add(e.seq);
         fresh.push(e);
-        pushRow(rows, e);
       }
       for (const r of p.invalid) if (r.seq !== null) c.add(r.seq);
       const item: CommitItem = {
-        agentId: p.agentId, receivedAt: p.receivedAt, rows, committed: c.committed,
+        agentId: p.agentId, receivedAt: p.receivedAt, count: fresh.length, committed: c.committed,
+        // The whole frame when every event in it is valid and new (the common case): no
+        // second serialisation on this thread, which is the one that bounds ingest.
+        events: p.frame !== undefined && fresh.length === p.valid.length && p.invalid.length === 0 ? p.frame : JSON.stringify(fresh),
         rejects: p.invalid.map((r) => [r.seq, r.reason, r.raw]),
       };
       return { pr: { p, fresh, duplicate }, item };
     });
   }
 
-  private committed(prepared: { pr: Prepared }[], results: (true | number[])[]): void {
+  private committed(prepared: { pr: Prepared }[]): void {
     const end = process.hrtime.bigint();
-    prepared.forEach(({ pr: { p, fresh, duplicate } }, i) => {
-      const r = results[i]!;
-      const inserted = r === true ? null : new Set(r);
+    for (const { pr: { p, fresh, duplicate } } of prepared) {
       const cur = this.cursor(p.agentId);
-      let accepted = 0;
       for (const e of fresh) {
         cur.add(e.seq);
-        if (inserted && !inserted.has(e.seq)) { duplicate++; continue; }
-        accepted++;
         this.noteCurrent({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, agentId: p.agentId });
       }
+      const accepted = fresh.length;
       for (const r of p.invalid) if (r.seq !== null) cur.add(r.seq);
       this.metrics.ingested.inc({ outcome: 'accepted' }, accepted);
       this.metrics.ingested.inc({ outcome: 'duplicate' }, duplicate);
       this.metrics.ingested.inc({ outcome: 'rejected' }, p.invalid.length);
       this.metrics.ingestSeconds.observe(Number(end - p.startedNs) / 1e9);
       p.resolve({ accepted, duplicate, rejected: p.invalid.map(({ seq, reason }) => ({ seq, reason })), ack: cur.committed, hole: cur.hole() });
-    });
+    }
+  }
+
+  /** Events acked but not yet in observations (the ingest journal's backlog). */
+  pending(): number {
+    return this.writer.stats().pending;
+  }
+
+  /** Resolves once every event acked so far is in observations (the SLA ledger's reads wait for this). */
+  async settled(): Promise<void> {
+    await this.writer.settled();
   }
 
   /** Records an observation the collector itself makes (agent gap, resync), in the caller's transaction. */

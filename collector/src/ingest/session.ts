@@ -30,6 +30,14 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
     send({ type: 'error', v: PROTOCOL_VERSION, code, message, ...extra });
   };
 
+  // Acks are cumulative: the frames of one commit resolve together, and one
+  // ack (the highest) answers them all, a socket write instead of one per frame.
+  let ackSeq = -1;
+  const ackSoon = (seq: number) => {
+    if (ackSeq < 0) queueMicrotask(() => { const s = ackSeq; ackSeq = -1; send({ type: 'ack', v: PROTOCOL_VERSION, seq: s }); });
+    ackSeq = Math.max(ackSeq, seq);
+  };
+
   d.liveness.connected(agentId, 1);
   ws.on('close', () => d.liveness.connected(agentId, -1));
   ws.on('error', (e) => d.log.warn({ agent: agentId, err: e.message }, 'agent socket error'));
@@ -40,8 +48,9 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
     d.liveness.seen(agentId);
     if (size > MAX_MESSAGE_BYTES) return fail('TOO_LARGE', `frame of ${size} bytes exceeds ${MAX_MESSAGE_BYTES}`);
     if (isBinary) return fail('BAD_MESSAGE', 'binary frames are not part of the protocol');
+    const text = data.toString();
     let json: unknown;
-    try { json = JSON.parse(data.toString()); } catch { return fail('BAD_JSON', 'frame is not valid JSON'); }
+    try { json = JSON.parse(text); } catch { return fail('BAD_JSON', 'frame is not valid JSON'); }
     const parsed = AgentFrameSchema.safeParse(json);
     if (!parsed.success) return fail('BAD_MESSAGE', describeIssues(parsed.error));
     const f = parsed.data;
@@ -65,14 +74,14 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
       return send({ type: 'heartbeat', v: PROTOCOL_VERSION, clock: Date.now() });
     }
     const { valid, invalid } = Ledger.validate(f.batch);
-    d.ledger.submit(agentId, valid, invalid, started).then(
+    d.ledger.submit(agentId, valid, invalid, started, text).then(
       (o) => {
         for (const r of o.rejected) {
           send({ type: 'error', v: PROTOCOL_VERSION, code: 'BAD_EVENT', message: r.reason.slice(0, 2000), ...(r.seq !== null ? { seq: r.seq } : {}) });
         }
         if (o.rejected.length) d.log.warn({ agent: agentId, rejected: o.rejected.length, first: o.rejected[0]!.reason }, 'rejected events kept in quarantine');
         if (o.hole) send({ type: 'error', v: PROTOCOL_VERSION, code: 'SEQ_GAP', message: `events ${o.hole.from}..${o.hole.to} missing`, missing: o.hole });
-        if (!d.dropAcks) send({ type: 'ack', v: PROTOCOL_VERSION, seq: o.ack });
+        if (!d.dropAcks) ackSoon(o.ack);
       },
       (e: unknown) => {
         // Not committed, so not acked: the agent will resend. Say so, loudly.

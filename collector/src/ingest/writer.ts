@@ -1,19 +1,25 @@
 /**
  * The ingest writer: the one place events are written to the store. It runs
- * on a thread of its own (writer-thread.ts) so that SQLite's work — the
- * B-tree inserts and the WAL fsync of every commit — overlaps with the main
- * thread's WebSocket, JSON and validation work instead of following it: on the
- * two-core reference machine that is the difference between one busy core and
- * two. Commits are strictly one at a time, in submission order, so the main
- * thread's ack cursors stay a plain function of what was committed.
+ * on a thread of its own (writer-thread.ts) so that SQLite's work overlaps
+ * with the main thread's WebSocket, JSON and validation work instead of
+ * following it: on the two-core reference machine that is the difference
+ * between one busy core and two. Commits are strictly one at a time, in
+ * submission order, so the main thread's ack cursors stay a plain function of
+ * what was committed.
  *
- * `commitJob` is the transaction itself; it runs on whichever thread owns the
- * connection (the writer thread, or the caller's for an in-memory store,
- * which another thread cannot open).
+ * A commit writes the ingest journal (journal.ts): one row per frame, durable
+ * before the ack. The thread then projects the journal into `observations`
+ * whenever no commit is waiting, and before a commit once more than
+ * `maxPending` events wait (so a sustained overload is acked at the pace the
+ * projection keeps, and the journal stays bounded).
+ *
+ * `writeItem` is the insert into `observations` itself, shared by the
+ * projection and bulk loads.
  */
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Db } from '../store/db.ts';
+import { journalJob, prepareJournal, project } from './journal.ts';
 
 /** Values per event row in `CommitItem.rows`: subject, kind, state, at, via, seq, evidence (JSON text or null). */
 export const ROW_WIDTH = 7;
@@ -23,27 +29,65 @@ export function pushRow(rows: unknown[], e: { subject: string; kind: string; sta
   rows.push(e.subject, e.kind, e.state, e.at, e.via, e.seq, e.evidence === undefined ? null : JSON.stringify(e.evidence));
 }
 
+/** One agent frame's share of a commit, as the main thread hands it over. */
 export interface CommitItem {
-  /** null only in bulk loads of the collector's own rows (no agent). */
-  agentId: string | null;
+  agentId: string;
   receivedAt: number;
-  /** Flat: ROW_WIDTH values per event (cheap to pass between threads). */
-  rows: unknown[];
+  /**
+   * The frame's new events as JSON text: the events frame as received when
+   * all of it is new (`{"type":"events","v":1,"batch":[…]}`), else an array
+   * of the new events. One string is cheap to pass between threads and is
+   * journalled as it is; the rows are built by the projection, off the ack's path.
+   */
+  events: string;
+  count: number;
   /** Events that failed validation, kept verbatim: [seq, reason, raw]. */
   rejects: [number | null, string, string][];
-  /** The agent's ack cursor once this item is committed (stored with it); absent for bulk loads. */
-  committed?: number;
+  /** The agent's ack cursor once this item is committed (stored with it). */
+  committed: number;
+}
+
+/** Rows for `writeItem`: the projection's, or a bulk load's (no agent for the collector's own rows). */
+export interface RowsItem {
+  agentId: string | null;
+  receivedAt: number;
+  /** Flat: ROW_WIDTH values per event. */
+  rows: unknown[];
 }
 
 export interface CommitJob { items: CommitItem[] }
 
-/** Per item: `true` when every row was new, else the seqs actually inserted (the rest were stored already). */
-export type CommitResult = (true | number[])[];
+/** What the projection has done so far, for /metrics. */
+export interface WriterStats {
+  /** Events acked (in the journal) but not yet in observations. */
+  pending: number;
+  /** Projected rows already stored (the (agent_id, seq) guard behind the cursors). */
+  duplicate: number;
+  /** Projected rows the table refused, kept in rejected_events. */
+  quarantined: number;
+}
 
 export interface Writer {
-  commit(job: CommitJob): Promise<CommitResult>;
+  /** Resolves once the job is durably committed (journalled). */
+  commit(job: CommitJob): Promise<void>;
+  /** Resolves once every event committed before the call is in observations. */
+  settled(): Promise<void>;
+  stats(): WriterStats;
   close(): Promise<void>;
 }
+
+export interface WriterOptions {
+  synchronous: 'FULL' | 'NORMAL';
+  /** Journalled events beyond which a commit waits for the projection (default 500,000). */
+  maxPending?: number;
+  /** Fault injection for tests: project only when asked (settle, close) or past maxPending, never when idle. */
+  holdProjection?: boolean;
+}
+
+/** ~5 s of projection on the reference machine: the longest a read waits for it under overload. */
+export const MAX_PENDING = 500_000;
+/** Events per projection transaction: large enough to share index pages, small enough to yield often. */
+export const PROJECT_EVENTS = 20_000;
 
 /** Rows per multi-row INSERT: 9 parameters each, far below SQLite's 32,766. */
 const CHUNK = 100;
@@ -81,16 +125,12 @@ export function prepareStatements(db: Db): Statements {
 }
 
 /**
- * One transaction for the whole job. ON CONFLICT DO NOTHING plus the unique
- * (agent_id, seq) index is the second guard behind the main thread's cursors:
- * a resend that crossed its own commit is stored once and reported back.
+ * One item's writes into observations, inside the caller's transaction. ON
+ * CONFLICT DO NOTHING plus the unique (agent_id, seq) index is the second
+ * guard behind the main thread's cursors. Returns `true` when every row was
+ * new, else the seqs actually inserted.
  */
-export function commitJob(db: Db, st: Statements, job: CommitJob): CommitResult {
-  return db.transaction(() => job.items.map((it) => writeItem(st, it))).immediate();
-}
-
-/** One item's writes, inside the caller's transaction. */
-export function writeItem(st: Statements, it: CommitItem): true | number[] {
+export function writeItem(st: Statements, it: RowsItem): true | number[] {
   let some: number[] | null = null; // stays null while every row is new (the common case)
   const n = it.rows.length / ROW_WIDTH;
   const seqAt = (r: number) => it.rows[r * ROW_WIDTH + 5] as number;
@@ -107,20 +147,19 @@ export function writeItem(st: Statements, it: CommitItem): true | number[] {
     if (!some) { some = []; for (let r = 0; r < i; r++) some.push(seqAt(r)); }
     if (res.changes > 0) some.push(...(st.inserted.all(it.agentId, Number(res.lastInsertRowid) - res.changes) as number[]));
   }
-  for (const [seq, reason, raw] of it.rejects) st.reject.run(it.agentId, seq, it.receivedAt, reason, raw);
-  if (it.committed !== undefined) st.committed.run(it.agentId, it.committed, it.receivedAt, it.receivedAt);
   return some ?? true;
 }
 
 /**
  * The writer for a store file: a thread owning its own connection, resolved
- * once that connection is open (so the first ack does not wait for the
- * thread to boot, and a store the thread cannot open fails the start). An
- * in-memory store (tests) is written on the caller's thread instead.
+ * once that connection is open and the journal left by the previous run is
+ * projected (so the ledger's cursors, read next from observations, hold every
+ * committed seq). An in-memory store (tests) is written on the caller's
+ * thread instead, projected right after each commit.
  */
-export async function openWriter(db: Db, file: string, synchronous: 'FULL' | 'NORMAL'): Promise<Writer> {
+export async function openWriter(db: Db, file: string, opts: WriterOptions): Promise<Writer> {
   if (file === ':memory:') return inlineWriter(db);
-  const w = new ThreadWriter(file, synchronous);
+  const w = new ThreadWriter(file, opts);
   await w.ready;
   // Checkpoints are the writer thread's (writer-thread.ts): one on this thread
   // would copy tens of MB while the event loop waits.
@@ -130,37 +169,54 @@ export async function openWriter(db: Db, file: string, synchronous: 'FULL' | 'NO
 
 function inlineWriter(db: Db): Writer {
   const st = prepareStatements(db);
+  const j = prepareJournal(db);
+  const stats: WriterStats = { pending: 0, duplicate: 0, quarantined: 0 };
+  const projectAll = () => {
+    for (;;) {
+      const p = project(db, st, j, PROJECT_EVENTS);
+      if (p.events === 0) return;
+      stats.duplicate += p.duplicate;
+      stats.quarantined += p.quarantined;
+    }
+  };
+  projectAll();
   return {
-    commit: (job) => new Promise((resolve) => resolve(commitJob(db, st, job))),
+    commit: (job) => new Promise((resolve) => { journalJob(db, st, j, job); projectAll(); resolve(); }),
+    settled: async () => {},
+    stats: () => ({ ...stats }),
     close: async () => {},
   };
 }
 
-type Reply = { id: number; ok: true; result: CommitResult } | { id: number; ok: false; message: string } | { ready: true };
+/** Thread → main: a commit's or settle's outcome, or the projection's counters after a step. */
+export type Reply = ({ id: number; ok: true } | { id: number; ok: false; message: string } | { ready: true } | { id?: undefined }) & { stats?: WriterStats };
 
 class ThreadWriter implements Writer {
   private worker: Worker | null = null;
-  private readonly waiting = new Map<number, { resolve: (r: CommitResult) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private closed = false;
+  private last: WriterStats = { pending: 0, duplicate: 0, quarantined: 0 };
   ready: Promise<void>;
 
-  constructor(private readonly file: string, private readonly synchronous: 'FULL' | 'NORMAL') {
+  constructor(private readonly file: string, private readonly opts: WriterOptions) {
     this.ready = this.start();
   }
 
-  /** Starts the thread; resolves when its connection is open. */
+  /** Starts the thread; resolves when its connection is open and the old journal projected. */
   private start(): Promise<void> {
-    const w = new Worker(new URL('./writer-thread.mjs', import.meta.url), { workerData: { file: this.file, synchronous: this.synchronous } });
+    const w = new Worker(new URL('./writer-thread.mjs', import.meta.url), { workerData: { file: this.file, ...this.opts } });
     let opened: () => void = () => {};
     let failed: (e: Error) => void = () => {};
     const ready = new Promise<void>((resolve, reject) => { opened = resolve; failed = reject; });
     w.on('message', (m: Reply) => {
+      if (m.stats) this.last = m.stats;
       if ('ready' in m) { opened(); return; }
+      if (m.id === undefined) return;
       const p = this.waiting.get(m.id);
       if (!p) return;
       this.waiting.delete(m.id);
-      if (m.ok) p.resolve(m.result); else p.reject(new Error(m.message));
+      if (m.ok) p.resolve(); else p.reject(new Error(m.message));
     });
     // A writer that died took its uncommitted transaction with it: fail what
     // waited (not acked, so the agents resend) and start afresh on the next commit.
@@ -176,22 +232,38 @@ class ThreadWriter implements Writer {
     return ready;
   }
 
-  commit(job: CommitJob): Promise<CommitResult> {
+  private call(msg: Record<string, unknown>): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store writer closed'));
     if (!this.worker) this.ready = this.start();
     const w = this.worker!;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      w.postMessage({ id, job }); // queued by the port until the thread listens
+      w.postMessage({ id, ...msg }); // queued by the port until the thread listens
     });
+  }
+
+  commit(job: CommitJob): Promise<void> {
+    return this.call({ job });
+  }
+
+  settled(): Promise<void> {
+    // The counters arrive in order with the commits' replies, and an ack
+    // follows its reply: nothing pending then means every acked event is in.
+    if (this.last.pending === 0 && this.waiting.size === 0) return Promise.resolve();
+    return this.call({ settle: true });
+  }
+
+  stats(): WriterStats {
+    return { ...this.last };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     const w = this.worker;
     if (!w) return;
-    // Let the commit in flight finish (its agents get their acks), then close the connection.
+    // Let the commit in flight finish (its agents get their acks), project the
+    // journal so a clean stop leaves none, then close the connection.
     const exited = new Promise<void>((r) => w.once('exit', () => r()));
     w.postMessage({ close: true });
     await exited;

@@ -127,5 +127,17 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX observations_at;
   `,
+  // 4: the ingest journal (ingest/journal.ts). An acked frame is committed here
+  // as one row, and moved into observations (and its indexes) soon after, off
+  // the ack's path: see docs/benchmarks.md, "Frame journal".
+  `
+  CREATE TABLE ingest_journal (
+    id INTEGER PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    events TEXT NOT NULL -- the frame's new events: the events frame as received, or an array of wire events
+  ) STRICT;
+  `,
 ];
 

@@ -54,7 +54,7 @@ export class ObservationStore {
       const agentId = rows[i]!.agentId;
       const flat: unknown[] = [];
       for (; i < rows.length && rows[i]!.agentId === agentId; i++) pushRow(flat, rows[i]!);
-      const r = writeItem(st, { agentId, receivedAt, rows: flat, rejects: [] });
+      const r = writeItem(st, { agentId, receivedAt, rows: flat });
       if (r === true) for (let k = 0; k < flat.length; k += ROW_WIDTH) inserted.add(flat[k + 5] as number);
       else for (const s of r) inserted.add(s);
     }

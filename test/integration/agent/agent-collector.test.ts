@@ -78,6 +78,7 @@ describe('agent ↔ real collector (SQLite)', () => {
     col = await startCol();
     ag = await startAg();
     await until(() => ag!.outbox.held === 0 && ag!.outbox.lastSeq === 2, 10_000, 'initial states committed');
+    await col.settled();
     expect(rows().map((r) => [r.subject, r.state]).sort()).toEqual([['sw1/ge-0/0/1', 'up'], ['sw1/ge-0/0/2', 'up']]);
 
     await col.close();
@@ -92,6 +93,7 @@ describe('agent ↔ real collector (SQLite)', () => {
     await sleep(100);
     col = await startCol();
     await until(() => ag!.outbox.held === 0, 10_000, 'everything committed after both restarts');
+    await col.settled();
     const got = rows();
     expect(got.map((r) => r.seq)).toEqual(Array.from({ length: ag.outbox.lastSeq }, (_, i) => i + 1));
     expect(got.filter((r) => r.subject === 'sw1/ge-0/0/1').map((r) => r.state)).toEqual(['up', 'down', 'up', 'up']);
@@ -132,6 +134,7 @@ describe('agent ↔ real collector (SQLite)', () => {
     expect(ag.link.connected).toBe(false);
     await writeFile(tokenFile, `${TOKEN}\n`);
     await until(() => ag!.outbox.held === 0 && ag!.outbox.lastSeq === 2, 10_000, 'initial states over wss');
+    await col.settled();
     const n = col.db.prepare('SELECT count(*) AS n FROM observations WHERE agent_id = ?').get('rack-a') as { n: number };
     expect(n.n).toBe(2);
   });

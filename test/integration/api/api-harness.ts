@@ -2,7 +2,7 @@
  * A real collector (port 0, real SQLite file) with the SLA routes, API tokens of
  * each role and an injected clock, plus a small fetch helper.
  */
-import type { CollectorHandle } from '../../../collector/src/server.ts';
+import type { CollectorHandle, StartOptions } from '../../../collector/src/server.ts';
 import { collectorRoutes } from '../../../collector/src/routes.ts';
 import { collector, tempDir } from '../collector/harness.ts';
 
@@ -10,13 +10,13 @@ export const API = { read: 'api-read-token-0123456789', write: 'api-write-token-
 
 export interface ApiEnv { c: CollectorHandle; clock: { now: number }; tmp: ReturnType<typeof tempDir> }
 
-export async function startApi(now: number, extra: Record<string, unknown> = {}): Promise<ApiEnv> {
+export async function startApi(now: number, extra: Record<string, unknown> = {}, opts: StartOptions = {}): Promise<ApiEnv> {
   const tmp = tempDir();
   const clock = { now };
   const c = await collector(tmp.dir, {
     apiTokens: [{ name: 'noc-viewer', role: 'read', token: API.read }, { name: 'noc-desk', role: 'write', token: API.write }, { name: 'noc-admin', role: 'admin', token: API.admin }],
     ...extra,
-  }, { routes: collectorRoutes, now: () => clock.now });
+  }, { routes: collectorRoutes, now: () => clock.now, ...opts });
   return { c, clock, tmp };
 }
 

@@ -159,6 +159,24 @@ describe('API /api/v1', () => {
     ]);
   });
 
+  it('answers from every acked event: a request waits for events still in the ingest journal', async () => {
+    await stopApi(e);
+    e = await startApi(NOW, {}, { faults: { holdProjection: true } });
+    const a = await TestAgent.connect(e.c.wsUrl, TOKENS['rack-a1']);
+    await a.hello('rack-a1');
+    await a.events([portEvent(1, 'up', t('2026-10-01T00:00:00+08:00')), portEvent(2, 'down', t('2026-11-05T20:00:00+08:00')), portEvent(3, 'up', t('2026-11-05T21:00:00+08:00'))], 3);
+    a.close();
+    // Acked, durable in the journal, not yet in the table the ledger reads.
+    const count = () => e.c.db.prepare('SELECT count(*) FROM observations').pluck().get();
+    expect(count()).toBe(0);
+    expect(await (await fetch(`${e.c.url}/healthz`)).json()).toMatchObject({ observations: 0, pendingEvents: 3 });
+    expect(await e.c.metricsText()).toMatch(/^dcprobe_collector_ingest_pending_events 3$/m);
+    const sla = await call(e, 'GET', '/api/v1/customers/cust-a/sla?month=2026-11', { token: 'read' });
+    expect(sla.json.customers[0].services.network.measuredSeconds).toBe(3600);
+    expect(count()).toBe(3);
+    expect(await e.c.metricsText()).toMatch(/^dcprobe_collector_ingest_pending_events 0$/m);
+  });
+
   it('counts the exclusion in /sla and serves CSV by format=csv or Accept: text/csv', async () => {
     const a = await TestAgent.connect(e.c.wsUrl, TOKENS['rack-a1']);
     await a.hello('rack-a1');

@@ -22,10 +22,11 @@ describe('the collector killed between commit and ack', () => {
       await a.hello('rack-a1');
       const batch = Array.from({ length: 50 }, (_, i) => portEvent(i + 1, i % 2 ? 'down' : 'up', T0 + i * 1000));
       a.send({ type: 'events', v: 1, batch });
-      // Wait until the batch is durably committed (read the SQLite file from outside), then kill -9.
+      // Wait until the batch is durably committed (the agent's cursor, written in the
+      // same transaction as the journal; read the SQLite file from outside), then kill -9.
       const db = new Database(join(tmp.dir, 'dcprobe.sqlite'), { readonly: true, fileMustExist: true });
       for (let i = 0; i < 200; i++) {
-        const n = db.prepare('SELECT count(*) FROM observations').pluck().get() as number;
+        const n = db.prepare(`SELECT committed_seq FROM agents WHERE id = 'rack-a1'`).pluck().get() as number | undefined;
         if (n === 50) break;
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -41,6 +42,7 @@ describe('the collector killed between commit and ack', () => {
         expect((await b.hello('rack-a1')).committedSeq).toBe(50);
         // An agent that never saw the ack resends everything, plus what came next.
         expect((await b.events([...batch, portEvent(51, 'up', T0 + 51_000)])).seq).toBe(51);
+        await c.settled();
         const seqs = c.db.prepare('SELECT seq FROM observations ORDER BY seq').pluck().all();
         expect(seqs).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
         b.close();

@@ -92,6 +92,8 @@ export function portEvent(seq: number, state: 'up' | 'down' | 'unknown', at: num
   return { seq, subject, kind: 'port', state, at, via: 'poll', evidence: { ifOperStatus: state === 'up' ? 1 : 2 } };
 }
 
-export function rows(h: CollectorHandle, sql: string, ...params: unknown[]): any[] {
+/** Rows of the collector's store, once every acked event is in observations (the journal projected). */
+export async function rows(h: CollectorHandle, sql: string, ...params: unknown[]): Promise<any[]> {
+  await h.settled();
   return h.db.prepare(sql).all(...params);
 }

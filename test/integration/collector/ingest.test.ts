@@ -43,7 +43,7 @@ describe('collector ingest over a real WebSocket and a real SQLite file', () => 
     const b = await TestAgent.connect(c.wsUrl, TOKENS['rack-a1']);
     expect((await b.hello('rack-a1')).committedSeq).toBe(3);
     expect((await b.events([...batch, portEvent(4, 'down', T0 + 180_000)])).seq).toBe(4);
-    expect(rows(c, 'SELECT seq, state FROM observations WHERE agent_id = ? ORDER BY seq', 'rack-a1'))
+    expect(await rows(c, 'SELECT seq, state FROM observations WHERE agent_id = ? ORDER BY seq', 'rack-a1'))
       .toEqual([{ seq: 1, state: 'up' }, { seq: 2, state: 'down' }, { seq: 3, state: 'up' }, { seq: 4, state: 'down' }]);
     expect(await metric('dcprobe_collector_events_ingested_total', 'outcome="accepted"')).toBe(4);
     expect(await metric('dcprobe_collector_events_ingested_total', 'outcome="duplicate"')).toBe(5);
@@ -78,8 +78,8 @@ describe('collector ingest over a real WebSocket and a real SQLite file', () => 
     const ack = await a.events([portEvent(1, 'up', T0), { ...portEvent(2, 'up', T0 + 1), state: 'sideways' }, portEvent(3, 'down', T0 + 2)]);
     expect((await badEvent).seq).toBe(2);
     expect(ack.seq).toBe(3); // the rejected event is quarantined, so its seq does not block the ack
-    expect(rows(c, 'SELECT seq FROM observations ORDER BY seq').map((r) => r.seq)).toEqual([1, 3]);
-    const q = rows(c, 'SELECT seq, reason, raw FROM rejected_events');
+    expect((await rows(c, 'SELECT seq FROM observations ORDER BY seq')).map((r) => r.seq)).toEqual([1, 3]);
+    const q = await rows(c, 'SELECT seq, reason, raw FROM rejected_events');
     expect(q).toHaveLength(1);
     expect(q[0].reason).toMatch(/^batch\[1\]: state/);
     expect(JSON.parse(q[0].raw).state).toBe('sideways');
@@ -108,17 +108,17 @@ describe('agent liveness', () => {
       await a.events([portEvent(1, 'up', Date.now() - 1000)]);
       const lastHeard = Date.now();
       await new Promise((r) => setTimeout(r, 900));
-      const gap = rows(c, `SELECT state, at, via FROM observations WHERE via = 'gap'`);
+      const gap = await rows(c, `SELECT state, at, via FROM observations WHERE via = 'gap'`);
       expect(gap).toHaveLength(1);
       expect(gap[0].state).toBe('unknown');
       expect(Math.abs(gap[0].at - lastHeard)).toBeLessThan(200);
-      expect(rows(c, 'SELECT reason, end FROM agent_gaps')).toEqual([{ reason: 'silent', end: null }]);
+      expect(await rows(c, 'SELECT reason, end FROM agent_gaps')).toEqual([{ reason: 'silent', end: null }]);
       expect((await c.metricsText())).not.toMatch(/^dcprobe_port_up\{/m); // absent while unknown
       a.close();
       const b = await TestAgent.connect(c.wsUrl, TOKENS['rack-a1']);
       await b.hello('rack-a1', { states: [{ subject: 'sw1/ge-0/0/1', kind: 'port', state: 'up', since: Date.now() - 1000 }] });
-      expect(rows(c, `SELECT state FROM observations WHERE via = 'resync'`)).toEqual([{ state: 'up' }]);
-      expect(rows(c, 'SELECT end IS NOT NULL closed FROM agent_gaps')).toEqual([{ closed: 1 }]);
+      expect(await rows(c, `SELECT state FROM observations WHERE via = 'resync'`)).toEqual([{ state: 'up' }]);
+      expect(await rows(c, 'SELECT end IS NOT NULL closed FROM agent_gaps')).toEqual([{ closed: 1 }]);
       b.close();
     } finally {
       await c.close();

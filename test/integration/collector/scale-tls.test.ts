@@ -19,6 +19,7 @@ describe('many agents at once', () => {
         expect((await a.events(batch)).seq).toBe(10);
         a.close();
       }));
+      await c.settled();
       expect(c.db.prepare('SELECT count(*) FROM observations').pluck().get()).toBe(2000);
       expect(c.db.prepare('SELECT count(DISTINCT agent_id) FROM observations').pluck().get()).toBe(200);
     } finally { await c.close(); tmp.cleanup(); }

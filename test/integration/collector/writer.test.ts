@@ -1,18 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../../collector/src/store/db.ts';
-import { openWriter, ROW_WIDTH, type CommitItem, type Writer } from '../../../collector/src/ingest/writer.ts';
+import { openWriter, type CommitItem, type Writer } from '../../../collector/src/ingest/writer.ts';
 import { tempDir } from './harness.ts';
 
-/** `count` port events of one agent from `first`, flat as the writer takes them. */
-function item(agentId: string, first: number, count: number, committed?: number, rejects: CommitItem['rejects'] = []): CommitItem {
-  const rows: unknown[] = [];
-  for (let s = first; s < first + count; s++) rows.push(`sw1/p${s % 48}`, 'port', s % 2 ? 'down' : 'up', 1_700_000_000_000 + s, 'poll', s, s % 3 ? null : JSON.stringify({ s }));
-  return { agentId, receivedAt: 1_700_000_100_000, rows, rejects, ...(committed === undefined ? {} : { committed }) };
+/** `count` port events of one agent from `first`, as the ledger hands them over (an array, or a whole frame). */
+function item(agentId: string, first: number, count: number, committed = first + count - 1, rejects: CommitItem['rejects'] = [], asFrame = false): CommitItem {
+  const events: Record<string, unknown>[] = [];
+  for (let s = first; s < first + count; s++) {
+    events.push({ seq: s, subject: `sw1/p${s % 48}`, kind: 'port', state: s % 2 ? 'down' : 'up', at: 1_700_000_000_000 + s, via: 'poll', ...(s % 3 ? {} : { evidence: { s } }) });
+  }
+  const text = asFrame ? JSON.stringify({ type: 'events', v: 1, batch: events }) : JSON.stringify(events);
+  return { agentId, receivedAt: 1_700_000_100_000, events: text, count, rejects, committed };
 }
 
 const seqs = (db: Db, agent: string) => db.prepare('SELECT seq FROM observations WHERE agent_id = ? ORDER BY id').pluck().all(agent) as number[];
 const committedSeq = (db: Db, agent: string) => db.prepare('SELECT committed_seq FROM agents WHERE id = ?').pluck().get(agent);
+const journal = (db: Db) => db.prepare('SELECT count(*) FROM ingest_journal').pluck().get() as number;
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
 for (const where of ['thread', 'inline'] as const) {
@@ -24,87 +28,131 @@ for (const where of ['thread', 'inline'] as const) {
       tmp = tempDir();
       const file = where === 'thread' ? join(tmp.dir, 'w.sqlite') : ':memory:';
       db = openDb(file);
-      w = await openWriter(db, file, 'FULL');
+      w = await openWriter(db, file, { synchronous: 'FULL' });
     });
     afterEach(async () => { await w.close(); db.close(); tmp.cleanup(); });
 
-    it('commits every item of a job in one transaction, visible to the main connection', async () => {
-      expect(await w.commit({ items: [item('a', 1, 250, 250), item('b', 1, 3, 4, [[4, 'batch[3]: bad', '{"seq":4}']])] })).toEqual([true, true]);
+    it('commits every item of a job in one transaction; once settled every event is in observations and the journal is empty', async () => {
+      await w.commit({ items: [item('a', 1, 250), item('b', 1, 3, 4, [[4, 'batch[3]: bad', '{"seq":4}']], true)] });
+      // What the ack promises is durable before the projection: the cursor and the rejects.
+      expect([committedSeq(db, 'a'), committedSeq(db, 'b')]).toEqual([250, 4]);
+      expect(db.prepare('SELECT seq, reason FROM rejected_events').all()).toEqual([{ seq: 4, reason: 'batch[3]: bad' }]);
+      await w.settled();
       expect(seqs(db, 'a')).toEqual(range(1, 250));
       expect(seqs(db, 'b')).toEqual([1, 2, 3]);
-      expect(db.prepare('SELECT seq, reason FROM rejected_events').all()).toEqual([{ seq: 4, reason: 'batch[3]: bad' }]);
-      expect([committedSeq(db, 'a'), committedSeq(db, 'b')]).toEqual([250, 4]);
+      expect(journal(db)).toBe(0);
+      expect(w.stats()).toEqual({ pending: 0, duplicate: 0, quarantined: 0 });
       const ev = db.prepare('SELECT subject, kind, state, at, via, received_at, evidence FROM observations WHERE seq = 3 AND agent_id = ?').get('a');
       expect(ev).toEqual({ subject: 'sw1/p3', kind: 'port', state: 'down', at: 1_700_000_000_003, via: 'poll', received_at: 1_700_000_100_000, evidence: '{"s":3}' });
     });
 
-    it('stores a resent event once and names the seqs that were new; a lower cursor never moves the stored one back', async () => {
-      await w.commit({ items: [item('a', 1, 150, 150)] });
-      // 140..260 spans the stored 140..150 in the middle of the second 100-row chunk.
-      const [r] = await w.commit({ items: [item('a', 40, 221, 100)] });
-      expect(r).toEqual(range(151, 260));
+    it('projects a resent event once and counts it; a lower cursor never moves the stored one back', async () => {
+      await w.commit({ items: [item('a', 1, 150)] });
+      // 40..260 spans the stored 40..150 (the ledger's cursors prevent this; the unique index is the second guard).
+      await w.commit({ items: [item('a', 40, 221, 100)] });
+      await w.settled();
       expect(seqs(db, 'a')).toEqual(range(1, 260));
+      expect(w.stats().duplicate).toBe(111);
       expect(committedSeq(db, 'a')).toBe(150);
     });
 
     it('runs jobs in the order they were posted', async () => {
-      const results = await Promise.all(range(0, 19).map((k) => w.commit({ items: [item('a', k * 10 + 1, 10, k * 10 + 10)] })));
-      expect(results.flat()).toEqual(new Array(20).fill(true));
-      expect(seqs(db, 'a')).toEqual(range(1, 200));
+      await Promise.all(range(0, 19).map((k) => w.commit({ items: [item('a', k * 10 + 1, 10)] })));
       expect(committedSeq(db, 'a')).toBe(200);
+      await w.settled();
+      expect(seqs(db, 'a')).toEqual(range(1, 200));
     });
 
-    it('rolls a failed job back whole, says why, and goes on with the next', async () => {
-      const bad = item('a', 11, 5, 15);
-      bad.rows[ROW_WIDTH * 2 + 1] = 'fridge'; // kind outside the CHECK constraint
-      await expect(w.commit({ items: [item('a', 1, 10, 10), bad] })).rejects.toThrow(/CHECK constraint failed/);
-      expect(seqs(db, 'a')).toEqual([]);
-      expect(await w.commit({ items: [item('a', 1, 10, 10)] })).toEqual([true]);
+    it('rolls a job that cannot be journalled back whole, says why, and goes on with the next', async () => {
+      const bad = item('a', 11, 5, 15, [[16, null as unknown as string, '{"seq":16}']]); // a reject without its reason
+      await expect(w.commit({ items: [item('a', 1, 10), bad] })).rejects.toThrow(/NOT NULL constraint failed: rejected_events.reason/);
+      expect(committedSeq(db, 'a')).toBeUndefined();
+      await w.commit({ items: [item('a', 1, 10)] });
+      await w.settled();
       expect(seqs(db, 'a')).toEqual(range(1, 10));
     });
 
-    it('lets the main connection write while a large job commits (BEGIN IMMEDIATE waits instead of failing)', async () => {
-      const big = w.commit({ items: range(0, 49).map((k) => item(`agent-${k}`, 1, 1000, 1000)) });
+    it('quarantines only the rows the table refuses when projecting, with the reason, and stores the rest', async () => {
+      const odd = item('a', 1, 5);
+      odd.events = odd.events.replace('"kind":"port"', '"kind":"fridge"'); // seq 1: outside the CHECK constraint
+      await w.commit({ items: [odd, item('b', 1, 3)] });
+      await w.settled();
+      expect(seqs(db, 'a')).toEqual([2, 3, 4, 5]);
+      expect(seqs(db, 'b')).toEqual([1, 2, 3]);
+      const q = db.prepare('SELECT agent_id, seq, reason, raw FROM rejected_events').get() as { agent_id: string; seq: number; reason: string; raw: string };
+      expect(q).toMatchObject({ agent_id: 'a', seq: 1 });
+      expect(q.reason).toMatch(/^refused by the store: CHECK constraint failed/);
+      expect(JSON.parse(q.raw)).toMatchObject({ seq: 1, kind: 'fridge', subject: 'sw1/p1' });
+      expect(w.stats().quarantined).toBe(1);
+      expect(journal(db)).toBe(0);
+    });
+
+    it('lets the main connection write while a large job commits and projects (BEGIN IMMEDIATE waits instead of failing)', async () => {
+      const big = w.commit({ items: range(0, 49).map((k) => item(`agent-${k}`, 1, 1000)) });
       const writes = range(1, 20).map((k) => db.transaction(() => {
         const n = db.prepare('SELECT count(*) FROM agent_gaps').pluck().get() as number;
         db.prepare(`INSERT INTO agent_gaps (agent_id, start, reason) VALUES (?, ?, 'silent')`).run(`x${n}`, k);
       }).immediate());
       expect(writes).toHaveLength(20);
-      expect(await big).toEqual(new Array(50).fill(true));
+      await big;
+      await w.settled();
       expect(db.prepare('SELECT count(*) FROM observations').pluck().get()).toBe(50_000);
       expect(db.prepare('SELECT count(DISTINCT agent_id) FROM agent_gaps').pluck().get()).toBe(20);
     });
   });
 }
 
-describe('store writer thread lifecycle', () => {
-  it('finishes the commit in flight when closed, then refuses new ones', async () => {
-    const tmp = tempDir();
-    const file = join(tmp.dir, 'w.sqlite');
-    const db = openDb(file);
+describe('store writer thread and its journal', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let file: string;
+  let db: Db;
+  beforeEach(() => {
+    tmp = tempDir();
+    file = join(tmp.dir, 'w.sqlite');
+    db = openDb(file);
+  });
+  afterEach(() => { db.close(); tmp.cleanup(); });
+
+  it('finishes the commit in flight when closed, projects the journal, then refuses new ones', async () => {
+    const w = await openWriter(db, file, { synchronous: 'FULL' });
+    const big = w.commit({ items: range(0, 9).map((k) => item(`agent-${k}`, 1, 1000)) });
+    await w.close();
+    await big;
+    expect(db.prepare('SELECT count(*) FROM observations').pluck().get()).toBe(10_000);
+    expect(journal(db)).toBe(0);
+    await expect(w.commit({ items: [item('a', 1, 1)] })).rejects.toThrow(/closed/);
+  });
+
+  it('projects at open what a previous run journalled but did not project (a crash between ack and projection)', async () => {
+    const put = db.prepare('INSERT INTO ingest_journal (agent_id, received_at, count, events) VALUES (?, ?, ?, ?)');
+    for (const k of range(0, 3)) { const it = item('a', k * 100 + 1, 100, undefined, [], k % 2 === 0); put.run(it.agentId, it.receivedAt, it.count, it.events); }
+    const w = await openWriter(db, file, { synchronous: 'FULL' });
     try {
-      const w = await openWriter(db, file, 'FULL');
-      const big = w.commit({ items: range(0, 9).map((k) => item(`agent-${k}`, 1, 1000, 1000)) });
-      await w.close();
-      expect(await big).toEqual(new Array(10).fill(true));
-      expect(db.prepare('SELECT count(*) FROM observations').pluck().get()).toBe(10_000);
-      await expect(w.commit({ items: [item('a', 1, 1)] })).rejects.toThrow(/closed/);
+      expect(w.stats().pending).toBe(0);
+      expect(seqs(db, 'a')).toEqual(range(1, 400));
+      expect(journal(db)).toBe(0);
     } finally {
-      db.close();
-      tmp.cleanup();
+      await w.close();
     }
   });
 
+  it('keeps the journal bounded: past maxPending a commit first waits for the projection', async () => {
+    const w = await openWriter(db, file, { synchronous: 'FULL', maxPending: 2000 });
+    try {
+      const seen: number[] = [];
+      // Ten jobs posted at once, ten 100-event frames each: back to back on the thread.
+      await Promise.all(range(0, 9).map((j) => w.commit({ items: range(0, 9).map((f) => item('a', j * 1000 + f * 100 + 1, 100)) })
+        .then(() => { seen.push(w.stats().pending); })));
+      expect(Math.max(...seen)).toBeLessThanOrEqual(3000); // the bound plus one job
+      await w.settled();
+      expect(seqs(db, 'a')).toEqual(range(1, 10_000));
+    } finally {
+      await w.close();
+    }
+  });
 
   it('fails to open, naming the file, when the thread cannot open the store', async () => {
-    const tmp = tempDir();
-    const db = openDb(join(tmp.dir, 'ok.sqlite'));
-    try {
-      // A directory is not a database file: the thread's open fails.
-      await expect(openWriter(db, tmp.dir, 'FULL')).rejects.toThrow(new RegExp(`store writer for ${tmp.dir} stopped`));
-    } finally {
-      db.close();
-      tmp.cleanup();
-    }
+    // A directory is not a database file: the thread's open fails.
+    await expect(openWriter(db, tmp.dir, { synchronous: 'FULL' })).rejects.toThrow(new RegExp(`store writer for ${tmp.dir} stopped`));
   });
 });
