@@ -20,6 +20,9 @@ import { collectGarbage, machineBusySeconds, memory, percentile, startUsage, typ
 import { agentId, agentToken, eventObject } from './lib/events.ts';
 import { startProfile } from './lib/profiler.ts';
 
+/** What the measured window left in the ingest journal, and what projecting it took. */
+export interface CatchUp { pending: number; seconds: number; cpuSeconds: number }
+
 const dir = mkdtempSync(join(tmpdir(), 'dcprobe-bench-'));
 let collector: CollectorHandle | null = null;
 let raw: { close(): Promise<void> } | null = null;
@@ -55,13 +58,13 @@ async function startRaw(): Promise<{ wsUrl: string }> {
   return { wsUrl: `ws://127.0.0.1:${port}/agent` };
 }
 
-async function startReal(a: { agents: number; synchronous: 'FULL' | 'NORMAL'; heartbeatTimeoutSeconds?: number }): Promise<{ wsUrl: string }> {
+async function startReal(a: { agents: number; synchronous: 'FULL' | 'NORMAL'; heartbeatTimeoutSeconds?: number; maxPending?: number }): Promise<{ wsUrl: string }> {
   const agents = Array.from({ length: a.agents }, (_, i) => ({ id: agentId(i), token: agentToken(agentId(i)) }));
   const config = buildConfig({
     listen: '127.0.0.1:0', database: join(dir, 'collector.sqlite'), logLevel: 'silent', agents,
     ...(a.heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds: a.heartbeatTimeoutSeconds } : {}),
   });
-  collector = await startCollector(config, { synchronous: a.synchronous });
+  collector = await startCollector(config, { synchronous: a.synchronous, ...(a.maxPending ? { maxPending: a.maxPending } : {}) });
   return { wsUrl: collector.wsUrl };
 }
 
@@ -132,16 +135,30 @@ serveRequests({
   sqlite: sqliteAlone,
   /** Starts the measured window; `profile` names a .cpuprofile to write for exactly this window. */
   mark: async (a: { profile?: string }) => {
+    // The measured window starts on a projected journal: a burst arriving at a collector at rest.
+    await collector?.settled();
     if (a.profile) profile = { file: a.profile, session: await startProfile() };
     usage = startUsage();
     return true;
   },
-  report: async (): Promise<Usage & { stored: number | null; profile: string | null }> => {
+  /**
+   * Ends the measured window, then waits for the projection of what it left
+   * in the journal (timed and costed apart: `catchUp`) and counts the store.
+   */
+  report: async (): Promise<Usage & { stored: number | null; profile: string | null; catchUp: CatchUp | null }> => {
     const u = usage!.stop();
     usage = null;
     const written = profile ? await profile.session.stop(profile.file) : null;
     profile = null;
-    return { ...u, stored: collector ? collector.ledger.store.count() : null, profile: written };
+    let catchUp: CatchUp | null = null;
+    if (collector) {
+      const pending = collector.ledger.pending();
+      const c0 = process.cpuUsage(), t0 = performance.now();
+      await collector.settled();
+      const c = process.cpuUsage(c0);
+      catchUp = { pending, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
+    }
+    return { ...u, stored: collector ? collector.ledger.store.count() : null, profile: written, catchUp };
   },
   memory: (a: { gc?: boolean }) => {
     const before = memory();

@@ -1,64 +1,103 @@
 /**
  * The ingest journal: what an ack promises is committed here, one row per
- * frame (its events as JSON text), and then moved into `observations` by the
- * projection, which pays for the (subject, at) and (agent_id, seq) B-tree
- * inserts off the ack's path and in far larger transactions.
+ * agent frame (its new events as JSON text, its rejects, the agent's cursor),
+ * in a SQLite file of its own beside the store (`<database>.ingest`). The
+ * projector then moves it into the store — observations and their indexes,
+ * rejected_events, agents' cursors — in large transactions on another thread.
  *
- * Why: on the two-core reference machine SQLite costs ~10 µs of CPU per event
- * inserted into the indexed table, ~2 µs per event journalled as frames, and
- * ~9 µs per event when the projection moves 20,000 at a time
- * (`node bench/tools/journal-cost.mjs`, docs/benchmarks.md "Frame journal").
- * A burst is acked at the journal's pace; the projection catches up after it.
+ * Why two files: SQLite has one writer per file. In one file, every
+ * projection step held off the next ack; in two, the journal's commits
+ * (~2 µs of CPU per event, one fsync per group) and the projection (~9 µs per
+ * event, its B-tree inserts sharing index pages across 20,000-event steps) run
+ * side by side on the two cores (`node bench/tools/journal-cost.mjs`,
+ * docs/benchmarks.md "Frame journal").
  *
- * Readers that need every acked event in `observations` (the SLA ledger's
- * API, reports) wait for the projection first (`Writer.settled`); the
- * collector's current state and domain metrics never read the table, so they
- * move with the ack.
+ * The store records how far it has projected (`ingest_projection.through`, in
+ * the same transaction as the rows), so a crash anywhere is recovered by
+ * projecting the journal rows past it; rows at or below it are trimmed by the
+ * journal's writer once the projector says so.
  *
- * Both functions run on the thread that owns the writing connection.
+ * Readers that need every acked event in observations (the SLA ledger's API,
+ * reports) wait for the projection first (`Writer.settled`); the collector's
+ * current state and domain metrics never read the table, so they move with
+ * the ack.
  */
-import type Database from 'better-sqlite3';
-import type { Db } from '../store/db.ts';
+import Database from 'better-sqlite3';
 import type { WireEvent } from '@dcprobe/shared';
+import type { Db } from '../store/db.ts';
 import { ROW_WIDTH, pushRow, writeItem, type CommitJob, type RowsItem, type Statements } from './writer.ts';
 
 type Stmt = Database.Statement<unknown[]>;
 
-export interface JournalStatements {
-  put: Stmt;
-  take: Stmt;
-  drop: Stmt;
-  pending: Stmt;
+/** The journal's schema. AUTOINCREMENT: an id is never reused after a trim, so `through` stays a true boundary. */
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS ingest_journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent_id TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    events TEXT NOT NULL,
+    rejects TEXT,
+    committed INTEGER NOT NULL
+  ) STRICT;
+`;
+
+/** The journal file of a store file. */
+export function journalFile(database: string): string {
+  return `${database}.ingest`;
 }
 
-export function prepareJournal(db: Db): JournalStatements {
-  return {
-    put: db.prepare('INSERT INTO ingest_journal (agent_id, received_at, count, events) VALUES (?, ?, ?, ?)'),
-    take: db.prepare('SELECT id, agent_id agentId, received_at receivedAt, events FROM ingest_journal WHERE id > ? ORDER BY id LIMIT 64'),
-    drop: db.prepare('DELETE FROM ingest_journal WHERE id <= ?'),
-    pending: db.prepare('SELECT coalesce(sum(count), 0) FROM ingest_journal').pluck(),
-  };
+/** A journal file opened read-only, for the projector. */
+export function readJournal(file: string): Db {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  return db;
 }
 
-/**
- * One transaction for the whole job: each item's events as one journal row,
- * its rejects and its agent's cursor. Returns the events journalled.
- */
-export function journalJob(db: Db, st: Statements, j: JournalStatements, job: CommitJob): number {
-  return db.transaction(() => {
+/** Opens (creating if need be) a journal file: WAL, synchronous=FULL, as an ack needs. */
+export function openJournal(file: string): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  return db;
+}
+
+/** The journal attached to a connection as schema `j` (an in-memory one for an in-memory store). */
+export function attachJournal(db: Db, file: string): void {
+  db.prepare('ATTACH DATABASE ? AS j').run(file);
+  db.exec(SCHEMA.replace('ingest_journal', 'j.ingest_journal'));
+}
+
+export interface Journalled {
+  /** The id of the last journal row written, or the previous one if none. */
+  through: number;
+  /** Events journalled. */
+  events: number;
+}
+
+/** The journal writer's side: one transaction for the whole job. */
+export function journalWriter(db: Db, schema = 'main'): { write(job: CommitJob): Journalled; trim(through: number): void } {
+  const put = db.prepare(`INSERT INTO ${schema}.ingest_journal (agent_id, received_at, count, events, rejects, committed) VALUES (?, ?, ?, ?, ?, ?)`);
+  const drop = db.prepare(`DELETE FROM ${schema}.ingest_journal WHERE id <= ?`);
+  let through = (db.prepare(`SELECT coalesce(max(id), 0) FROM ${schema}.ingest_journal`).pluck().get() as number);
+  const write = db.transaction((job: CommitJob) => {
     let events = 0;
     for (const it of job.items) {
-      if (it.count > 0) j.put.run(it.agentId, it.receivedAt, it.count, it.events);
+      const r = put.run(it.agentId, it.receivedAt, it.count, it.count > 0 ? it.events : '[]', it.rejects.length ? JSON.stringify(it.rejects) : null, it.committed);
+      through = Number(r.lastInsertRowid);
       events += it.count;
-      for (const [seq, reason, raw] of it.rejects) st.reject.run(it.agentId, seq, it.receivedAt, reason, raw);
-      st.committed.run(it.agentId, it.committed, it.receivedAt, it.receivedAt);
     }
-    return events;
-  }).immediate();
+    return { through, events };
+  });
+  return { write: (job) => write.immediate(job), trim: (t) => { drop.run(t); } };
 }
 
 export interface Projected {
-  /** Events moved out of the journal (stored, duplicate or quarantined). */
+  /** How far the store now holds the journal (journal row id). */
+  through: number;
+  /** Events moved (stored, duplicate or quarantined). */
   events: number;
   /** Already in observations: the (agent_id, seq) guard behind the ledger's cursors. */
   duplicate: number;
@@ -67,54 +106,68 @@ export interface Projected {
 }
 
 /**
- * Moves journal frames into observations, oldest first, in one transaction,
- * until `maxEvents` have moved, the journal is empty, or `stop()` says a
- * commit is waiting (checked after each frame, so an ack waits for at most
- * one frame's inserts). A frame the table refuses is retried row by row
- * inside a savepoint, and only the refused rows go to quarantine.
+ * The projector's side, on a connection to the store, reading the journal
+ * through `source`: its own read-only connection on the projector thread
+ * (a write transaction would lock every attached file, the journal's writer
+ * included), or the same connection with `j` attached in memory. `step` moves journal rows past the store's mark, oldest
+ * first, in one transaction with the new mark, until `maxEvents` have moved
+ * or the journal holds no more. A frame the table refuses is retried row by
+ * row inside a savepoint, and only the refused rows go to quarantine.
  */
-export function project(db: Db, st: Statements, j: JournalStatements, maxEvents: number, stop: () => boolean = () => false): Projected {
-  const out: Projected = { events: 0, duplicate: 0, quarantined: 0 };
-  const frame = db.transaction((f: Frame) => moveFrame(st, f, out));
-  const row = db.transaction((f: Frame, r: number) => moveFrame(st, { ...f, rows: f.rows.slice(r * ROW_WIDTH, (r + 1) * ROW_WIDTH) }, out));
-  db.transaction(() => {
-    let last = 0;
+export function projector(db: Db, st: Statements, source: { db: Db; table: string }): { through(): number; step(maxEvents: number): Projected } {
+  const take = source.db.prepare(`SELECT id, agent_id agentId, received_at receivedAt, count, events, rejects, committed FROM ${source.table} WHERE id > ? ORDER BY id LIMIT 64`);
+  const mark = db.prepare('INSERT INTO ingest_projection (id, through) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET through = excluded.through');
+  const markNow = db.prepare('SELECT coalesce(max(through), 0) FROM ingest_projection').pluck();
+  let through = markNow.get() as number;
+  // Nested transactions are savepoints: a refused frame is undone alone.
+  const frame = db.transaction((f: RowsItem, out: Projected) => moveFrame(st, f, out));
+  const row = db.transaction((f: RowsItem, r: number, out: Projected) => moveFrame(st, { ...f, rows: f.rows.slice(r * ROW_WIDTH, (r + 1) * ROW_WIDTH) }, out));
+  const step = db.transaction((maxEvents: number): Projected => {
+    const out: Projected = { through, events: 0, duplicate: 0, quarantined: 0 };
     scan: for (;;) {
-      const frames = j.take.all(last) as { id: number; agentId: string; receivedAt: number; events: string }[];
+      const frames = take.all(out.through) as JournalRow[];
       if (frames.length === 0) break;
       for (const raw of frames) {
         const rows: unknown[] = [];
         const v = JSON.parse(raw.events) as WireEvent[] | { batch: WireEvent[] };
         for (const e of Array.isArray(v) ? v : v.batch) pushRow(rows, e);
-        const f: Frame = { agentId: raw.agentId, receivedAt: raw.receivedAt, rows };
-        const n = f.rows.length / ROW_WIDTH;
+        const f: RowsItem = { agentId: raw.agentId, receivedAt: raw.receivedAt, rows };
         try {
-          frame(f);
+          frame(f, out);
         } catch {
-          for (let r = 0; r < n; r++) {
-            try { row(f, r); } catch (e) { quarantine(st, f, r, (e as Error).message); out.quarantined++; }
+          for (let r = 0; r < raw.count; r++) {
+            try { row(f, r, out); } catch (e) { quarantine(st, f, r, (e as Error).message); out.quarantined++; }
           }
         }
-        out.events += n;
-        last = raw.id;
-        if (out.events >= maxEvents || stop()) break scan;
+        if (raw.rejects) for (const [seq, reason, text] of JSON.parse(raw.rejects) as [number | null, string, string][]) st.reject.run(raw.agentId, seq, raw.receivedAt, reason, text);
+        st.committed.run(raw.agentId, raw.committed, raw.receivedAt, raw.receivedAt);
+        out.events += raw.count;
+        out.through = raw.id;
+        if (out.events >= maxEvents) break scan;
       }
     }
-    if (last) j.drop.run(last);
-  }).immediate();
-  return out;
+    if (out.through !== through) mark.run(out.through);
+    return out;
+  });
+  return {
+    through: () => through,
+    step(maxEvents) {
+      const p = step.immediate(maxEvents);
+      through = p.through;
+      return p;
+    },
+  };
 }
 
-type Frame = RowsItem;
+interface JournalRow { id: number; agentId: string; receivedAt: number; count: number; events: string; rejects: string | null; committed: number }
 
-function moveFrame(st: Statements, f: Frame, out: Projected): void {
+function moveFrame(st: Statements, f: RowsItem, out: Projected): void {
   const r = writeItem(st, f);
   if (r !== true) out.duplicate += f.rows.length / ROW_WIDTH - r.length;
 }
 
-function quarantine(st: Statements, f: Frame, r: number, reason: string): void {
-  const v = f.rows.slice(r * ROW_WIDTH, (r + 1) * ROW_WIDTH);
-  const [subject, kind, state, at, via, seq, evidence] = v;
+function quarantine(st: Statements, f: RowsItem, r: number, reason: string): void {
+  const [subject, kind, state, at, via, seq, evidence] = f.rows.slice(r * ROW_WIDTH, (r + 1) * ROW_WIDTH);
   const raw = JSON.stringify({ seq, subject, kind, state, at, via, evidence: typeof evidence === 'string' ? JSON.parse(evidence) as unknown : undefined });
   st.reject.run(f.agentId, seq, f.receivedAt, `refused by the store: ${reason}`, raw);
 }

@@ -1,25 +1,22 @@
 /**
- * The ingest writer: the one place events are written to the store. It runs
- * on a thread of its own (writer-thread.ts) so that SQLite's work overlaps
- * with the main thread's WebSocket, JSON and validation work instead of
- * following it: on the two-core reference machine that is the difference
- * between one busy core and two. Commits are strictly one at a time, in
- * submission order, so the main thread's ack cursors stay a plain function of
- * what was committed.
+ * The ingest writer: the one place agent events are written. Two threads of
+ * its own, each with its own SQLite connection and file (journal.ts says
+ * why): the journal writer commits each job to the ingest journal, durable
+ * before the ack; the projector moves the journal into the store. Both
+ * overlap with the main thread's WebSocket, JSON and validation work, so on
+ * the two-core reference machine ingest uses both cores. Commits are strictly
+ * one at a time, in submission order, so the main thread's ack cursors stay a
+ * plain function of what was committed.
  *
- * A commit writes the ingest journal (journal.ts): one row per frame, durable
- * before the ack. The thread then projects the journal into `observations`
- * whenever no commit is waiting, and before a commit once more than
- * `maxPending` events wait (so a sustained overload is acked at the pace the
- * projection keeps, and the journal stays bounded).
- *
- * `writeItem` is the insert into `observations` itself, shared by the
- * projection and bulk loads.
+ * The journal is bounded: past `maxPending` events not yet projected, a
+ * commit waits for the projector (a sustained overload is acked at the pace
+ * the projection keeps). `writeItem` is the insert into `observations`
+ * itself, shared by the projection and bulk loads.
  */
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Db } from '../store/db.ts';
-import { journalJob, prepareJournal, project } from './journal.ts';
+import { attachJournal, journalFile, journalWriter, openJournal, projector, type Journalled, type Projected } from './journal.ts';
 
 /** Values per event row in `CommitItem.rows`: subject, kind, state, at, via, seq, evidence (JSON text or null). */
 export const ROW_WIDTH = 7;
@@ -80,14 +77,28 @@ export interface WriterOptions {
   synchronous: 'FULL' | 'NORMAL';
   /** Journalled events beyond which a commit waits for the projection (default 500,000). */
   maxPending?: number;
-  /** Fault injection for tests: project only when asked (settle, close) or past maxPending, never when idle. */
+  /** Fault injection for tests: project only when a read waits (settle) or on close. */
   holdProjection?: boolean;
 }
 
 /** ~5 s of projection on the reference machine: the longest a read waits for it under overload. */
 export const MAX_PENDING = 500_000;
-/** Events per projection transaction: large enough to share index pages, small enough to yield often. */
-export const PROJECT_EVENTS = 20_000;
+/**
+ * Events per projection transaction, at most. Every step writes a leaf page
+ * of the (subject, at) index per subject it touches, so the larger the step,
+ * the fewer page writes per event; the projector falls behind under a burst
+ * and its steps grow to this, and at light load they stay small and prompt.
+ */
+export const PROJECT_EVENTS = 50_000;
+/**
+ * When the projector is asked to catch up: once ingest has been quiet this
+ * long, once the oldest unprojected event has waited PROJECT_MAX_AGE_MS, once
+ * half the bound is pending, or when a read needs it (settle). Meanwhile a
+ * burst's acks have both cores: projecting alongside halved them here, the
+ * two threads' fsyncs and page writes queueing on one disk (docs/benchmarks.md).
+ */
+export const PROJECT_QUIET_MS = 50;
+export const PROJECT_MAX_AGE_MS = 1_000;
 
 /** Rows per multi-row INSERT: 9 parameters each, far below SQLite's 32,766. */
 const CHUNK = 100;
@@ -151,79 +162,184 @@ export function writeItem(st: Statements, it: RowsItem): true | number[] {
 }
 
 /**
- * The writer for a store file: a thread owning its own connection, resolved
- * once that connection is open and the journal left by the previous run is
- * projected (so the ledger's cursors, read next from observations, hold every
- * committed seq). An in-memory store (tests) is written on the caller's
- * thread instead, projected right after each commit.
+ * The writer for a store file, resolved once both threads are up and the
+ * journal left by the previous run is projected (so the ledger's cursors,
+ * read next from the store, hold every committed seq). An in-memory store
+ * (tests) is written on the caller's thread instead, with an in-memory
+ * journal projected right after each commit.
  */
 export async function openWriter(db: Db, file: string, opts: WriterOptions): Promise<Writer> {
   if (file === ':memory:') return inlineWriter(db);
-  const w = new ThreadWriter(file, opts);
-  await w.ready;
-  // Checkpoints are the writer thread's (writer-thread.ts): one on this thread
-  // would copy tens of MB while the event loop waits.
+  const journal = journalFile(file);
+  openJournal(journal).close(); // creates it, before the projector attaches it
+  const w = new ThreadWriter(file, journal, opts);
+  await w.open();
+  // Checkpoints of the store are the projector's: one on this thread would
+  // copy tens of MB while the event loop waits.
   db.pragma('wal_autocheckpoint = 0');
   return w;
 }
 
 function inlineWriter(db: Db): Writer {
-  const st = prepareStatements(db);
-  const j = prepareJournal(db);
+  attachJournal(db, ':memory:');
+  const jw = journalWriter(db, 'j');
+  const pj = projector(db, prepareStatements(db), { db, table: 'j.ingest_journal' });
   const stats: WriterStats = { pending: 0, duplicate: 0, quarantined: 0 };
-  const projectAll = () => {
-    for (;;) {
-      const p = project(db, st, j, PROJECT_EVENTS);
-      if (p.events === 0) return;
-      stats.duplicate += p.duplicate;
-      stats.quarantined += p.quarantined;
-    }
-  };
-  projectAll();
   return {
-    commit: (job) => new Promise((resolve) => { journalJob(db, st, j, job); projectAll(); resolve(); }),
+    commit: (job) => new Promise((resolve) => {
+      const { through } = jw.write(job);
+      while (pj.through() < through) {
+        const p = pj.step(PROJECT_EVENTS);
+        stats.duplicate += p.duplicate;
+        stats.quarantined += p.quarantined;
+      }
+      jw.trim(pj.through());
+      resolve();
+    }),
     settled: async () => {},
     stats: () => ({ ...stats }),
     close: async () => {},
   };
 }
 
-/** Thread → main: a commit's or settle's outcome, or the projection's counters after a step. */
-export type Reply = ({ id: number; ok: true } | { id: number; ok: false; message: string } | { ready: true } | { id?: undefined }) & { stats?: WriterStats };
+/** Projector → main: how far it has projected, after each step. */
+export interface Progress extends Projected { progress: true }
 
 class ThreadWriter implements Writer {
-  private worker: Worker | null = null;
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  private nextId = 1;
-  private closed = false;
-  private last: WriterStats = { pending: 0, duplicate: 0, quarantined: 0 };
-  ready: Promise<void>;
+  private readonly writer: Thread;
+  private readonly projector: Thread;
+  private readonly maxPending: number;
+  private journalled = 0;
+  private projected = 0;
+  private journalThrough = 0;
+  private projectedThrough = 0;
+  private trimmed = 0;
+  private duplicate = 0;
+  private quarantined = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+  private roomWaiters: (() => void)[] = [];
 
-  constructor(private readonly file: string, private readonly opts: WriterOptions) {
-    this.ready = this.start();
+  constructor(file: string, journal: string, opts: WriterOptions) {
+    this.maxPending = opts.maxPending ?? MAX_PENDING;
+    this.projector = new Thread('projector-thread.ts', { file, journal, synchronous: opts.synchronous, holdProjection: opts.holdProjection ?? false },
+      (m) => this.progress(m as Progress));
+    this.writer = new Thread('writer-thread.ts', { journal }, () => {});
   }
 
-  /** Starts the thread; resolves when its connection is open and the old journal projected. */
+  async open(): Promise<void> {
+    await this.projector.ready();
+    await this.writer.ready();
+  }
+
+  private progress(p: Progress): void {
+    this.projected += p.events;
+    this.projectedThrough = Math.max(this.projectedThrough, p.through);
+    this.duplicate += p.duplicate;
+    this.quarantined += p.quarantined;
+    if (this.pending() <= this.maxPending) for (const w of this.roomWaiters.splice(0)) w();
+  }
+
+  private pending(): number {
+    return this.journalled - this.projected;
+  }
+
+  commit(job: CommitJob): Promise<void> {
+    const done = this.tail.then(async () => {
+      // Past the bound, wait for the projector.
+      if (this.pending() > this.maxPending) this.catchUp();
+      while (this.pending() > this.maxPending) await new Promise<void>((r) => this.roomWaiters.push(r));
+      const trim = this.projectedThrough > this.trimmed ? this.projectedThrough : undefined;
+      const r = await this.writer.call({ job, ...(trim ? { trim } : {}) }) as Journalled;
+      if (trim) this.trimmed = trim;
+      this.journalled += r.events;
+      this.journalThrough = r.through;
+      this.plan();
+    });
+    this.tail = done.catch(() => {});
+    return done;
+  }
+
+  private quiet: NodeJS.Timeout | null = null;
+  private aged: NodeJS.Timeout | null = null;
+
+  /** After a commit: ask for the projection now, or arm the quiet and age timers (see PROJECT_QUIET_MS). */
+  private plan(): void {
+    if (this.pending() >= this.maxPending / 2) { this.catchUp(); return; }
+    if (this.quiet) clearTimeout(this.quiet);
+    this.quiet = setTimeout(() => this.catchUp(), PROJECT_QUIET_MS);
+    this.aged ??= setTimeout(() => this.catchUp(), PROJECT_MAX_AGE_MS);
+  }
+
+  /** Asks the projector for everything journalled so far. */
+  private catchUp(): void {
+    if (this.quiet) { clearTimeout(this.quiet); this.quiet = null; }
+    if (this.aged) { clearTimeout(this.aged); this.aged = null; }
+    if (this.journalThrough > this.asked) {
+      this.asked = this.journalThrough;
+      this.projector.post({ work: this.journalThrough });
+    }
+  }
+
+  private asked = 0;
+
+  async settled(): Promise<void> {
+    await this.tail; // the commits already posted are part of what the caller saw acked
+    if (this.projectedThrough >= this.journalThrough) return;
+    await this.projector.call({ settle: this.journalThrough });
+  }
+
+  stats(): WriterStats {
+    return { pending: this.pending(), duplicate: this.duplicate, quarantined: this.quarantined };
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+    this.catchUp(); // clears the timers; the projector's close projects the rest
+    // The writer first (its commit in flight finishes: the agents get their
+    // acks), then the projector, which projects the journal so a clean stop leaves none.
+    await this.writer.close();
+    await this.projector.close();
+  }
+}
+
+type Reply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; message: string } | { ready: true };
+
+/**
+ * One worker thread running `entry` (beside this file) with `data`: calls
+ * answered by id, other messages to `onMessage`. A thread that died fails
+ * what waited and is started afresh on the next call.
+ */
+class Thread {
+  private worker: Worker | null = null;
+  private readonly waiting = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private closed = false;
+  private started: Promise<void>;
+
+  constructor(private readonly entry: string, private readonly data: Record<string, unknown>, private readonly onMessage: (m: unknown) => void) {
+    this.started = this.start();
+  }
+
+  ready(): Promise<void> { return this.started; }
+
   private start(): Promise<void> {
-    const w = new Worker(new URL('./writer-thread.mjs', import.meta.url), { workerData: { file: this.file, ...this.opts } });
+    const w = new Worker(new URL('./thread.mjs', import.meta.url), { workerData: { ...this.data, entry: this.entry } });
     let opened: () => void = () => {};
     let failed: (e: Error) => void = () => {};
     const ready = new Promise<void>((resolve, reject) => { opened = resolve; failed = reject; });
-    w.on('message', (m: Reply) => {
-      if (m.stats) this.last = m.stats;
+    w.on('message', (m: Reply | Record<string, unknown>) => {
       if ('ready' in m) { opened(); return; }
-      if (m.id === undefined) return;
+      if (!('id' in m) || typeof m.id !== 'number') { this.onMessage(m); return; }
       const p = this.waiting.get(m.id);
       if (!p) return;
       this.waiting.delete(m.id);
-      if (m.ok) p.resolve(); else p.reject(new Error(m.message));
+      if (m.ok) p.resolve((m as { result?: unknown }).result); else p.reject(new Error((m as { message: string }).message));
     });
-    // A writer that died took its uncommitted transaction with it: fail what
-    // waited (not acked, so the agents resend) and start afresh on the next commit.
+    const name = String(this.data.file ?? this.data.journal);
     const died = (why: string) => {
-      failed(new Error(`store writer for ${this.file} stopped: ${why}`));
+      failed(new Error(`store ${this.entry.replace(/-thread\.ts$/, '')} for ${name} stopped: ${why}`));
       if (this.worker === w) this.worker = null;
-      for (const [id, p] of this.waiting) { this.waiting.delete(id); p.reject(new Error(`store writer stopped: ${why}`)); }
+      for (const [id, p] of this.waiting) { this.waiting.delete(id); p.reject(new Error(`store ${this.entry.replace(/-thread\.ts$/, '')} stopped: ${why}`)); }
     };
     w.on('error', (e) => died(e.message));
     w.on('exit', (code) => died(`exit code ${code}`));
@@ -232,10 +348,15 @@ class ThreadWriter implements Writer {
     return ready;
   }
 
-  private call(msg: Record<string, unknown>): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('store writer closed'));
-    if (!this.worker) this.ready = this.start();
-    const w = this.worker!;
+  private live(): Worker {
+    if (this.closed) throw new Error('store writer closed');
+    if (!this.worker) this.started = this.start();
+    return this.worker!;
+  }
+
+  call(msg: Record<string, unknown>): Promise<unknown> {
+    let w: Worker;
+    try { w = this.live(); } catch (e) { return Promise.reject(e); }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -243,27 +364,14 @@ class ThreadWriter implements Writer {
     });
   }
 
-  commit(job: CommitJob): Promise<void> {
-    return this.call({ job });
-  }
-
-  settled(): Promise<void> {
-    // The counters arrive in order with the commits' replies, and an ack
-    // follows its reply: nothing pending then means every acked event is in.
-    if (this.last.pending === 0 && this.waiting.size === 0) return Promise.resolve();
-    return this.call({ settle: true });
-  }
-
-  stats(): WriterStats {
-    return { ...this.last };
+  post(msg: Record<string, unknown>): void {
+    if (!this.closed) this.live().postMessage(msg);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     const w = this.worker;
     if (!w) return;
-    // Let the commit in flight finish (its agents get their acks), project the
-    // journal so a clean stop leaves none, then close the connection.
     const exited = new Promise<void>((r) => w.once('exit', () => r()));
     w.postMessage({ close: true });
     await exited;

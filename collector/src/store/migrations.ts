@@ -127,16 +127,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX observations_at;
   `,
-  // 4: the ingest journal (ingest/journal.ts). An acked frame is committed here
-  // as one row, and moved into observations (and its indexes) soon after, off
-  // the ack's path: see docs/benchmarks.md, "Frame journal".
+  // 4: how far the store holds the ingest journal (ingest/journal.ts), a
+  // file of its own whose rows an ack promises; moved into observations in
+  // the same transaction as this mark.
   `
-  CREATE TABLE ingest_journal (
-    id INTEGER PRIMARY KEY,
-    agent_id TEXT NOT NULL,
-    received_at INTEGER NOT NULL,
-    count INTEGER NOT NULL,
-    events TEXT NOT NULL -- the frame's new events: the events frame as received, or an array of wire events
+  CREATE TABLE ingest_projection (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    through INTEGER NOT NULL
   ) STRICT;
   `,
 ];

@@ -30,6 +30,7 @@ describe('SLA metrics: coverage drift', () => {
     const ev: [string, 'up' | 'unknown', string][] = [[P1, 'up', '2026-10-20T00:00:00+08:00'], [UPL, 'up', '2026-10-20T00:00:00+08:00'],
       [UPL, 'unknown', '2026-11-10T10:00:00+08:00'], [UPL, 'up', '2026-11-10T12:00:00+08:00']];
     await agent.events(ev.map(([s, st, at], i) => portEvent(i + 1, st, t(at), s)), ev.length);
+    await e.c.settled(); // the SLA gauges read the store: the journal projected
     const c0 = coverageIn(await e.c.metricsText());
     expect(c0).toBeCloseTo(1 - 2 / (19.5 * 24), 9);
 

@@ -25,9 +25,12 @@ describe('SLA metrics', () => {
     seq = 0;
   });
   afterEach(async () => { agent.close(); await stopApi(e); });
-  const feed = (ev: [string, 'up' | 'down' | 'unknown', string][]) => {
+  // The SLA gauges read the store, which has an acked event once the journal is projected.
+  const feed = async (ev: [string, 'up' | 'down' | 'unknown', string][]) => {
     const batch = ev.map(([s, st, at]) => portEvent(++seq, st, t(at), s));
-    return agent.events(batch, seq);
+    const ack = await agent.events(batch, seq);
+    await e.c.settled();
+    return ack;
   };
 
   it('reports this month\'s figures per customer and service, as /sla does, and follows changes', async () => {
