@@ -8,7 +8,8 @@
  * Why two files: SQLite has one writer per file. In one file, every
  * projection step held off the next ack; in two, the journal's commits
  * (~2 µs of CPU per event, one fsync per group) and the projection (~9 µs per
- * event, its B-tree inserts sharing index pages across 20,000-event steps) run
+ * event, its B-tree inserts sharing index pages across steps of up to
+ * PROJECT_EVENTS) run
  * side by side on the two cores (`node bench/tools/journal-cost.mjs`,
  * docs/benchmarks.md "Frame journal").
  *
@@ -24,10 +25,8 @@
  */
 import Database from 'better-sqlite3';
 import type { WireEvent } from '@dcprobe/shared';
-import type { Db } from '../store/db.ts';
+import { walPragmas, type Db } from '../store/db.ts';
 import { ROW_WIDTH, pushRow, writeItem, type CommitJob, type RowsItem, type Statements } from './writer.ts';
-
-type Stmt = Database.Statement<unknown[]>;
 
 /** The journal's schema. AUTOINCREMENT: an id is never reused after a trim, so `through` stays a true boundary. */
 const SCHEMA = `
@@ -57,9 +56,7 @@ export function readJournal(file: string): Db {
 /** Opens (creating if need be) a journal file: WAL, synchronous=FULL, as an ack needs. */
 export function openJournal(file: string): Db {
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  walPragmas(db, 'FULL');
   db.exec(SCHEMA);
   return db;
 }

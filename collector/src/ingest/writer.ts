@@ -18,10 +18,10 @@ import type Database from 'better-sqlite3';
 import type { Db } from '../store/db.ts';
 import { attachJournal, journalFile, journalWriter, openJournal, projector, type Journalled, type Projected } from './journal.ts';
 
-/** Values per event row in `CommitItem.rows`: subject, kind, state, at, via, seq, evidence (JSON text or null). */
+/** Values per event row in `RowsItem.rows`: subject, kind, state, at, via, seq, evidence (JSON text or null). */
 export const ROW_WIDTH = 7;
 
-/** Appends one event to a flat `CommitItem.rows` array in that layout. */
+/** Appends one event to a flat `RowsItem.rows` array in that layout. */
 export function pushRow(rows: unknown[], e: { subject: string; kind: string; state: string; at: number; via: string; seq: number | null; evidence?: unknown }): void {
   rows.push(e.subject, e.kind, e.state, e.at, e.via, e.seq, e.evidence === undefined ? null : JSON.stringify(e.evidence));
 }
@@ -336,10 +336,11 @@ class Thread {
       if (m.ok) p.resolve((m as { result?: unknown }).result); else p.reject(new Error((m as { message: string }).message));
     });
     const name = String(this.data.file ?? this.data.journal);
+    const role = this.entry.replace(/-thread\.ts$/, ''); // writer, projector
     const died = (why: string) => {
-      failed(new Error(`store ${this.entry.replace(/-thread\.ts$/, '')} for ${name} stopped: ${why}`));
+      failed(new Error(`store ${role} for ${name} stopped: ${why}`));
       if (this.worker === w) this.worker = null;
-      for (const [id, p] of this.waiting) { this.waiting.delete(id); p.reject(new Error(`store ${this.entry.replace(/-thread\.ts$/, '')} stopped: ${why}`)); }
+      for (const [id, p] of this.waiting) { this.waiting.delete(id); p.reject(new Error(`store ${role} stopped: ${why}`)); }
     };
     w.on('error', (e) => died(e.message));
     w.on('exit', (code) => died(`exit code ${code}`));

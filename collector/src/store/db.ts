@@ -31,10 +31,8 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     throw new DcprobeError(E.STORE_OPEN, `cannot open store ${file}: ${(e as Error).message}`, { cause: e });
   }
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    walPragmas(db, opts.synchronous ?? 'FULL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
     migrate(db);
   } catch (e) {
     db.close();
@@ -42,6 +40,13 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     throw new DcprobeError(E.STORE_OPEN, `cannot open store ${file}: ${(e as Error).message}`, { cause: e });
   }
   return db;
+}
+
+/** WAL with the given durability, and a wait (not SQLITE_BUSY) while another connection writes: per connection. */
+export function walPragmas(db: Db, synchronous: 'FULL' | 'NORMAL'): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  db.pragma('busy_timeout = 5000');
 }
 
 function migrate(db: Db): void {
