@@ -6,3 +6,4 @@ export * from './protocol.ts';
 export * from './secrets.ts';
 export * from './metrics-names.ts';
 export * from './config-util.ts';
+export * from './wire-fast.ts';

@@ -8,7 +8,7 @@
  * them only once a commit has succeeded. The cursors are exact (one commit in
  * flight, prepared against them), so they alone decide what is a duplicate.
  */
-import { EventSchema, describeIssues, type WireEvent, type State, type SubjectKind } from '@dcprobe/shared';
+import { EventSchema, describeIssues, isWireEventFast, type WireEvent, type State, type SubjectKind } from '@dcprobe/shared';
 import type { ObservationStore, CurrentState } from '../store/observations.ts';
 import { SeqCursor } from './cursor.ts';
 import type { SelfMetrics } from '../metrics.ts';
@@ -66,6 +66,7 @@ export class Ledger {
     const valid: WireEvent[] = [];
     const invalid: { seq: number | null; reason: string; raw: string }[] = [];
     batch.forEach((e, i) => {
+      if (isWireEventFast(e)) { valid.push(e); return; } // the common case, without zod's copy
       const r = EventSchema.safeParse(e);
       if (r.success) valid.push(r.data);
       else {

@@ -6,8 +6,8 @@
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from 'pino';
 import {
-  AgentFrameSchema, CLOSE, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, describeIssues,
-  type CollectorFrame, type ErrorFrame,
+  AgentFrameSchema, CLOSE, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, describeIssues, isEventsFrameFast,
+  type AgentFrame, type CollectorFrame, type ErrorFrame,
 } from '@dcprobe/shared';
 import { Ledger } from './ledger.ts';
 import type { Liveness } from './liveness.ts';
@@ -51,9 +51,13 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
     const text = data.toString();
     let json: unknown;
     try { json = JSON.parse(text); } catch { return fail('BAD_JSON', 'frame is not valid JSON'); }
-    const parsed = AgentFrameSchema.safeParse(json);
-    if (!parsed.success) return fail('BAD_MESSAGE', describeIssues(parsed.error));
-    const f = parsed.data;
+    let f: AgentFrame;
+    if (isEventsFrameFast(json)) f = json; // the common frame, checked without zod (shared/src/wire-fast.ts)
+    else {
+      const parsed = AgentFrameSchema.safeParse(json);
+      if (!parsed.success) return fail('BAD_MESSAGE', describeIssues(parsed.error));
+      f = parsed.data;
+    }
     if (f.type === 'hello') {
       if (f.agentId !== agentId) {
         d.metrics.authFailures.inc({ reason: 'agent_id_mismatch' });
