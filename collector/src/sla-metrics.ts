@@ -66,8 +66,8 @@ export class SlaMetrics {
     this.ttlMs = opts.ttlMs ?? 60_000;
     this.budgetMs = opts.budgetMs ?? 250;
     this.coverageTolerance = opts.coverageTolerance ?? 1e-4;
-    this.maxId = db.prepare('SELECT coalesce(max(id), 0) FROM observations').pluck();
-    this.newSubjects = db.prepare('SELECT DISTINCT subject FROM observations WHERE id > ?').pluck();
+    this.maxId = db.prepare('SELECT coalesce(max(id), 0) FROM observation_rows').pluck();
+    this.newSubjects = db.prepare('SELECT DISTINCT s.name FROM observation_rows o JOIN subjects s ON s.id = o.subject_id WHERE o.id > ?').pluck();
     this.lastObsId = this.maxId.get() as number;
     for (const id of sla.customers.ids()) this.index(id);
     sla.onChange((c) => {

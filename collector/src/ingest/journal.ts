@@ -26,7 +26,7 @@
 import Database from 'better-sqlite3';
 import type { WireEvent } from '@dcprobe/shared';
 import { walPragmas, type Db } from '../store/db.ts';
-import { ROW_WIDTH, pushRow, writeItem, type CommitJob, type RowsItem, type Statements } from './writer.ts';
+import { ROW_WIDTH, makeKeys, pushRow, writeItem, type CommitJob, type RowsItem, type Statements } from './writer.ts';
 
 /** The journal's schema. AUTOINCREMENT: an id is never reused after a trim, so `through` stays a true boundary. */
 const SCHEMA = `
@@ -129,6 +129,7 @@ export function projector(db: Db, st: Statements, source: { db: Db; table: strin
         const v = JSON.parse(raw.events) as WireEvent[] | { batch: WireEvent[] };
         for (const e of Array.isArray(v) ? v : v.batch) pushRow(rows, e);
         const f: RowsItem = { agentId: raw.agentId, receivedAt: raw.receivedAt, rows };
+        makeKeys(st, f); // outside the frame's savepoint, which may be undone alone
         try {
           frame(f, out);
         } catch {
@@ -149,7 +150,14 @@ export function projector(db: Db, st: Statements, source: { db: Db; table: strin
   return {
     through: () => through,
     step(maxEvents) {
-      const p = step.immediate(maxEvents);
+      let p: Projected;
+      try {
+        p = step.immediate(maxEvents);
+      } catch (e) {
+        st.keys.rollback(); // keys made in the step are gone with it
+        throw e;
+      }
+      st.keys.commit();
       through = p.through;
       return p;
     },

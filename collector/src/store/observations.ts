@@ -5,6 +5,7 @@
  */
 import type { Db } from './db.ts';
 import type { State, SubjectKind, SeenVia } from '@dcprobe/shared';
+import { Keys } from './keys.ts';
 import { ROW_WIDTH, prepareStatements, pushRow, writeItem, type Statements } from '../ingest/writer.ts';
 
 export interface ObservationRow {
@@ -30,11 +31,18 @@ export interface GapRow { id: number; agentId: string; start: number; end: numbe
 
 export class ObservationStore {
   private readonly insObs;
+  private readonly putSubject;
+  private readonly putAgentKey;
   private readonly upsertAgent;
   private readonly setCommitted;
   constructor(readonly db: Db) {
-    this.insObs = db.prepare(`INSERT INTO observations (subject, kind, state, at, via, agent_id, seq, received_at, evidence)
-      VALUES (@subject, @kind, @state, @at, @via, @agentId, @seq, @receivedAt, @evidence) ON CONFLICT DO NOTHING`);
+    // One observation the collector makes itself (gap, resync): rare, so its keys
+    // are made in SQL, in the caller's transaction, with nothing cached to undo.
+    this.putSubject = db.prepare(`INSERT INTO subjects (name) VALUES (?) ON CONFLICT DO NOTHING`);
+    this.putAgentKey = db.prepare(`INSERT INTO agent_keys (agent_id) VALUES (?) ON CONFLICT DO NOTHING`);
+    this.insObs = db.prepare(`INSERT INTO observation_rows (subject_id, kind, state, at, via, agent_key, seq, received_at, evidence)
+      VALUES ((SELECT id FROM subjects WHERE name = @subject), @kind, @state, @at, @via,
+        (SELECT id FROM agent_keys WHERE agent_id = @agentId), @seq, @receivedAt, @evidence) ON CONFLICT DO NOTHING`);
     this.upsertAgent = db.prepare(`INSERT INTO agents (id, first_seen, last_seen, clock_offset_ms, version, host) VALUES (@id, @now, @now, @offset, @version, @host)
       ON CONFLICT(id) DO UPDATE SET last_seen = @now, clock_offset_ms = @offset, version = coalesce(@version, version), host = coalesce(@host, host)`);
     this.setCommitted = db.prepare(`UPDATE agents SET committed_seq = ?, last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?`);
@@ -48,7 +56,8 @@ export class ObservationStore {
    * Returns the seqs actually inserted; the others were already stored.
    */
   insertMany(rows: readonly ObservationRow[], receivedAt: number): Set<number> {
-    const st = this.statements ??= prepareStatements(this.db);
+    // Fresh keys per call: the caller's transaction may still roll back (store/keys.ts).
+    const st = { ...(this.statements ??= prepareStatements(this.db)), keys: new Keys(this.db) };
     const inserted = new Set<number>();
     for (let i = 0; i < rows.length;) {
       const agentId = rows[i]!.agentId;
@@ -63,6 +72,8 @@ export class ObservationStore {
 
   /** Inserts one observation; false when (agent, seq) is already stored (a duplicate). */
   insert(o: ObservationRow, receivedAt: number): boolean {
+    this.putSubject.run(o.subject);
+    if (o.agentId !== null) this.putAgentKey.run(o.agentId);
     const r = this.insObs.run({
       subject: o.subject, kind: o.kind, state: o.state, at: o.at, via: o.via,
       agentId: o.agentId, seq: o.seq, receivedAt,
@@ -93,9 +104,9 @@ export class ObservationStore {
 
   /** Latest observation per subject (ties broken by insertion order). */
   current(): CurrentState[] {
-    return this.db.prepare(`SELECT o.subject, o.kind, o.state, o.at, o.agent_id agentId FROM observations o
-      WHERE o.id = (SELECT id FROM observations i WHERE i.subject = o.subject ORDER BY at DESC, id DESC LIMIT 1)
-      GROUP BY o.subject`).all() as CurrentState[];
+    return this.db.prepare(`SELECT s.name subject, o.kind, o.state, o.at, k.agent_id agentId FROM subjects s
+      JOIN observation_rows o ON o.id = (SELECT id FROM observation_rows i WHERE i.subject_id = s.id ORDER BY at DESC, id DESC LIMIT 1)
+      LEFT JOIN agent_keys k ON k.id = o.agent_key`).all() as CurrentState[];
   }
 
   openGap(agentId: string, start: number, reason: string, lost?: { from: number; to: number }): number {
@@ -125,6 +136,6 @@ export class ObservationStore {
   }
 
   count(): number {
-    return this.db.prepare('SELECT count(*) FROM observations').pluck().get() as number;
+    return this.db.prepare('SELECT count(*) FROM observation_rows').pluck().get() as number;
   }
 }
