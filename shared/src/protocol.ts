@@ -25,7 +25,7 @@ const subjectId = z.string().min(1).max(200).regex(/^[^\s]+$/, 'no white space i
  * predicate rather than z.record, which walks and copies every entry: that was
  * ~40 % of validating a port event and ~2 µs per event at ingest.
  */
-function isEvidence(v: unknown): v is Record<string, unknown> {
+export function isEvidence(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   for (const k in v) if (k.length > 100) return false;
   return true;
