@@ -100,13 +100,13 @@ describe('agent → collector against a real snmpd in a network namespace', () =
     const before = obs().length;
     process.kill(snmpd.pid, 'SIGSTOP');
     try {
-      await waitUntil('all ports unknown', () => sw.ports.every((p) => obs('subject = ? AND state = ? AND rowid > ?', `sw1/${p.name}`, 'unknown', before).length === 1),
+      await waitUntil('all ports unknown', () => sw.ports.every((p) => obs('subject = ? AND state = ? AND id > ?', `sw1/${p.name}`, 'unknown', before).length === 1),
         { timeoutMs: (POLL_S + 10) * 1000 });
-      expect(obs('rowid > ? AND state = ?', before, 'down')).toEqual([]);
+      expect(obs('id > ? AND state = ?', before, 'down')).toEqual([]);
     } finally {
       process.kill(snmpd.pid, 'SIGCONT');
     }
-    await waitUntil('ports measured again', () => sw.ports.every((p) => obs('subject = ? AND state = ? AND rowid > ?', `sw1/${p.name}`, 'up', before).length === 1),
+    await waitUntil('ports measured again', () => sw.ports.every((p) => obs('subject = ? AND state = ? AND id > ?', `sw1/${p.name}`, 'up', before).length === 1),
       { timeoutMs: (POLL_S + 10) * 1000 });
   });
 
