@@ -19,7 +19,10 @@ export const MAX_BATCH_EVENTS = 500;
 /** Path of the agents' WebSocket on the collector. */
 export const AGENT_WS_PATH = '/agent';
 
-const subjectId = z.string().min(1).max(200).regex(/^[^\s]+$/, 'no white space in a subject id');
+/** A subject id: 1 to SUBJECT_ID_MAX characters, no white space (also checked by wire-fast.ts). */
+export const SUBJECT_ID_MAX = 200;
+export const SUBJECT_ID_PATTERN = /^[^\s]+$/;
+const subjectId = z.string().min(1).max(SUBJECT_ID_MAX).regex(SUBJECT_ID_PATTERN, 'no white space in a subject id');
 /**
  * Evidence: a plain object whose keys are at most 100 characters, checked by a
  * predicate rather than z.record, which walks and copies every entry: that was

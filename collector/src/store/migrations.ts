@@ -139,7 +139,7 @@ export const MIGRATIONS: readonly string[] = [
   // 5: subjects and agents by integer key in the observation rows. Text keys
   // made both indexes of every projected event wide (a 20-byte subject, a
   // 15-byte agent id): integer keys cut SQLite's CPU per event from 7.4–9.3 to
-  // 5.7–5.9 µs (docs/benchmarks.md "Integer keys"), and the file shrinks with
+  // 5.7–5.9 µs (docs/benchmarks.md "Validation without zod, integer keys"), and the file shrinks with
   // them. Readers keep the \`observations\` view with the same columns as before;
   // the writers (ingest/writer.ts, store/observations.ts) insert the rows.
   `
