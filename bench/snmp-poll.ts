@@ -12,7 +12,7 @@
  *     bench time, bench/lib/snmp-exporter.ts), and a `dcprobe_status` module
  *     with just the agent's columns.
  * Warm (back to back, interleaved) and with idle gaps before each poll, since
- * a Node poller that sleeps pays more CPU per poll (PEERS.md). Needs root.
+ * a Node poller that sleeps pays more CPU per poll (docs/testing.md). Needs root.
  *
  *   npm run bench -- --only snmp-poll [--quick]
  */

@@ -29,9 +29,16 @@ PACKAGES=(
   prometheus-snmp-exporter  # reference poller for the benchmark
   iproute2                  # ip netns / veth
   curl                      # smoke test of npm start (scripts/smoke-start.sh)
-  chromium                  # headless screenshot of the report page
+  chromium                  # headless report page: screenshot, print-to-PDF of statements
+  snmpsim                   # snmpsimd replaying recordings of real devices (quirky agents)
+  postgresql-15             # private PostgreSQL clusters for the shared-store tests
+  python3-aiosmtpd          # a real local SMTP server for notice and statement e-mail
+  poppler-utils             # pdftotext: statements read back in tests
+  sqlite3                   # the sqlite3 shell: tamper tests edit a store as an operator could
+  lintian                   # checks the Debian packages
+  systemd                   # systemd-analyze security: scores the shipped units offline
 )
-DAEMONS=(snmpd snmptrapd prometheus prometheus-snmp-exporter prometheus-node-exporter nut-server nut-monitor nut-driver)
+DAEMONS=(snmpd snmptrapd prometheus prometheus-snmp-exporter prometheus-node-exporter nut-server nut-monitor nut-driver postgresql)
 
 start=$(date +%s)
 export DEBIAN_FRONTEND=noninteractive
@@ -94,7 +101,7 @@ for p in "${PACKAGES[@]}"; do
   printf '  %-26s %s\n' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo MISSING)"
 done
 echo "install-peers: binaries:"
-for b in snmpd snmpget snmpbulkwalk snmptrap snmpset upsc prometheus promtool prometheus-snmp-exporter ip chromium; do
+for b in snmpd snmpget snmpbulkwalk snmptrap snmpset upsc prometheus promtool prometheus-snmp-exporter ip chromium snmpsimd pdftotext sqlite3 lintian systemd-analyze /usr/lib/postgresql/15/bin/initdb /usr/lib/postgresql/15/bin/pg_ctl; do
   printf '  %-26s %s\n' "$b" "$(command -v "$b" || echo MISSING)"
 done
 for b in /lib/nut/upsd /lib/nut/dummy-ups; do

@@ -19,7 +19,7 @@ import { freeTcpPort, makeTempDir, spawnDaemon, waitUntil } from '../../test/e2e
 
 const GENERATOR_YML = fileURLToPath(new URL('../snmp-exporter/generator.yml', import.meta.url));
 
-/** IF-MIB and its imports, as the net-snmp npm package ships them (Debian has no IF-MIB text: PEERS.md). */
+/** IF-MIB and its imports, as the net-snmp npm package ships them (Debian has no IF-MIB text: docs/testing.md). */
 export function netSnmpMibDir(): string {
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve('net-snmp/package.json')), 'lib', 'mibs');

@@ -91,7 +91,7 @@ export function bareWalk(host: string, port: number, community: string, columns:
   };
 }
 
-/** Env for the Net-SNMP CLI: no MIB loading (none installed here, PEERS.md). */
+/** Env for the Net-SNMP CLI: no MIB loading (none installed here, docs/testing.md). */
 export const SNMP_CLI_ENV = { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' };
 
 /** Runs a Net-SNMP CLI tool to completion; resolves to wall ms and the output's line count. */

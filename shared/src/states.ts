@@ -1,5 +1,5 @@
 /**
- * The closed state vocabulary (DESIGN.md "The flow of one fact").
+ * The closed state vocabulary (docs/architecture.md "The flow of one fact").
  * Everything that reads a device maps its answer into one of these; anything
  * outside them is rejected at the edge, never stored.
  */
@@ -30,7 +30,7 @@ export function isStateOf(kind: SubjectKind, s: unknown): boolean {
   return kind === 'port' ? isPortState(s) : isPowerState(s);
 }
 
-/** Power is delivered while mains, battery or bypass carry the load (SLA-RULES §2). */
+/** Power is delivered while mains, battery or bypass carry the load (docs/sla-rules.md §2). */
 export function isPowered(s: PowerState): boolean | undefined {
   if (s === 'unknown') return undefined;
   return s !== 'off';

@@ -1,7 +1,7 @@
 /**
  * Power end to end with the real NUT upsd and two dummy-ups drivers (feeds A
  * and B): agent → collector → ledger → metrics. A customer powered by A+B is
- * interrupted only while both are off (SLA-RULES §1: mains and UPS both gone).
+ * interrupted only while both are off (docs/sla-rules.md §1: mains and UPS both gone).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';

@@ -30,7 +30,7 @@ export interface ColumnDef {
   scale?: number;
 }
 
-/** upsOutputSource (…33.1.4.1.0) → power state (SLA-RULES §2). */
+/** upsOutputSource (…33.1.4.1.0) → power state (docs/sla-rules.md §2). */
 export const OUTPUT_SOURCE_STATE: Readonly<Record<number, PowerState>> = {
   1: 'unknown', // other: the agent cannot say what feeds the output
   2: 'off', // none: nothing feeds the output

@@ -26,7 +26,7 @@ export interface StatusRead {
  * Ethernet frame even on agents that refuse fragmented requests.
  */
 export const ROWS_PER_GET = 16;
-/** GETs in flight at once; snmpd drops requests past its socket buffer (PEERS.md: ~8 is fastest). */
+/** GETs in flight at once; snmpd drops requests past its socket buffer (docs/testing.md: ~8 is fastest). */
 export const GETS_IN_FLIGHT = 4;
 
 /**

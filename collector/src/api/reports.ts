@@ -132,7 +132,7 @@ export function reportRoutes(ctx: ApiContext): Route[] {
   ];
 }
 
-/** Keeps the reports listed in the month (SLA-RULES §4) and adds their month figures from the live result. */
+/** Keeps the reports listed in the month (docs/sla-rules.md §4) and adds their month figures from the live result. */
 function withMonthFigures(ctx: ApiContext, list: Record<string, unknown>[], month: string, asOf: number): Record<string, unknown>[] {
   const byCustomer = new Map<string, Map<string, Record<string, unknown>>>();
   for (const customer of new Set(list.map((r) => r.customer as string))) {

@@ -1,5 +1,5 @@
 /**
- * Ticket timers of a report, as promised beside the outage minutes (SLA-RULES §1):
+ * Ticket timers of a report, as promised beside the outage minutes (docs/sla-rules.md §1):
  * first response within 2 h, resolution (report → restoration notice) within 15
  * days. `met` is null while still running within the promise; false once missed,
  * including a timer still running past its due time (flagged while open).

@@ -1,5 +1,5 @@
 /**
- * The rules for one report (SLA-RULES §3): a first pass against measured outages,
+ * The rules for one report (docs/sla-rules.md §3): a first pass against measured outages,
  * a second against "down or unknown" where the policy counts unverified reports.
  * Spans are sorted and disjoint, so their ends are sorted too and every lookup is
  * a binary search plus a walk over the few spans that can qualify.

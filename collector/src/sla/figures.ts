@@ -1,5 +1,5 @@
 /**
- * Month figures (SLA-RULES §4): the allowance, the breach test and coverage.
+ * Month figures (docs/sla-rules.md §4): the allowance, the breach test and coverage.
  * Figures are computed in milliseconds and rounded only when rendered.
  */
 import { clip, measure, type Interval } from '@dcprobe/shared';

@@ -1,5 +1,5 @@
 /**
- * The reconciler (DESIGN.md "The flow of one fact", step 7): a pure function from
+ * The reconciler (docs/architecture.md "The flow of one fact", step 7): a pure function from
  * observations, customers, reports, exclusions, month and asOf to the month's
  * figures. No I/O and no clock: asOf is the only "now".
  *

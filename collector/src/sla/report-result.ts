@@ -1,5 +1,5 @@
 /**
- * One report's month part (SLA-RULES §4) and what a report page shows beside it:
+ * One report's month part (docs/sla-rules.md §4) and what a report page shows beside it:
  * its countable windows, the outages it matched, the exclusions that cut it and
  * the ticket timers (first response 2 h, resolution 15 days).
  */

@@ -1,6 +1,6 @@
 /**
  * The `customers` part of a scenario: services, subjects and contract terms,
- * with the defaults of SLA-RULES §2 filled in.
+ * with the defaults of docs/sla-rules.md §2 filled in.
  */
 import { isValidTimeZone } from '@dcprobe/shared';
 import {

@@ -87,7 +87,7 @@ function parseReports(items: readonly unknown[], customers: ReadonlyMap<string, 
     if (noticeAt !== undefined && noticeAt < rep.reportedAt) fail(p, 'noticeAt is before reportedAt');
     if (firstResponseAt !== undefined && firstResponseAt < rep.reportedAt) fail(p, 'firstResponseAt is before reportedAt');
     if (claimedStart !== undefined && claimedEnd !== undefined && claimedEnd < claimedStart) fail(p, 'claimedEnd is before claimedStart');
-    // One end given: the other defaults to reportedAt / noticeAt (SLA-RULES §3).
+    // One end given: the other defaults to reportedAt / noticeAt (docs/sla-rules.md §3).
     if (claimedStart === undefined && claimedEnd !== undefined && claimedEnd < rep.reportedAt) {
       fail(p, 'claimedEnd is before reportedAt (the default claimedStart)');
     }

@@ -1,6 +1,6 @@
 /**
  * One customer's service for one month: evaluates every known report of that
- * service, then adds up the month's figures (SLA-RULES §4).
+ * service, then adds up the month's figures (docs/sla-rules.md §4).
  *
  * This runs once per service (20,000 times for 10,000 customers), so it avoids
  * per-call closures and interval allocations where a loop over the sorted,

@@ -1,5 +1,5 @@
 /**
- * Subject timelines and the three-valued service state (SLA-RULES §2).
+ * Subject timelines and the three-valued service state (docs/sla-rules.md §2).
  *
  * Observations are indexed by subject once; a service's state is then found by a
  * k-way merge over its few subjects' timelines, keeping per-group counts of
@@ -30,7 +30,7 @@ function stateCode(state: string): number {
 }
 /** State code → truth for a network subject; power words there prove nothing, so unknown. */
 export const NETWORK_TRUTH: readonly Truth[] = [T, F, U, U, U, U, U];
-/** Mains, battery and bypass deliver power; off does not (SLA-RULES §2). */
+/** Mains, battery and bypass deliver power; off does not (docs/sla-rules.md §2). */
 export const POWER_TRUTH: readonly Truth[] = [U, U, U, T, T, T, F];
 const UNKNOWN_CODE = 2;
 
@@ -185,7 +185,7 @@ export function foldGroup(g: Group): Group {
 /** How many members of a group are currently true, false, unknown. */
 interface GroupCounts { or: boolean; t: number; f: number; u: number }
 
-/** Three-valued OR / AND of a group, then AND over the groups (SLA-RULES §2). */
+/** Three-valued OR / AND of a group, then AND over the groups (docs/sla-rules.md §2). */
 function serviceValue(counts: readonly GroupCounts[]): Truth {
   let unknown = false;
   for (const c of counts) {
@@ -226,5 +226,5 @@ export class LazySpans {
 
 export const isDown = (v: Truth): boolean => v === F;
 export const isUnknown = (v: Truth): boolean => v === U;
-/** Second pass of SLA-RULES §3: down or unknown, merged. */
+/** Second pass of docs/sla-rules.md §3: down or unknown, merged. */
 export const isNotUp = (v: Truth): boolean => v !== T;

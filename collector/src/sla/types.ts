@@ -1,5 +1,5 @@
 /**
- * Types of the reconciliation core (SLA-RULES.md). The input is typed data with
+ * Types of the reconciliation core (docs/sla-rules.md). The input is typed data with
  * instants as UTC milliseconds, so the live collector can hand over what its store
  * holds; `parseScenario` builds the same input from a scenario file.
  */
@@ -125,7 +125,7 @@ export interface ReportResult {
   pass: 1 | 2 | null;
   /** Countable windows before exclusions, whole (not clipped to the month). */
   windows: IsoInterval[];
-  /** Measured outages this report matches (SLA-RULES §3, last paragraph); end null while open. */
+  /** Measured outages this report matches (docs/sla-rules.md §3, last paragraph); end null while open. */
   matchedOutages: { start: string; end: string | null }[];
   /** Exclusions that removed time from this report's countable windows. */
   exclusions: string[];

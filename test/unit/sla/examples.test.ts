@@ -1,5 +1,5 @@
 /**
- * The acceptance cases of SLA-RULES §5: every scenario in the fixtures reconciles
+ * The acceptance cases of docs/sla-rules.md §5: every scenario in the fixtures reconciles
  * to its expected file, for the file's own month and for every other month that
  * has an `NN-name.YYYY-MM.expected.json`.
  */

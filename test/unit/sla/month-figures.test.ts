@@ -1,5 +1,5 @@
 /**
- * SLA-RULES §4 figures and the edges of time: months in other zones (daylight
+ * docs/sla-rules.md §4 figures and the edges of time: months in other zones (daylight
  * saving), asOf, open reports and outages, exclusions that name no customer or
  * service, allowances. Worked out by hand; arithmetic in the comments.
  */
@@ -211,7 +211,7 @@ const globalExclusions: Case = {
   },
 };
 
-describe('month figures (SLA-RULES §4)', () => {
+describe('month figures (docs/sla-rules.md §4)', () => {
   it.each(table(zones))('%s', (_name, c) => check(c));
   it.each(table(allowances))('%s', (_name, c) => check(c));
   it.each(table(asOf))('%s', (_name, c) => check(c));

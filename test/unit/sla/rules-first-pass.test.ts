@@ -1,5 +1,5 @@
 /**
- * SLA-RULES §3, first pass (measured outages), edges the shared examples do not
+ * docs/sla-rules.md §3, first pass (measured outages), edges the shared examples do not
  * reach. Figures are worked out by hand from the rules; the arithmetic is in the
  * comments. Month 2026-11 in Asia/Shanghai (2,592,000 s, allowed 2,592 s), grace
  * 10 min, deadline 5 days, port and uplinks up since 31 Oct unless said otherwise.
@@ -151,6 +151,6 @@ const cases: Record<string, Case> = {
   },
 };
 
-describe('first pass: measured outages (SLA-RULES §3 rules 1-3)', () => {
+describe('first pass: measured outages (docs/sla-rules.md §3 rules 1-3)', () => {
   it.each(table(cases))('%s', (_name, c) => check(c));
 });

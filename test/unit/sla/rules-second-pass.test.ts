@@ -1,5 +1,5 @@
 /**
- * SLA-RULES §2 (three-valued service state) and §3 second pass (down or unknown),
+ * docs/sla-rules.md §2 (three-valued service state) and §3 second pass (down or unknown),
  * worked out by hand. Month 2026-11 in Asia/Shanghai (2,592,000 s), grace 10 min,
  * deadline 5 days; subjects known since 31 Oct unless said otherwise.
  */
@@ -154,10 +154,10 @@ const logic: Record<string, Case> = {
   },
 };
 
-describe('second pass: outages or gaps (SLA-RULES §3)', () => {
+describe('second pass: outages or gaps (docs/sla-rules.md §3)', () => {
   it.each(table(secondPass))('%s', (_name, c) => check(c));
 });
 
-describe('three-valued service state (SLA-RULES §2)', () => {
+describe('three-valued service state (docs/sla-rules.md §2)', () => {
   it.each(table(logic))('%s', (_name, c) => check(c));
 });

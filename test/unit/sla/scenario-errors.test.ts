@@ -105,7 +105,7 @@ describe('parseScenario errors name the field and the item', () => {
     expect([input.month, input.asOf]).toEqual(['2026-12', Date.UTC(2027, 0, 1)]);
   });
 
-  it('fills the defaults of SLA-RULES §2', () => {
+  it('fills the defaults of docs/sla-rules.md §2', () => {
     const s = load('01-confirmed.json');
     s.customers[0] = { id: 'cust-a', network: { ports: ['sw1/ge-0/0/1'] } };
     const c = parseScenario(s).customers[0]!;
