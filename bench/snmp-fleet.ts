@@ -24,7 +24,7 @@ import type { PollStats } from './lib/snmp-agent-child.ts';
 import { startBundledAgentChild } from './lib/snmp-bundle.ts';
 
 type AgentUsage = Usage & { userSeconds: number; systemSeconds: number };
-import { waitUntil } from '../test/e2e/fixtures/procs.ts';
+import { waitUntil } from '../test/support/wait.ts';
 
 const SIMS = fileURLToPath(new URL('./lib/snmp-sims-child.ts', import.meta.url));
 const AGENT = fileURLToPath(new URL('./lib/snmp-agent-child.ts', import.meta.url));

@@ -15,7 +15,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSwitchNetns, type SwitchNetns } from './fixtures/netns.ts';
 import { startSnmpd, listenForTraps, OID, type Snmpd } from './fixtures/snmpd.ts';
-import { freeTcpPort, freeUdpPort, killPid, makeTempDir, waitUntil } from './fixtures/procs.ts';
+import { freeTcpPort, freeUdpPort } from '../support/ports.ts';
+import { killPid } from '../support/procs.ts';
+import { tempDir } from '../support/temp.ts';
+import { waitUntil } from '../support/wait.ts';
 import { buildConfig } from '../../collector/src/config.ts';
 import { startCollector, type CollectorHandle, type StartOptions } from '../../collector/src/server.ts';
 import { silentLogger } from '../../collector/src/log.ts';
@@ -48,7 +51,7 @@ describe('agent → collector against a real snmpd in a network namespace', () =
     waitUntil(what, () => obs(where, ...p)[0], { timeoutMs: 30_000, intervalMs: 50 });
 
   beforeAll(async () => {
-    dir = await makeTempDir('dcprobe-e2e-agent-');
+    dir = tempDir('dcprobe-e2e-agent-').dir;
     sw = await createSwitchNetns({ ports: 4 });
     const trapPort = await freeUdpPort(sw.hostAddr);
     const refPort = await freeUdpPort(sw.hostAddr);

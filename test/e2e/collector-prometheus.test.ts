@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startPrometheus, promtoolCheckMetrics, type Prometheus } from './fixtures/prometheus.ts';
-import { makeTempDir } from './fixtures/procs.ts';
+import { tempDir } from '../support/temp.ts';
 import { rm } from 'node:fs/promises';
 import { buildConfig as collectorConfig } from '../../collector/src/config.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
@@ -27,7 +27,7 @@ describe('Prometheus scraping the collector', () => {
   let sw: SimSwitch, ups: SimUps, col: CollectorHandle, agent: AgentHandle, prom: Prometheus;
 
   beforeAll(async () => {
-    dir = await makeTempDir('dcprobe-e2e-prom-');
+    dir = tempDir('dcprobe-e2e-prom-').dir;
     sw = await startSimSwitch({ port: 0, ports: 8 });
     ups = await startSimUps({ port: 0 });
     col = await startCollector(collectorConfig({

@@ -7,7 +7,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { startNutUpsd, type NutUpsd } from './fixtures/nut.ts';
-import { makeTempDir, waitUntil } from './fixtures/procs.ts';
+import { tempDir } from '../support/temp.ts';
+import { sleep, waitUntil } from '../support/wait.ts';
 import { buildConfig as collectorConfig } from '../../collector/src/config.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
 import { collectorRoutes } from '../../collector/src/routes.ts';
@@ -32,7 +33,7 @@ describe('power: NUT upsd → agent → collector → ledger and metrics', () =>
   const metric = async (re: RegExp) => re.exec(await col.metricsText())?.[1];
 
   beforeAll(async () => {
-    dir = await makeTempDir('dcprobe-e2e-power-');
+    dir = tempDir('dcprobe-e2e-power-').dir;
     nut = await startNutUpsd({ ups: ['upsa', 'upsb'], status: 'OL' });
     col = await startCollector(collectorConfig({
       listen: '127.0.0.1:0', database: join(dir, 'c.sqlite'), logLevel: 'silent',
@@ -67,7 +68,7 @@ describe('power: NUT upsd → agent → collector → ledger and metrics', () =>
       const set = Date.now();
       await nut.setStatus(status, { ups: 'upsa' });
       if (status === 'OB LB') { // still on battery: no transition, no event
-        await new Promise((r) => setTimeout(r, 2500));
+        await sleep(2500);
         continue;
       }
       const o = await waitUntil(`ups-a ${state}`, () => obs('ups-a/output').find((x) => x.state === state && x.at >= set - 100), { timeoutMs: 10_000 });
@@ -90,7 +91,7 @@ describe('power: NUT upsd → agent → collector → ledger and metrics', () =>
     await nut.setStatus('OFF', { ups: 'upsb' });
     await waitUntil('B off at the collector', () => obs('ups-b/output').find((o) => o.state === 'off' && o.at >= bOff - 100), { timeoutMs: 10_000 });
     await waitUntil('cust-ab off', async () => (await metric(/^dcprobe_power_service_powered\{customer="cust-ab"\} (\S+)/m)) === '0', { timeoutMs: 10_000 });
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     await nut.setStatus('OL', { ups: 'upsb' });
     await waitUntil('B back', () => obs('ups-b/output').at(-1)?.state === 'mains', { timeoutMs: 10_000 });
     const after = await sla('cust-ab');

@@ -3,14 +3,14 @@
  * promtool check config, promtool test rules, and a coverage check that every alert in
  * dcprobe-rules.yml has a case that fires and a case that stays quiet in rules.test.yml.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { promtool } from './fixtures/prometheus.ts';
+import { tempDir } from '../support/temp.ts';
 
 const DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../deploy/prometheus');
 const RULES = join(DIR, 'dcprobe-rules.yml');
@@ -63,14 +63,14 @@ describe('deploy/prometheus', () => {
   });
 
   it('promtool check rules rejects a rule with broken PromQL (the check is not a rubber stamp)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'promtool-'));
+    const { dir, cleanup } = tempDir('promtool-');
     try {
       const bad = join(dir, 'bad.yml');
       await writeFile(bad, 'groups:\n  - name: x\n    rules:\n      - alert: Broken\n        expr: dcprobe_port_up ==\n');
       const r = await promtool(['check', 'rules', bad]);
       expect(r.code).not.toBe(0);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      cleanup();
     }
   });
 });

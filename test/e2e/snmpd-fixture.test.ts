@@ -10,7 +10,8 @@ import { createSwitchNetns } from './fixtures/netns.ts';
 import type { SwitchNetns } from './fixtures/netns.ts';
 import { listenForTraps, OID, startSnmpd } from './fixtures/snmpd.ts';
 import type { Snmpd, TrapListener, V3Creds } from './fixtures/snmpd.ts';
-import { freeUdpPort, waitUntil } from './fixtures/procs.ts';
+import { freeUdpPort } from '../support/ports.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const strip = (oid: string): string => oid.replace(/^\./, '');
 

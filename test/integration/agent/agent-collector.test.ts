@@ -3,11 +3,8 @@
  * land in the ledger once each, across a collector restart and an agent restart.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -21,7 +18,9 @@ import { silentLogger } from '../../../agent/src/log.ts';
 import { buildConfig as collectorConfig } from '../../../collector/src/config.ts';
 import { startCollector } from '../../../collector/src/server.ts';
 import type { CollectorHandle } from '../../../collector/src/server.ts';
-import { sleep, until } from '../wait.ts';
+import { freeTcpPort } from '../../support/ports.ts';
+import { tempDir, type TempDir } from '../../support/temp.ts';
+import { sleep, until } from '../../support/wait.ts';
 
 const TOKEN = 'rack-a-token-0123456789abcdef';
 const states = new Map<string, Reading['state']>();
@@ -36,19 +35,13 @@ const kind: SourceKind<TargetBase> = {
 registerSource(kind);
 
 let dir: string;
+let tmp: TempDir;
 let col: CollectorHandle | undefined;
 let ag: AgentHandle | undefined;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dcp-pair-'));
+  tmp = tempDir('dcp-pair-');
+  dir = tmp.dir;
   states.clear();
   states.set('ge-0/0/1', 'up').set('ge-0/0/2', 'up');
 });
@@ -56,12 +49,12 @@ afterEach(async () => {
   await ag?.close();
   await col?.close();
   ag = undefined; col = undefined;
-  await rm(dir, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
 describe('agent ↔ real collector (SQLite)', () => {
   it('every event lands once, across a collector restart and an agent restart', async () => {
-    const port = await freePort();
+    const port = await freeTcpPort();
     const cconf = collectorConfig({
       listen: `127.0.0.1:${port}`, database: join(dir, 'collector.sqlite'), logLevel: 'silent',
       agents: [{ id: 'rack-a', token: TOKEN }],

@@ -3,8 +3,7 @@
  * device states through a fake source kind, real outbox files, real ws.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -19,7 +18,8 @@ import type { Reading, SourceKind, TargetBase } from '../../../agent/src/sources
 import { silentLogger } from '../../../agent/src/log.ts';
 import { newStore, startFakeCollector } from './link-fake-collector.ts';
 import type { FakeCollector, FakeStore } from './link-fake-collector.ts';
-import { sleep, until } from '../wait.ts';
+import { tempDir, type TempDir } from '../../support/temp.ts';
+import { sleep, until } from '../../support/wait.ts';
 
 const TOKEN = 'agent-token-0123456789abcdef';
 /** A device whose port states the test sets; `failing` makes every poll throw like an unreachable switch. */
@@ -38,11 +38,13 @@ const fakeKind: SourceKind<TargetBase> = {
 registerSource(fakeKind);
 
 let dir: string;
+let tmp: TempDir;
 let agents: AgentHandle[] = [];
 let collectors: FakeCollector[] = [];
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dcp-agent-'));
+  tmp = tempDir('dcp-agent-');
+  dir = tmp.dir;
   device.states = new Map([['p1', 'up'], ['p2', 'up'], ['p3', 'down']]);
   device.failing = false;
 });
@@ -50,7 +52,7 @@ afterEach(async () => {
   for (const a of agents) await a.close();
   for (const c of collectors) await c.close();
   agents = []; collectors = [];
-  await rm(dir, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
 async function collector(o: Partial<Parameters<typeof startFakeCollector>[0]> = {}) {

@@ -12,7 +12,7 @@ import { startTrapReceiver, type TrapEvent, type TrapReceiver } from '../../../a
 import type { SnmpV3User } from '../../../agent/src/snmp/types.ts';
 import { Registry } from 'prom-client';
 import { createSocket } from 'node:dgram';
-import { until } from '../wait.ts';
+import { until } from '../../support/wait.ts';
 
 const trapUser: SnmpV3User = { name: 'trapper', level: 'authPriv', authProtocol: 'sha', authKey: 'trap-auth-1', privProtocol: 'aes', privKey: 'trap-priv-1' };
 

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { TOKENS, TestAgent, collector, portEvent, tempDir } from './harness.ts';
+import { TOKENS, TestAgent, collector, portEvent } from '../../support/collector-harness.ts';
+import { tempDir } from '../../support/temp.ts';
 import { collectorRoutes } from '../../../collector/src/routes.ts';
 
 const ADMIN = 'admin-token-0123456789abcdef';

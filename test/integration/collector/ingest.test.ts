@@ -1,7 +1,9 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '@dcprobe/shared';
 import type { CollectorHandle } from '../../../collector/src/server.ts';
-import { TOKENS, TestAgent, collector, portEvent, rows, tempDir } from './harness.ts';
+import { TOKENS, TestAgent, collector, portEvent, rows } from '../../support/collector-harness.ts';
+import { tempDir } from '../../support/temp.ts';
+import { sleep } from '../../support/wait.ts';
 
 const T0 = Date.UTC(2026, 10, 3, 2, 0, 0);
 
@@ -107,7 +109,7 @@ describe('agent liveness', () => {
       await a.hello('rack-a1');
       await a.events([portEvent(1, 'up', Date.now() - 1000)]);
       const lastHeard = Date.now();
-      await new Promise((r) => setTimeout(r, 900));
+      await sleep(900);
       const gap = await rows(c, `SELECT state, at, via FROM observations WHERE via = 'gap'`);
       expect(gap).toHaveLength(1);
       expect(gap[0].state).toBe('unknown');

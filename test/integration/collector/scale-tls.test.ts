@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '@dcprobe/shared';
-import { TestAgent, collector, portEvent, tempDir, TOKENS } from './harness.ts';
+import { TestAgent, collector, portEvent, TOKENS } from '../../support/collector-harness.ts';
+import { tempDir } from '../../support/temp.ts';
 
 describe('many agents at once', () => {
   it('200 concurrent agents each get every event committed exactly once', async () => {

@@ -6,20 +6,19 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, schemaVersion } from '../../../collector/src/store/db.ts';
 import { MIGRATIONS } from '../../../collector/src/store/migrations.ts';
 import { Keys } from '../../../collector/src/store/keys.ts';
 import { ObservationStore } from '../../../collector/src/store/observations.ts';
+import { tempDir, type TempDir } from '../../support/temp.ts';
 
-const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+const dirs: TempDir[] = [];
+afterEach(() => { for (const d of dirs.splice(0)) d.cleanup(); });
 function file(): string {
-  const d = mkdtempSync(join(tmpdir(), 'dcprobe-keys-'));
+  const d = tempDir('dcprobe-keys-');
   dirs.push(d);
-  return join(d, 'store.db');
+  return join(d.dir, 'store.db');
 }
 
 const OLD_ROWS = [

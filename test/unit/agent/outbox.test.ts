@@ -1,23 +1,24 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Outbox } from '../../../agent/src/outbox.ts';
 import type { OutboxEvent, OutboxOptions } from '../../../agent/src/outbox.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
+import { tempDir, type TempDir } from '../../support/temp.ts';
 
 const ev = (i: number): OutboxEvent => ({ subject: `sw1/p${i}`, kind: 'port', state: i % 2 ? 'down' : 'up', at: 1_700_000_000_000 + i, via: 'poll' });
 const seqs = (lines: string[]) => lines.map((l) => (JSON.parse(l) as { seq: number }).seq);
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
 let dir: string;
+let tmp: TempDir;
 const open = (o: Partial<OutboxOptions> = {}) => Outbox.open({ dir, maxEvents: 1000, warnAt: 0.8, log: silentLogger, ...o });
 const all = (ob: Outbox) => ob.read(0, 1e9, 1e12);
 
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'dcp-outbox-')); });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeEach(() => { tmp = tempDir('dcp-outbox-'); dir = tmp.dir; });
+afterEach(() => { tmp.cleanup(); });
 
 describe('Outbox', () => {
   it('numbers events from 1 and reads them back as wire JSON lines', async () => {

@@ -6,11 +6,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reconcile } from '../../../collector/src/sla/reconcile.ts';
-import { parseScenario } from '../../../collector/src/sla/scenario.ts';
-import { differences } from './compare.ts';
+import { reconcile } from '../../../../collector/src/sla/reconcile.ts';
+import { parseScenario } from '../../../../collector/src/sla/scenario.ts';
+import { differences } from '../../../support/sla-compare.ts';
 
-const DIR = join(import.meta.dirname, '../../fixtures/sla-examples');
+const DIR = join(import.meta.dirname, '../../../fixtures/sla-examples');
 const read = (f: string): unknown => JSON.parse(readFileSync(join(DIR, f), 'utf8'));
 
 const cases: [string, string, string | undefined][] = [];

@@ -4,20 +4,21 @@
  * Exit 0 with the result; exit 2 with a message naming the flag, path or field.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { reconcileCommand } from '../../collector/src/cli/reconcile.ts';
-import { differences } from '../unit/sla/compare.ts';
-import { readCsv } from '../unit/sla/csv-reader.ts';
+import { reconcileCommand } from '../../../collector/src/cli/reconcile.ts';
+import { differences } from '../../support/sla-compare.ts';
+import { readCsv } from '../../support/csv-reader.ts';
+import { tempDir } from '../../support/temp.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
+const ROOT = join(import.meta.dirname, '../../..');
 const FIX = join(ROOT, 'test/fixtures/sla-examples');
 const fixture = (f: string): string => join(FIX, f);
 const expected = (f: string): unknown => JSON.parse(readFileSync(fixture(f), 'utf8'));
-const tmp = mkdtempSync(join(tmpdir(), 'dcprobe-reconcile-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const scratch = tempDir('dcprobe-reconcile-');
+const tmp = scratch.dir;
+afterAll(() => scratch.cleanup());
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '', err = '';
@@ -97,11 +98,7 @@ describe('reconcileCommand', () => {
 });
 
 const BIN = join(ROOT, 'collector/bin/dcprobe-collector.mjs');
-const wired = existsSync(join(ROOT, 'collector/src/cli.ts'))
-  && readFileSync(join(ROOT, 'collector/src/cli.ts'), 'utf8').includes('reconcile');
-
-// Skipped only while the lead has not wired `reconcile` into collector/src/cli.ts yet.
-describe.skipIf(!wired)('dcprobe-collector reconcile (real process)', () => {
+describe('dcprobe-collector reconcile (real process)', () => {
   const spawn = (...args: string[]) => spawnSync(process.execPath, [BIN, 'reconcile', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
 
   it('prints example 01 and exits 0', () => {

@@ -3,9 +3,9 @@
  * ones `reconcile` puts in the month's result, for met, missed and running timers.
  */
 import { describe, expect, it } from 'vitest';
-import { reconcile } from '../../../collector/src/sla/reconcile.ts';
-import { defaultTerms, type Report } from '../../../collector/src/sla/types.ts';
-import { ticketTimers } from '../../../collector/src/ledger/timers.ts';
+import { reconcile } from '../../../../collector/src/sla/reconcile.ts';
+import { defaultTerms, type Report } from '../../../../collector/src/sla/types.ts';
+import { ticketTimers } from '../../../../collector/src/ledger/timers.ts';
 
 const t = (s: string) => Date.parse(s);
 const TZ = 'Asia/Shanghai';

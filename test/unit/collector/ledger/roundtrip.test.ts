@@ -5,14 +5,14 @@
  * observations of a subject at one instant.
  */
 import { describe, expect, it } from 'vitest';
-import { customerSchema } from '../../../collector/src/config.ts';
-import { openDb } from '../../../collector/src/store/db.ts';
-import { ObservationStore } from '../../../collector/src/store/observations.ts';
-import { SlaLedger } from '../../../collector/src/ledger/index.ts';
-import { reconcile } from '../../../collector/src/sla/reconcile.ts';
-import { parseScenario } from '../../../collector/src/sla/scenario.ts';
-import { toScenario } from '../../../collector/src/sla/to-scenario.ts';
-import { EXCLUSION_CATEGORIES } from '../../../collector/src/sla/types.ts';
+import { customerSchema } from '../../../../collector/src/config.ts';
+import { openDb } from '../../../../collector/src/store/db.ts';
+import { ObservationStore } from '../../../../collector/src/store/observations.ts';
+import { SlaLedger } from '../../../../collector/src/ledger/index.ts';
+import { reconcile } from '../../../../collector/src/sla/reconcile.ts';
+import { parseScenario } from '../../../../collector/src/sla/scenario.ts';
+import { toScenario } from '../../../../collector/src/sla/to-scenario.ts';
+import { EXCLUSION_CATEGORIES } from '../../../../collector/src/sla/types.ts';
 
 function prng(seed: number) {
   return () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };

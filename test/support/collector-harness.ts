@@ -1,22 +1,16 @@
 /**
  * A real ws client acting as an agent, and a collector on port 0 with a real
- * SQLite file in a temp dir. Used by the collector's integration tests.
+ * SQLite file in a temp dir (test/support/temp.ts). Used by the collector's integration
+ * and e2e tests.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION, type CollectorFrame } from '@dcprobe/shared';
-import { buildConfig } from '../../../collector/src/config.ts';
-import { startCollector, type CollectorHandle, type StartOptions } from '../../../collector/src/server.ts';
-import { silentLogger } from '../../../collector/src/log.ts';
+import { buildConfig } from '../../collector/src/config.ts';
+import { startCollector, type CollectorHandle, type StartOptions } from '../../collector/src/server.ts';
+import { silentLogger } from '../../collector/src/log.ts';
 
 export const TOKENS = { 'rack-a1': 'token-rack-a1-0123456789', 'rack-b2': 'token-rack-b2-0123456789' } as const;
-
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'dcprobe-test-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 export function collectorConfig(dir: string, extra: Record<string, unknown> = {}) {
   return buildConfig({

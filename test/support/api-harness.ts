@@ -2,13 +2,14 @@
  * A real collector (port 0, real SQLite file) with the SLA routes, API tokens of
  * each role and an injected clock, plus a small fetch helper.
  */
-import type { CollectorHandle, StartOptions } from '../../../collector/src/server.ts';
-import { collectorRoutes } from '../../../collector/src/routes.ts';
-import { collector, tempDir } from '../collector/harness.ts';
+import type { CollectorHandle, StartOptions } from '../../collector/src/server.ts';
+import { collectorRoutes } from '../../collector/src/routes.ts';
+import { collector } from './collector-harness.ts';
+import { tempDir, type TempDir } from './temp.ts';
 
 export const API = { read: 'api-read-token-0123456789', write: 'api-write-token-0123456789', admin: 'api-admin-token-0123456789' } as const;
 
-export interface ApiEnv { c: CollectorHandle; clock: { now: number }; tmp: ReturnType<typeof tempDir> }
+export interface ApiEnv { c: CollectorHandle; clock: { now: number }; tmp: TempDir }
 
 export async function startApi(now: number, extra: Record<string, unknown> = {}, opts: StartOptions = {}): Promise<ApiEnv> {
   const tmp = tempDir();

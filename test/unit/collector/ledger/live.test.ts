@@ -6,12 +6,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reconcile } from '../../../collector/src/sla/reconcile.ts';
-import { parseScenario } from '../../../collector/src/sla/scenario.ts';
-import { toScenario } from '../../../collector/src/sla/to-scenario.ts';
+import { reconcile } from '../../../../collector/src/sla/reconcile.ts';
+import { parseScenario } from '../../../../collector/src/sla/scenario.ts';
+import { toScenario } from '../../../../collector/src/sla/to-scenario.ts';
 import { loadInput } from './load.ts';
 
-const DIR = join(import.meta.dirname, '../../fixtures/sla-examples');
+const DIR = join(import.meta.dirname, '../../../fixtures/sla-examples');
 const scenarios = readdirSync(DIR).filter((f) => /^\d\d-.*(?<!expected)\.json$/.test(f)).sort();
 
 describe('live reconciliation from the store', () => {

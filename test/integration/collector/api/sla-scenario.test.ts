@@ -6,9 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { reconcileCommand } from '../../../collector/src/cli/reconcile.ts';
-import { TOKENS, TestAgent, portEvent } from '../collector/harness.ts';
-import { call, startApi, stopApi, type ApiEnv } from './api-harness.ts';
+import { reconcileCommand } from '../../../../collector/src/cli/reconcile.ts';
+import { TOKENS, TestAgent, portEvent } from '../../../support/collector-harness.ts';
+import { call, startApi, stopApi, type ApiEnv } from '../../../support/api-harness.ts';
 
 const t = (s: string) => Date.parse(s);
 const P1 = 'sw1/ge-0/0/1', P9 = 'sw1/ge-0/0/9', UPL = 'sw1/xe-0/1/0';

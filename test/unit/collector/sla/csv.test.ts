@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, csvField, toCsv } from '../../../collector/src/sla/csv.ts';
-import { reconcile } from '../../../collector/src/sla/reconcile.ts';
-import { parseScenario } from '../../../collector/src/sla/scenario.ts';
-import { readCsv } from './csv-reader.ts';
+import { CSV_COLUMNS, csvField, toCsv } from '../../../../collector/src/sla/csv.ts';
+import { reconcile } from '../../../../collector/src/sla/reconcile.ts';
+import { parseScenario } from '../../../../collector/src/sla/scenario.ts';
+import { readCsv } from '../../../support/csv-reader.ts';
 
-const DIR = join(import.meta.dirname, '../../fixtures/sla-examples');
+const DIR = join(import.meta.dirname, '../../../fixtures/sla-examples');
 
 describe('toCsv', () => {
   it('has a header, a service row and a row per report', () => {

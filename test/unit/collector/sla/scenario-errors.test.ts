@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DcprobeError, E } from '@dcprobe/shared';
-import { parseScenario } from '../../../collector/src/sla/scenario.ts';
+import { parseScenario } from '../../../../collector/src/sla/scenario.ts';
 
 type S = Record<string, any>; // scenario JSON under test, mutated freely
-const DIR = join(import.meta.dirname, '../../fixtures/sla-examples');
+const DIR = join(import.meta.dirname, '../../../fixtures/sla-examples');
 const load = (f: string): S => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as S;
 const EXCLUSION = {
   id: 'X-1', customer: 'cust-a', service: 'network', start: '2026-11-03T10:00:00+08:00',

@@ -6,13 +6,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildSlaInput } from '../../../bench/sla-data.ts';
-import { reconcile } from '../../../collector/src/sla/reconcile.ts';
-import { parseScenario } from '../../../collector/src/sla/scenario.ts';
-import { toScenario } from '../../../collector/src/sla/to-scenario.ts';
-import type { ReconcileInput } from '../../../collector/src/sla/types.ts';
+import { buildSlaInput } from '../../../../bench/sla-data.ts';
+import { reconcile } from '../../../../collector/src/sla/reconcile.ts';
+import { parseScenario } from '../../../../collector/src/sla/scenario.ts';
+import { toScenario } from '../../../../collector/src/sla/to-scenario.ts';
+import type { ReconcileInput } from '../../../../collector/src/sla/types.ts';
 
-const DIR = join(import.meta.dirname, '../../fixtures/sla-examples');
+const DIR = join(import.meta.dirname, '../../../fixtures/sla-examples');
 const fixtures = readdirSync(DIR).filter((f) => /^\d\d-[a-z0-9-]+\.json$/.test(f) && !f.includes('expected')).sort();
 
 function roundTrip(input: ReconcileInput): void {

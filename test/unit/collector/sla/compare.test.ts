@@ -1,6 +1,6 @@
 // The comparator must fail on real differences, or the examples test proves nothing.
 import { describe, expect, it } from 'vitest';
-import { differences } from './compare.ts';
+import { differences } from '../../../support/sla-compare.ts';
 
 const base = {
   month: '2026-11',

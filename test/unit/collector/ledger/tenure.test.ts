@@ -3,12 +3,12 @@
  * customer to another mid-month counts for each in its own time.
  */
 import { describe, expect, it } from 'vitest';
-import { customerSchema } from '../../../collector/src/config.ts';
-import { openDb } from '../../../collector/src/store/db.ts';
-import { ObservationStore } from '../../../collector/src/store/observations.ts';
-import { SlaLedger } from '../../../collector/src/ledger/index.ts';
-import { maskObservations, piecesFor } from '../../../collector/src/ledger/tenure.ts';
-import { tenures, type CustomerVersion } from '../../../collector/src/ledger/customers.ts';
+import { customerSchema } from '../../../../collector/src/config.ts';
+import { openDb } from '../../../../collector/src/store/db.ts';
+import { ObservationStore } from '../../../../collector/src/store/observations.ts';
+import { SlaLedger } from '../../../../collector/src/ledger/index.ts';
+import { maskObservations, piecesFor } from '../../../../collector/src/ledger/tenure.ts';
+import { tenures, type CustomerVersion } from '../../../../collector/src/ledger/customers.ts';
 
 const t = (s: string) => Date.parse(s);
 const cust = (id: string, ports: string[], redundancy: 'any' | 'all' = 'any') => customerSchema.parse({ id, network: { ports, redundancy } });

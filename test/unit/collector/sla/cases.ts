@@ -5,9 +5,9 @@
  * reports matched by id, the list of reports must be complete).
  */
 import { expect } from 'vitest';
-import { reconcile } from '../../../collector/src/sla/reconcile.ts';
-import { parseScenario } from '../../../collector/src/sla/scenario.ts';
-import { differences } from './compare.ts';
+import { reconcile } from '../../../../collector/src/sla/reconcile.ts';
+import { parseScenario } from '../../../../collector/src/sla/scenario.ts';
+import { differences } from '../../../support/sla-compare.ts';
 
 /** `t('11-03T10:00')` → `2026-11-03T10:00:00+08:00`; seconds and another offset optional. */
 export function t(s: string, offset = '+08:00'): string {

@@ -4,13 +4,13 @@
  * of several subjects at one instant settle without a zero-length blip.
  */
 import { describe, expect, it } from 'vitest';
-import { reconcile } from '../../../collector/src/sla/reconcile.ts';
-import { parseScenario } from '../../../collector/src/sla/scenario.ts';
+import { reconcile } from '../../../../collector/src/sla/reconcile.ts';
+import { parseScenario } from '../../../../collector/src/sla/scenario.ts';
 import {
   F, indexObservations, isDown, NETWORK_TRUTH, serviceTimeline, spansWhere, T, U, type Group,
-} from '../../../collector/src/sla/timeline.ts';
-import type { Observation } from '../../../collector/src/sla/types.ts';
-import { buildSlaInput } from '../../../bench/sla-data.ts';
+} from '../../../../collector/src/sla/timeline.ts';
+import type { Observation } from '../../../../collector/src/sla/types.ts';
+import { buildSlaInput } from '../../../../bench/sla-data.ts';
 
 const o = (subject: string, state: Observation['state'], at: number): Observation => ({ subject, state, at });
 

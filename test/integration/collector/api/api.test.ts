@@ -4,8 +4,8 @@
  * notices, exclusions, CSV, ticket timers.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TOKENS, TestAgent, portEvent } from '../collector/harness.ts';
-import { call, startApi, stopApi, type ApiEnv } from './api-harness.ts';
+import { TOKENS, TestAgent, portEvent } from '../../../support/collector-harness.ts';
+import { call, startApi, stopApi, type ApiEnv } from '../../../support/api-harness.ts';
 
 const t = (s: string) => Date.parse(s);
 const NOW = t('2026-11-20T12:00:00+08:00');

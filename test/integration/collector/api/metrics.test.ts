@@ -3,8 +3,8 @@
  * report or an observation changes a customer's figures.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TOKENS, TestAgent, portEvent } from '../collector/harness.ts';
-import { call, startApi, stopApi, type ApiEnv } from './api-harness.ts';
+import { TOKENS, TestAgent, portEvent } from '../../../support/collector-harness.ts';
+import { call, startApi, stopApi, type ApiEnv } from '../../../support/api-harness.ts';
 
 const t = (s: string) => Date.parse(s);
 const P1 = 'sw1/ge-0/0/1', UPL = 'sw1/xe-0/1/0';
