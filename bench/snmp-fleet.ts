@@ -1,5 +1,5 @@
 /**
- * Issue 3: the agent's CPU and memory while it polls 200 simulated switches
+ * The agent's CPU and memory while it polls 200 simulated switches
  * of 48 access ports (+2 uplinks each: 10,000 ports) every 10 s. Three
  * processes, so each figure is one party's own:
  *   - the simulated switches (bench/lib/snmp-sims-child.ts, net-snmp agents on loopback);

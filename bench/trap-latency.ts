@@ -1,5 +1,5 @@
 /**
- * Issue 3: how long a port change takes from what snmpd sends or answers to
+ * How long a port change takes from what snmpd sends or answers to
  * the event's commit at the collector, on a real snmpd in a network namespace
  * (48 veth ports, DISMAN monitors with a 1 s period, test/e2e/fixtures).
  * snmpd caches its ifTable for ~3 s, so nothing is timed from the flip itself.

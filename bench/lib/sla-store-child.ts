@@ -1,5 +1,5 @@
 /**
- * Issue 4, the store side: the synthetic month in a real collector store (temp
+ * The SLA section, store side: the synthetic month in a real collector store (temp
  * SQLite file, synchronous=FULL as in production), then the real collector
  * (startCollector with collectorRoutes, 127.0.0.1:0, an injected clock) in this
  * process, so the HTTP client (bench/sla.ts) runs elsewhere.

@@ -1,5 +1,5 @@
 /**
- * The SLA section's tables: issue 4's figures beside their targets first, then
+ * The SLA section's tables: the figures beside their targets first, then
  * the detail of each part (pure reconcile runs, store load, dispute query
  * split by cost, /metrics cold, warm and with the clock moving).
  */
@@ -46,7 +46,7 @@ function targets(f: SlaFigures): Table {
   const coldMax = Math.max(...f.metrics.cold), warmP99 = p(f.metrics.warm, 99), movingMax = Math.max(...f.metrics.moving);
   const row = (name: string, value: string, target: string, ok: boolean): Cell[] => [name, value, target, met(ok)];
   return {
-    title: 'SLA (issue 4): figures against targets',
+    title: 'SLA: figures against targets',
     columns: ['figure', 'measured', 'target', 'met?'],
     rows: [
       row('reconcile one month: wall, median (max) of runs', `${fmtNum(p(wall, 50), 2)} s (${fmtNum(Math.max(...wall), 2)} s)`, `< ${TARGET.reconcileS} s`, Math.max(...wall) < TARGET.reconcileS),
