@@ -1,8 +1,8 @@
 /**
  * The printable report page in a real headless Chromium: it renders (timeline
  * SVG, tables, print CSS, no external request), and every figure it shows equals
- * the API's `/sla` for the same customer, month and asOf. A screenshot goes to a
- * temp file (path printed) for a human look; it is not kept in the repo.
+ * the API's `/sla` for the same customer, month and asOf. It also takes a full-page
+ * screenshot (checked to be a PNG, kept in memory) and prints the page to PDF.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
