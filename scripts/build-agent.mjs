@@ -8,7 +8,7 @@
  * Why: the tsx loader agent/bin uses costs every agent process ~40 MB of RSS
  * (Node 20 runs ESM loader hooks on a thread with its own V8 isolate) and
  * transforms each module at start-up. Measured with bench/snmp-fleet.ts
- * (200 switches × 50 ports every 10 s): see docs/benchmarks.md, "Proposed changes".
+ * (200 switches × 50 ports every 10 s): see docs/benchmarks.md, "Agent bundle and V8 heap flags".
  *
  * npm packages are bundled too, so the file runs from any directory; the PDU
  * profiles (YAML read beside their loader at run time) are copied next to it,

@@ -2,7 +2,7 @@
 // Runs the prebuilt bundle (agent/dist/dcprobe-agent.mjs, built by the root `prepare`
 // script on `npm install`, or by `npm run build:agent`) with plain node: the tsx loader
 // costs every agent process ~30-40 MB of RSS (Node 20 runs its ESM hooks on a thread
-// with its own V8 isolate). Measured: docs/benchmarks.md, issue 3.
+// with its own V8 isolate). Measured: docs/benchmarks.md, "Agent bundle and V8 heap flags".
 // Falls back to the TypeScript sources through tsx (no build step needed) when there is
 // no bundle, when a source file is newer than it (so an edit is never run stale), or
 // with DCPROBE_AGENT_TSX=1.

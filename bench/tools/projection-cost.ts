@@ -4,7 +4,7 @@
  * EVENTS events of the bench's stream (50 agents, frames of 100), then time
  * the projector moving them into a fresh store in steps of PROJECT_EVENTS,
  * on this thread, with nothing else running. The figure behind the sustained
- * ingest rate (docs/benchmarks.md "Integer keys").
+ * ingest rate (docs/benchmarks.md "Validation without zod, integer keys").
  *
  *   node --import tsx bench/tools/projection-cost.ts [EVENTS=300000] [RUNS=3]
  */
