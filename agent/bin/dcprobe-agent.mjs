@@ -23,7 +23,8 @@ function newest(dir) {
 function bundleIsCurrent() {
   if (process.env.DCPROBE_AGENT_TSX === '1' || !existsSync(bundle)) return false;
   const built = statSync(bundle).mtimeMs;
-  return [new URL('../src/', import.meta.url), new URL('../../shared/src/', import.meta.url)]
+  const repo = new URL('../../', import.meta.url);
+  return [new URL('agent/src/', repo), new URL('shared/src/', repo)]
     .every((dir) => !existsSync(dir) || newest(dir) <= built);
 }
 
