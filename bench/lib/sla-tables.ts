@@ -160,7 +160,7 @@ function metrics(f: SlaFigures): Table {
     notes: [
       `fill: ${fmtInt(total - m.pendingFirst)} customers computed in the first scrape; at ${fmtInt(perScrape)} a scrape the cache is full after ≈ ${fmtInt(scrapesToFill)} scrapes, i.e. ≈ ${fmtNum(scrapesToFill * interval / 60, 0)} min at one scrape every ${interval} s (back to back here: ${fmtNum(m.coldS + m.fill.seconds, 0)} s, the HTTP part's renders included).`,
       `exposition: ${fmtInt(m.bytes)} bytes, ${fmtInt(m.series)} series (${fmtInt(m.slaSeries)} customer-services in dcprobe_sla_countable_seconds), process and domain metrics included; largest: ${m.families.map((x) => `${x.name} ${fmtInt(x.series)} series / ${fmtNum(x.bytes / 2 ** 20, 1)} MB`).join(', ')}.`,
-      'clock moving: customers with an open outage, gap or report are recomputed once their cache is 60 s old; those whose only moving figure is coverage, once it may have moved by 1e-4 (d1f6973); all within the same 250 ms budget.',
+      'clock moving: customers with an open outage, gap or report are recomputed once their cache is 60 s old; those whose only moving figure is coverage, once it may have moved by 1e-4; all within the same 250 ms budget.',
     ],
   };
 }
