@@ -117,7 +117,11 @@ export async function connectPostgres(target: PgTarget, opts: ConnectOptions = {
   const pool = new pg.Pool({ ...config, max: opts.poolSize ?? 10, idleTimeoutMillis: 30_000 });
   // An idle pooled connection that dies (server restart) is an 'error' on the pool: without
   // a listener that would end the process. The pool drops it; the next checkout reconnects.
-  pool.on('error', (e) => opts.log?.warn({ target: describeTarget(target), reason: reasonOf(e, target) }, 'PostgreSQL connection lost'));
+  const lost = (e: Error) => opts.log?.warn({ target: describeTarget(target), reason: reasonOf(e, target) }, 'PostgreSQL connection lost');
+  pool.on('error', lost);
+  // A checked-out connection that dies between two queries emits 'error' on its client, which
+  // would end the process unheard; the query in progress or the next one fails with it anyway.
+  pool.on('connect', (c) => c.on('error', lost));
   try {
     await firstConnection(pool, target, opts);
   } catch (e) {
@@ -204,10 +208,10 @@ async function firstConnection(pool: pg.Pool, target: PgTarget, opts: ConnectOpt
 }
 
 /** An error as `CODE: message` for our messages, with the password scrubbed should a library ever echo it. */
-export function reasonOf(e: unknown, t: PgTarget): string {
+export function reasonOf(e: unknown, t?: PgTarget): string {
   const err = e as { code?: unknown; message?: unknown };
   const code = typeof err.code === 'string' ? `${err.code}: ` : '';
   let text = `${code}${String(err.message ?? e)}`;
-  if (t.password) for (const p of new Set([t.password, encodeURIComponent(t.password)])) text = text.split(p).join(SECRET_PLACEHOLDER);
+  if (t?.password) for (const p of new Set([t.password, encodeURIComponent(t.password)])) text = text.split(p).join(SECRET_PLACEHOLDER);
   return text;
 }
