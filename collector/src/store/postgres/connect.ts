@@ -106,8 +106,11 @@ export interface Postgres {
   readonly target: PgTarget;
   /** Short transactions: ingest, reads. A connection that dies while idle is dropped, not reused. */
   readonly pool: pg.Pool;
-  /** A connection of its own outside the pool (leader lock, LISTEN), connected, with the pool's settings. */
-  client(): Promise<pg.Client>;
+  /**
+   * A connection of its own outside the pool (leader lock, LISTEN), connected, with the pool's
+   * settings; `queryTimeoutMs` fails any query not answered in time (a session that went silent).
+   */
+  client(opts?: { queryTimeoutMs?: number }): Promise<pg.Client>;
   close(): Promise<void>;
 }
 
@@ -131,8 +134,8 @@ export async function connectPostgres(target: PgTarget, opts: ConnectOptions = {
   return {
     target,
     pool,
-    async client() {
-      const c = new pg.Client(config);
+    async client(o = {}) {
+      const c = new pg.Client({ ...config, ...(o.queryTimeoutMs ? { query_timeout: o.queryTimeoutMs } : {}) });
       try {
         await c.connect();
       } catch (e) {
