@@ -17,12 +17,12 @@
  * time. A duty that writes can also check, inside its own transaction, that
  * the lock is still held (`stillLeads`), and not commit otherwise.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { LOCKS } from './locks.ts';
-import { reasonOf, type Postgres } from './connect.ts';
+import type { Postgres } from './connect.ts';
 import type { Queryable } from './migrations.ts';
+import { keepDedicated, type Dedicated } from './dedicated.ts';
 
 export interface LeaderOptions {
   /** How often a follower tries the lock, ms (default 1,000): the takeover once the leader's session ended. */
@@ -50,9 +50,7 @@ const KEEPALIVES = 'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2
 export function electLeader(db: Pick<Postgres, 'client'>, opts: LeaderOptions = {}): Leadership {
   const retryMs = opts.retryMs ?? 1_000;
   const checkMs = opts.checkMs ?? 1_000;
-  const checkTimeoutMs = opts.checkTimeoutMs ?? 3_000;
   const listeners = new Set<(leader: boolean) => void>();
-  const stopping = new AbortController();
   let leader = false;
   let backendPid: number | null = null;
 
@@ -62,48 +60,30 @@ export function electLeader(db: Pick<Postgres, 'client'>, opts: LeaderOptions = 
     opts.log?.info({ leader: v }, v ? 'leading: duties that run once start here' : 'no longer leading');
     for (const fn of listeners) fn(v);
   };
-  /** Resolves after ms, or at once when stopping; never rejects. */
-  const pause = (ms: number) => delay(ms, undefined, { signal: stopping.signal }).catch(() => {});
 
   /** One session: try the lock until it is ours, then hold it while the session answers. */
-  async function session(client: pg.Client): Promise<void> {
-    const lost = new Promise<Error>((resolve) => {
-      client.on('error', resolve);
-      client.on('end', () => resolve(new Error('connection ended')));
-    });
-    const q = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
-      (await client.query<T>(text, values)).rows[0]!;
+  async function session({ client, signal, wait }: Dedicated): Promise<void> {
+    const row = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await client.query<T>(text, values)).rows[0]!;
     await client.query(KEEPALIVES);
-    backendPid = (await q<{ pid: number }>('SELECT pg_backend_pid() AS pid')).pid;
-    while (!stopping.signal.aborted) {
-      if ((await q<{ got: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS got', [...LOCKS.leader])).got) break;
-      if (await Promise.race([pause(retryMs).then(() => null), lost])) return;
-    }
-    if (stopping.signal.aborted) return;
-    set(true);
-    while (!stopping.signal.aborted) {
-      const gone = await Promise.race([pause(checkMs).then(() => null), lost]);
+    backendPid = (await row<{ pid: number }>('SELECT pg_backend_pid() AS pid')).pid;
+    for (;;) {
+      if (signal.aborted) return;
+      if ((await row<{ got: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS got', [...LOCKS.leader])).got) break;
+      const gone = await wait(retryMs);
       if (gone) throw gone;
-      if (!stopping.signal.aborted) await q('SELECT 1');
+    }
+    set(true);
+    while (!signal.aborted) {
+      const gone = await wait(checkMs);
+      if (gone) throw gone;
+      if (!signal.aborted) await client.query('SELECT 1');
     }
   }
 
-  const loop = (async () => {
-    while (!stopping.signal.aborted) {
-      let client: pg.Client | null = null;
-      try {
-        client = await db.client({ queryTimeoutMs: checkTimeoutMs });
-        await session(client);
-      } catch (e) {
-        opts.log?.warn({ reason: reasonOf(e) }, 'leader election: session lost');
-      } finally {
-        set(false); // before the session ends: never two collectors that both believe they lead
-        backendPid = null;
-        client?.end().catch(() => {});
-      }
-      if (!stopping.signal.aborted) await pause(retryMs);
-    }
-  })();
+  const loop = keepDedicated(db, { retryMs, queryTimeoutMs: opts.checkTimeoutMs ?? 3_000, what: 'leader election', log: opts.log }, session, () => {
+    set(false); // before the session ends: never two collectors that both believe they lead
+    backendPid = null;
+  });
 
   return {
     isLeader: () => leader,
@@ -118,9 +98,6 @@ export function electLeader(db: Pick<Postgres, 'client'>, opts: LeaderOptions = 
         AND classid = $1::oid AND objid = $2::oid AND objsubid = 2 AND pid = $3 AND granted) AS held`, [...LOCKS.leader, pid]);
       return r.rows[0]!.held;
     },
-    async stop() {
-      stopping.abort();
-      await loop;
-    },
+    stop: () => loop.stop(),
   };
 }
