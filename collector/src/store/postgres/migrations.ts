@@ -14,10 +14,12 @@
  * the quotes too). Two things differ, on purpose:
  *  - `observations` is a table with the text keys, not SQLite's view over
  *    integer-keyed rows. Here integer keys did not pay: with the foreign
- *    keys SQLite has, the server spent ~27 µs per ingested event against
- *    ~21 µs with text keys (each row's key check locks the subject row);
- *    without them ~19 µs, a gain too small for a second key cache per
- *    collector kept coherent across collectors (bench/tools/pg-ingest-forms.ts).
+ *    keys SQLite has, the server spent about 20-30 % more CPU per ingested
+ *    event than with text keys (each row's key check locks the subject
+ *    row); without them about 10 % less, too little for dropping the keys'
+ *    integrity and keeping a key cache per collector coherent across
+ *    collectors (bench/tools/pg-ingest-forms.ts). The table is a quarter
+ *    smaller with integer keys; revisit if its size comes to matter.
  *  - no ingest_projection: it marks how far SQLite's local journal is
  *    projected, and a collector on PostgreSQL has no local journal (an
  *    ack follows the PostgreSQL commit itself).
