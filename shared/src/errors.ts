@@ -29,6 +29,12 @@ export const E = {
   NUT_ERROR: 'DCP_NUT_ERROR',
   NUT_TIMEOUT: 'DCP_NUT_TIMEOUT',
   STORE_OPEN: 'DCP_STORE_OPEN',
+  /** The database refused the store's credentials (not retried). */
+  STORE_AUTH: 'DCP_STORE_AUTH',
+  /** The database could not be reached within the start-up bound, or went away. */
+  STORE_UNAVAILABLE: 'DCP_STORE_UNAVAILABLE',
+  /** An agent session was taken over by another collector: this one may no longer write or ack for it. */
+  STORE_FENCED: 'DCP_STORE_FENCED',
   PROTOCOL: 'DCP_PROTOCOL',
   OUTBOX_FULL: 'DCP_OUTBOX_FULL',
   UNAUTHORIZED: 'DCP_UNAUTHORIZED',
