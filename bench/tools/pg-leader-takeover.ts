@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { connectPostgres, parseDatabase } from '../../collector/src/store/postgres/connect.ts';
 import { electLeader } from '../../collector/src/store/postgres/leader.ts';
 import { startCluster } from '../../test/support/postgres.ts';
-import { waitUntil } from '../../test/e2e/fixtures/procs.ts';
+import { waitUntil } from '../../test/support/wait.ts';
 import { percentile } from '../lib/measure.ts';
 
 const CHILD = fileURLToPath(new URL('../../test/support/postgres-leader-child.ts', import.meta.url));

@@ -28,7 +28,8 @@ import { chownSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { freeTcpPort, onProcessExit, pidAlive, run } from '../e2e/fixtures/procs.ts';
+import { onProcessExit, pidAlive, run } from './procs.ts';
+import { freeTcpPort } from './ports.ts';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 const PREFIX = 'dcprobe-pg-';

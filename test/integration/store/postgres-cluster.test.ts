@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startCluster, usePostgresCluster } from '../../support/postgres.ts';
-import { pidAlive, waitUntil } from '../../e2e/fixtures/procs.ts';
+import { pidAlive } from '../../support/procs.ts';
+import { waitUntil } from '../../support/wait.ts';
 
 const CHILD = fileURLToPath(new URL('../../support/postgres-child.ts', import.meta.url));
 const pg = usePostgresCluster();

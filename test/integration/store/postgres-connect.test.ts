@@ -10,7 +10,7 @@ import pino from 'pino';
 import { E, isCoded } from '@dcprobe/shared';
 import { connectPostgres, parseDatabase, type PgTarget, type Postgres } from '../../../collector/src/store/postgres/connect.ts';
 import { usePostgresCluster } from '../../support/postgres.ts';
-import { freeTcpPort } from '../../e2e/fixtures/procs.ts';
+import { freeTcpPort } from '../../support/ports.ts';
 
 const pg = usePostgresCluster();
 const open: Postgres[] = [];

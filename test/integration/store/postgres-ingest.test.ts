@@ -12,7 +12,7 @@ import { migrate } from '../../../collector/src/store/postgres/migrations.ts';
 import { commitFrames, type Frame, type FrameOutcome } from '../../../collector/src/store/postgres/ingest.ts';
 import { claimSession } from '../../../collector/src/store/postgres/sessions.ts';
 import { usePostgresCluster } from '../../support/postgres.ts';
-import { waitUntil } from '../../e2e/fixtures/procs.ts';
+import { waitUntil } from '../../support/wait.ts';
 
 // WAL written only every 10 s unless a commit flushes it: an unflushed commit is lost by an immediate stop.
 const cluster = usePostgresCluster({ settings: { wal_writer_delay: '10s' } });

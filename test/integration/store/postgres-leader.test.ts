@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { connectPostgres, parseDatabase, type Postgres } from '../../../collector/src/store/postgres/connect.ts';
 import { electLeader, type Leadership } from '../../../collector/src/store/postgres/leader.ts';
 import { usePostgresCluster } from '../../support/postgres.ts';
-import { onProcessExit, waitUntil } from '../../e2e/fixtures/procs.ts';
+import { onProcessExit } from '../../support/procs.ts';
+import { waitUntil } from '../../support/wait.ts';
 
 const CHILD = fileURLToPath(new URL('../../support/postgres-leader-child.ts', import.meta.url));
 const RETRY_MS = 250;
@@ -102,8 +103,9 @@ describe('leader election', () => {
     const [lead, follow] = a.isLeader() ? [a, b] : [b, a];
     expect(await lead.stillLeads(db.pool)).toBe(true);
     expect(await follow.stillLeads(db.pool)).toBe(false);
-    // The leader's session is ended behind its back (as by a DBA or a failing network): the lock is gone at once.
-    await db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2`);
+    // The leader's session is ended behind its back (as by a DBA or a failing network): once it has exited (the
+    // 5 s wait of pg_terminate_backend), the lock is gone.
+    await db.pool.query(`SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2`);
     expect(await lead.stillLeads(db.pool)).toBe(false);
     await waitUntil('the other to lead', () => follow.isLeader() && !lead.isLeader(), { timeoutMs: 10_000, intervalMs: 10 });
   });

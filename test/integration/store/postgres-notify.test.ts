@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { connectPostgres, parseDatabase, type Postgres } from '../../../collector/src/store/postgres/connect.ts';
 import { listenChanges, publishChange, type Change } from '../../../collector/src/store/postgres/notify.ts';
 import { usePostgresCluster } from '../../support/postgres.ts';
-import { waitUntil } from '../../e2e/fixtures/procs.ts';
+import { waitUntil } from '../../support/wait.ts';
 
 const cluster = usePostgresCluster();
 const cleanup: (() => Promise<void>)[] = [];
