@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { DcprobeError, E, isCoded } from '@dcprobe/shared';
 import { figureDifferences, figuresOf } from '../evidence/figures.ts';
 import { publicKeyFromPem } from '../evidence/keys.ts';
-import { checkSeal, unseal, type Evidence, type JsonObject } from '../evidence/seal.ts';
+import { checkSeal, unseal, type Evidence, type JsonObject, type SealCheck } from '../evidence/seal.ts';
 import { toCsv } from '../sla/csv.ts';
 import { reconcile } from '../sla/reconcile.ts';
 import { parseScenario } from '../sla/scenario.ts';
@@ -33,7 +33,7 @@ const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}$/;
 export interface Checked { lines: string[]; ok: boolean }
 
 /** A parsed file's seal: its document (what parseScenario takes) and what was checked. */
-export function openEvidence(file: unknown, o: { label: string; keys?: readonly KeyObject[] | undefined; required: boolean }): Checked & { document: JsonObject; evidence?: Evidence } {
+export function openEvidence(file: unknown, o: { label: string; keys?: readonly KeyObject[] | undefined; required: boolean }): Checked & { document: JsonObject; evidence?: Evidence; seal?: SealCheck } {
   const { document, evidence } = unseal(file);
   if (!evidence) return { document, lines: [`${o.label}: no evidence block`], ok: !o.required };
   const c = checkSeal(document, evidence, o.keys);
@@ -43,7 +43,7 @@ export function openEvidence(file: unknown, o: { label: string; keys?: readonly 
     unsigned: 'none (only the digest was checked)', not_checked: `not checked: give the provider's public key with --public-key (key ${c.keyId})`,
   };
   lines.push(`${o.label}: signature ${sig[c.signature]}`);
-  return { document, evidence, lines, ok: c.digest === 'ok' && (c.signature === 'ok' || c.signature === 'unsigned') };
+  return { document, evidence, seal: c, lines, ok: c.digest === 'ok' && (c.signature === 'ok' || c.signature === 'unsigned') };
 }
 
 /** The recomputed figures against those the evidence states. */
