@@ -52,14 +52,12 @@ export function mailAddress(text: string): string {
 
 /** A header text: control characters (CR, LF, TAB, NUL, …) become spaces; bounded length. */
 export function headerText(s: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex
   const flat = s.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /** A body text: line breaks as LF (the client writes CRLF), other control characters except TAB dropped. */
 export function bodyText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 }
 
