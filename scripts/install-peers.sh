@@ -34,6 +34,7 @@ PACKAGES=(
   postgresql-15             # private PostgreSQL clusters for the shared-store tests
   python3-aiosmtpd          # a real local SMTP server for notice and statement e-mail
   poppler-utils             # pdftotext: statements read back in tests
+  fonts-wqy-microhei        # a CJK font: statements print Chinese names and report texts, not empty boxes
   sqlite3                   # the sqlite3 shell: tamper tests edit a store as an operator could
   lintian                   # checks the Debian packages
   systemd                   # systemd-analyze security: scores the shipped units offline

@@ -45,5 +45,11 @@ export const E = {
   POLL_TIMEOUT: 'DCP_POLL_TIMEOUT',
   /** A source threw something that is not a DcprobeError (a bug in the source). */
   UNCODED: 'DCP_UNCODED',
+  /** A delivery target (webhook URL, e-mail address) the collector will not send to. */
+  DELIVERY_TARGET: 'DCP_DELIVERY_TARGET',
+  /** Rendering a statement to PDF (headless Chromium) failed or ran out of time. */
+  RENDER_FAILED: 'DCP_RENDER_FAILED',
+  /** An evidence block that is malformed, or a document that has no canonical JSON form. */
+  EVIDENCE_INVALID: 'DCP_EVIDENCE_INVALID',
 } as const;
 export type ErrorCode = (typeof E)[keyof typeof E];
