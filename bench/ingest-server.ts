@@ -70,7 +70,7 @@ async function startReal(a: { agents: number; synchronous: 'FULL' | 'NORMAL'; he
 
 /**
  * The storage limit: the collector's ObservationStore on a fresh file, same
- * rows, same batches, inserted the way the ledger inserts them (insertMany:
+ * rows, same batches, inserted the way the ingest path inserts them (insertMany:
  * one multi-row statement per batch), one transaction per batch. Rows are built in chunks
  * outside the timed part, so only inserting and committing is measured.
  */
@@ -152,13 +152,13 @@ serveRequests({
     profile = null;
     let catchUp: CatchUp | null = null;
     if (collector) {
-      const pending = collector.ledger.pending();
+      const pending = collector.ingest.pending();
       const c0 = process.cpuUsage(), t0 = performance.now();
       await collector.settled();
       const c = process.cpuUsage(c0);
       catchUp = { pending, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
     }
-    return { ...u, stored: collector ? collector.ledger.store.count() : null, profile: written, catchUp };
+    return { ...u, stored: collector ? collector.ingest.store.count() : null, profile: written, catchUp };
   },
   memory: (a: { gc?: boolean }) => {
     const before = memory();

@@ -14,7 +14,7 @@ import { AGENT_WS_PATH, CLOSE, DcprobeError, E, MAX_MESSAGE_BYTES } from '@dcpro
 import type { CollectorConfig, CustomerConfig } from './config.ts';
 import { openDb, type Db } from './store/db.ts';
 import { ObservationStore } from './store/observations.ts';
-import { Ledger } from './ingest/ledger.ts';
+import { IngestQueue } from './ingest/queue.ts';
 import { openWriter } from './ingest/writer.ts';
 import { Liveness } from './ingest/liveness.ts';
 import { runSession } from './ingest/session.ts';
@@ -30,7 +30,7 @@ export interface CollectorHandle {
   wsUrl: string;
   port: number;
   db: Db;
-  ledger: Ledger;
+  ingest: IngestQueue;
   liveness: Liveness;
   metrics: SelfMetrics;
   config: Readonly<CollectorConfig>;
@@ -60,7 +60,7 @@ export interface StartOptions {
 export interface RouteDeps {
   config: Readonly<CollectorConfig>;
   db: Db;
-  ledger: Ledger;
+  ingest: IngestQueue;
   store: ObservationStore;
   log: Logger;
   now: () => number;
@@ -69,7 +69,7 @@ export interface RouteDeps {
   addMetrics: (source: () => string | Promise<string>) => void;
   /**
    * Where the customer labels of the domain metrics come from (default: the
-   * config). The ledger passes its current customers, API-made ones included;
+   * config). The SLA ledger passes its current customers, API-made ones included;
    * return the same array until it changes, so the owner map is built once.
    */
   useCustomers: (source: () => readonly CustomerConfig[]) => void;
@@ -88,27 +88,27 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     db.close();
     throw new DcprobeError(E.STORE_OPEN, `cannot open store ${config.database}: ${e.message}`, { cause: e });
   });
-  const ledger = new Ledger(store, writer, metrics, now);
+  const ingest = new IngestQueue(store, writer, metrics, now);
   trackWriter(metrics, () => writer.stats());
-  const liveness = new Liveness(ledger, metrics, log, {
+  const liveness = new Liveness(ingest, metrics, log, {
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
   });
   let customerSource: () => readonly CustomerConfig[] = () => config.customers;
-  const domain = makeDomainMetrics(() => ledger.current.values(), () => customerSource());
+  const domain = makeDomainMetrics(() => ingest.current.values(), () => customerSource());
   const extraMetrics: (() => string | Promise<string>)[] = [];
   const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics())
     + (await Promise.all(extraMetrics.map((f) => f()))).join('');
   const authorize = makeApiAuth(config.apiTokens);
 
   const routes: Route[] = [
-    { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok', observations: store.count(), pendingEvents: ledger.pending() }) },
+    { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok', observations: store.count(), pendingEvents: ingest.pending() }) },
     { method: 'GET', path: '/metrics', handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
     // The API and report pages read observations: each request first waits
     // for the projection of what was acked before it (ingest/journal.ts).
-    ...(opts.routes?.({ config, db, ledger, store, log, now, authorize,
+    ...(opts.routes?.({ config, db, ingest, store, log, now, authorize,
       addMetrics: (f) => { extraMetrics.push(f); },
       useCustomers: (f) => { customerSource = f; } }) ?? []).map((r): Route => ({
-      ...r, handler: async (c) => { await ledger.settled(); return r.handler(c); },
+      ...r, handler: async (c) => { await ingest.settled(); return r.handler(c); },
     })),
   ];
   const handle = compile(routes);
@@ -139,7 +139,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
       if (prev) prev.close(CLOSE.REPLACED, 'replaced by a newer connection of the same agent');
       sessions.set(agentId, ws);
       ws.on('close', () => { if (sessions.get(agentId) === ws) sessions.delete(agentId); });
-      runSession(ws, agentId, { ledger, liveness, metrics, log, dropAcks: opts.faults?.dropAcks ?? false, heartbeatMs: Math.max(1000, Math.floor(config.heartbeatTimeoutSeconds * 1000 / 3)) });
+      runSession(ws, agentId, { queue: ingest, liveness, metrics, log, dropAcks: opts.faults?.dropAcks ?? false, heartbeatMs: Math.max(1000, Math.floor(config.heartbeatTimeoutSeconds * 1000 / 3)) });
     });
   });
 
@@ -156,10 +156,10 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   return {
     url: `${scheme}://${host}:${port}`,
     wsUrl: `${config.tls ? 'wss' : 'ws'}://${host}:${port}${AGENT_WS_PATH}`,
-    port, db, ledger, liveness, metrics, config, metricsText,
+    port, db, ingest, liveness, metrics, config, metricsText,
     async settled() {
-      await ledger.drain();
-      await ledger.settled();
+      await ingest.drain();
+      await ingest.settled();
     },
     async close() {
       liveness.stop();
@@ -169,7 +169,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
       server.closeAllConnections();
       await closed;
       // What arrived before the sockets closed is still committed (unacked: the agents resend, stored once).
-      await ledger.drain().catch(() => {});
+      await ingest.drain().catch(() => {});
       await writer.close();
       db.close();
     },

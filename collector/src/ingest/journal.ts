@@ -96,7 +96,7 @@ export interface Projected {
   through: number;
   /** Events moved (stored, duplicate or quarantined). */
   events: number;
-  /** Already in observations: the (agent_id, seq) guard behind the ledger's cursors. */
+  /** Already in observations: the (agent_id, seq) guard behind the ingest queue's cursors. */
   duplicate: number;
   /** Rows the table refused (a CHECK): kept in rejected_events with the reason, never lost. */
   quarantined: number;

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Hello } from '@dcprobe/shared';
-import type { Ledger } from './ledger.ts';
+import type { IngestQueue } from './queue.ts';
 import type { SelfMetrics } from '../metrics.ts';
 
 interface Live { lastSeen: number; connected: number; inGap: boolean }
@@ -17,13 +17,13 @@ export class Liveness {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly ledger: Ledger,
+    private readonly queue: IngestQueue,
     private readonly metrics: SelfMetrics,
     private readonly log: Logger,
     private readonly opts: { timeoutMs: number; skewWarnMs: number; now: () => number },
   ) {
-    const open = new Set(ledger.store.openGaps().map((g) => g.agentId));
-    for (const a of ledger.store.agents()) {
+    const open = new Set(queue.store.openGaps().map((g) => g.agentId));
+    for (const a of queue.store.agents()) {
       this.live.set(a.id, { lastSeen: a.lastSeen ?? opts.now(), connected: 0, inGap: open.has(a.id) });
       if (a.lastSeen) metrics.agentLastSeen.set({ agent: a.id }, a.lastSeen / 1000);
       metrics.agentConnected.set({ agent: a.id }, 0);
@@ -68,14 +68,14 @@ export class Liveness {
   hello(h: Hello): void {
     const now = this.opts.now();
     const l = this.entry(h.agentId);
-    const store = this.ledger.store;
+    const store = this.queue.store;
     store.db.transaction(() => {
       store.touchAgent(h.agentId, now, now - h.clock, h.version, h.host);
       if (h.firstSeq !== undefined) {
-        const lost = this.ledger.cursor(h.agentId).skipTo(h.firstSeq);
+        const lost = this.queue.cursor(h.agentId).skipTo(h.firstSeq);
         if (lost) {
           store.openGap(h.agentId, now, 'events_lost', lost);
-          store.saveCommitted(h.agentId, this.ledger.cursor(h.agentId).committed, now);
+          store.saveCommitted(h.agentId, this.queue.cursor(h.agentId).committed, now);
           this.metrics.lostEvents.inc({ agent: h.agentId }, lost.to - lost.from + 1);
           this.log.error({ agent: h.agentId, lost }, 'agent dropped events before they were acked (outbox overflow)');
         }
@@ -83,8 +83,8 @@ export class Liveness {
       if (l.inGap) {
         store.closeGap(h.agentId, now);
         for (const s of h.states ?? []) {
-          const cur = this.ledger.current.get(s.subject);
-          if (!cur || cur.state !== s.state) this.ledger.record(s.subject, s.kind, s.state as never, now, 'resync', h.agentId);
+          const cur = this.queue.current.get(s.subject);
+          if (!cur || cur.state !== s.state) this.queue.record(s.subject, s.kind, s.state as never, now, 'resync', h.agentId);
         }
         this.log.info({ agent: h.agentId }, 'agent back: gap closed');
       }
@@ -99,11 +99,11 @@ export class Liveness {
     const now = this.opts.now();
     for (const [agentId, l] of this.live) {
       if (l.inGap || now - l.lastSeen <= this.opts.timeoutMs) continue;
-      const store = this.ledger.store;
-      const subjects = [...this.ledger.current.values()].filter((s) => s.agentId === agentId && s.state !== 'unknown');
+      const store = this.queue.store;
+      const subjects = [...this.queue.current.values()].filter((s) => s.agentId === agentId && s.state !== 'unknown');
       store.db.transaction(() => {
         store.openGap(agentId, l.lastSeen, 'silent');
-        for (const s of subjects) this.ledger.record(s.subject, s.kind, 'unknown', Math.max(l.lastSeen, s.at), 'gap', agentId, { reason: 'agent silent past heartbeat timeout' });
+        for (const s of subjects) this.queue.record(s.subject, s.kind, 'unknown', Math.max(l.lastSeen, s.at), 'gap', agentId, { reason: 'agent silent past heartbeat timeout' });
       }).immediate();
       l.inGap = true;
       this.metrics.agentGaps.inc({ agent: agentId });

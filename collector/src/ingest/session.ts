@@ -9,12 +9,12 @@ import {
   AgentFrameSchema, CLOSE, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, describeIssues, isEventsFrameFast,
   type AgentFrame, type CollectorFrame, type ErrorFrame,
 } from '@dcprobe/shared';
-import { Ledger } from './ledger.ts';
+import { IngestQueue } from './queue.ts';
 import type { Liveness } from './liveness.ts';
 import type { SelfMetrics } from '../metrics.ts';
 
 export interface SessionDeps {
-  ledger: Ledger;
+  queue: IngestQueue;
   liveness: Liveness;
   metrics: SelfMetrics;
   log: Logger;
@@ -68,8 +68,8 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
       d.liveness.hello(f);
       helloDone = true;
       d.metrics.frames.inc({ outcome: 'ok' });
-      d.log.info({ agent: agentId, version: f.version, committedSeq: d.ledger.cursor(agentId).committed }, 'agent connected');
-      return send({ type: 'welcome', v: PROTOCOL_VERSION, committedSeq: d.ledger.cursor(agentId).committed, serverTime: Date.now(), heartbeatMs: d.heartbeatMs });
+      d.log.info({ agent: agentId, version: f.version, committedSeq: d.queue.cursor(agentId).committed }, 'agent connected');
+      return send({ type: 'welcome', v: PROTOCOL_VERSION, committedSeq: d.queue.cursor(agentId).committed, serverTime: Date.now(), heartbeatMs: d.heartbeatMs });
     }
     if (!helloDone) return fail('NOT_HELLO', 'send hello first');
     d.metrics.frames.inc({ outcome: 'ok' });
@@ -77,8 +77,8 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
       d.liveness.clock(agentId, f.clock);
       return send({ type: 'heartbeat', v: PROTOCOL_VERSION, clock: Date.now() });
     }
-    const { valid, invalid } = Ledger.validate(f.batch);
-    d.ledger.submit(agentId, valid, invalid, started, text).then(
+    const { valid, invalid } = IngestQueue.validate(f.batch);
+    d.queue.submit(agentId, valid, invalid, started, text).then(
       (o) => {
         for (const r of o.rejected) {
           send({ type: 'error', v: PROTOCOL_VERSION, code: 'BAD_EVENT', message: r.reason.slice(0, 2000), ...(r.seq !== null ? { seq: r.seq } : {}) });

@@ -175,7 +175,7 @@ export function writeItem(st: Statements, it: RowsItem): true | number[] {
 
 /**
  * The writer for a store file, resolved once both threads are up and the
- * journal left by the previous run is projected (so the ledger's cursors,
+ * journal left by the previous run is projected (so the ingest queue's cursors,
  * read next from the store, hold every committed seq). An in-memory store
  * (tests) is written on the caller's thread instead, with an in-memory
  * journal projected right after each commit.

@@ -122,7 +122,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
   `,
   // 3: no query reads observations by time alone (reconciliation, the live
-  // ledger and current state all go by subject, served by observations_subject_at),
+  // SLA ledger and current state all go by subject, served by observations_subject_at),
   // and each index costs every ingested event a B-tree insert (~15 % of SQLite's CPU per row).
   `
   DROP INDEX observations_at;

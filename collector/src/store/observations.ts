@@ -1,5 +1,5 @@
 /**
- * The measurement ledger: observations (state changes per subject) with their
+ * The observation store: observations (state changes per subject) with their
  * agent and seq, rejected events kept verbatim, agents and their gaps.
  * Every write that acks depends on happens in one transaction per flush.
  */

@@ -1,6 +1,6 @@
 /**
  * The real pair: startAgent ↔ startCollector with a real SQLite file. Events
- * land in the ledger once each, across a collector restart and an agent restart.
+ * land in the store once each, across a collector restart and an agent restart.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -6,7 +6,7 @@ import { openWriter, type CommitItem, type Writer } from '../../../collector/src
 import { journalFile, openJournal } from '../../../collector/src/ingest/journal.ts';
 import { tempDir } from './harness.ts';
 
-/** `count` port events of one agent from `first`, as the ledger hands them over (an array, or a whole frame). */
+/** `count` port events of one agent from `first`, as the ingest queue hands them over (an array, or a whole frame). */
 function item(agentId: string, first: number, count: number, committed = first + count - 1, rejects: CommitItem['rejects'] = [], asFrame = false): CommitItem {
   const events: Record<string, unknown>[] = [];
   for (let s = first; s < first + count; s++) {

@@ -1,5 +1,5 @@
 /**
- * The ingest core, transport-agnostic: validates event batches, commits them
+ * The ingest queue, transport-agnostic: validates event batches, commits them
  * with group commit (every frame that arrived while the previous commit was
  * running goes into the next transaction, one fsync), then resolves each
  * frame's ack. The commit itself runs on the store writer's thread
@@ -39,7 +39,7 @@ interface Pending {
 /** A pending batch as committed: its new events (not already in the cursor) and duplicates. */
 interface Prepared { p: Pending; fresh: WireEvent[]; duplicate: number }
 
-export class Ledger {
+export class IngestQueue {
   private readonly cursors = new Map<string, SeqCursor>();
   readonly current = new Map<string, CurrentState>();
   private queue: Pending[] = [];
