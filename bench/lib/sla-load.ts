@@ -14,8 +14,9 @@ import type { State } from '@dcprobe/shared';
 import { buildConfig, type CollectorConfig } from '../../collector/src/config.ts';
 import type { SlaLedger } from '../../collector/src/ledger/index.ts';
 import { toCustomerSpec } from '../../collector/src/ledger/live.ts';
-import type { Db } from '../../collector/src/store/db.ts';
-import { ObservationStore, type ObservationRow } from '../../collector/src/store/observations.ts';
+import type { Db } from '../../collector/src/store/sqlite/db.ts';
+import { ObservationStore } from '../../collector/src/store/sqlite/observations.ts';
+import type { ObservationRow } from '../../collector/src/store/types.ts';
 import type { ReconcileInput } from '../../collector/src/sla/types.ts';
 
 export const BENCH_READ_TOKEN = 'bench-sla-read-token-0123456789';

@@ -25,7 +25,7 @@ import { silentLogger } from '../../collector/src/log.ts';
 import { collectorRoutes } from '../../collector/src/routes.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
 import { reconcile, subjectsOf } from '../../collector/src/sla/reconcile.ts';
-import { openDb } from '../../collector/src/store/db.ts';
+import { openDb } from '../../collector/src/store/sqlite/db.ts';
 import { buildSlaInput } from '../sla-data.ts';
 import { serveRequests } from './child.ts';
 import { collectGarbage, memory } from './measure.ts';

@@ -12,10 +12,10 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { AGENT_WS_PATH, CLOSE, DcprobeError, E, MAX_MESSAGE_BYTES } from '@dcprobe/shared';
 import type { CollectorConfig, CustomerConfig } from './config.ts';
-import { openDb, type Db } from './store/db.ts';
-import { ObservationStore } from './store/observations.ts';
+import { openDb, type Db } from './store/sqlite/db.ts';
+import { ObservationStore } from './store/sqlite/observations.ts';
 import { IngestQueue } from './ingest/queue.ts';
-import { openWriter } from './ingest/writer.ts';
+import { openWriter } from './store/sqlite/writer.ts';
 import { Liveness } from './ingest/liveness.ts';
 import { runSession } from './ingest/session.ts';
 import { makeSelfMetrics, trackWriter, type SelfMetrics } from './metrics.ts';
@@ -35,7 +35,7 @@ export interface CollectorHandle {
   metrics: SelfMetrics;
   config: Readonly<CollectorConfig>;
   metricsText(): Promise<string>;
-  /** Resolves once every event acked so far is in observations (see ingest/journal.ts). */
+  /** Resolves once every event acked so far is in observations (see store/sqlite/journal.ts). */
   settled(): Promise<void>;
   close(): Promise<void>;
 }
@@ -48,7 +48,7 @@ export interface StartOptions {
   /** Process metrics off in tests that start many collectors. */
   processMetrics?: boolean;
   synchronous?: 'FULL' | 'NORMAL';
-  /** Journalled events beyond which commits wait for the projection (default writer.ts MAX_PENDING). */
+  /** Journalled events beyond which commits wait for the projection (default store/sqlite/writer.ts MAX_PENDING). */
   maxPending?: number;
   /**
    * Fault injection for tests: commit but never ack (as if killed between the
@@ -104,7 +104,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok', observations: store.count(), pendingEvents: ingest.pending() }) },
     { method: 'GET', path: '/metrics', handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
     // The API and report pages read observations: each request first waits
-    // for the projection of what was acked before it (ingest/journal.ts).
+    // for the projection of what was acked before it (store/sqlite/journal.ts).
     ...(opts.routes?.({ config, db, ingest, store, log, now, authorize,
       addMetrics: (f) => { extraMetrics.push(f); },
       useCustomers: (f) => { customerSource = f; } }) ?? []).map((r): Route => ({

@@ -22,7 +22,7 @@
  * the series always mean "this month so far", so they do not churn each month.
  */
 import { monthBounds, monthOf } from '@dcprobe/shared';
-import type { Db } from './store/db.ts';
+import type { Db } from './store/sqlite/db.ts';
 import type { SlaLedger } from './ledger/index.ts';
 import type { ServiceResult } from './sla/types.ts';
 

@@ -2,17 +2,18 @@
  * The ingest queue, transport-agnostic: validates event batches, commits them
  * with group commit (every frame that arrived while the previous commit was
  * running goes into the next transaction, one fsync), then resolves each
- * frame's ack. The commit itself runs on the store writer's thread
- * (writer.ts) and lands in the ingest journal (journal.ts); this side owns
+ * frame's ack. The commit itself is the store's (store/sqlite/writer.ts:
+ * the ingest journal, on a thread of its own); this side owns
  * the agents' ack cursors and the current state per subject, and changes
  * them only once a commit has succeeded. The cursors are exact (one commit in
  * flight, prepared against them), so they alone decide what is a duplicate.
  */
 import { EventSchema, describeIssues, isWireEventFast, type WireEvent, type State, type SubjectKind } from '@dcprobe/shared';
-import type { ObservationStore, CurrentState } from '../store/observations.ts';
-import { SeqCursor } from './cursor.ts';
+import type { CommitItem, CurrentState } from '../store/types.ts';
+import type { ObservationStore } from '../store/sqlite/observations.ts';
+import type { Writer } from '../store/sqlite/writer.ts';
 import type { SelfMetrics } from '../metrics.ts';
-import type { CommitItem, Writer } from './writer.ts';
+import { SeqCursor } from './cursor.ts';
 
 export interface BatchOutcome {
   accepted: number;

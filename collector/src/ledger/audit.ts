@@ -3,7 +3,7 @@
  * the same transaction as the change itself (so there is never a change without
  * its audit row). Actors are API token names or 'config', never token values.
  */
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/sqlite/db.ts';
 
 export interface AuditRow {
   at: string; actor: string; action: string; entity: string; entityId: string; version: number | null; detail: unknown;

@@ -13,7 +13,7 @@
  * unchanged config.
  */
 import { formatInstant } from '@dcprobe/shared';
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/sqlite/db.ts';
 import type { CustomerConfig } from '../config.ts';
 import type { Audit } from './audit.ts';
 

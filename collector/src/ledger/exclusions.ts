@@ -3,7 +3,7 @@
  * corrected, withdrawn; each a new version with who entered it. The latest
  * version of each that is not withdrawn is what the reconciler sees.
  */
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/sqlite/db.ts';
 import type { Exclusion, ExclusionCategory, Service } from '../sla/types.ts';
 import type { Audit } from './audit.ts';
 import { Versions } from './versioned.ts';

@@ -4,7 +4,7 @@
  * Listeners hear which customer's data changed (null: every customer, e.g. an
  * exclusion for all), so caches such as the SLA metrics recompute only those.
  */
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/sqlite/db.ts';
 import type { CustomerConfig } from '../config.ts';
 import { Audit } from './audit.ts';
 import { CustomerStore } from './customers.ts';

@@ -5,7 +5,7 @@
  * so the scenario the API exports reconciles offline to the same result.
  */
 import { DcprobeError, E, formatInstant, monthBounds } from '@dcprobe/shared';
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/sqlite/db.ts';
 import type { CustomerConfig } from '../config.ts';
 import { reconcile } from '../sla/reconcile.ts';
 import { defaultTerms, type Customer, type Observation, type ReconcileInput, type ReconcileResult } from '../sla/types.ts';

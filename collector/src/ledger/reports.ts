@@ -3,7 +3,7 @@
  * restoration notice each append a version; the latest version is what the
  * reconciler sees, and the whole history stays readable.
  */
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/sqlite/db.ts';
 import type { Report, Service } from '../sla/types.ts';
 import type { Audit } from './audit.ts';
 import { Versions } from './versioned.ts';

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DcprobeError, E } from '@dcprobe/shared';
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/sqlite/db.ts';
 
 export interface VersionedTable<R, V> {
   /** e.g. 'report': names the entity in errors. */

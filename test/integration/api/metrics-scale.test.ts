@@ -4,7 +4,7 @@
  * a few changes, after the TTL) and holds the steady-state scrape to a bound.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ObservationStore } from '../../../collector/src/store/observations.ts';
+import { ObservationStore } from '../../../collector/src/store/sqlite/observations.ts';
 import { call, startApi, stopApi, type ApiEnv } from './api-harness.ts';
 
 const N = 10_000;

@@ -9,10 +9,10 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDb, schemaVersion } from '../../../collector/src/store/db.ts';
-import { MIGRATIONS } from '../../../collector/src/store/migrations.ts';
-import { Keys } from '../../../collector/src/store/keys.ts';
-import { ObservationStore } from '../../../collector/src/store/observations.ts';
+import { openDb, schemaVersion } from '../../../collector/src/store/sqlite/db.ts';
+import { MIGRATIONS } from '../../../collector/src/store/sqlite/migrations.ts';
+import { Keys } from '../../../collector/src/store/sqlite/keys.ts';
+import { ObservationStore } from '../../../collector/src/store/sqlite/observations.ts';
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });

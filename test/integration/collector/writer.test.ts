@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { openDb, type Db } from '../../../collector/src/store/db.ts';
+import { openDb, type Db } from '../../../collector/src/store/sqlite/db.ts';
 import { existsSync, rmSync } from 'node:fs';
-import { openWriter, type CommitItem, type Writer } from '../../../collector/src/ingest/writer.ts';
-import { journalFile, openJournal } from '../../../collector/src/ingest/journal.ts';
+import { openWriter, type Writer } from '../../../collector/src/store/sqlite/writer.ts';
+import type { CommitItem } from '../../../collector/src/store/types.ts';
+import { journalFile, openJournal } from '../../../collector/src/store/sqlite/journal.ts';
 import { tempDir } from './harness.ts';
 
 /** `count` port events of one agent from `first`, as the ingest queue hands them over (an array, or a whole frame). */

@@ -1,6 +1,6 @@
 /** Loads a reconciler input (e.g. a parsed sla-example) into a fresh SLA ledger on an in-memory store. */
-import { openDb } from '../../../collector/src/store/db.ts';
-import { ObservationStore } from '../../../collector/src/store/observations.ts';
+import { openDb } from '../../../collector/src/store/sqlite/db.ts';
+import { ObservationStore } from '../../../collector/src/store/sqlite/observations.ts';
 import { customerSchema, type CustomerConfig } from '../../../collector/src/config.ts';
 import { SlaLedger } from '../../../collector/src/ledger/index.ts';
 import { toCustomerSpec } from '../../../collector/src/ledger/live.ts';

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { customerSchema } from '../../../collector/src/config.ts';
-import { openDb } from '../../../collector/src/store/db.ts';
-import { ObservationStore } from '../../../collector/src/store/observations.ts';
+import { openDb } from '../../../collector/src/store/sqlite/db.ts';
+import { ObservationStore } from '../../../collector/src/store/sqlite/observations.ts';
 import { SlaLedger } from '../../../collector/src/ledger/index.ts';
 import { reconcile } from '../../../collector/src/sla/reconcile.ts';
 import { parseScenario } from '../../../collector/src/sla/scenario.ts';

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { customerSchema } from '../../../collector/src/config.ts';
-import { openDb } from '../../../collector/src/store/db.ts';
-import { ObservationStore } from '../../../collector/src/store/observations.ts';
+import { openDb } from '../../../collector/src/store/sqlite/db.ts';
+import { ObservationStore } from '../../../collector/src/store/sqlite/observations.ts';
 import { SlaLedger } from '../../../collector/src/ledger/index.ts';
 import { maskObservations, piecesFor } from '../../../collector/src/ledger/tenure.ts';
 import { tenures, type CustomerVersion } from '../../../collector/src/ledger/customers.ts';

@@ -3,31 +3,11 @@
  * agent and seq, rejected events kept verbatim, agents and their gaps.
  * Every write that acks depends on happens in one transaction per flush.
  */
+import type { State } from '@dcprobe/shared';
+import type { AgentRow, CurrentState, GapRow, ObservationRow } from '../types.ts';
 import type { Db } from './db.ts';
-import type { State, SubjectKind, SeenVia } from '@dcprobe/shared';
 import { Keys } from './keys.ts';
-import { ROW_WIDTH, prepareStatements, pushRow, writeItem, type Statements } from '../ingest/writer.ts';
-
-export interface ObservationRow {
-  subject: string;
-  kind: SubjectKind;
-  state: State;
-  at: number;
-  via: SeenVia;
-  agentId: string | null;
-  seq: number | null;
-  evidence?: Record<string, unknown> | undefined;
-}
-
-
-export interface CurrentState { subject: string; kind: SubjectKind; state: State; at: number; agentId: string | null }
-
-export interface AgentRow {
-  id: string; committedSeq: number; firstSeen: number | null; lastSeen: number | null;
-  clockOffsetMs: number | null; version: string | null; host: string | null;
-}
-
-export interface GapRow { id: number; agentId: string; start: number; end: number | null; reason: string }
+import { ROW_WIDTH, prepareStatements, pushRow, writeItem, type Statements } from './rows.ts';
 
 export class ObservationStore {
   private readonly insObs;
@@ -52,11 +32,11 @@ export class ObservationStore {
 
   /**
    * Bulk load (benchmarks, fixtures): one agent's rows at a time through the
-   * ingest writer's own statements (writer.ts), in the caller's transaction.
+   * projection's own statements (rows.ts), in the caller's transaction.
    * Returns the seqs actually inserted; the others were already stored.
    */
   insertMany(rows: readonly ObservationRow[], receivedAt: number): Set<number> {
-    // Fresh keys per call: the caller's transaction may still roll back (store/keys.ts).
+    // Fresh keys per call: the caller's transaction may still roll back (keys.ts).
     const st = { ...(this.statements ??= prepareStatements(this.db)), keys: new Keys(this.db) };
     const inserted = new Set<number>();
     for (let i = 0; i < rows.length;) {

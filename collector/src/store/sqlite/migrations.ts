@@ -127,7 +127,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX observations_at;
   `,
-  // 4: how far the store holds the ingest journal (ingest/journal.ts), a
+  // 4: how far the store holds the ingest journal (store/sqlite/journal.ts), a
   // file of its own whose rows an ack promises; moved into observations in
   // the same transaction as this mark.
   `
@@ -141,7 +141,7 @@ export const MIGRATIONS: readonly string[] = [
   // 15-byte agent id): integer keys cut SQLite's CPU per event from 7.4–9.3 to
   // 5.7–5.9 µs (docs/benchmarks.md "Validation without zod, integer keys"), and the file shrinks with
   // them. Readers keep the \`observations\` view with the same columns as before;
-  // the writers (ingest/writer.ts, store/observations.ts) insert the rows.
+  // the writers (store/sqlite/rows.ts) insert the rows.
   `
   CREATE TABLE subjects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT;
   CREATE TABLE agent_keys (id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL UNIQUE) STRICT;
