@@ -107,7 +107,7 @@ function load(f: SlaFigures): Table {
       ['reports: ReportStore.append (+ audit), 5k per transaction', fmtInt(l.reports), fmtNum(l.reportsS, 2), rate(l.reports, l.reportsS)],
       ['exclusions: ExclusionStore.append (+ audit)', fmtInt(l.exclusions), fmtNum(l.exclusionsS, 2), rate(l.exclusions, l.exclusionsS)],
       ['total load (config to checkpoint)', '–', fmtNum(l.totalS, 2), '–'],
-      ['collector start on the loaded file (startCollector + collectorRoutes)', '–', fmtNum(f.started.startS, 2), '–'],
+      ['collector start on the loaded file (startCollector)', '–', fmtNum(f.started.startS, 2), '–'],
     ],
     notes: [
       `store file ${fmtInt(l.dbMB)} MB after a WAL checkpoint; loader peak RSS ${fmtInt(l.peakRssMB)} MB (input + pure check included).`,

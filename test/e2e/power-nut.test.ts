@@ -10,7 +10,6 @@ import { startNutUpsd, type NutUpsd } from './fixtures/nut.ts';
 import { makeTempDir, waitUntil } from './fixtures/procs.ts';
 import { buildConfig as collectorConfig } from '../../collector/src/config.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
-import { collectorRoutes } from '../../collector/src/routes.ts';
 import { silentLogger } from '../../collector/src/log.ts';
 import { buildConfig as agentConfig } from '../../agent/src/config.ts';
 import { startAgent, type AgentHandle } from '../../agent/src/agent.ts';
@@ -42,7 +41,7 @@ describe('power: NUT upsd → agent → collector → ledger and metrics', () =>
         { id: 'cust-ab', power: { feeds: ['ups-a/output', 'ups-b/output'] } },
         { id: 'cust-a', power: { feeds: ['ups-a/output'] } },
       ],
-    }), { log: silentLogger, processMetrics: false, routes: collectorRoutes });
+    }), { log: silentLogger, processMetrics: false });
     agent = await startAgent(agentConfig({
       agentId: 'rack-power', collectors: [col.wsUrl], token: TOKEN, dataDir: join(dir, 'agent'), logLevel: 'silent',
       targets: [

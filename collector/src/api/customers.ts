@@ -29,7 +29,7 @@ function versionJson(v: CustomerVersion, end?: number): Record<string, unknown> 
 }
 
 export function customerRoutes(ctx: ApiContext): Route[] {
-  const now = () => ctx.deps.now();
+  const now = () => ctx.now();
   const write = async (req: Parameters<Route['handler']>[0]['req'], pathId: string | undefined) => {
     const who = actor(ctx, req, 'admin');
     const b = bodyObject(await readJson(req));

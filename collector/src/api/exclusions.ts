@@ -43,7 +43,7 @@ function exclusionJson(ctx: ApiContext, v: ExclusionVersion): Record<string, unk
 const CSV_COLS = ['id', 'version', 'customer', 'service', 'start', 'end', 'category', 'ref', 'withdrawn', 'recordedBy', 'recordedAt'];
 
 export function exclusionRoutes(ctx: ApiContext): Route[] {
-  const now = () => ctx.deps.now();
+  const now = () => ctx.now();
   return [
     {
       method: 'POST', path: '/api/v1/exclusions', handler: async ({ req, res, url }) => {

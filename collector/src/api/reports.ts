@@ -57,7 +57,7 @@ const CSV_COLS = ['id', 'version', 'customer', 'service', 'reportedAt', 'noticeA
   'open', 'verdict', 'countableSeconds', 'firstResponseMissed', 'resolutionMissed', 'recordedBy'];
 
 export function reportRoutes(ctx: ApiContext): Route[] {
-  const now = () => ctx.deps.now();
+  const now = () => ctx.now();
   return [
     {
       method: 'POST', path: '/api/v1/reports', handler: async ({ req, res, url }) => {

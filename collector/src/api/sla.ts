@@ -15,7 +15,7 @@ import { asOfParam, monthParam, respond } from './http.ts';
 export function slaRoutes(ctx: ApiContext): Route[] {
   const args = (url: URL, id: string) => {
     const tz = zoneOf(ctx, id);
-    const asOf = asOfParam(url, ctx.deps.now());
+    const asOf = asOfParam(url, ctx.now());
     return { month: monthParam(url, true, () => monthOf(asOf, tz)), asOf };
   };
   return [

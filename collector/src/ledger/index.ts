@@ -23,7 +23,7 @@ export class SlaLedger {
   private readonly listeners: ChangeListener[] = [];
 
   constructor(readonly db: Db) {
-    const changed = (c: string | null) => { for (const l of this.listeners) l(c); };
+    const changed = (c: string | null) => { this.specs = undefined; for (const l of this.listeners) l(c); };
     this.audit = new Audit(db);
     this.customers = new CustomerStore(db, this.audit, changed);
     this.reports = new ReportStore(db, this.audit, changed);
@@ -32,6 +32,12 @@ export class SlaLedger {
   }
 
   onChange(l: ChangeListener): void { this.listeners.push(l); }
+
+  private specs: CustomerConfig[] | undefined;
+  /** Every customer's latest spec, API-made ones included; the same array until a change. */
+  currentCustomers(): readonly CustomerConfig[] {
+    return (this.specs ??= this.customers.ids().map((id) => this.customers.latest(id)!.spec));
+  }
 
   /** Config customers at start (see CustomerStore.syncConfig). */
   syncConfig(customers: readonly CustomerConfig[], now: number): string[] {
