@@ -104,7 +104,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     ? https.createServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, onRequest)
     : http.createServer(onRequest);
   const agents = acceptAgents(server, {
-    agents: config.agents, queue: ingest, liveness, metrics, log, dropAcks: opts.faults?.dropAcks ?? false,
+    agents: config.agents, queue: ingest, liveness, metrics, log, now, dropAcks: opts.faults?.dropAcks ?? false,
     heartbeatMs: Math.max(1000, Math.floor(config.heartbeatTimeoutSeconds * 1000 / 3)),
   });
 

@@ -18,6 +18,8 @@ export interface SessionDeps {
   liveness: Liveness;
   metrics: SelfMetrics;
   log: Logger;
+  /** The collector's clock: the instants it tells agents (welcome, heartbeat). */
+  now: () => number;
   heartbeatMs: number;
   dropAcks?: boolean;
 }
@@ -43,7 +45,7 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
   ws.on('error', (e) => d.log.warn({ agent: agentId, err: e.message }, 'agent socket error'));
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
-    const started = process.hrtime.bigint();
+    const started = process.hrtime.bigint(); // a duration for the ingest histogram, not an instant
     const size = Array.isArray(data) ? data.reduce((s, b) => s + b.length, 0) : (data as Buffer).byteLength;
     d.liveness.seen(agentId);
     if (size > MAX_MESSAGE_BYTES) return fail('TOO_LARGE', `frame of ${size} bytes exceeds ${MAX_MESSAGE_BYTES}`);
@@ -69,13 +71,13 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
       helloDone = true;
       d.metrics.frames.inc({ outcome: 'ok' });
       d.log.info({ agent: agentId, version: f.version, committedSeq: d.queue.cursor(agentId).committed }, 'agent connected');
-      return send({ type: 'welcome', v: PROTOCOL_VERSION, committedSeq: d.queue.cursor(agentId).committed, serverTime: Date.now(), heartbeatMs: d.heartbeatMs });
+      return send({ type: 'welcome', v: PROTOCOL_VERSION, committedSeq: d.queue.cursor(agentId).committed, serverTime: d.now(), heartbeatMs: d.heartbeatMs });
     }
     if (!helloDone) return fail('NOT_HELLO', 'send hello first');
     d.metrics.frames.inc({ outcome: 'ok' });
     if (f.type === 'heartbeat') {
       d.liveness.clock(agentId, f.clock);
-      return send({ type: 'heartbeat', v: PROTOCOL_VERSION, clock: Date.now() });
+      return send({ type: 'heartbeat', v: PROTOCOL_VERSION, clock: d.now() });
     }
     const { valid, invalid } = IngestQueue.validate(f.batch);
     d.queue.submit(agentId, valid, invalid, started, text).then(
