@@ -24,7 +24,7 @@ import { SlaLedger } from '../../collector/src/ledger/index.ts';
 import { silentLogger } from '../../collector/src/log.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
 import { reconcile, subjectsOf } from '../../collector/src/sla/reconcile.ts';
-import { openDb } from '../../collector/src/store/sqlite/db.ts';
+import { openStore } from '../../collector/src/store/open.ts';
 import { buildSlaInput } from '../sla-data.ts';
 import { serveRequests } from './child.ts';
 import { collectGarbage, memory } from './measure.ts';
@@ -54,7 +54,7 @@ function fileMB(f: string): number {
 }
 
 serveRequests({
-  load(a: { sample: string[] }): LoadResult {
+  async load(a: { sample: string[] }): Promise<LoadResult> {
     resetPeakRss();
     const t0 = performance.now();
     const input = buildSlaInput();
@@ -62,10 +62,9 @@ serveRequests({
     const t1 = performance.now();
     config = benchConfig(input, database);
     const configS = (performance.now() - t1) / 1000;
-    const db = openDb(database);
-    const times = loadStore(db, new SlaLedger(db), config, input);
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
+    const store = await openStore(database, { synchronous: 'NORMAL' });
+    const times = await loadStore(store, await SlaLedger.open(store), config, input);
+    await store.close();
     const totalS = (performance.now() - t1) / 1000;
 
     // The check: one reconcile over just the sampled customers' subjects (customers are independent).
@@ -101,7 +100,7 @@ serveRequests({
     let matched = 0;
     for (const id of a.ids) {
       const t0 = performance.now();
-      const input = ledger!.live.input(id, a.month, a.asOf);
+      const input = await ledger!.live.input(id, a.month, a.asOf);
       const t1 = performance.now();
       const result = reconcile(input);
       const t2 = performance.now();
@@ -136,7 +135,7 @@ serveRequests({
     const t0 = performance.now();
     let calls = 0, left = NaN;
     do {
-      left = pendingIn(collector!.slaMetrics.text());
+      left = pendingIn(await collector!.slaMetrics.text());
       calls++;
     } while (left > 0 && performance.now() - t0 < a.maxMs);
     return { seconds: (performance.now() - t0) / 1000, calls, left };

@@ -59,7 +59,7 @@ serveRequests({
   },
   async count() {
     await collector!.settled();
-    return collector!.db.prepare('SELECT count(*) FROM observations').pluck().get() as number;
+    return collector!.store.countObservations();
   },
   /** Hi-res wall clock minus Date.now(): how far this process's sub-millisecond clock is off the system's. */
   clock: () => wallNow() - Date.now(),

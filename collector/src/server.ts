@@ -10,16 +10,15 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { AGENT_WS_PATH, DcprobeError, E } from '@dcprobe/shared';
+import { AGENT_WS_PATH } from '@dcprobe/shared';
 import type { CollectorConfig } from './config.ts';
-import { openDb, type Db } from './store/sqlite/db.ts';
-import { ObservationStore } from './store/sqlite/observations.ts';
-import { openWriter } from './store/sqlite/writer.ts';
+import type { Store } from './store/types.ts';
+import { openStore } from './store/open.ts';
 import { IngestQueue } from './ingest/queue.ts';
 import { Liveness } from './ingest/liveness.ts';
 import { acceptAgents } from './ingest/endpoint.ts';
 import { SlaLedger } from './ledger/index.ts';
-import { makeSelfMetrics, trackWriter, type SelfMetrics } from './metrics.ts';
+import { makeSelfMetrics, trackIngest, type SelfMetrics } from './metrics.ts';
 import { makeDomainMetrics } from './domain-metrics.ts';
 import { SlaMetrics } from './sla-metrics.ts';
 import { compile, sendJson, sendText, type Route } from './http/router.ts';
@@ -32,7 +31,7 @@ export interface CollectorHandle {
   url: string;
   wsUrl: string;
   port: number;
-  db: Db;
+  store: Store;
   ingest: IngestQueue;
   liveness: Liveness;
   /** The SLA ledger the API, the page and the SLA metrics read. */
@@ -41,7 +40,7 @@ export interface CollectorHandle {
   metrics: SelfMetrics;
   config: Readonly<CollectorConfig>;
   metricsText(): Promise<string>;
-  /** Resolves once every event acked so far is in observations (see store/sqlite/journal.ts). */
+  /** Resolves once every event acked so far is readable as observations (Store.settled). */
   settled(): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,7 +51,7 @@ export interface StartOptions {
   /** Process metrics off in tests that start many collectors. */
   processMetrics?: boolean;
   synchronous?: 'FULL' | 'NORMAL';
-  /** Journalled events beyond which commits wait for the projection (default store/sqlite/writer.ts MAX_PENDING). */
+  /** Committed events beyond which commits wait until they are readable (SQLite default: store/sqlite/writer.ts MAX_PENDING). */
   maxPending?: number;
   /**
    * Fault injection for tests: commit but never ack (as if killed between the
@@ -64,36 +63,31 @@ export interface StartOptions {
 export async function startCollector(config: Readonly<CollectorConfig>, opts: StartOptions = {}): Promise<CollectorHandle> {
   const log = opts.log ?? makeLogger(config.logLevel);
   const now = opts.now ?? Date.now;
-  const db = openDb(config.database, opts.synchronous ? { synchronous: opts.synchronous } : {});
-  const store = new ObservationStore(db);
-  const metrics = makeSelfMetrics(opts.processMetrics ?? true);
-  const writer = await openWriter(db, config.database, {
-    synchronous: opts.synchronous ?? 'FULL', ...(opts.maxPending ? { maxPending: opts.maxPending } : {}),
+  const store = await openStore(config.database, {
+    ...(opts.synchronous ? { synchronous: opts.synchronous } : {}), ...(opts.maxPending ? { maxPending: opts.maxPending } : {}),
     ...(opts.faults?.holdProjection ? { holdProjection: true } : {}),
-  }).catch((e: Error) => {
-    db.close();
-    throw new DcprobeError(E.STORE_OPEN, `cannot open store ${config.database}: ${e.message}`, { cause: e });
   });
-  const ingest = new IngestQueue(store, writer, metrics, now);
-  trackWriter(metrics, () => writer.stats());
-  const liveness = new Liveness(ingest, metrics, log, {
+  const metrics = makeSelfMetrics(opts.processMetrics ?? true);
+  const ingest = await IngestQueue.open(store, metrics, now);
+  trackIngest(metrics, () => store.ingestStats());
+  const liveness = await Liveness.open(store, ingest, metrics, log, {
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
   });
 
-  const sla = new SlaLedger(db);
-  const changed = sla.syncConfig(config.customers, now());
+  const sla = await SlaLedger.open(store);
+  const changed = await sla.syncConfig(config.customers, now());
   if (changed.length > 0) log.info({ customers: changed.length }, 'customers from config recorded as new versions');
-  const slaMetrics = new SlaMetrics(sla, db, now);
+  const slaMetrics = await SlaMetrics.open(sla, store, now);
   // Domain metrics label ports and feeds with their current owners, API-made customers included.
   const domain = makeDomainMetrics(() => ingest.current.values(), () => sla.currentCustomers());
-  const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics()) + slaMetrics.text();
+  const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics()) + (await slaMetrics.text());
 
   const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens) };
   const routes: Route[] = [
-    { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok', observations: store.count(), pendingEvents: ingest.pending() }) },
+    { method: 'GET', path: '/healthz', handler: async ({ res }) => sendJson(res, 200, { status: 'ok', observations: await store.countObservations(), pendingEvents: ingest.pending() }) },
     { method: 'GET', path: '/metrics', handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
     // The API and the report page read observations: each request first waits
-    // for the projection of what was acked before it (store/sqlite/journal.ts).
+    // until what was acked before it is readable (Store.settled).
     ...[...apiRoutes(ctx), ...reportPageRoutes(ctx)].map((r): Route => ({
       ...r, handler: async (c) => { await ingest.settled(); return r.handler(c); },
     })),
@@ -121,7 +115,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   return {
     url: `${scheme}://${host}:${port}`,
     wsUrl: `${config.tls ? 'wss' : 'ws'}://${host}:${port}${AGENT_WS_PATH}`,
-    port, db, ingest, liveness, sla, slaMetrics, metrics, config, metricsText,
+    port, store, ingest, liveness, sla, slaMetrics, metrics, config, metricsText,
     async settled() {
       await ingest.drain();
       await ingest.settled();
@@ -134,8 +128,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
       await closed;
       // What arrived before the sockets closed is still committed (unacked: the agents resend, stored once).
       await ingest.drain().catch(() => {});
-      await writer.close();
-      db.close();
+      await store.close();
     },
   };
 }

@@ -11,6 +11,7 @@ import { makeTempDir, waitUntil } from './fixtures/procs.ts';
 import { buildConfig as collectorConfig } from '../../collector/src/config.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
 import { silentLogger } from '../../collector/src/log.ts';
+import { storeRows } from '../support/store-sql.ts';
 import { buildConfig as agentConfig } from '../../agent/src/config.ts';
 import { startAgent, type AgentHandle } from '../../agent/src/agent.ts';
 import { monthOf } from '@dcprobe/shared';
@@ -21,7 +22,7 @@ const API = 'e2e-power-read-token-0123456';
 describe('power: NUT upsd → agent → collector → ledger and metrics', () => {
   let dir: string, nut: NutUpsd, col: CollectorHandle, agent: AgentHandle;
 
-  const obs = (subject: string) => col.db.prepare('SELECT state, at, via FROM observations WHERE subject = ? ORDER BY at, id').all(subject) as { state: string; at: number; via: string }[];
+  const obs = (subject: string) => storeRows<{ state: string; at: number; via: string }>(col.config.database, 'SELECT state, at, via FROM observations WHERE subject = ? ORDER BY at, id', subject);
   const sla = async (customer: string) => {
     const month = monthOf(Date.now(), 'Asia/Shanghai');
     const r = await fetch(`${col.url}/api/v1/customers/${customer}/sla?month=${month}`, { headers: { authorization: `Bearer ${API}` } });

@@ -67,11 +67,17 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
         ws.close(CLOSE.UNAUTHORIZED, 'hello agentId does not match the token');
         return;
       }
-      d.liveness.hello(f);
       helloDone = true;
       d.metrics.frames.inc({ outcome: 'ok' });
-      d.log.info({ agent: agentId, version: f.version, committedSeq: d.queue.cursor(agentId).committed }, 'agent connected');
-      return send({ type: 'welcome', v: PROTOCOL_VERSION, committedSeq: d.queue.cursor(agentId).committed, serverTime: d.now(), heartbeatMs: d.heartbeatMs });
+      d.liveness.hello(f).then(() => {
+        d.log.info({ agent: agentId, version: f.version, committedSeq: d.queue.cursor(agentId).committed }, 'agent connected');
+        send({ type: 'welcome', v: PROTOCOL_VERSION, committedSeq: d.queue.cursor(agentId).committed, serverTime: d.now(), heartbeatMs: d.heartbeatMs });
+      }, (e: unknown) => {
+        // No welcome without the hello stored: the agent reconnects and says hello again.
+        d.log.error({ agent: agentId, err: (e as Error).message }, 'hello not recorded');
+        ws.close(CLOSE.INTERNAL, 'hello not recorded; reconnect');
+      });
+      return;
     }
     if (!helloDone) return fail('NOT_HELLO', 'send hello first');
     d.metrics.frames.inc({ outcome: 'ok' });

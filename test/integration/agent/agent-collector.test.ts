@@ -22,6 +22,7 @@ import { buildConfig as collectorConfig } from '../../../collector/src/config.ts
 import { startCollector } from '../../../collector/src/server.ts';
 import type { CollectorHandle } from '../../../collector/src/server.ts';
 import { sleep, until } from '../wait.ts';
+import { storeRows } from '../../support/store-sql.ts';
 
 const TOKEN = 'rack-a-token-0123456789abcdef';
 const states = new Map<string, Reading['state']>();
@@ -72,7 +73,7 @@ describe('agent ↔ real collector (SQLite)', () => {
       heartbeatSeconds: 1, targets: [{ kind: 'scripted-switch', name: 'sw1' }],
     });
     const startAg = () => startAgent(aconf, { log: silentLogger, processMetrics: false, link: { backoff: { minMs: 20, maxMs: 200 } } });
-    const rows = () => col!.db.prepare('SELECT seq, subject, state FROM observations WHERE agent_id = ? ORDER BY seq').all('rack-a') as
+    const rows = () => storeRows(col!.config.database, 'SELECT seq, subject, state FROM observations WHERE agent_id = ? ORDER BY seq', 'rack-a') as
       { seq: number; subject: string; state: string }[];
 
     col = await startCol();
@@ -135,7 +136,7 @@ describe('agent ↔ real collector (SQLite)', () => {
     await writeFile(tokenFile, `${TOKEN}\n`);
     await until(() => ag!.outbox.held === 0 && ag!.outbox.lastSeq === 2, 10_000, 'initial states over wss');
     await col.settled();
-    const n = col.db.prepare('SELECT count(*) AS n FROM observations WHERE agent_id = ?').get('rack-a') as { n: number };
+    const n = storeRows(col.config.database, 'SELECT count(*) AS n FROM observations WHERE agent_id = ?', 'rack-a')[0] as { n: number };
     expect(n.n).toBe(2);
   });
 

@@ -1,9 +1,11 @@
 /**
  * The collector's module picture stays true: every import in collector/src
  * points to its own unit or to a lower layer, the pure reconciliation core
- * (sla/) imports nothing of the collector beyond itself, and no file reaches
- * itself again through its imports (no cycles). A unit is a top-level file or
- * folder of collector/src (`cli.ts` and `cli/` are one unit).
+ * (sla/) imports nothing of the collector beyond itself, a store
+ * implementation (store/sqlite/) is reached only through the store's
+ * interface and openStore, and no file reaches itself again through its
+ * imports (no cycles). A unit is a top-level file or folder of collector/src
+ * (`cli.ts` and `cli/` are one unit).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -26,6 +28,8 @@ const LAYERS: readonly (readonly string[])[] = [
 ];
 /** Units that may import nothing of the collector but themselves. */
 const SEALED = ['sla'];
+/** Folders only their own unit may import (the store's implementations), and packages only they may use. */
+const PRIVATE: readonly { dir: string; packages: readonly string[] }[] = [{ dir: 'store/sqlite/', packages: ['better-sqlite3'] }];
 
 type Graph = Map<string, string[]>;
 
@@ -36,8 +40,8 @@ function files(dir: string): string[] {
   });
 }
 
-/** Relative specifiers a file imports, re-exports, loads dynamically or starts as a worker (`new URL('./x.ts', import.meta.url)`). */
-export function specifiers(source: string): string[] {
+/** Specifiers a file imports, re-exports, loads dynamically or starts as a worker (`new URL('./x.ts', import.meta.url)`). */
+export function allSpecifiers(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1');
   const out: string[] = [];
   const patterns = [
@@ -45,17 +49,25 @@ export function specifiers(source: string): string[] {
     /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
     /\bnew URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url\s*\)/g,
   ];
-  for (const re of patterns) for (const m of code.matchAll(re)) if (m[1]!.startsWith('.')) out.push(m[1]!);
+  for (const re of patterns) for (const m of code.matchAll(re)) out.push(m[1]!);
   return out;
 }
 
-function graphOf(root: string): Graph {
+/** The relative ones: files of the collector. */
+export function specifiers(source: string): string[] {
+  return allSpecifiers(source).filter((s) => s.startsWith('.'));
+}
+
+/** file → the files it imports, and the packages it imports (bare specifiers), relative to `root`. */
+function graphOf(root: string): { g: Graph; packages: Graph } {
   const g: Graph = new Map();
+  const packages: Graph = new Map();
   for (const f of files(root)) {
-    const deps = specifiers(readFileSync(f, 'utf8')).map((s) => relative(root, resolve(dirname(f), s)));
-    g.set(relative(root, f), deps);
+    const all = allSpecifiers(readFileSync(f, 'utf8'));
+    g.set(relative(root, f), all.filter((s) => s.startsWith('.')).map((s) => relative(root, resolve(dirname(f), s))));
+    packages.set(relative(root, f), all.filter((s) => !s.startsWith('.')));
   }
-  return g;
+  return { g, packages };
 }
 
 const unitOf = (file: string) => file.split('/')[0]!.replace(/\.(ts|mjs)$/, '');
@@ -74,6 +86,16 @@ export function violations(g: Graph): string[] {
       if (SEALED.includes(u)) out.push(`${from} → ${to} (${u} imports only itself)`);
       else if (layerOf(v) >= layerOf(u)) out.push(`${from} → ${to} (${v} is not below ${u})`);
     }
+    for (const p of PRIVATE) for (const to of deps) if (to.startsWith(p.dir) && unitOf(to) !== u) out.push(`${from} → ${to} (${p.dir} is private to ${unitOf(p.dir)})`);
+  }
+  return out;
+}
+
+/** Imports of a package kept to a private folder, from outside it. */
+export function privatePackages(packages: Graph): string[] {
+  const out: string[] = [];
+  for (const [from, deps] of packages) {
+    for (const p of PRIVATE) for (const d of deps) if (p.packages.includes(d) && !from.startsWith(p.dir)) out.push(`${from} → ${d} (only ${p.dir} uses it)`);
   }
   return out;
 }
@@ -98,7 +120,7 @@ export function cycles(g: Graph): string[][] {
 }
 
 describe('collector module layers', () => {
-  const g = graphOf(SRC);
+  const { g, packages } = graphOf(SRC);
 
   it('reads the imports of every source file', () => {
     expect(g.size).toBeGreaterThan(50);
@@ -109,11 +131,16 @@ describe('collector module layers', () => {
     expect(violations(g)).toEqual([]);
   });
 
+  it('keeps the SQLite store behind the store interface: nothing else imports store/sqlite or better-sqlite3', () => {
+    expect(privatePackages(packages)).toEqual([]);
+    expect(violations(g).filter((v) => v.includes('private'))).toEqual([]);
+  });
+
   it('has no import cycles', () => {
     expect(cycles(g)).toEqual([]);
   });
 
-  it('would see an upward import, a sealed core importing out, and a cycle', () => {
+  it('would see an upward import, a sealed core importing out, a private folder reached from outside, and a cycle', () => {
     const bad: Graph = new Map([
       ['store/sqlite/db.ts', ['ingest/queue.ts']],
       ['ingest/queue.ts', ['store/sqlite/db.ts']],
@@ -122,9 +149,12 @@ describe('collector module layers', () => {
     ]);
     expect(violations(bad)).toEqual([
       'store/sqlite/db.ts → ingest/queue.ts (ingest is not below store)',
+      'ingest/queue.ts → store/sqlite/db.ts (store/sqlite/ is private to store)',
       'sla/reconcile.ts → config.ts (sla imports only itself)',
     ]);
     expect(cycles(bad)).toEqual([['ingest/queue.ts', 'store/sqlite/db.ts', 'ingest/queue.ts']]);
+    expect(privatePackages(new Map([['ledger/reports.ts', ['better-sqlite3']], ['store/sqlite/db.ts', ['better-sqlite3']]])))
+      .toEqual(['ledger/reports.ts → better-sqlite3 (only store/sqlite/ uses it)']);
   });
 
   it('finds imports written in every form', () => {

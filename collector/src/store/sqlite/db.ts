@@ -62,7 +62,7 @@ function migrate(db: Db): void {
   }
 }
 
-/** Lets other modules add migrations for their tables before the store opens. */
+/** The schema version of an open store file (PRAGMA user_version). */
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }

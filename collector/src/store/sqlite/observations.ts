@@ -1,21 +1,31 @@
 /**
- * The observation store: observations (state changes per subject) with their
- * agent and seq, rejected events kept verbatim, agents and their gaps.
- * Every write that acks depends on happens in one transaction per flush.
+ * Observations, agents, their gaps and rejected events on the store's main
+ * connection: what the collector reads at start (cursors, current state,
+ * agents), what it writes itself (hello, silence: gap and resync
+ * observations), bulk loads, and the reads of /healthz and the SLA metrics.
+ * Agent events themselves are written by the projector (projector.ts).
+ * Writes here are BEGIN IMMEDIATE (see db.ts).
  */
-import type { State } from '@dcprobe/shared';
-import type { AgentRow, CurrentState, GapRow, ObservationRow } from '../types.ts';
+import type {
+  AgentCursor, AgentRow, CurrentState, GapRow, HelloRecord, ObservationRow, RejectedEvent, SilenceRecord,
+} from '../types.ts';
 import type { Db } from './db.ts';
 import { Keys } from './keys.ts';
 import { ROW_WIDTH, prepareStatements, pushRow, writeItem, type Statements } from './rows.ts';
 
-export class ObservationStore {
-  private readonly insObs;
+export class ObservationTables {
   private readonly putSubject;
   private readonly putAgentKey;
+  private readonly insObs;
   private readonly upsertAgent;
   private readonly setCommitted;
-  constructor(readonly db: Db) {
+  private readonly openGapStmt;
+  private readonly closeGapStmt;
+  private readonly maxId;
+  private readonly subjectsSince;
+  private statements: Statements | null = null;
+
+  constructor(private readonly db: Db) {
     // One observation the collector makes itself (gap, resync): rare, so its keys
     // are made in SQL, in the caller's transaction, with nothing cached to undo.
     this.putSubject = db.prepare(`INSERT INTO subjects (name) VALUES (?) ON CONFLICT DO NOTHING`);
@@ -26,32 +36,53 @@ export class ObservationStore {
     this.upsertAgent = db.prepare(`INSERT INTO agents (id, first_seen, last_seen, clock_offset_ms, version, host) VALUES (@id, @now, @now, @offset, @version, @host)
       ON CONFLICT(id) DO UPDATE SET last_seen = @now, clock_offset_ms = @offset, version = coalesce(@version, version), host = coalesce(@host, host)`);
     this.setCommitted = db.prepare(`UPDATE agents SET committed_seq = ?, last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?`);
+    this.openGapStmt = db.prepare(`INSERT INTO agent_gaps (agent_id, start, end, reason, lost_from_seq, lost_to_seq) VALUES (?, ?, ?, ?, ?, ?)`);
+    this.closeGapStmt = db.prepare(`UPDATE agent_gaps SET end = ? WHERE agent_id = ? AND end IS NULL`);
+    this.maxId = db.prepare('SELECT coalesce(max(id), 0) FROM observation_rows').pluck();
+    this.subjectsSince = db.prepare('SELECT DISTINCT s.name FROM observation_rows o JOIN subjects s ON s.id = o.subject_id WHERE o.id > ? AND o.id <= ?').pluck();
   }
 
-  private statements: Statements | null = null;
-
-  /**
-   * Bulk load (benchmarks, fixtures): one agent's rows at a time through the
-   * projection's own statements (rows.ts), in the caller's transaction.
-   * Returns the seqs actually inserted; the others were already stored.
-   */
-  insertMany(rows: readonly ObservationRow[], receivedAt: number): Set<number> {
-    // Fresh keys per call: the caller's transaction may still roll back (keys.ts).
-    const st = { ...(this.statements ??= prepareStatements(this.db)), keys: new Keys(this.db) };
-    const inserted = new Set<number>();
-    for (let i = 0; i < rows.length;) {
-      const agentId = rows[i]!.agentId;
-      const flat: unknown[] = [];
-      for (; i < rows.length && rows[i]!.agentId === agentId; i++) pushRow(flat, rows[i]!);
-      const r = writeItem(st, { agentId, receivedAt, rows: flat });
-      if (r === true) for (let k = 0; k < flat.length; k += ROW_WIDTH) inserted.add(flat[k + 5] as number);
-      else for (const s of r) inserted.add(s);
-    }
-    return inserted;
+  agents(): AgentRow[] {
+    return this.db.prepare(`SELECT id, committed_seq committedSeq, first_seen firstSeen, last_seen lastSeen,
+      clock_offset_ms clockOffsetMs, version, host FROM agents ORDER BY id`).all() as AgentRow[];
   }
 
-  /** Inserts one observation; false when (agent, seq) is already stored (a duplicate). */
-  insert(o: ObservationRow, receivedAt: number): boolean {
+  cursors(): AgentCursor[] {
+    const above = this.db.prepare(`SELECT seq FROM observations WHERE agent_id = ? AND seq > ?
+      UNION SELECT seq FROM rejected_events WHERE agent_id = ? AND seq > ?`).pluck();
+    return this.db.transaction(() => this.agents().map((a) => ({
+      agentId: a.id, committed: a.committedSeq, above: above.all(a.id, a.committedSeq, a.id, a.committedSeq) as number[],
+    })))();
+  }
+
+  /** Latest observation per subject (ties broken by insertion order). */
+  currentStates(): CurrentState[] {
+    return this.db.prepare(`SELECT s.name subject, o.kind, o.state, o.at, k.agent_id agentId FROM subjects s
+      JOIN observation_rows o ON o.id = (SELECT id FROM observation_rows i WHERE i.subject_id = s.id ORDER BY at DESC, id DESC LIMIT 1)
+      LEFT JOIN agent_keys k ON k.id = o.agent_key`).all() as CurrentState[];
+  }
+
+  recordHello(h: HelloRecord): void {
+    this.db.transaction(() => {
+      this.upsertAgent.run({ id: h.agentId, now: h.at, offset: h.clockOffsetMs, version: h.version, host: h.host === undefined ? null : JSON.stringify(h.host) });
+      if (h.lost) {
+        this.openGapStmt.run(h.agentId, h.at, h.at, 'events_lost', h.lost.from, h.lost.to);
+        this.setCommitted.run(h.lost.committed, h.at, h.agentId);
+      }
+      if (h.closeGap) this.closeGapStmt.run(h.at, h.agentId);
+      for (const o of h.observations) this.insert(o, h.at);
+    }).immediate();
+  }
+
+  recordSilence(s: SilenceRecord): void {
+    this.db.transaction(() => {
+      this.openGapStmt.run(s.agentId, s.start, null, 'silent', null, null);
+      for (const o of s.observations) this.insert(o, s.at);
+    }).immediate();
+  }
+
+  /** One observation the collector makes; false when (agent, seq) is already stored. */
+  private insert(o: ObservationRow, receivedAt: number): boolean {
     this.putSubject.run(o.subject);
     if (o.agentId !== null) this.putAgentKey.run(o.agentId);
     const r = this.insObs.run({
@@ -62,60 +93,56 @@ export class ObservationStore {
     return r.changes === 1;
   }
 
-  touchAgent(id: string, now: number, offsetMs: number | null, version: string | null, host: unknown): void {
-    this.upsertAgent.run({ id, now, offset: offsetMs, version, host: host === undefined ? null : JSON.stringify(host) });
-  }
-
-  saveCommitted(id: string, seq: number, now: number): void {
-    this.setCommitted.run(seq, now, id);
-  }
-
-  agents(): AgentRow[] {
-    return this.db.prepare(`SELECT id, committed_seq committedSeq, first_seen firstSeen, last_seen lastSeen,
-      clock_offset_ms clockOffsetMs, version, host FROM agents ORDER BY id`).all() as AgentRow[];
-  }
-
-  /** Seqs above `committed` already stored for an agent (events after a gap), to rebuild the ack cursor. */
-  seqsAbove(agentId: string, committed: number): number[] {
-    const a = this.db.prepare(`SELECT seq FROM observations WHERE agent_id = ? AND seq > ?`).pluck().all(agentId, committed) as number[];
-    const b = this.db.prepare(`SELECT seq FROM rejected_events WHERE agent_id = ? AND seq > ?`).pluck().all(agentId, committed) as number[];
-    return [...a, ...b];
-  }
-
-  /** Latest observation per subject (ties broken by insertion order). */
-  current(): CurrentState[] {
-    return this.db.prepare(`SELECT s.name subject, o.kind, o.state, o.at, k.agent_id agentId FROM subjects s
-      JOIN observation_rows o ON o.id = (SELECT id FROM observation_rows i WHERE i.subject_id = s.id ORDER BY at DESC, id DESC LIMIT 1)
-      LEFT JOIN agent_keys k ON k.id = o.agent_key`).all() as CurrentState[];
-  }
-
-  openGap(agentId: string, start: number, reason: string, lost?: { from: number; to: number }): number {
-    const r = this.db.prepare(`INSERT INTO agent_gaps (agent_id, start, end, reason, lost_from_seq, lost_to_seq) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(agentId, start, lost ? start : null, reason, lost?.from ?? null, lost?.to ?? null);
-    return Number(r.lastInsertRowid);
-  }
-
-  closeGap(agentId: string, end: number): void {
-    this.db.prepare(`UPDATE agent_gaps SET end = ? WHERE agent_id = ? AND end IS NULL`).run(end, agentId);
-  }
-
   openGaps(): GapRow[] {
-    return this.db.prepare(`SELECT id, agent_id agentId, start, end, reason FROM agent_gaps WHERE end IS NULL`).all() as GapRow[];
+    return this.db.prepare(`SELECT id, agent_id agentId, start, end, reason FROM agent_gaps WHERE end IS NULL ORDER BY id`).all() as GapRow[];
   }
 
   gaps(from: number, to: number): GapRow[] {
     return this.db.prepare(`SELECT id, agent_id agentId, start, end, reason FROM agent_gaps
-      WHERE start < ? AND (end IS NULL OR end > ?) ORDER BY start`).all(to, from) as GapRow[];
+      WHERE start < ? AND (end IS NULL OR end > ?) ORDER BY start, id`).all(to, from) as GapRow[];
   }
 
-  /** Observations of the given subjects up to `until`, oldest first, for reconciliation. */
-  observationsFor(subjects: readonly string[], until: number): { subject: string; state: State; at: number }[] {
-    if (subjects.length === 0) return [];
-    const stmt = this.db.prepare(`SELECT subject, state, at FROM observations WHERE subject IN (SELECT value FROM json_each(?)) AND at <= ? ORDER BY at, id`);
-    return stmt.all(JSON.stringify(subjects), until) as { subject: string; state: State; at: number }[];
+  /**
+   * Bulk load through the projection's own statements (rows.ts), one agent's
+   * run of rows at a time, in one transaction. Returns how many were new.
+   */
+  importObservations(rows: readonly ObservationRow[], receivedAt: number): number {
+    const st = (this.statements ??= prepareStatements(this.db));
+    let inserted = 0;
+    const load = this.db.transaction(() => {
+      for (let i = 0; i < rows.length;) {
+        const agentId = rows[i]!.agentId;
+        const flat: unknown[] = [];
+        for (; i < rows.length && rows[i]!.agentId === agentId; i++) pushRow(flat, rows[i]!);
+        const r = writeItem(st, { agentId, receivedAt, rows: flat });
+        inserted += r === true ? flat.length / ROW_WIDTH : r.length;
+      }
+    });
+    try {
+      load.immediate();
+    } catch (e) {
+      st.keys.rollback(); // keys made in the transaction are gone with it (keys.ts)
+      throw e;
+    }
+    st.keys.commit();
+    return inserted;
   }
 
-  count(): number {
+  countObservations(): number {
     return this.db.prepare('SELECT count(*) FROM observation_rows').pluck().get() as number;
+  }
+
+  /** Rows get growing ids (INTEGER PRIMARY KEY, never reused while the highest stays): the id is the mark. */
+  observedSince(mark: number | null): { mark: number; subjects: string[] } {
+    return this.db.transaction(() => {
+      const now = this.maxId.get() as number;
+      if (mark === null || now <= mark) return { mark: mark === null ? now : Math.max(mark, now), subjects: [] };
+      return { mark: now, subjects: this.subjectsSince.all(mark, now) as string[] };
+    })();
+  }
+
+  rejectedEvents(agentId: string): RejectedEvent[] {
+    return this.db.prepare(`SELECT agent_id agentId, seq, received_at receivedAt, reason, raw FROM rejected_events
+      WHERE agent_id = ? ORDER BY id`).all(agentId) as RejectedEvent[];
   }
 }
