@@ -7,16 +7,13 @@
  */
 import type http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Logger } from 'pino';
 import { AGENT_WS_PATH, CLOSE, MAX_MESSAGE_BYTES } from '@dcprobe/shared';
 import { bearer, hashToken } from '../tokens.ts';
-import type { SelfMetrics } from '../metrics.ts';
 import { runSession, type SessionDeps } from './session.ts';
 
-export interface EndpointDeps extends Omit<SessionDeps, 'log' | 'metrics'> {
+export interface EndpointDeps extends SessionDeps {
+  /** The configured agents and their token hashes. */
   agents: readonly { id: string; tokenHash: string }[];
-  metrics: SelfMetrics;
-  log: Logger;
 }
 
 export function acceptAgents(server: http.Server, d: EndpointDeps): { close(): void } {
