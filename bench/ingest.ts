@@ -2,7 +2,7 @@
  * The collector's ingest benchmark. Three phases with identical batches,
  * each in fresh processes, in one run:
  *   (a) raw ws: a bare ws server that parses and acks (the transport limit);
- *   (b) SQLite alone: the collector's ObservationStore inserting the same rows,
+ *   (b) SQLite alone: the SQLite store's own insert (store/sqlite/rows.ts) of the same rows,
  *       one transaction per batch (the storage limit);
  *   (c) the collector: startCollector on a temp file, 50 agents acking after commit;
  *   (d) full runs only: the collector at synchronous=NORMAL, to price the fsync.

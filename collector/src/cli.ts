@@ -62,8 +62,7 @@ async function run(args: string[], io: Io): Promise<number> {
   if (!file) { io.err('run: --config FILE is required'); return 2; }
   const config = loadConfig(file);
   const { startCollector } = await import('./server.ts');
-  const { collectorRoutes } = await import('./routes.ts');
-  const c = await startCollector(config, { routes: collectorRoutes });
+  const c = await startCollector(config);
   io.err(`dcprobe-collector listening on ${c.url} (agents: ${c.wsUrl}, metrics: ${c.url}/metrics)`);
   await new Promise<void>((resolve) => {
     const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };

@@ -14,7 +14,7 @@
  * printed: same order, label order, escaping, and a blank line between families.
  */
 import { POWER_STATES } from '@dcprobe/shared';
-import type { CurrentState } from './store/observations.ts';
+import type { CurrentState } from './store/types.ts';
 import type { CustomerConfig } from './config.ts';
 
 export function splitSubject(subject: string): { device: string; rest: string } {

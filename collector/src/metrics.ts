@@ -7,7 +7,7 @@
  */
 import client, { Registry, Counter, Gauge, Histogram } from 'prom-client';
 import { dropLintFailingDefaults } from '@dcprobe/shared';
-import type { WriterStats } from './ingest/writer.ts';
+import type { IngestStats } from './store/types.ts';
 
 export interface SelfMetrics {
   registry: Registry;
@@ -45,8 +45,8 @@ export function makeSelfMetrics(withProcess = true): SelfMetrics {
   };
 }
 
-/** The ingest journal's backlog and what its projection found, read from the writer at scrape time. */
-export function trackWriter(m: SelfMetrics, stats: () => WriterStats): void {
+/** The ingest backlog (SQLite: the journal not yet projected) and what its projection found, read from the store at scrape time. */
+export function trackIngest(m: SelfMetrics, stats: () => IngestStats): void {
   const r = [m.registry];
   new Gauge({
     name: 'dcprobe_collector_ingest_pending_events', registers: r,

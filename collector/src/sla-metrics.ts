@@ -4,8 +4,8 @@
  * so each customer's lines are rendered once and cached; a customer is
  * recomputed only when
  *  - its ledger data changed (customer version, report, notice, exclusion),
- *  - a subject it has (had) got a new observation (found by the observations'
- *    rowid, one indexed query per scrape),
+ *  - a subject it has (had) got a new observation (the store's
+ *    `observedSince`, one query per scrape),
  *  - its month rolled over, or
  *  - its figures move with the clock (an open report, an outage or a gap still
  *    open, coverage unknown) and its cache is older than `ttlMs`, or
@@ -22,7 +22,7 @@
  * the series always mean "this month so far", so they do not churn each month.
  */
 import { monthBounds, monthOf } from '@dcprobe/shared';
-import type { Db } from './store/db.ts';
+import type { ObservationReads } from './store/types.ts';
 import type { SlaLedger } from './ledger/index.ts';
 import type { ServiceResult } from './sla/types.ts';
 
@@ -54,27 +54,29 @@ export class SlaMetrics {
   private readonly dirty = new Set<string>();
   private readonly bySubject = new Map<string, Set<string>>();
   private readonly subjectsOf = new Map<string, string[]>();
-  private lastObsId: number;
-  private readonly maxId;
-  private readonly newSubjects;
+  private mark = 0;
   private readonly ttlMs: number;
   private readonly budgetMs: number;
   private readonly coverageTolerance: number;
   lastScrape = { computed: 0, ms: 0 };
 
-  constructor(private readonly sla: SlaLedger, db: Db, private readonly now: () => number, opts: SlaMetricsOptions = {}) {
+  private constructor(private readonly sla: SlaLedger, private readonly store: ObservationReads, private readonly now: () => number, opts: SlaMetricsOptions) {
     this.ttlMs = opts.ttlMs ?? 60_000;
     this.budgetMs = opts.budgetMs ?? 250;
     this.coverageTolerance = opts.coverageTolerance ?? 1e-4;
-    this.maxId = db.prepare('SELECT coalesce(max(id), 0) FROM observation_rows').pluck();
-    this.newSubjects = db.prepare('SELECT DISTINCT s.name FROM observation_rows o JOIN subjects s ON s.id = o.subject_id WHERE o.id > ?').pluck();
-    this.lastObsId = this.maxId.get() as number;
     for (const id of sla.customers.ids()) this.index(id);
     sla.onChange((c) => {
       if (c === null) { for (const id of this.sla.customers.ids()) this.dirty.add(id); return; }
       this.index(c);
       this.dirty.add(c);
     });
+  }
+
+  /** SLA metrics from now on: observations already stored are in every first computation. */
+  static async open(sla: SlaLedger, store: ObservationReads, now: () => number, opts: SlaMetricsOptions = {}): Promise<SlaMetrics> {
+    const m = new SlaMetrics(sla, store, now, opts);
+    m.mark = (await store.observedSince(null)).mark;
+    return m;
   }
 
   /** subject → customers that had it in any version, so a new observation finds whom it concerns. */
@@ -91,17 +93,16 @@ export class SlaMetrics {
     if (!this.cache.has(id)) this.dirty.add(id);
   }
 
-  private noteObservations(): void {
-    const max = this.maxId.get() as number;
-    if (max <= this.lastObsId) return;
-    for (const s of this.newSubjects.all(this.lastObsId) as string[]) for (const c of this.bySubject.get(s) ?? []) this.dirty.add(c);
-    this.lastObsId = max;
+  private async noteObservations(): Promise<void> {
+    const { mark, subjects } = await this.store.observedSince(this.mark);
+    for (const s of subjects) for (const c of this.bySubject.get(s) ?? []) this.dirty.add(c);
+    this.mark = mark;
   }
 
-  private compute(id: string, now: number): void {
+  private async compute(id: string, now: number): Promise<void> {
     const tz = this.sla.customers.latest(id)!.spec.timezone;
     const month = monthOf(now, tz);
-    const services = this.sla.live.result(id, month, now).customers[0]?.services ?? {};
+    const services = (await this.sla.live.result(id, month, now)).customers[0]?.services ?? {};
     const lines: Partial<Record<Family, string>> = {};
     const add = (f: Family, labels: string, v: number) => { lines[f] = (lines[f] ?? '') + `${f}{${labels}} ${v}\n`; };
     let volatile = false, drift = 0;
@@ -142,16 +143,16 @@ export class SlaMetrics {
   }
 
   /** Refreshes what is due within the time budget, then renders every cached customer. */
-  text(): string {
+  async text(): Promise<string> {
     const t0 = performance.now();
     const now = this.now();
-    this.noteObservations();
+    await this.noteObservations();
     const due = this.queue(now);
     let computed = 0;
     for (const id of due) {
       if (performance.now() - t0 > this.budgetMs) break;
-      this.compute(id, now);
-      this.dirty.delete(id);
+      this.dirty.delete(id); // first: a change while it computes marks it again
+      await this.compute(id, now);
       computed++;
     }
     let out = '';

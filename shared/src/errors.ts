@@ -41,6 +41,12 @@ export const E = {
   FORBIDDEN: 'DCP_FORBIDDEN',
   NOT_FOUND: 'DCP_NOT_FOUND',
   VALIDATION: 'DCP_VALIDATION',
+  /** An HTTP method the path does not take. */
+  METHOD_NOT_ALLOWED: 'DCP_METHOD_NOT_ALLOWED',
+  /** A change based on a version that is no longer the latest (someone else changed it first). */
+  CONFLICT: 'DCP_CONFLICT',
+  /** A failure that is not the caller's; the details are logged, never sent. */
+  INTERNAL: 'DCP_INTERNAL',
   /** A poll that did not finish within its target's interval. */
   POLL_TIMEOUT: 'DCP_POLL_TIMEOUT',
   /** A source threw something that is not a DcprobeError (a bug in the source). */

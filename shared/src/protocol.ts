@@ -133,6 +133,8 @@ export const CLOSE = {
   PROTOCOL: 4400,
   REPLACED: 4409,
   SHUTDOWN: 1001,
+  /** The collector could not do its part (e.g. store a hello); the agent reconnects. */
+  INTERNAL: 1011,
 } as const;
 
 /** Formats a zod issue list as `path: message` lines, for error frames and logs. */

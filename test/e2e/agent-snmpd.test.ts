@@ -22,6 +22,7 @@ import { waitUntil } from '../support/wait.ts';
 import { buildConfig } from '../../collector/src/config.ts';
 import { startCollector, type CollectorHandle, type StartOptions } from '../../collector/src/server.ts';
 import { silentLogger } from '../../collector/src/log.ts';
+import { storeRows, storeValue } from '../support/store-sql.ts';
 
 const AGENT_BIN = fileURLToPath(new URL('../../agent/bin/dcprobe-agent.mjs', import.meta.url));
 const TOKEN = 'e2e-snmpd-agent-token-0123';
@@ -46,7 +47,7 @@ describe('agent → collector against a real snmpd in a network namespace', () =
     agent = spawn(process.execPath, [AGENT_BIN, 'run', '--config', join(dir, 'agent.yml')], { stdio: ['ignore', log, log] });
   };
   const obs = (where = '1=1', ...p: unknown[]): Obs[] =>
-    col!.db.prepare(`SELECT subject, state, at, via, seq, received_at FROM observations WHERE ${where} ORDER BY id`).all(...p) as Obs[];
+    storeRows<Obs>(col!.config.database, `SELECT subject, state, at, via, seq, received_at FROM observations WHERE ${where} ORDER BY id`, ...p);
   const waitObs = (what: string, where: string, ...p: unknown[]) =>
     waitUntil(what, () => obs(where, ...p)[0], { timeoutMs: 30_000, intervalMs: 50 });
 
@@ -140,6 +141,6 @@ describe('agent → collector against a real snmpd in a network namespace', () =
     const seqs = obs('seq IS NOT NULL').map((o) => o.seq!).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1)); // none lost, none twice
     expect(obs('subject = ? AND state = ? AND at = ?', `sw1/${port.name}`, 'down', down.at)).toHaveLength(1);
-    expect(col!.db.prepare('SELECT count(*) FROM rejected_events').pluck().get()).toBe(0);
+    expect(storeValue(col!.config.database, 'SELECT count(*) FROM rejected_events')).toBe(0);
   });
 });

@@ -12,7 +12,6 @@ import { tempDir } from '../support/temp.ts';
 import { rm } from 'node:fs/promises';
 import { buildConfig as collectorConfig } from '../../collector/src/config.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
-import { collectorRoutes } from '../../collector/src/routes.ts';
 import { silentLogger } from '../../collector/src/log.ts';
 import { buildConfig as agentConfig } from '../../agent/src/config.ts';
 import { startAgent, type AgentHandle } from '../../agent/src/agent.ts';
@@ -36,7 +35,7 @@ describe('Prometheus scraping the collector', () => {
       customers: [
         { id: 'cust-01', network: { ports: ['sw1/ge-0/0/1'], uplinks: ['sw1/xe-0/1/0', 'sw1/xe-0/1/1'] }, power: { feeds: ['ups1/output'] } },
       ],
-    }), { log: silentLogger, routes: collectorRoutes });
+    }), { log: silentLogger });
     agent = await startAgent(agentConfig({
       agentId: 'rack-e2e', collectors: [col.wsUrl], token: TOKEN, dataDir: join(dir, 'agent'), logLevel: 'silent',
       metrics: { listen: '127.0.0.1:0' },

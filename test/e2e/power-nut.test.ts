@@ -11,8 +11,8 @@ import { tempDir } from '../support/temp.ts';
 import { sleep, waitUntil } from '../support/wait.ts';
 import { buildConfig as collectorConfig } from '../../collector/src/config.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
-import { collectorRoutes } from '../../collector/src/routes.ts';
 import { silentLogger } from '../../collector/src/log.ts';
+import { storeRows } from '../support/store-sql.ts';
 import { buildConfig as agentConfig } from '../../agent/src/config.ts';
 import { startAgent, type AgentHandle } from '../../agent/src/agent.ts';
 import { monthOf } from '@dcprobe/shared';
@@ -23,7 +23,7 @@ const API = 'e2e-power-read-token-0123456';
 describe('power: NUT upsd → agent → collector → ledger and metrics', () => {
   let dir: string, nut: NutUpsd, col: CollectorHandle, agent: AgentHandle;
 
-  const obs = (subject: string) => col.db.prepare('SELECT state, at, via FROM observations WHERE subject = ? ORDER BY at, id').all(subject) as { state: string; at: number; via: string }[];
+  const obs = (subject: string) => storeRows<{ state: string; at: number; via: string }>(col.config.database, 'SELECT state, at, via FROM observations WHERE subject = ? ORDER BY at, id', subject);
   const sla = async (customer: string) => {
     const month = monthOf(Date.now(), 'Asia/Shanghai');
     const r = await fetch(`${col.url}/api/v1/customers/${customer}/sla?month=${month}`, { headers: { authorization: `Bearer ${API}` } });
@@ -43,7 +43,7 @@ describe('power: NUT upsd → agent → collector → ledger and metrics', () =>
         { id: 'cust-ab', power: { feeds: ['ups-a/output', 'ups-b/output'] } },
         { id: 'cust-a', power: { feeds: ['ups-a/output'] } },
       ],
-    }), { log: silentLogger, processMetrics: false, routes: collectorRoutes });
+    }), { log: silentLogger, processMetrics: false });
     agent = await startAgent(agentConfig({
       agentId: 'rack-power', collectors: [col.wsUrl], token: TOKEN, dataDir: join(dir, 'agent'), logLevel: 'silent',
       targets: [

@@ -1,9 +1,8 @@
 /**
- * A real collector (port 0, real SQLite file) with the SLA routes, API tokens of
+ * A real collector (port 0, real SQLite file) with API tokens of
  * each role and an injected clock, plus a small fetch helper.
  */
 import type { CollectorHandle, StartOptions } from '../../collector/src/server.ts';
-import { collectorRoutes } from '../../collector/src/routes.ts';
 import { collector } from './collector-harness.ts';
 import { tempDir, type TempDir } from './temp.ts';
 
@@ -17,7 +16,7 @@ export async function startApi(now: number, extra: Record<string, unknown> = {},
   const c = await collector(tmp.dir, {
     apiTokens: [{ name: 'noc-viewer', role: 'read', token: API.read }, { name: 'noc-desk', role: 'write', token: API.write }, { name: 'noc-admin', role: 'admin', token: API.admin }],
     ...extra,
-  }, { routes: collectorRoutes, now: () => clock.now, ...opts });
+  }, { now: () => clock.now, ...opts });
   return { c, clock, tmp };
 }
 

@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION, type CollectorFrame } from '@dcprobe/shared';
 import { buildConfig } from '../../collector/src/config.ts';
 import { startCollector, type CollectorHandle, type StartOptions } from '../../collector/src/server.ts';
 import { silentLogger } from '../../collector/src/log.ts';
+import { storeRows } from './store-sql.ts';
 
 export const TOKENS = { 'rack-a1': 'token-rack-a1-0123456789', 'rack-b2': 'token-rack-b2-0123456789' } as const;
 
@@ -86,8 +87,8 @@ export function portEvent(seq: number, state: 'up' | 'down' | 'unknown', at: num
   return { seq, subject, kind: 'port', state, at, via: 'poll', evidence: { ifOperStatus: state === 'up' ? 1 : 2 } };
 }
 
-/** Rows of the collector's store, once every acked event is in observations (the journal projected). */
+/** Rows of the collector's store file, once every acked event is in observations (the journal projected). */
 export async function rows(h: CollectorHandle, sql: string, ...params: unknown[]): Promise<any[]> {
   await h.settled();
-  return h.db.prepare(sql).all(...params);
+  return storeRows(h.config.database, sql, ...params);
 }

@@ -7,7 +7,7 @@
  * a person (names, report texts, reasons) is escaped: it prints as text.
  */
 import { DcprobeError, E, formatInstant } from '@dcprobe/shared';
-import { esc, shortTime } from '../report/html.ts';
+import { esc, shortTime } from '../lib/html.ts';
 import type { Change } from './diff.ts';
 
 export interface StatementCover {

@@ -1,6 +1,6 @@
 /**
  * The real pair: startAgent ↔ startCollector with a real SQLite file. Events
- * land in the ledger once each, across a collector restart and an agent restart.
+ * land in the store once each, across a collector restart and an agent restart.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
@@ -21,6 +21,7 @@ import type { CollectorHandle } from '../../../collector/src/server.ts';
 import { freeTcpPort } from '../../support/ports.ts';
 import { tempDir, type TempDir } from '../../support/temp.ts';
 import { sleep, until } from '../../support/wait.ts';
+import { storeRows } from '../../support/store-sql.ts';
 
 const TOKEN = 'rack-a-token-0123456789abcdef';
 const states = new Map<string, Reading['state']>();
@@ -65,7 +66,7 @@ describe('agent ↔ real collector (SQLite)', () => {
       heartbeatSeconds: 1, targets: [{ kind: 'scripted-switch', name: 'sw1' }],
     });
     const startAg = () => startAgent(aconf, { log: silentLogger, processMetrics: false, link: { backoff: { minMs: 20, maxMs: 200 } } });
-    const rows = () => col!.db.prepare('SELECT seq, subject, state FROM observations WHERE agent_id = ? ORDER BY seq').all('rack-a') as
+    const rows = () => storeRows(col!.config.database, 'SELECT seq, subject, state FROM observations WHERE agent_id = ? ORDER BY seq', 'rack-a') as
       { seq: number; subject: string; state: string }[];
 
     col = await startCol();
@@ -128,7 +129,7 @@ describe('agent ↔ real collector (SQLite)', () => {
     await writeFile(tokenFile, `${TOKEN}\n`);
     await until(() => ag!.outbox.held === 0 && ag!.outbox.lastSeq === 2, 10_000, 'initial states over wss');
     await col.settled();
-    const n = col.db.prepare('SELECT count(*) AS n FROM observations WHERE agent_id = ?').get('rack-a') as { n: number };
+    const n = storeRows(col.config.database, 'SELECT count(*) AS n FROM observations WHERE agent_id = ?', 'rack-a')[0] as { n: number };
     expect(n.n).toBe(2);
   });
 

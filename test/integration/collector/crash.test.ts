@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { TOKENS, TestAgent, collector, portEvent } from '../../support/collector-harness.ts';
+import { TOKENS, TestAgent, collector, portEvent, rows } from '../../support/collector-harness.ts';
 import { tempDir } from '../../support/temp.ts';
 import { startCollector } from '../../../collector/src/server.ts';
 import { buildConfig } from '../../../collector/src/config.ts';
@@ -45,7 +45,7 @@ describe('the collector killed between commit and ack', () => {
         // An agent that never saw the ack resends everything, plus what came next.
         expect((await b.events([...batch, portEvent(51, 'up', T0 + 51_000)])).seq).toBe(51);
         await c.settled();
-        const seqs = c.db.prepare('SELECT seq FROM observations ORDER BY seq').pluck().all();
+        const seqs = (await rows(c, 'SELECT seq FROM observations ORDER BY seq')).map((r) => r.seq);
         expect(seqs).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
         b.close();
       } finally { await c.close(); }

@@ -1,14 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { TOKENS, TestAgent, collector, portEvent } from '../../support/collector-harness.ts';
 import { tempDir } from '../../support/temp.ts';
-import { collectorRoutes } from '../../../collector/src/routes.ts';
 
 const ADMIN = 'admin-token-0123456789abcdef';
 
 describe('domain metrics follow the ledger\'s customers', () => {
   it('labels a port with a customer created through the API, and follows a reassignment', async () => {
     const tmp = tempDir();
-    const c = await collector(tmp.dir, { apiTokens: [{ name: 'ops', role: 'admin', token: ADMIN }] }, { routes: collectorRoutes });
+    const c = await collector(tmp.dir, { apiTokens: [{ name: 'ops', role: 'admin', token: ADMIN }] });
     try {
       const a = await TestAgent.connect(c.wsUrl, TOKENS['rack-a1']);
       await a.hello('rack-a1');

@@ -128,6 +128,20 @@ describe('agent liveness', () => {
     }
   });
 
+  it('tells agents the time of its injected clock, in the welcome and in heartbeats', async () => {
+    const tmp = tempDir();
+    const T = Date.UTC(2030, 0, 2, 3, 4, 5);
+    const c = await collector(tmp.dir, {}, { now: () => T });
+    try {
+      const a = await TestAgent.connect(c.wsUrl, TOKENS['rack-a1']);
+      expect((await a.hello('rack-a1', { clock: T })).serverTime).toBe(T);
+      const beat = a.next('heartbeat');
+      a.send({ type: 'heartbeat', v: PROTOCOL_VERSION, clock: T });
+      expect((await beat).clock).toBe(T);
+      a.close();
+    } finally { await c.close(); tmp.cleanup(); }
+  });
+
   it('flags an agent whose clock is off', async () => {
     const tmp = tempDir();
     const c = await collector(tmp.dir);

@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { openDb, type Db } from '../../../collector/src/store/db.ts';
-import { mkdirSync } from 'node:fs';
-import { openWriter, type CommitItem, type Writer } from '../../../collector/src/ingest/writer.ts';
-import { journalFile, openJournal } from '../../../collector/src/ingest/journal.ts';
+import { openDb, type Db } from '../../../collector/src/store/sqlite/db.ts';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { openWriter, type Writer } from '../../../collector/src/store/sqlite/writer.ts';
+import type { CommitItem } from '../../../collector/src/store/types.ts';
+import { journalFile, openJournal } from '../../../collector/src/store/sqlite/journal.ts';
 import { tempDir } from '../../support/temp.ts';
 
-/** `count` port events of one agent from `first`, as the ledger hands them over (an array, or a whole frame). */
+/** `count` port events of one agent from `first`, as the ingest queue hands them over (an array, or a whole frame). */
 function item(agentId: string, first: number, count: number, committed = first + count - 1, rejects: CommitItem['rejects'] = [], asFrame = false): CommitItem {
   const events: Record<string, unknown>[] = [];
   for (let s = first; s < first + count; s++) {

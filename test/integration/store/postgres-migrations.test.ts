@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { E, isCoded } from '@dcprobe/shared';
-import { openDb } from '../../../collector/src/store/db.ts';
+import { openDb } from '../../../collector/src/store/sqlite/db.ts';
 import { connectPostgres, parseDatabase, type Postgres } from '../../../collector/src/store/postgres/connect.ts';
 import { MIGRATIONS, migrate, schemaVersion } from '../../../collector/src/store/postgres/migrations.ts';
 import { usePostgresCluster } from '../../support/postgres.ts';

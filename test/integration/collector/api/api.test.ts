@@ -1,11 +1,14 @@
 /**
  * The NOC's API against a real collector and a real SQLite file: roles,
  * validation naming the field, not found, corrections as versions with history,
- * notices, exclusions, CSV, ticket timers.
+ * notices, concurrent corrections, exclusions, CSV, ticket timers.
  */
+import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TOKENS, TestAgent, portEvent } from '../../../support/collector-harness.ts';
-import { call, startApi, stopApi, type ApiEnv } from '../../../support/api-harness.ts';
+import { API, call, startApi, stopApi, type ApiEnv } from '../../../support/api-harness.ts';
+import { sleep } from '../../../support/wait.ts';
+import { storeValue } from '../../../support/store-sql.ts';
 
 const t = (s: string) => Date.parse(s);
 const NOW = t('2026-11-20T12:00:00+08:00');
@@ -91,6 +94,26 @@ describe('API /api/v1', () => {
     expect([cleared.json.version, cleared.json.claimedStart]).toEqual([4, null]);
   });
 
+  it('refuses with 409 a correction based on a version someone else corrected meanwhile, and keeps the first', async () => {
+    expect((await call(e, 'POST', '/api/v1/reports', { token: 'write', body: report() })).status).toBe(201);
+    // A's PUT reads version 1, then waits for its body; B corrects the report meanwhile.
+    const body = JSON.stringify({ claimedStart: '2026-11-03T09:00:00+08:00', reason: 'A' });
+    const a = http.request(`${e.c.url}/api/v1/reports/T-1`, { method: 'PUT', headers: { authorization: `Bearer ${API.write}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const answered = new Promise<{ status: number; json: any }>((resolve, reject) => {
+      a.on('response', (res) => { let t = ''; res.on('data', (d) => { t += d; }); res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(t) })); });
+      a.on('error', reject);
+    });
+    a.write(body.slice(0, 10));
+    await sleep(300);
+    const b = await call(e, 'PUT', '/api/v1/reports/T-1', { token: 'write', body: { claimedStart: '2026-11-03T09:30:00+08:00', reason: 'B' } });
+    expect([b.status, b.json.version]).toEqual([200, 2]);
+    a.end(body.slice(10));
+    const r = await answered;
+    expect([r.status, r.json.error.code]).toEqual([409, 'DCP_CONFLICT']);
+    const got = await call(e, 'GET', '/api/v1/reports/T-1', { token: 'read' });
+    expect([got.json.version, got.json.reason, got.json.history.length, got.json.audit.length]).toEqual([2, 'B', 2, 2]);
+  });
+
   it('pages the report list with limit and after, in order of receipt, with and without a month', async () => {
     for (let d = 1; d <= 7; d++) {
       await call(e, 'POST', '/api/v1/reports', { token: 'write', body: report({ id: `T-${d}`, reportedAt: `2026-11-0${d}T10:05:00+08:00`, noticeAt: `2026-11-0${d}T10:55:00+08:00` }) });
@@ -167,7 +190,7 @@ describe('API /api/v1', () => {
     await a.events([portEvent(1, 'up', t('2026-10-01T00:00:00+08:00')), portEvent(2, 'down', t('2026-11-05T20:00:00+08:00')), portEvent(3, 'up', t('2026-11-05T21:00:00+08:00'))], 3);
     a.close();
     // Acked, durable in the journal, not yet in the table the ledger reads.
-    const count = () => e.c.db.prepare('SELECT count(*) FROM observations').pluck().get();
+    const count = () => storeValue(e.c.config.database, 'SELECT count(*) FROM observations');
     expect(count()).toBe(0);
     expect(await (await fetch(`${e.c.url}/healthz`)).json()).toMatchObject({ observations: 0, pendingEvents: 3 });
     expect(await e.c.metricsText()).toMatch(/^dcprobe_collector_ingest_pending_events 3$/m);

@@ -4,7 +4,7 @@
  * a few changes, after the TTL) and holds the steady-state scrape to a bound.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ObservationStore } from '../../../../collector/src/store/observations.ts';
+import type { ObservationRow } from '../../../../collector/src/store/types.ts';
 import { call, startApi, stopApi, type ApiEnv } from '../../../support/api-harness.ts';
 
 const N = 10_000;
@@ -30,10 +30,10 @@ describe(`/metrics with ${N} customers`, () => {
     const t0 = performance.now();
     e = await startApi(t('2026-11-20T12:00:00+08:00'), { customers });
     startupMs = performance.now() - t0;
-    const obs = new ObservationStore(e.c.db);
+    const rows: ObservationRow[] = [];
     const ins = (subject: string, kind: 'port' | 'power', state: string, at: string) =>
-      obs.insert({ subject, kind, state: state as never, at: t(at), via: 'poll', agentId: 'rack-a1', seq: null }, 0);
-    e.c.db.transaction(() => {
+      rows.push({ subject, kind, state: state as never, at: t(at), via: 'poll', agentId: 'rack-a1', seq: null });
+    {
       for (let i = 0; i < N; i++) {
         const c = customers[i]!;
         ins(c.network.ports[0]!, 'port', 'up', '2026-10-20T00:00:00+08:00');
@@ -44,7 +44,8 @@ describe(`/metrics with ${N} customers`, () => {
           if (i % 100 !== 0) ins(c.network.ports[0]!, 'port', 'up', `2026-11-${String(1 + (i % 19)).padStart(2, '0')}T10:30:00+08:00`);
         }
       }
-    })();
+    }
+    await e.c.store.importObservations(rows, 0);
   }, 300_000);
   afterAll(async () => { if (e) await stopApi(e); });
 

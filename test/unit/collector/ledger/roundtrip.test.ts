@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { customerSchema } from '../../../../collector/src/config.ts';
-import { openDb } from '../../../../collector/src/store/db.ts';
-import { ObservationStore } from '../../../../collector/src/store/observations.ts';
+import { openStore } from '../../../../collector/src/store/open.ts';
+import type { ObservationRow } from '../../../../collector/src/store/types.ts';
 import { SlaLedger } from '../../../../collector/src/ledger/index.ts';
 import { reconcile } from '../../../../collector/src/sla/reconcile.ts';
 import { parseScenario } from '../../../../collector/src/sla/scenario.ts';
@@ -24,28 +24,29 @@ const PORTS = ['sw1/p1', 'sw1/p2', 'sw1/p3'];
 const UPLINKS = ['sw1/u1', 'sw1/u2'];
 
 describe('live input round-trips through the scenario file', () => {
-  it.each(Array.from({ length: 60 }, (_, i) => i + 1))('seed %i', (seed) => {
+  it.each(Array.from({ length: 60 }, (_, i) => i + 1))('seed %i', async (seed) => {
     const r = prng(seed);
     const pick = <T>(l: readonly T[]): T => l[Math.floor(r() * l.length)]!;
     const when = (from = M0 - 8 * DAY, span = 40 * DAY) => from + Math.floor(r() * span / 60_000) * 60_000;
-    const db = openDb(':memory:');
-    const obs = new ObservationStore(db);
-    const ledger = new SlaLedger(db);
+    const store = await openStore(':memory:');
+    const ledger = await SlaLedger.open(store);
     const spec = () => customerSchema.parse({
       id: 'c', timezone: pick(['Asia/Shanghai', 'Europe/Berlin', 'America/New_York']),
       network: { ports: PORTS.filter(() => r() < 0.6).concat(pick(PORTS)).filter((p, i, a) => a.indexOf(p) === i), redundancy: pick(['any', 'all']), uplinks: UPLINKS.filter(() => r() < 0.5) },
       ...(r() < 0.5 ? { power: { feeds: ['ups/out'] } } : {}),
     });
-    ledger.customers.put(spec(), r() < 0.5 ? 0 : when(), 'api', 't', 0);
-    for (let v = Math.floor(r() * 3); v > 0; v--) ledger.customers.put(spec(), when(), 'api', 't', 0);
+    await ledger.customers.put(spec(), r() < 0.5 ? 0 : when(), 'api', 't', 0);
+    for (let v = Math.floor(r() * 3); v > 0; v--) await ledger.customers.put(spec(), when(), 'api', 't', 0);
+    const rows: ObservationRow[] = [];
     for (let i = 0; i < 40; i++) {
       const s = pick([...PORTS, ...UPLINKS, 'ups/out']);
       const power = s === 'ups/out';
-      obs.insert({ subject: s, kind: power ? 'power' : 'port', state: pick(power ? ['mains', 'battery', 'off', 'unknown'] : ['up', 'down', 'down', 'unknown']) as never, at: when(), via: 'poll', agentId: null, seq: null }, 0);
+      rows.push({ subject: s, kind: power ? 'power' : 'port', state: pick(power ? ['mains', 'battery', 'off', 'unknown'] : ['up', 'down', 'down', 'unknown']) as never, at: when(), via: 'poll', agentId: null, seq: null });
     }
+    await store.importObservations(rows, 0);
     for (let i = 0; i < 6; i++) {
       const rep = when();
-      ledger.reports.append(`T-${i}`, 'create', {
+      await ledger.reports.create(`T-${i}`, {
         customer: 'c', service: 'network', reportedAt: rep,
         ...(r() < 0.7 ? { noticeAt: rep + Math.floor(r() * 600) * 60_000 } : {}),
         ...(r() < 0.3 ? { claimedStart: rep - Math.floor(r() * 120) * 60_000 } : {}),
@@ -53,11 +54,11 @@ describe('live input round-trips through the scenario file', () => {
     }
     for (let i = 0; i < 3; i++) {
       const s = when();
-      ledger.exclusions.append(`X-${i}`, 'create', { ...(r() < 0.7 ? { customer: 'c' } : {}), start: s, end: s + Math.floor(1 + r() * 300) * 60_000, category: pick(EXCLUSION_CATEGORIES), ref: `R${i}` }, 't', 0);
+      await ledger.exclusions.create(`X-${i}`, { ...(r() < 0.7 ? { customer: 'c' } : {}), start: s, end: s + Math.floor(1 + r() * 300) * 60_000, category: pick(EXCLUSION_CATEGORIES), ref: `R${i}` }, 't', 0);
     }
     const asOf = when(M0, 35 * DAY);
     for (const month of ['2026-10', '2026-11', '2026-12']) {
-      const input = ledger.live.input('c', month, asOf);
+      const input = await ledger.live.input('c', month, asOf);
       const perInstant = new Set<string>();
       for (const o of input.observations) {
         const k = `${o.subject}@${o.at}`;

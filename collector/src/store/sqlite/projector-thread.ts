@@ -1,14 +1,15 @@
 /**
  * The projector thread: owns a connection to the store with the ingest
  * journal attached, and moves journal rows into the store, a step at a time,
- * as far as the main thread asks (see writer.ts for when, journal.ts for how).
+ * as far as the main thread asks (see writer.ts for when, projector.ts for how).
  * A step is one transaction with its mark, fsync'd (synchronous=FULL), so the
  * journal writer may trim what the mark covers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDb } from '../store/db.ts';
-import { projector, readJournal } from './journal.ts';
-import { prepareStatements, PROJECT_EVENTS, type Progress } from './writer.ts';
+import { openDb } from './db.ts';
+import { readJournal } from './journal.ts';
+import { PROJECT_EVENTS, projector, type Progress } from './projector.ts';
+import { prepareStatements } from './rows.ts';
 
 type Message = { work: number } | { id: number; settle: number } | { close: true };
 

@@ -4,7 +4,7 @@
  * opened or migrated is a coded error naming the file and the reason.
  *
  * Events are written by the ingest projector's own connection on its own
- * thread (ingest/writer.ts, journal.ts). Transactions on this connection that
+ * thread (writer.ts, projector.ts). Transactions on this connection that
  * write therefore use BEGIN IMMEDIATE: a deferred one that read first would
  * fail with SQLITE_BUSY if the projector committed between its read and its
  * first write. They wait for a projection step (busy_timeout) while it runs.
@@ -62,7 +62,7 @@ function migrate(db: Db): void {
   }
 }
 
-/** Lets other modules add migrations for their tables before the store opens. */
+/** The schema version of an open store file (PRAGMA user_version). */
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }

@@ -1,18 +1,17 @@
 /**
- * The ingest core, transport-agnostic: validates event batches, commits them
+ * The ingest queue, transport-agnostic: validates event batches, commits them
  * with group commit (every frame that arrived while the previous commit was
  * running goes into the next transaction, one fsync), then resolves each
- * frame's ack. The commit itself runs on the store writer's thread
- * (writer.ts) and lands in the ingest journal (journal.ts); this side owns
+ * frame's ack. The commit itself is the store's (`IngestStore.commit`; for
+ * SQLite, the ingest journal on a thread of its own); this side owns
  * the agents' ack cursors and the current state per subject, and changes
  * them only once a commit has succeeded. The cursors are exact (one commit in
  * flight, prepared against them), so they alone decide what is a duplicate.
  */
-import { EventSchema, describeIssues, isWireEventFast, type WireEvent, type State, type SubjectKind } from '@dcprobe/shared';
-import type { ObservationStore, CurrentState } from '../store/observations.ts';
-import { SeqCursor } from './cursor.ts';
+import { EventSchema, describeIssues, isWireEventFast, type WireEvent } from '@dcprobe/shared';
+import type { CommitItem, CurrentState, IngestStore } from '../store/types.ts';
 import type { SelfMetrics } from '../metrics.ts';
-import type { CommitItem, Writer } from './writer.ts';
+import { SeqCursor } from './cursor.ts';
 
 export interface BatchOutcome {
   accepted: number;
@@ -39,20 +38,25 @@ interface Pending {
 /** A pending batch as committed: its new events (not already in the cursor) and duplicates. */
 interface Prepared { p: Pending; fresh: WireEvent[]; duplicate: number }
 
-export class Ledger {
+export class IngestQueue {
   private readonly cursors = new Map<string, SeqCursor>();
   readonly current = new Map<string, CurrentState>();
   private queue: Pending[] = [];
   private scheduled = false;
   private committing: Promise<void> | null = null;
 
-  constructor(readonly store: ObservationStore, private readonly writer: Writer, private readonly metrics: SelfMetrics, private readonly now: () => number) {
-    for (const a of store.agents()) {
-      const c = new SeqCursor(a.committedSeq);
-      for (const s of store.seqsAbove(a.id, a.committedSeq)) c.add(s);
-      this.cursors.set(a.id, c);
+  private constructor(private readonly store: IngestStore, private readonly metrics: SelfMetrics, private readonly now: () => number) {}
+
+  /** The queue with the agents' cursors and the current states as the store holds them. */
+  static async open(store: IngestStore, metrics: SelfMetrics, now: () => number): Promise<IngestQueue> {
+    const q = new IngestQueue(store, metrics, now);
+    for (const a of await store.cursors()) {
+      const c = new SeqCursor(a.committed);
+      for (const s of a.above) c.add(s);
+      q.cursors.set(a.agentId, c);
     }
-    for (const s of store.current()) this.current.set(s.subject, s);
+    for (const s of await store.currentStates()) q.current.set(s.subject, s);
+    return q;
   }
 
   cursor(agentId: string): SeqCursor {
@@ -105,7 +109,7 @@ export class Ledger {
     this.queue = [];
     if (items.length === 0) return;
     const prepared = this.prepare(items);
-    this.committing = this.writer.commit({ items: prepared.map((x) => x.item) }).then(
+    this.committing = this.store.commit({ items: prepared.map((x) => x.item) }).then(
       () => this.committed(prepared),
     ).catch((e: unknown) => {
       for (const { pr } of prepared) pr.p.reject(e); // not committed (or not accounted): no ack, the agents resend
@@ -150,7 +154,7 @@ export class Ledger {
       const cur = this.cursor(p.agentId);
       for (const e of fresh) {
         cur.add(e.seq);
-        this.noteCurrent({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, agentId: p.agentId });
+        this.note({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, agentId: p.agentId });
       }
       const accepted = fresh.length;
       for (const r of p.invalid) if (r.seq !== null) cur.add(r.seq);
@@ -162,23 +166,18 @@ export class Ledger {
     }
   }
 
-  /** Events acked but not yet in observations (the ingest journal's backlog). */
+  /** Events acked but not yet readable as observations (SQLite: the ingest journal's backlog). */
   pending(): number {
-    return this.writer.stats().pending;
+    return this.store.ingestStats().pending;
   }
 
   /** Resolves once every event acked so far is in observations (the SLA ledger's reads wait for this). */
   async settled(): Promise<void> {
-    await this.writer.settled();
+    await this.store.settled();
   }
 
-  /** Records an observation the collector itself makes (agent gap, resync), in the caller's transaction. */
-  record(subject: string, kind: SubjectKind, state: State, at: number, via: 'gap' | 'resync', agentId: string, evidence?: Record<string, unknown>): void {
-    this.store.insert({ subject, kind, state, at, via, agentId, seq: null, evidence }, this.now());
-    this.noteCurrent({ subject, kind, state, at, agentId });
-  }
-
-  private noteCurrent(s: CurrentState): void {
+  /** A subject's state as last observed, unless an observation at a later instant is already held. */
+  note(s: CurrentState): void {
     const prev = this.current.get(s.subject);
     if (!prev || s.at >= prev.at) this.current.set(s.subject, s);
   }

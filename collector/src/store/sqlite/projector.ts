@@ -1,106 +1,34 @@
 /**
- * The ingest journal: what an ack promises is committed here, one row per
- * agent frame (its new events as JSON text, its rejects, the agent's cursor),
- * in a SQLite file of its own beside the store (`<database>.ingest`). The
- * projector then moves it into the store — observations and their indexes,
- * rejected_events, agents' cursors — in large transactions on another thread.
- *
- * Why two files: SQLite has one writer per file. In one file, every
- * projection step held off the next ack; in two, the journal's commits
- * (~2 µs of CPU per event, one fsync per group) and the projection (~9 µs per
- * event, its B-tree inserts sharing index pages across steps of up to
- * PROJECT_EVENTS) run
- * side by side on the two cores (`node bench/tools/journal-cost.mjs`,
- * docs/benchmarks.md "Frame journal").
- *
- * The store records how far it has projected (`ingest_projection.through`, in
- * the same transaction as the rows), so a crash anywhere is recovered by
- * projecting the journal rows past it; rows at or below it are trimmed by the
- * journal's writer once the projector says so.
- *
- * Readers that need every acked event in observations (the SLA ledger's API,
- * reports) wait for the projection first (`Writer.settled`); the collector's
- * current state and domain metrics never read the table, so they move with
- * the ack.
+ * The projector: moves ingest journal rows (journal.ts) into the store —
+ * observations, rejected events, the agents' cursors — in large
+ * transactions, each with the store's mark of how far it holds the journal.
+ * A crash anywhere is recovered by projecting the rows past the mark.
  */
-import Database from 'better-sqlite3';
 import type { WireEvent } from '@dcprobe/shared';
-import { walPragmas, type Db } from '../store/db.ts';
-import { ROW_WIDTH, makeKeys, pushRow, writeItem, type CommitJob, type RowsItem, type Statements } from './writer.ts';
+import type { Db } from './db.ts';
+import { ROW_WIDTH, makeKeys, pushRow, writeItem, type RowsItem, type Statements } from './rows.ts';
 
-/** The journal's schema. AUTOINCREMENT: an id is never reused after a trim, so `through` stays a true boundary. */
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS ingest_journal (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    agent_id TEXT NOT NULL,
-    received_at INTEGER NOT NULL,
-    count INTEGER NOT NULL,
-    events TEXT NOT NULL,
-    rejects TEXT,
-    committed INTEGER NOT NULL
-  ) STRICT;
-`;
-
-/** The journal file of a store file. */
-export function journalFile(database: string): string {
-  return `${database}.ingest`;
-}
-
-/** A journal file opened read-only, for the projector. */
-export function readJournal(file: string): Db {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
-  return db;
-}
-
-/** Opens (creating if need be) a journal file: WAL, synchronous=FULL, as an ack needs. */
-export function openJournal(file: string): Db {
-  const db = new Database(file);
-  walPragmas(db, 'FULL');
-  db.exec(SCHEMA);
-  return db;
-}
-
-/** The journal attached to a connection as schema `j` (an in-memory one for an in-memory store). */
-export function attachJournal(db: Db, file: string): void {
-  db.prepare('ATTACH DATABASE ? AS j').run(file);
-  db.exec(SCHEMA.replace('ingest_journal', 'j.ingest_journal'));
-}
-
-export interface Journalled {
-  /** The id of the last journal row written, or the previous one if none. */
-  through: number;
-  /** Events journalled. */
-  events: number;
-}
-
-/** The journal writer's side: one transaction for the whole job. */
-export function journalWriter(db: Db, schema = 'main'): { write(job: CommitJob): Journalled; trim(through: number): void } {
-  const put = db.prepare(`INSERT INTO ${schema}.ingest_journal (agent_id, received_at, count, events, rejects, committed) VALUES (?, ?, ?, ?, ?, ?)`);
-  const drop = db.prepare(`DELETE FROM ${schema}.ingest_journal WHERE id <= ?`);
-  let through = (db.prepare(`SELECT coalesce(max(id), 0) FROM ${schema}.ingest_journal`).pluck().get() as number);
-  const write = db.transaction((job: CommitJob) => {
-    let events = 0;
-    for (const it of job.items) {
-      const r = put.run(it.agentId, it.receivedAt, it.count, it.count > 0 ? it.events : '[]', it.rejects.length ? JSON.stringify(it.rejects) : null, it.committed);
-      through = Number(r.lastInsertRowid);
-      events += it.count;
-    }
-    return { through, events };
-  });
-  return { write: (job) => write.immediate(job), trim: (t) => { drop.run(t); } };
-}
+/**
+ * Events per projection transaction, at most. Every step writes a leaf page
+ * of the (subject, at) index per subject it touches, so the larger the step,
+ * the fewer page writes per event; the projector falls behind under a burst
+ * and its steps grow to this, and at light load they stay small and prompt.
+ */
+export const PROJECT_EVENTS = 50_000;
 
 export interface Projected {
   /** How far the store now holds the journal (journal row id). */
   through: number;
   /** Events moved (stored, duplicate or quarantined). */
   events: number;
-  /** Already in observations: the (agent_id, seq) guard behind the ledger's cursors. */
+  /** Already in observations: the (agent_id, seq) guard behind the ingest queue's cursors. */
   duplicate: number;
   /** Rows the table refused (a CHECK): kept in rejected_events with the reason, never lost. */
   quarantined: number;
 }
+
+/** Projector thread → main thread: how far it has projected, after each step. */
+export interface Progress extends Projected { progress: true }
 
 /**
  * The projector's side, on a connection to the store, reading the journal

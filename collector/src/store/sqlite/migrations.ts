@@ -122,12 +122,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
   `,
   // 3: no query reads observations by time alone (reconciliation, the live
-  // ledger and current state all go by subject, served by observations_subject_at),
+  // SLA ledger and current state all go by subject, served by observations_subject_at),
   // and each index costs every ingested event a B-tree insert (~15 % of SQLite's CPU per row).
   `
   DROP INDEX observations_at;
   `,
-  // 4: how far the store holds the ingest journal (ingest/journal.ts), a
+  // 4: how far the store holds the ingest journal (store/sqlite/journal.ts), a
   // file of its own whose rows an ack promises; moved into observations in
   // the same transaction as this mark.
   `
@@ -141,7 +141,7 @@ export const MIGRATIONS: readonly string[] = [
   // 15-byte agent id): integer keys cut SQLite's CPU per event from 7.4–9.3 to
   // 5.7–5.9 µs (docs/benchmarks.md "Validation without zod, integer keys"), and the file shrinks with
   // them. Readers keep the \`observations\` view with the same columns as before;
-  // the writers (ingest/writer.ts, store/observations.ts) insert the rows.
+  // the writers (store/sqlite/rows.ts) insert the rows.
   `
   CREATE TABLE subjects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT;
   CREATE TABLE agent_keys (id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL UNIQUE) STRICT;

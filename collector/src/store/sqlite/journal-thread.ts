@@ -4,8 +4,8 @@
  * the projector has moved into the store (see writer.ts, journal.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { CommitJob } from '../types.ts';
 import { journalWriter, openJournal } from './journal.ts';
-import type { CommitJob } from './writer.ts';
 
 type Message = { id: number; job: CommitJob; trim?: number } | { close: true };
 
