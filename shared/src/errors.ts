@@ -31,6 +31,8 @@ export const E = {
   STORE_OPEN: 'DCP_STORE_OPEN',
   PROTOCOL: 'DCP_PROTOCOL',
   OUTBOX_FULL: 'DCP_OUTBOX_FULL',
+  /** Events numbered and held in memory because the outbox cannot write them (disk full); written when it can. */
+  OUTBOX_UNSAVED: 'DCP_OUTBOX_UNSAVED',
   UNAUTHORIZED: 'DCP_UNAUTHORIZED',
   FORBIDDEN: 'DCP_FORBIDDEN',
   NOT_FOUND: 'DCP_NOT_FOUND',
