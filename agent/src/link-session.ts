@@ -162,7 +162,10 @@ export class Session {
    */
   private reportLoss(): boolean {
     if (!this.o.outbox.lossUnreported) return false;
-    this.drop('outbox gave up seqs the collector has not got; reconnecting so the hello reports them', { firstSeq: this.o.outbox.firstSeq });
+    // Once: an ack handled after the drop began finds the socket no longer open.
+    if (this.sock.readyState === WebSocket.OPEN) {
+      this.drop('outbox gave up seqs the collector has not got; reconnecting so the hello reports them', { firstSeq: this.o.outbox.firstSeq });
+    }
     return true;
   }
 

@@ -55,7 +55,7 @@ async function startAgent(collectorPort: number, nutPort: number): Promise<Agent
 }
 
 describe('an agent on a full disk', () => {
-  it('reports unsaved events, logs once, and after a SIGKILL the collector records exactly the lost seqs', async () => {
+  it('reports unsaved events, logs once, and after a SIGKILL the collector records exactly the lost seqs', { timeout: 120_000 }, async () => {
     peer = await startNutPeer({ ups: Object.fromEntries(Array.from({ length: UPSES }, (_, i) => [`u${i}`, { vars: { 'ups.status': 'OL' } }])) });
     // Every UPS flips between mains and battery ten times a second: ~200 events/s.
     let onBattery = false;

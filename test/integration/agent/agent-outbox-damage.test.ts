@@ -13,7 +13,7 @@ import type { CollectorHandle } from '../../../collector/src/server.ts';
 import { Outbox } from '../../../agent/src/outbox.ts';
 import type { OutboxEvent } from '../../../agent/src/outbox.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
-import { freeTcpPort, makeTempDir, waitUntil } from '../../e2e/fixtures/procs.ts';
+import { freeTcpPort, makeTempDir, sleep, waitUntil } from '../../e2e/fixtures/procs.ts';
 import { startAgentProcess } from '../../support/agent-process.ts';
 import type { AgentProcess } from '../../support/agent-process.ts';
 import { AGENT_ID, AGENT_TOKEN, agentConfig, lostGaps, observedSeqs, startTestCollector } from '../../support/collector-pair.ts';
@@ -59,6 +59,11 @@ async function startAgent(collectorPort: number, extra: Record<string, unknown> 
 
 const allAcked = (a: AgentProcess) => waitUntil('every held event acked', async () => (await a.metric('dcprobe_agent_outbox_events')) === 0, { timeoutMs: 20_000 });
 const errorFrames = (a: AgentProcess) => a.logs().filter((l) => l.msg === 'collector reported an error').length;
+/** Reconnections made to tell the collector of lost seqs: one per loss, then none. */
+async function lossReconnects(a: AgentProcess): Promise<number> {
+  await sleep(1_500);
+  return a.logs().filter((l) => /^outbox gave up seqs/.test(l.msg)).length;
+}
 
 describe('an agent restarted on a damaged outbox', () => {
   it('delivers everything but a corrupt record, whose seq the collector records as lost, without an error loop', async () => {
@@ -69,6 +74,7 @@ describe('an agent restarted on a damaged outbox', () => {
     expect(await observedSeqs(col)).toEqual(range(1, 30).filter((s) => s !== 15));
     expect(lostGaps(col)).toEqual([{ from: 15, to: 15 }]);
     expect(errorFrames(a)).toBeLessThanOrEqual(3);
+    expect(await lossReconnects(a)).toBe(1);
     expect(await col.metricsText()).not.toMatch(/dcprobe_collector_frames_total\{outcome="bad_json"\} [1-9]/);
     expect(JSON.parse((await readFile(join(outboxDir, 'quarantine.jsonl'), 'utf8')).trim())).toMatchObject({ seq: 15, reason: 'not JSON' });
   });
@@ -81,9 +87,10 @@ describe('an agent restarted on a damaged outbox', () => {
     expect(await observedSeqs(col)).toEqual(range(1, 30).filter((s) => s !== 13));
     expect(lostGaps(col)).toEqual([{ from: 13, to: 13 }]);
     expect(errorFrames(a)).toBeLessThanOrEqual(3);
+    expect(await lossReconnects(a)).toBe(1);
   });
 
-  it('after a truncated segment, gives new events seqs the collector has never seen (none dropped as duplicates)', async () => {
+  it('after a truncated segment, gives new events seqs the collector has never seen (none dropped as duplicates)', { timeout: 90_000 }, async () => {
     const port = await freeTcpPort();
     // The outbox: 30 events, all sent and committed, the acks not yet saved (a crash right after the commit).
     const ob = await Outbox.open({ dir: outboxDir, maxEvents: 1000, warnAt: 0.9, log: silentLogger, segmentEvents: 10 });

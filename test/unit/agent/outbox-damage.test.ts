@@ -6,7 +6,7 @@
  * a checksum is still read.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -194,6 +194,7 @@ describe('an outbox written before records carried a checksum', () => {
 describe('files and modes', () => {
   it('creates the directory 0700 and every file 0600, and tightens an existing directory', async () => {
     await written(12);
+    await chmod(dir, 0o755); // as an earlier agent left it
     const [first] = await segFiles();
     await editLine(first!, 0, (l) => l.replace('sw1', 'sw2'));
     const ob = await open();
