@@ -20,18 +20,16 @@
  * ack never deletes a segment under a write or a read.
  */
 import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DcprobeError, E, EVIDENCE_BOUNDS, MAX_EVENT_BYTES, withinJsonBounds } from '@dcprobe/shared';
 import type { WireEvent } from '@dcprobe/shared';
-import { encodeLine, fsyncPath, quarantine, readSegment, removeFile, segmentName, seqOf, writeState } from './outbox-files.ts';
-import type { SegmentLines } from './outbox-files.ts';
+import { seqOf, writeState } from './outbox-files.ts';
 import type { HighWater } from './outbox-hwm.ts';
 import { realIo } from './outbox-io.ts';
-import type { DataFile, OutboxIo } from './outbox-io.ts';
+import type { OutboxIo } from './outbox-io.ts';
 import type { LostSeqs } from './outbox-lost.ts';
-import { key, recoverOutbox } from './outbox-recover.ts';
-import type { Segment } from './outbox-recover.ts';
+import { recoverOutbox } from './outbox-recover.ts';
+import { Segments } from './outbox-segments.ts';
 import { Episode } from './outbox-episode.ts';
 
 export type OutboxEvent = Omit<WireEvent, 'seq'>;
@@ -57,25 +55,16 @@ export interface OutboxOptions {
   now?: () => number;
 }
 
-/** A line longer than this loses its evidence: it must always fit in one frame. */
-export const MAX_LINE_BYTES = MAX_EVENT_BYTES;
-
-interface Active { seg: Segment; file: DataFile; lines: string[]; bytes: number; damaged: boolean }
-
 export class Outbox extends EventEmitter<{ append: [number] }> {
   private acked = 0;
   private dropped = 0;
   /** The head as last written to state.json: segments are deleted only below it. */
   private savedHead = 0;
   private given = 0;
-  private durable = 0;
-  private segments: Segment[] = [];
-  private active: Active | undefined;
-  private cache: { first: number; seqs: number[]; lines: string[] } | undefined;
+  private segs!: Segments;
   private unsaved: { first: number; lines: string[] } | undefined;
   private lost!: LostSeqs;
   private hwm!: HighWater;
-  private knownBad = new Set<string>();
   private lossToReport = false;
   private chain: Promise<unknown> = Promise.resolve();
   private pending: { events: OutboxEvent[]; resolve: (seq: number) => void; reject: (e: unknown) => void }[] = [];
@@ -84,7 +73,6 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
   private warned = false;
   private lastDropLog = 0;
   private droppedTotal = 0;
-  private fsyncs = 0;
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly writes: Episode;
@@ -120,7 +108,7 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
   /** Events numbered but not on disk yet (the disk refused them); never sent until they are. */
   get unsavedCount(): number { return this.unsaved?.lines.length ?? 0; }
   /** Data fdatasyncs so far: with group commit, fewer than append calls under load. */
-  get commits(): number { return this.fsyncs; }
+  get commits(): number { return this.segs.syncs; }
   get ratio(): number { return this.held / this.o.maxEvents; }
   /** Whether firstSeq moved over seqs that were never acked since the last hello: the collector must hear it. */
   get lossUnreported(): boolean { return this.lossToReport; }
@@ -160,7 +148,7 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
     }
     this.acked = seq;
     this.moveHead();
-    this.cache = this.cache && this.cache.seqs.at(-1)! > this.head ? this.cache : undefined;
+    this.segs.acked(this.head);
     return this.persistSoon();
   }
 
@@ -180,7 +168,7 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
       const held = await this.readNow(this.head, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
       const events = [...held, ...(this.unsaved?.lines ?? [])].map((l) => { const { seq: _s, ...e } = JSON.parse(l) as WireEvent; return e; });
       const oldGiven = this.given;
-      await this.closeActive();
+      await this.segs.closeActive();
       this.stopRetry();
       this.unsaved = undefined;
       this.lost.clear();
@@ -194,7 +182,7 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
       }
       await this.persistNow();
       this.o.log.warn({ committedSeq, renumbered: events.length }, 'collector holds seqs beyond this agent\'s outbox (data dir reset?): renumbered held events after its committed seq');
-      this.emit('append', this.durable);
+      this.emit('append', this.segs.durable);
     });
   }
 
@@ -208,9 +196,9 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
           'outbox: stopping with events the disk never took; the collector is told they are lost at the next start');
       }
       if (this.persistQueued) { this.persistQueued = false; await this.persistNow(); }
-      await this.closeActive();
+      await this.segs.closeActive();
       // No longer active: the last segment goes too if every event in it is acked.
-      await this.dropCovered();
+      await this.segs.dropCovered(this.savedHead);
       await this.hwm.close();
     });
   }
@@ -223,7 +211,8 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
 
   private async recover(): Promise<void> {
     const r = await recoverOutbox(this.o.dir, this.io, this.o.log, this.now());
-    ({ acked: this.acked, dropped: this.dropped, given: this.given, durable: this.durable, segments: this.segments, lost: this.lost, hwm: this.hwm, knownBad: this.knownBad } = r);
+    ({ acked: this.acked, dropped: this.dropped, given: this.given, lost: this.lost, hwm: this.hwm } = r);
+    this.segs = new Segments({ dir: this.o.dir, io: this.io, log: this.o.log, now: this.now, segmentEvents: this.segmentEvents }, r.segments, r.knownBad);
     this.savedHead = this.head;
     if (r.quarantined) this.o.onQuarantine?.(r.quarantined);
     const lost = this.lost.count;
@@ -234,7 +223,7 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
     }
     this.moveHead();
     if (this.head !== this.savedHead || r.stateDamaged) await this.persistNow();
-    await this.dropCovered();
+    await this.segs.dropCovered(this.savedHead);
     if (this.held > 0) this.o.log.info({ held: this.held, firstSeq: this.firstSeq, lastSeq: this.given }, 'outbox: unacked events recovered');
   }
 
@@ -281,35 +270,14 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
       else b.reject(new DcprobeError(E.OUTBOX_UNSAVED, 'the outbox cannot write: events numbered and held in memory, written when the disk takes them', { cause: failure }));
     }
     await this.enforceBound();
-    if (failure === undefined) this.emit('append', this.durable);
+    if (failure === undefined) this.emit('append', this.segs.durable);
   }
 
-  /** Appends lines [first …] to the active segment and syncs it; the high-water mark is written alongside. */
+  /** Writes lines [first …] to the segments and syncs them, the high-water mark alongside (in parallel). */
   private async writeDurable(first: number, lines: readonly string[]): Promise<void> {
-    const last = first + lines.length - 1;
-    const mark = this.hwm.save(Math.max(this.given, last)).then(() => undefined, (e: unknown) => e);
+    const mark = this.hwm.save(Math.max(this.given, first + lines.length - 1)).then(() => undefined, (e: unknown) => e);
     try {
-      const a0 = this.active;
-      // A segment holds consecutive seqs, so a jump (given-up unsaved events) starts a new one.
-      if (!a0 || a0.damaged || a0.lines.length >= this.segmentEvents || first !== a0.seg.last + 1) await this.roll(first);
-      const a = this.active!;
-      const buf = Buffer.from(lines.map(encodeLine).join(''));
-      try {
-        await a.file.append(buf);
-        await a.file.datasync();
-        this.fsyncs++;
-      } catch (e) {
-        // Disk full or I/O error: cut what may have been half-written, so the same seqs can be written again cleanly.
-        await a.file.truncate(a.bytes).catch((t: unknown) => {
-          a.damaged = true; // the retry goes to a new segment; readers skip this one's torn tail
-          this.o.log.error({ err: t }, 'outbox: cannot cut a failed write');
-        });
-        throw e;
-      }
-      a.bytes += buf.length;
-      a.seg.last = last;
-      a.lines.push(...lines);
-      this.durable = last;
+      await this.segs.write(first, lines);
     } finally {
       const e = await mark;
       if (e !== undefined) this.marks.fail(e, 'outbox: cannot update the high-water mark');
@@ -354,7 +322,7 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
     this.unsaved = undefined;
     this.writes.ok('outbox writable again; held-back events saved', { saved: u.lines.length });
     if (this.states.lastError !== undefined) await this.persistNow();
-    this.emit('append', this.durable);
+    this.emit('append', this.segs.durable);
   }
 
   private dropUnsavedThrough(seq: number): void {
@@ -363,28 +331,6 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
     u.lines.splice(0, n);
     u.first += n;
     if (u.lines.length === 0) { this.unsaved = undefined; this.stopRetry(); }
-  }
-
-  private async roll(first: number): Promise<void> {
-    await this.closeActive();
-    const seg = { first, last: first - 1, path: join(this.o.dir, segmentName(first)) };
-    const file = await this.io.openFile(seg.path, 'append');
-    try {
-      await fsyncPath(this.o.dir);
-      this.active = { seg, file, lines: [], bytes: await file.size(), damaged: false };
-    } catch (e) {
-      await file.close();
-      throw e;
-    }
-    this.segments.push(seg);
-  }
-
-  private async closeActive(): Promise<void> {
-    if (!this.active) return;
-    const a = this.active;
-    this.active = undefined;
-    if (a.seg.last < a.seg.first) this.segments = this.segments.filter((g) => g !== a.seg); // nothing written
-    await a.file.close();
   }
 
   private async enforceBound(): Promise<void> {
@@ -438,74 +384,23 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
       this.states.fail(e, 'outbox: cannot save acks (state.json); acked events stay on disk until it can');
       return;
     }
-    await this.dropCovered();
+    await this.segs.dropCovered(this.savedHead);
     if (this.warned && this.ratio < this.o.warnAt) {
       this.warned = false;
       this.o.log.info({ held: this.held }, 'outbox back below its warning level');
     }
   }
 
-  /**
-   * Deletes segments whose every event is acked, except the active one: deleting it would
-   * make the next event pay a new file and a directory fsync before the link may send it,
-   * which in a quiet agent is every event (a trap). It goes once full and no longer active;
-   * recovery drops it if it is all acked then.
-   */
-  private async dropCovered(): Promise<void> {
-    while (this.segments.length && this.segments[0]!.last <= this.savedHead && this.segments[0] !== this.active?.seg) {
-      const seg = this.segments.shift()!;
-      if (this.cache?.first === seg.first) this.cache = undefined;
-      await removeFile(seg.path);
-    }
+  private readNow(afterSeq: number, maxEvents: number, maxBytes: number): Promise<string[]> {
+    return this.segs.read(Math.max(afterSeq, this.head), this.head, maxEvents, maxBytes, (gone, records) => this.foundLost(gone, records));
   }
 
-  private async readNow(afterSeq: number, maxEvents: number, maxBytes: number): Promise<string[]> {
-    const out: string[] = [];
-    let bytes = 0;
-    let s = Math.max(afterSeq, this.head) + 1;
-    while (s <= this.durable && out.length < maxEvents) {
-      const seg = this.segments.find((g) => g.first <= s && s <= g.last);
-      if (!seg) { s = this.segments.find((g) => g.first > s)?.first ?? this.durable + 1; continue; }
-      const src = await this.linesOf(seg);
-      let i = src.seqs ? src.seqs.indexOf(s) : s - seg.first;
-      if (i < 0 && src.seqs) i = src.seqs.findIndex((q) => q > s);
-      if (i < 0) { s = seg.last + 1; continue; }
-      for (; i < src.lines.length && out.length < maxEvents; i++) {
-        const line = src.lines[i]!;
-        const size = Buffer.byteLength(line) + 1;
-        if (out.length > 0 && bytes + size > maxBytes) return out;
-        out.push(line);
-        bytes += size;
-      }
-      s = seg.last + 1;
-    }
-    return out;
-  }
-
-  /** The active segment's lines are contiguous from seg.first (no seqs list); older ones come from disk, checked again. */
-  private async linesOf(seg: Segment): Promise<{ seqs?: number[]; lines: string[] }> {
-    if (this.active?.seg === seg) return { lines: this.active.lines };
-    if (this.cache?.first !== seg.first) {
-      const r = await readSegment(seg.path, seg.first);
-      await this.damagedSince(seg, r);
-      this.cache = { first: seg.first, seqs: r.seqs, lines: r.lines };
-    }
-    return this.cache;
-  }
-
-  /** Records that were good at start-up and are not now: quarantined, their seqs lost, logged once. */
-  private async damagedSince(seg: Segment, r: SegmentLines): Promise<void> {
-    const fresh = r.bad.filter((b) => !this.knownBad.has(key(seg.path, b.offset)));
-    if (fresh.length === 0) return;
-    for (const b of fresh) this.knownBad.add(key(seg.path, b.offset));
-    await quarantine(this.o.dir, seg.path, fresh, this.now()).catch((e: unknown) => this.o.log.error({ err: e }, 'outbox: cannot write the quarantine file'));
-    const have = new Set(r.seqs);
-    let lost = 0;
-    for (let q = Math.max(seg.first, this.head + 1); q <= seg.last; q++) if (!have.has(q) && !this.lost.has(q)) { this.lost.add(q, q); lost++; }
-    this.o.onQuarantine?.(fresh.length);
-    if (lost) this.o.onLost?.(lost);
-    this.o.log.error({ file: seg.path, records: fresh.length, lost, reasons: [...new Set(fresh.map((b) => b.reason))] },
-      'outbox: records damaged on disk since start-up, copied to quarantine; their seqs are reported lost');
+  /** Records found damaged after start-up: quarantined (by Segments), their seqs lost, counted and reported like the others. */
+  private foundLost(seqs: readonly number[], records: number): void {
+    const fresh = seqs.filter((q) => q > this.head && !this.lost.has(q));
+    for (const q of fresh) this.lost.add(q, q);
+    this.o.onQuarantine?.(records);
+    if (fresh.length) this.o.onLost?.(fresh.length);
     this.moveHead();
   }
 }
@@ -515,7 +410,7 @@ function serialize(seq: number, e: OutboxEvent): string {
   // Checked before stringify, which would recurse through any depth (or a cycle) and throw.
   const fits = e.evidence === undefined || withinJsonBounds(e.evidence, EVIDENCE_BOUNDS);
   const line = fits ? JSON.stringify({ seq, ...e }, jsonSafe) : '';
-  if (fits && Buffer.byteLength(line) <= MAX_LINE_BYTES) return line;
+  if (fits && Buffer.byteLength(line) <= MAX_EVENT_BYTES) return line;
   return JSON.stringify({ seq, ...e, evidence: { truncated: true } });
 }
 

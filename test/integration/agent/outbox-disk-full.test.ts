@@ -104,6 +104,23 @@ describe('outbox on a full disk', () => {
     await again.close();
   });
 
+  it('stays within maxEvents while the disk is full, giving up the oldest (saved or not), and reads the rest right after', async () => {
+    const ob = await open({ maxEvents: 100 });
+    for (let i = 1; i <= 5; i++) await ob.append([ev(i)]);
+    await disk.fill();
+    const first = await appendUntilRefused(ob, 6, 200);
+    for (let i = first + 1; i <= 250; i++) await refused(ob.append([ev(i)]));
+    expect([ob.firstSeq, ob.lastSeq, ob.held, ob.unsavedCount]).toEqual([151, 250, 100, 100]);
+    await disk.free();
+    await until(() => ob.unsavedCount === 0, 10_000, 'the retry');
+    expect(seqs(await ob.read(0, 1e9, 1e12))).toEqual(range(151, 250));
+    expect(seqs(await ob.read(200, 10, 1e12))).toEqual(range(201, 210));
+    await ob.close();
+    const again = await open({ maxEvents: 100 });
+    expect(seqs(await again.read(0, 1e9, 1e12))).toEqual(range(151, 250));
+    await again.close();
+  });
+
   it('knows numbered events that never reached the disk are lost after a stop, and gives their seqs to nothing else', async () => {
     const ob = await open();
     for (let i = 1; i <= 5; i++) await ob.append([ev(i)]);
