@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { DcprobeError, E, EventSchema, describeIssues } from '@dcprobe/shared';
+import { DcprobeError, E, EventSchema, describeIssues, isCoded, isEvidence } from '@dcprobe/shared';
 import type { AgentConfig } from './config.ts';
 import { splitHostPort } from './config.ts';
 import { hostFacts } from './host.ts';
@@ -70,7 +70,9 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
   try {
     const outbox = await Outbox.open({
       dir: join(config.dataDir, 'outbox'), maxEvents: config.outbox.maxEvents, warnAt: config.outbox.warnAt, log,
-      onDrop: (n) => metrics.outboxDropped.inc(n), ...(opts.segmentEvents ? { segmentEvents: opts.segmentEvents } : {}),
+      onDrop: (n) => metrics.outboxDropped.inc(n), onWriteFailure: () => metrics.outboxWriteFailures.inc(),
+      onQuarantine: (n) => metrics.outboxQuarantined.inc(n), onLost: (n) => metrics.outboxLost.inc(n),
+      ...(opts.segmentEvents ? { segmentEvents: opts.segmentEvents } : {}),
     });
     cleanup.unshift(() => outbox.close());
     metrics.watchOutbox(outbox);
@@ -83,9 +85,8 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     cleanup.unshift(() => { for (const t of targets) t.instance.close(); });
     const subjectsOf = new Map<string, Set<string>>(targets.map((t) => [t.target.name, new Set()]));
     const rejectedOnce = new Set<string>();
-    let unsaved: OutboxEvent[] = [];
 
-    /** Tracker → outbox. Events whose write failed are retried with the next ones, in order. */
+    /** Tracker → outbox. Events the disk refuses stay numbered in the outbox, which retries and reports them. */
     async function record(target: string, readings: readonly Reading[], at: number, trigger: Trigger): Promise<void> {
       const seen = subjectsOf.get(target);
       for (const r of readings) seen?.add(r.subject);
@@ -96,18 +97,15 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
         if (!rejectedOnce.has(key)) { rejectedOnce.add(key); log.warn({ target, subject: r.subject, kind: r.kind, state: r.state }, 'reading outside the state vocabulary; ignored'); }
       }
       for (const t of transitions) logTransition(log, target, t);
-      // Take the held-back events out first, so concurrent polls never both retry (or both drop) the same ones.
-      const held = unsaved.splice(0);
-      const events = held.concat(transitions.flatMap((t) => wireEvent(t, log)));
+      const events = transitions.flatMap((t) => wireEvent(t, log));
       if (events.length === 0) return;
       try {
         await outbox.append(events);
-        if (held.length) log.info({ events: held.length }, 'outbox writable again; held-back events saved');
-        for (const e of events) metrics.eventsTotal.inc({ via: e.via });
       } catch (e) {
-        if (unsaved.length === 0) log.error({ err: e }, 'outbox write failed; holding events in memory and retrying with the next ones');
-        unsaved = events.concat(unsaved).slice(-config.outbox.maxEvents);
+        // Unsaved: numbered and held by the outbox, which logs, counts and retries; anything else is a bug.
+        if (!isCoded(e, E.OUTBOX_UNSAVED)) { log.error({ err: e }, 'outbox refused events'); return; }
       }
+      for (const e of events) metrics.eventsTotal.inc({ via: e.via });
     }
 
     /**
@@ -180,7 +178,9 @@ async function runAll(fns: readonly (() => Promise<void> | void)[]): Promise<voi
 }
 
 function wireEvent(t: Transition, log: Logger): OutboxEvent[] {
-  const e: OutboxEvent = { subject: t.subject, kind: t.kind, state: t.state, at: t.at, via: t.via, evidence: t.evidence } as OutboxEvent;
+  // Evidence beyond the protocol's bounds would cost the event itself: the transition is kept without it.
+  const evidence = isEvidence(t.evidence) ? t.evidence : { truncated: true };
+  const e: OutboxEvent = { subject: t.subject, kind: t.kind, state: t.state, at: t.at, via: t.via, evidence } as OutboxEvent;
   // Check against the wire schema here, once: the collector would refuse it, after it sat in the outbox.
   const r = EventSchema.safeParse({ seq: 1, ...e });
   if (r.success) return [e];

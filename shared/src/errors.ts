@@ -37,6 +37,8 @@ export const E = {
   STORE_FENCED: 'DCP_STORE_FENCED',
   PROTOCOL: 'DCP_PROTOCOL',
   OUTBOX_FULL: 'DCP_OUTBOX_FULL',
+  /** Events numbered and held in memory because the outbox cannot write them (disk full); written when it can. */
+  OUTBOX_UNSAVED: 'DCP_OUTBOX_UNSAVED',
   UNAUTHORIZED: 'DCP_UNAUTHORIZED',
   FORBIDDEN: 'DCP_FORBIDDEN',
   NOT_FOUND: 'DCP_NOT_FOUND',

@@ -163,4 +163,17 @@ describe('agent (startAgent) ↔ collector', () => {
     await agent(c.url);
     await expect(agent(c.url)).rejects.toMatchObject({ code: E.STORE_OPEN, message: expect.stringContaining('already open in this process') });
   });
+
+  it('keeps a transition whose evidence is beyond the protocol\'s bounds, without that evidence', async () => {
+    const c = await collector();
+    const a = await agent(c.url);
+    await until(() => c.store.events.size === 3, 5_000, 'initial states');
+    const deep: Record<string, unknown> = {};
+    let cur = deep;
+    for (let i = 0; i < 150_000; i++) { const next = {}; cur.x = next; cur = next; }
+    await a.ingest('sw1', [{ subject: 'sw1/p9', kind: 'port', state: 'down', evidence: deep }], Date.now());
+    await until(() => of(c.store, 'sw1/p9').length > 0, 5_000, 'the trap-like reading');
+    expect(events(c.store).find((e) => e.subject === 'sw1/p9')).toMatchObject({ state: 'down', via: 'trap', evidence: { truncated: true } });
+    expect(c.store.violations).toEqual([]);
+  });
 });

@@ -53,7 +53,9 @@ describe('Outbox', () => {
     await appendFile(join(dir, seg!), '{"seq":4,"subject":"sw1/p4","kind":"po');
     ob = await open();
     expect(seqs(await all(ob))).toEqual([1, 2, 3]);
-    expect((await readFile(join(dir, seg!), 'utf8')).endsWith('}\n')).toBe(true);
+    const text = await readFile(join(dir, seg!), 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.trimEnd().split('\n')).toHaveLength(3); // the torn fourth line is gone
     expect(await ob.append([ev(4)])).toBe(4);
     await ob.close();
   });
@@ -140,12 +142,18 @@ describe('Outbox', () => {
     await ob.close();
   });
 
-  it('keeps Counter64 evidence (bigint) and truncates oversized evidence', async () => {
+  it('keeps Counter64 evidence (bigint) and truncates evidence too large or too deep for the protocol', async () => {
     const ob = await open();
-    await ob.append([{ ...ev(1), evidence: { ifHCInOctets: 2n ** 40n, huge: 2n ** 70n } }, { ...ev(2), evidence: { blob: 'x'.repeat(100_000) } }]);
-    const [a, b] = (await all(ob)).map((l) => JSON.parse(l) as { evidence: unknown });
+    const deep: Record<string, unknown> = {};
+    let cur = deep;
+    for (let i = 0; i < 150_000; i++) { const next = {}; cur.x = next; cur = next; }
+    await ob.append([
+      { ...ev(1), evidence: { ifHCInOctets: 2n ** 40n, huge: 2n ** 70n } }, { ...ev(2), evidence: { blob: 'x'.repeat(100_000) } }, { ...ev(3), evidence: deep },
+    ]);
+    const [a, b, c] = (await all(ob)).map((l) => JSON.parse(l) as { evidence: unknown });
     expect(a!.evidence).toEqual({ ifHCInOctets: 2 ** 40, huge: (2n ** 70n).toString() });
     expect(b!.evidence).toEqual({ truncated: true });
+    expect(c!.evidence).toEqual({ truncated: true });
     await ob.close();
   });
 
