@@ -20,6 +20,7 @@ import { Liveness } from './ingest/liveness.ts';
 import { runSession } from './ingest/session.ts';
 import { makeSelfMetrics, trackWriter, type SelfMetrics } from './metrics.ts';
 import { makeDomainMetrics } from './domain-metrics.ts';
+import { agentsHealth, exportConfiguredAgents } from './agent-health.ts';
 import { compile, sendJson, sendText, type Route } from './http/router.ts';
 import { makeApiAuth } from './http/auth.ts';
 import { bearer, hashToken } from './tokens.ts';
@@ -93,6 +94,8 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const liveness = new Liveness(ledger, metrics, log, {
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
   });
+  const agentIds = config.agents.map((a) => a.id);
+  exportConfiguredAgents(agentIds, store.agents().map((a) => a.id), metrics);
   let customerSource: () => readonly CustomerConfig[] = () => config.customers;
   const domain = makeDomainMetrics(() => ledger.current.values(), () => customerSource());
   const extraMetrics: (() => string | Promise<string>)[] = [];
@@ -101,7 +104,12 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const authorize = makeApiAuth(config.apiTokens);
 
   const routes: Route[] = [
-    { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok', observations: store.count(), pendingEvents: ledger.pending() }) },
+    // `status` is the collector's own health (what a supervisor or load balancer acts on); an
+    // agent that never connected is the agents' problem, listed here and alerted on, not a reason
+    // to restart or fail over this process.
+    { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, {
+      status: 'ok', observations: store.count(), pendingEvents: ledger.pending(), agents: agentsHealth(agentIds, liveness),
+    }) },
     { method: 'GET', path: '/metrics', handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
     // The API and report pages read observations: each request first waits
     // for the projection of what was acked before it (ingest/journal.ts).
