@@ -6,7 +6,7 @@
  *  - its ledger data changed (customer version, report, notice, exclusion),
  *  - a subject it has (had) got a new observation (found by the observations'
  *    rowid, one indexed query per scrape),
- *  - its month rolled over, or
+ *  - its month rolled over, or the earliest report deadline it exports passed, or
  *  - its figures move with the clock (an open report, an outage or a gap still
  *    open, coverage unknown) and its cache is older than `ttlMs`, or
  *  - its only moving figure is a coverage below 1 with no gap open, and the
@@ -25,6 +25,7 @@ import { monthBounds, monthOf } from '@dcprobe/shared';
 import type { Db } from './store/db.ts';
 import type { SlaLedger } from './ledger/index.ts';
 import type { ServiceResult } from './sla/types.ts';
+import { coverageWindow, nextUnreportedDeadline } from './sla-window.ts';
 
 const FAMILIES = [
   ['dcprobe_sla_countable_seconds', 'Outage seconds the contract counts this month (union of the reports\' countable windows, after exclusions).'],
@@ -33,6 +34,9 @@ const FAMILIES = [
   ['dcprobe_sla_breached', '1 when this month\'s countable time breaches the target (the fee is waived), else 0.'],
   ['dcprobe_sla_unreported_outages', 'Measured outages this month that no customer report matches.'],
   ['dcprobe_sla_coverage_ratio', 'Share of this month so far in which the service state was measured; absent before the month starts.'],
+  ['dcprobe_sla_coverage_window_start_timestamp_seconds', 'Start of the span coverage alerts judge: the latest of the month start, the start of the customer\'s tenure with the service, and its first measurement (Unix seconds).'],
+  ['dcprobe_sla_coverage_window_unmeasured_seconds', 'Seconds since the coverage window start in which the service state was not measured.'],
+  ['dcprobe_sla_unreported_deadline_timestamp_seconds', 'Earliest report deadline among this month\'s measured outages that no report matches yet and that can still be reported (Unix seconds); absent when none.'],
   ['dcprobe_network_service_connected', 'Customer network service now: 1 connected, 0 down; absent while unknown.'],
   ['dcprobe_power_service_powered', 'Customer power service now: 1 powered, 0 off; absent while unknown.'],
 ] as const;
@@ -41,9 +45,10 @@ type Family = (typeof FAMILIES)[number][0];
 /**
  * `volatile`: moves with the clock, recompute after the TTL. `drift`: the
  * largest (1 − coverage) ÷ elapsed of its services (per ms) when that is all
- * that moves, else 0.
+ * that moves, else 0. `expires`: the earliest report deadline exported, when
+ * the next one (or none) takes its place.
  */
-interface Entry { month: string; at: number; volatile: boolean; drift: number; lines: Partial<Record<Family, string>> }
+interface Entry { month: string; at: number; volatile: boolean; drift: number; expires: number; lines: Partial<Record<Family, string>> }
 
 const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
@@ -104,8 +109,10 @@ export class SlaMetrics {
     const services = this.sla.live.result(id, month, now).customers[0]?.services ?? {};
     const lines: Partial<Record<Family, string>> = {};
     const add = (f: Family, labels: string, v: number) => { lines[f] = (lines[f] ?? '') + `${f}{${labels}} ${v}\n`; };
-    let volatile = false, drift = 0;
+    let volatile = false, drift = 0, expires = Infinity;
     const { start } = monthBounds(month, tz);
+    const history = this.sla.customers.history(id);
+    const tenures = this.sla.customers.tenures(id);
     for (const service of ['network', 'power'] as const) {
       const s: ServiceResult | undefined = services[service];
       if (!s) continue;
@@ -116,13 +123,23 @@ export class SlaMetrics {
       add('dcprobe_sla_breached', l, s.breached ? 1 : 0);
       add('dcprobe_sla_unreported_outages', l, s.unreported.length);
       if (s.coverage !== null) add('dcprobe_sla_coverage_ratio', l, s.coverage);
+      const w = coverageWindow(s, service, history, tenures, start, now);
+      if (w) {
+        add('dcprobe_sla_coverage_window_start_timestamp_seconds', l, w.start / 1000);
+        add('dcprobe_sla_coverage_window_unmeasured_seconds', l, Math.round(w.unmeasuredMs) / 1000);
+      }
+      const deadline = nextUnreportedDeadline(s, now);
+      if (deadline !== null) {
+        add('dcprobe_sla_unreported_deadline_timestamp_seconds', l, deadline / 1000);
+        expires = Math.min(expires, deadline);
+      }
       const down = s.incidents.some((o) => o.end === null);
       const unknown = !down && s.gaps.some((g) => g.end === null);
       if (!unknown) add(service === 'network' ? 'dcprobe_network_service_connected' : 'dcprobe_power_service_powered', `customer="${label(id)}"`, down ? 0 : 1);
       volatile ||= down || unknown || s.reports.some((r) => r.open) || s.coverage === null;
       if (s.coverage !== null && s.coverage < 1 && now > start) drift = Math.max(drift, (1 - s.coverage) / (now - start));
     }
-    this.cache.set(id, { month, at: now, volatile, drift: volatile ? 0 : drift, lines });
+    this.cache.set(id, { month, at: now, volatile, drift: volatile ? 0 : drift, expires, lines });
   }
 
   /** Which customers to recompute, most urgent first: changed, never computed, new month, then stale volatile ones. */
@@ -134,7 +151,7 @@ export class SlaMetrics {
       if (this.dirty.has(id)) continue;
       const e = this.cache.get(id);
       if (!e) { this.dirty.add(id); continue; }
-      if (e.month !== monthIn(this.sla.customers.latest(id)!.spec.timezone)) this.dirty.add(id);
+      if (e.month !== monthIn(this.sla.customers.latest(id)!.spec.timezone) || now >= e.expires) this.dirty.add(id);
       else if (now - e.at >= this.ttlMs && (e.volatile || e.drift * (now - e.at) > this.coverageTolerance)) stale.push([id, e.at]);
     }
     stale.sort((a, b) => a[1] - b[1]);
