@@ -44,6 +44,9 @@ describe('the coverage window', () => {
     ['the service added by a later version: from that version',
       [version(1, 0, t('01T00:00:00'), { power: { feeds: ['ups1/output'] } }), version(2, t('12T00:00:00'), t('12T00:00:00'), { network: NET })],
       [[null, t('12T00:00:00')]], { start: t('12T00:00:00'), unmeasuredMs: 0 }],
+    ['ended on the 5th, back on the 9th: from the 9th, not counting the days it had no service',
+      [version(1, 0, t('01T00:00:00'), { network: NET }), version(2, t('05T00:00:00'), t('05T00:00:00'), {}), version(3, t('09T00:00:00'), t('09T00:00:00'), { network: NET })],
+      [[t('05T00:00:00'), t('09T00:00:00')]], { start: t('09T00:00:00'), unmeasuredMs: 0 }],
   ] as [string, CustomerVersion[], [number | null, number | null][], unknown][])('%s', (_name, history, gaps, want) => {
     expect(coverageWindow(result(gaps), 'network', history, tenures(history), MONTH, NOW)).toEqual(want);
   });
