@@ -9,9 +9,9 @@
  *  - its month rolled over, or the earliest report deadline it exports passed, or
  *  - its figures move with the clock (an open report, an outage or a gap still
  *    open, coverage unknown) and its cache is older than `ttlMs`, or
- *  - its only moving figure is a coverage below 1 with no gap open, and the
- *    clock has moved enough to change that coverage by more than
- *    `coverageTolerance`. Such a coverage only drifts up, by at most
+ *  - its only moving figure is a coverage below 1 with no gap open (the
+ *    month's, or the coverage window's), and the clock has moved enough to
+ *    change that coverage by more than `coverageTolerance`. Such a coverage only drifts up, by at most
  *    (1 − coverage) × age ÷ time elapsed in the month, so late in a month it
  *    stays right for hours. Without this rule almost every customer counted
  *    as volatile (one unknown stretch is enough), and 10,000 of them asked for
@@ -34,8 +34,7 @@ const FAMILIES = [
   ['dcprobe_sla_breached', '1 when this month\'s countable time breaches the target (the fee is waived), else 0.'],
   ['dcprobe_sla_unreported_outages', 'Measured outages this month that no customer report matches.'],
   ['dcprobe_sla_coverage_ratio', 'Share of this month so far in which the service state was measured; absent before the month starts.'],
-  ['dcprobe_sla_coverage_window_start_timestamp_seconds', 'Start of the span coverage alerts judge: the latest of the month start, the start of the customer\'s tenure with the service, and its first measurement (Unix seconds).'],
-  ['dcprobe_sla_coverage_window_unmeasured_seconds', 'Seconds since the coverage window start in which the service state was not measured.'],
+  ['dcprobe_sla_coverage_window_ratio', 'Share of the coverage window in which the service state was measured; the window starts at the latest of the month start, the customer\'s tenure with the service and its first measurement. Absent while the customer lacks the service.'],
   ['dcprobe_sla_unreported_deadline_timestamp_seconds', 'Earliest report deadline among this month\'s measured outages that no report matches yet and that can still be reported (Unix seconds); absent when none.'],
   ['dcprobe_network_service_connected', 'Customer network service now: 1 connected, 0 down; absent while unknown.'],
   ['dcprobe_power_service_powered', 'Customer power service now: 1 powered, 0 off; absent while unknown.'],
@@ -124,10 +123,9 @@ export class SlaMetrics {
       add('dcprobe_sla_unreported_outages', l, s.unreported.length);
       if (s.coverage !== null) add('dcprobe_sla_coverage_ratio', l, s.coverage);
       const w = coverageWindow(s, service, history, tenures, start, now);
-      if (w) {
-        add('dcprobe_sla_coverage_window_start_timestamp_seconds', l, w.start / 1000);
-        add('dcprobe_sla_coverage_window_unmeasured_seconds', l, Math.round(w.unmeasuredMs) / 1000);
-      }
+      // A window that has just opened has nothing unmeasured yet.
+      const windowRatio = w && now > w.start ? 1 - w.unmeasuredMs / (now - w.start) : w ? 1 : null;
+      if (windowRatio !== null) add('dcprobe_sla_coverage_window_ratio', l, windowRatio);
       const deadline = nextUnreportedDeadline(s, now);
       if (deadline !== null) {
         add('dcprobe_sla_unreported_deadline_timestamp_seconds', l, deadline / 1000);
@@ -138,6 +136,8 @@ export class SlaMetrics {
       if (!unknown) add(service === 'network' ? 'dcprobe_network_service_connected' : 'dcprobe_power_service_powered', `customer="${label(id)}"`, down ? 0 : 1);
       volatile ||= down || unknown || s.reports.some((r) => r.open) || s.coverage === null;
       if (s.coverage !== null && s.coverage < 1 && now > start) drift = Math.max(drift, (1 - s.coverage) / (now - start));
+      // The window's share drifts the same way, over the window instead of the month.
+      if (w && windowRatio !== null && windowRatio < 1 && now > w.start) drift = Math.max(drift, (1 - windowRatio) / (now - w.start));
     }
     this.cache.set(id, { month, at: now, volatile, drift: volatile ? 0 : drift, expires, lines });
   }

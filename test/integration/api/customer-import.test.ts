@@ -68,7 +68,7 @@ describe('customers import', () => {
     // It had the service four days this month: still in the month's figures, but no longer judged for coverage.
     const m = await e.c.metricsText();
     expect(m).toMatch(/^dcprobe_sla_allowed_seconds\{customer="acme-01",service="network"\} /m);
-    expect(m).not.toMatch(/^dcprobe_sla_coverage_window_start_timestamp_seconds\{customer="acme-01"/m);
+    expect(m).not.toMatch(/^dcprobe_sla_coverage_window_ratio\{customer="acme-01"/m);
     expect((await post(e, 'id,action\nacme-01,end\n')).json.counts).toEqual({ create: 0, new_version: 0, end: 0, unchanged: 1 });
   });
 

@@ -39,13 +39,18 @@ describe('SLA metrics the alerts read', () => {
     await feed([[P1, 'up', '2026-11-15T09:00:00+08:00'], [UPL, 'up', '2026-11-15T09:00:30+08:00']]);
     let m = await e.c.metricsText();
     expect(metric(m, 'dcprobe_sla_coverage_ratio', L)).toBeCloseTo(1 - (14 * 24 + 9.5 / 60 + 9) / (19.5 * 24), 3); // the month's share: low
-    expect(metric(m, 'dcprobe_sla_coverage_window_start_timestamp_seconds', L)).toBe(t('2026-11-15T09:00:30+08:00') / 1000);
-    expect(metric(m, 'dcprobe_sla_coverage_window_unmeasured_seconds', L)).toBe(0);
+    expect(metric(m, 'dcprobe_sla_coverage_window_ratio', L)).toBe(1); // judged since the first measurement: all of it measured
 
     await feed([[UPL, 'unknown', '2026-11-18T10:00:00+08:00'], [UPL, 'up', '2026-11-18T11:00:00+08:00']]);
     m = await e.c.metricsText();
-    expect(metric(m, 'dcprobe_sla_coverage_window_start_timestamp_seconds', L)).toBe(t('2026-11-15T09:00:30+08:00') / 1000);
-    expect(metric(m, 'dcprobe_sla_coverage_window_unmeasured_seconds', L)).toBe(3600);
+    const window = t('2026-11-20T12:00:00+08:00') - t('2026-11-15T09:00:30+08:00');
+    const r1 = metric(m, 'dcprobe_sla_coverage_window_ratio', L)!;
+    expect(r1).toBeCloseTo(1 - 3_600_000 / window, 12);
+    // The gap is closed: the ratio creeps up with the clock and is recomputed once it may be off by 1e-4.
+    e.clock.now += 2 * 60_000;
+    expect(metric(await e.c.metricsText(), 'dcprobe_sla_coverage_window_ratio', L)).toBe(r1);
+    e.clock.now += 12 * 3_600_000;
+    expect(metric(await e.c.metricsText(), 'dcprobe_sla_coverage_window_ratio', L)).toBeCloseTo(1 - 3_600_000 / (window + 12 * 3_600_000 + 120_000), 12);
   });
 
   it('exports the next report deadline of an unreported outage until it passes or a report matches it', async () => {
