@@ -126,9 +126,14 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
 
     const poller = startPoller({
       targets, concurrency: config.concurrency, now, log, metrics,
-      onReadings: (target, readings, at, trigger) => record(target, withVanished(target, readings), at, trigger),
-      onFailure: (target, err, at) =>
-        record(target, tracker.unknownReadings(subjectsOf.get(target) ?? [], { error: err.code, message: err.message }), at, 'poll'),
+      onReadings: (target, readings, at, trigger) => {
+        metrics.power.update(target, readings);
+        return record(target, withVanished(target, readings), at, trigger);
+      },
+      onFailure: (target, err, at) => {
+        metrics.power.clear(target);
+        return record(target, tracker.unknownReadings(subjectsOf.get(target) ?? [], { error: err.code, message: err.message }), at, 'poll');
+      },
     });
     cleanup.unshift(() => poller.close());
 

@@ -15,6 +15,9 @@ const USAGE = `usage: dcprobe-agent <command>
   check-config FILE        validate FILE and print it with defaults filled, secrets as <secret>
   probe KIND HOST[:PORT] [--flag value …] [--json]
                            poll one device once and print its readings
+  discover KIND HOST[:PORT] [--flag value …] [--json]
+                           read a switch's interfaces and print a target block for agent.yml
+                           and a customers block for collector.yml (discover --help: flags)
   --help                   this text`;
 
 const stdio: CliIo = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
@@ -27,6 +30,10 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     case 'probe': {
       const { probeCommand } = await import('./cli/probe.ts');
       return probeCommand(rest, io);
+    }
+    case 'discover': {
+      const { discoverCommand } = await import('./cli/discover.ts');
+      return discoverCommand(rest, io);
     }
     case '--help': case '-h': case 'help':
       io.out(USAGE);

@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { dropLintFailingDefaults } from '@dcprobe/shared';
 import type { Logger } from 'pino';
 import { splitHostPort } from './config.ts';
+import { powerGauges, type PowerGauges } from './power-metrics.ts';
 
 export interface OutboxView { held: number; ratio: number; unsavedCount: number }
 
@@ -24,6 +25,8 @@ export interface AgentMetrics {
   outboxLost: Counter;
   trapsReceived: Counter;
   linkConnected: Gauge;
+  /** UPS battery charge, runtime and load from each poll's readings. */
+  power: PowerGauges;
   /** The outbox gauges read this at scrape time. */
   watchOutbox(o: OutboxView): void;
 }
@@ -82,6 +85,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): AgentMet
     linkConnected: new Gauge({
       name: 'dcprobe_agent_link_connected', help: '1 while a collector has welcomed this agent, else 0.', registers,
     }),
+    power: powerGauges(registry),
     watchOutbox(o) { outbox = o; },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * dcprobe-collector: run | check-config | hash-token | reconcile.
+ * dcprobe-collector: run | check-config | hash-token | reconcile | customers import.
  * Exit codes: 0 ok, 1 runtime failure, 2 bad input (config, flags, scenario).
  */
 import { isCoded, redact } from '@dcprobe/shared';
@@ -13,9 +13,13 @@ const HELP = `usage: dcprobe-collector <command>
   hash-token [TOKEN]           print the sha256 hash to store as tokenHash (a new random token if none given)
   reconcile SCENARIO.json [--month YYYY-MM] [--as-of TIME] [--format json|csv]
                                reconcile an SLA scenario offline and print the result
+  customers import FILE.csv [--url URL] [--token-file FILE] [--dry-run]
+                               add, re-version and end customers through the running collector
+                               (customers --help: the columns)
 `;
 
-export interface Io { out: (s: string) => void; err: (s: string) => void }
+export type { Io } from './cli/io.ts';
+import type { Io } from './cli/io.ts';
 const stdio: Io = { out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`), err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`) };
 
 function flag(args: string[], name: string): string | undefined {
@@ -44,6 +48,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'reconcile': {
         const { reconcileCommand } = await import('./cli/reconcile.ts');
         return await reconcileCommand(args, io);
+      }
+      case 'customers': {
+        const { customersCommand } = await import('./cli/customers.ts');
+        return await customersCommand(args, io);
       }
       case undefined: case '--help': case '-h': case 'help':
         io.out(HELP); return cmd === undefined ? 2 : 0;

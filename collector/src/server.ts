@@ -21,6 +21,7 @@ import { SlaLedger } from './ledger/index.ts';
 import { makeSelfMetrics, trackIngest, type SelfMetrics } from './metrics.ts';
 import { makeDomainMetrics } from './domain-metrics.ts';
 import { SlaMetrics } from './sla-metrics.ts';
+import { agentsHealth, exportConfiguredAgents } from './agent-health.ts';
 import { compile, sendJson, sendText, type Route } from './http/router.ts';
 import { makeApiAuth } from './http/auth.ts';
 import { apiRoutes } from './api/index.ts';
@@ -73,6 +74,8 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const liveness = await Liveness.open(store, ingest, metrics, log, {
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
   });
+  const agentIds = config.agents.map((a) => a.id);
+  exportConfiguredAgents(agentIds, (await store.agents()).map((a) => a.id), metrics);
 
   const sla = await SlaLedger.open(store);
   const changed = await sla.syncConfig(config.customers, now());
@@ -82,9 +85,14 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const domain = makeDomainMetrics(() => ingest.current.values(), () => sla.currentCustomers());
   const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics()) + (await slaMetrics.text());
 
-  const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens) };
+  const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens), log };
   const routes: Route[] = [
-    { method: 'GET', path: '/healthz', handler: async ({ res }) => sendJson(res, 200, { status: 'ok', observations: await store.countObservations(), pendingEvents: ingest.pending() }) },
+    // `status` is the collector's own health (what a supervisor or load balancer acts on); an
+    // agent that never connected is the agents' problem, listed here and alerted on, not a reason
+    // to restart or fail over this process.
+    { method: 'GET', path: '/healthz', handler: async ({ res }) => sendJson(res, 200, {
+      status: 'ok', observations: await store.countObservations(), pendingEvents: ingest.pending(), agents: agentsHealth(agentIds, liveness),
+    }) },
     { method: 'GET', path: '/metrics', handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
     // The API and the report page read observations: each request first waits
     // until what was acked before it is readable (Store.settled).

@@ -6,12 +6,12 @@
  *  - its ledger data changed (customer version, report, notice, exclusion),
  *  - a subject it has (had) got a new observation (the store's
  *    `observedSince`, one query per scrape),
- *  - its month rolled over, or
+ *  - its month rolled over, or the earliest report deadline it exports passed, or
  *  - its figures move with the clock (an open report, an outage or a gap still
  *    open, coverage unknown) and its cache is older than `ttlMs`, or
- *  - its only moving figure is a coverage below 1 with no gap open, and the
- *    clock has moved enough to change that coverage by more than
- *    `coverageTolerance`. Such a coverage only drifts up, by at most
+ *  - its only moving figure is a coverage below 1 with no gap open (the
+ *    month's, or the coverage window's), and the clock has moved enough to
+ *    change that coverage by more than `coverageTolerance`. Such a coverage only drifts up, by at most
  *    (1 − coverage) × age ÷ time elapsed in the month, so late in a month it
  *    stays right for hours. Without this rule almost every customer counted
  *    as volatile (one unknown stretch is enough), and 10,000 of them asked for
@@ -25,6 +25,7 @@ import { monthBounds, monthOf } from '@dcprobe/shared';
 import type { ObservationReads } from './store/types.ts';
 import type { SlaLedger } from './ledger/index.ts';
 import type { ServiceResult } from './sla/types.ts';
+import { coverageWindow, nextUnreportedDeadline } from './sla-window.ts';
 
 const FAMILIES = [
   ['dcprobe_sla_countable_seconds', 'Outage seconds the contract counts this month (union of the reports\' countable windows, after exclusions).'],
@@ -33,6 +34,8 @@ const FAMILIES = [
   ['dcprobe_sla_breached', '1 when this month\'s countable time breaches the target (the fee is waived), else 0.'],
   ['dcprobe_sla_unreported_outages', 'Measured outages this month that no customer report matches.'],
   ['dcprobe_sla_coverage_ratio', 'Share of this month so far in which the service state was measured; absent before the month starts.'],
+  ['dcprobe_sla_coverage_window_ratio', 'Share of the coverage window in which the service state was measured; the window starts at the latest of the month start, the customer\'s tenure with the service and its first measurement. Absent while the customer lacks the service.'],
+  ['dcprobe_sla_unreported_deadline_timestamp_seconds', 'Earliest report deadline among this month\'s measured outages that no report matches yet and that can still be reported (Unix seconds); absent when none.'],
   ['dcprobe_network_service_connected', 'Customer network service now: 1 connected, 0 down; absent while unknown.'],
   ['dcprobe_power_service_powered', 'Customer power service now: 1 powered, 0 off; absent while unknown.'],
 ] as const;
@@ -41,9 +44,10 @@ type Family = (typeof FAMILIES)[number][0];
 /**
  * `volatile`: moves with the clock, recompute after the TTL. `drift`: the
  * largest (1 − coverage) ÷ elapsed of its services (per ms) when that is all
- * that moves, else 0.
+ * that moves, else 0. `expires`: the earliest report deadline exported, when
+ * the next one (or none) takes its place.
  */
-interface Entry { month: string; at: number; volatile: boolean; drift: number; lines: Partial<Record<Family, string>> }
+interface Entry { month: string; at: number; volatile: boolean; drift: number; expires: number; lines: Partial<Record<Family, string>> }
 
 const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
@@ -105,8 +109,10 @@ export class SlaMetrics {
     const services = (await this.sla.live.result(id, month, now)).customers[0]?.services ?? {};
     const lines: Partial<Record<Family, string>> = {};
     const add = (f: Family, labels: string, v: number) => { lines[f] = (lines[f] ?? '') + `${f}{${labels}} ${v}\n`; };
-    let volatile = false, drift = 0;
+    let volatile = false, drift = 0, expires = Infinity;
     const { start } = monthBounds(month, tz);
+    const history = this.sla.customers.history(id);
+    const tenures = this.sla.customers.tenures(id);
     for (const service of ['network', 'power'] as const) {
       const s: ServiceResult | undefined = services[service];
       if (!s) continue;
@@ -117,13 +123,24 @@ export class SlaMetrics {
       add('dcprobe_sla_breached', l, s.breached ? 1 : 0);
       add('dcprobe_sla_unreported_outages', l, s.unreported.length);
       if (s.coverage !== null) add('dcprobe_sla_coverage_ratio', l, s.coverage);
+      const w = coverageWindow(s, service, history, tenures, start, now);
+      // A window that has just opened has nothing unmeasured yet.
+      const windowRatio = w && now > w.start ? 1 - w.unmeasuredMs / (now - w.start) : w ? 1 : null;
+      if (windowRatio !== null) add('dcprobe_sla_coverage_window_ratio', l, windowRatio);
+      const deadline = nextUnreportedDeadline(s, now);
+      if (deadline !== null) {
+        add('dcprobe_sla_unreported_deadline_timestamp_seconds', l, deadline / 1000);
+        expires = Math.min(expires, deadline);
+      }
       const down = s.incidents.some((o) => o.end === null);
       const unknown = !down && s.gaps.some((g) => g.end === null);
       if (!unknown) add(service === 'network' ? 'dcprobe_network_service_connected' : 'dcprobe_power_service_powered', `customer="${label(id)}"`, down ? 0 : 1);
       volatile ||= down || unknown || s.reports.some((r) => r.open) || s.coverage === null;
       if (s.coverage !== null && s.coverage < 1 && now > start) drift = Math.max(drift, (1 - s.coverage) / (now - start));
+      // The window's share drifts the same way, over the window instead of the month.
+      if (w && windowRatio !== null && windowRatio < 1 && now > w.start) drift = Math.max(drift, (1 - windowRatio) / (now - w.start));
     }
-    this.cache.set(id, { month, at: now, volatile, drift: volatile ? 0 : drift, lines });
+    this.cache.set(id, { month, at: now, volatile, drift: volatile ? 0 : drift, expires, lines });
   }
 
   /** Which customers to recompute, most urgent first: changed, never computed, new month, then stale volatile ones. */
@@ -135,7 +152,7 @@ export class SlaMetrics {
       if (this.dirty.has(id)) continue;
       const e = this.cache.get(id);
       if (!e) { this.dirty.add(id); continue; }
-      if (e.month !== monthIn(this.sla.customers.latest(id)!.spec.timezone)) this.dirty.add(id);
+      if (e.month !== monthIn(this.sla.customers.latest(id)!.spec.timezone) || now >= e.expires) this.dirty.add(id);
       else if (now - e.at >= this.ttlMs && (e.volatile || e.drift * (now - e.at) > this.coverageTolerance)) stale.push([id, e.at]);
     }
     stale.sort((a, b) => a[1] - b[1]);

@@ -50,3 +50,13 @@ export async function waitUntil<T>(
 export async function until(cond: () => boolean, ms = 10_000, what = 'condition', intervalMs = 10): Promise<void> {
   await waitUntil(what, cond, { timeoutMs: ms, intervalMs });
 }
+
+/** Calls `fn` until its result satisfies `ok`; returns the last result (the caller's assertion names what was wrong). */
+export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000, intervalMs = 50): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > end) return v;
+    await sleep(intervalMs);
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * `snmp-switch`: port states of an access switch from IF-MIB. The kind is its
- * target schema, `open` (one SwitchInstance per target), probe support, and a
- * trap view that maps a linkDown/linkUp from a configured switch to
+ * target schema, `open` (one SwitchInstance per target), probe and discovery
+ * support, and a trap view that maps a linkDown/linkUp from a configured switch to
  * `<switch>/<ifName>` for the trap receiver.
  */
 import { z } from 'zod';
@@ -15,6 +15,7 @@ import { openSnmp } from '../snmp/client.ts';
 import type { SnmpClient, SnmpTarget } from '../snmp/types.ts';
 import { SwitchInstance } from '../switch/instance.ts';
 import { switchProbe } from '../switch/probe.ts';
+import { switchDiscover } from '../switch/discover.ts';
 import { uptimeStep } from '../switch/uptime.ts';
 
 /** Target names prefix subject ids (`sw1/ge-0/0/1`): no slash, no spaces. */
@@ -86,6 +87,7 @@ export const snmpSwitch: SourceKind<SwitchTarget> = {
   schema: switchTargetSchema,
   open: (target, deps) => openSwitch(target, deps),
   probe: switchProbe(switchTargetSchema),
+  discover: switchDiscover(switchTargetSchema),
 };
 
 registerSource(snmpSwitch);

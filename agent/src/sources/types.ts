@@ -56,6 +56,28 @@ export interface SourceKind<T extends TargetBase = TargetBase> {
   schema: z.ZodType<T>;
   open(target: T, deps: SourceDeps): SourceInstance;
   probe?: ProbeSupport<T>;
+  discover?: DiscoverSupport;
+}
+
+/**
+ * What a kind offers to `dcprobe-agent discover KIND HOST[:PORT] [flags]`: read
+ * the device once and propose config for it, checked by the programs' own schemas.
+ */
+export interface DiscoverSupport {
+  defaultPort: number;
+  /** One line per flag for --help (`--alias-pattern RE  …`). */
+  flags: readonly string[];
+  /** Reads the device; throws a coded error naming the flag when one is wrong. */
+  run(host: string, port: number, flags: Record<string, string | boolean>, deps: SourceDeps): Promise<Discovered>;
+}
+
+export interface Discovered {
+  /** A target block for agent.yml (`targets:`), valid for its kind's schema. */
+  target: Record<string, unknown>;
+  /** A block for collector.yml (`customers:`): customer ids and the subjects they hold. */
+  customers: Record<string, unknown>[];
+  /** What the operator should know: interfaces skipped and why, patterns that matched nothing. */
+  notes: string[];
 }
 
 /**

@@ -1,6 +1,7 @@
-/** What every API route module gets: the SLA ledger, the clock, the role check. */
+/** What every API route module gets: the SLA ledger, the clock, the role check, the log. */
 import type { IncomingMessage } from 'node:http';
 import { DcprobeError, E } from '@dcprobe/shared';
+import type { Logger } from 'pino';
 import type { ApiPrincipal } from '../http/auth.ts';
 import type { Role } from '../config.ts';
 import type { SlaLedger } from '../ledger/index.ts';
@@ -9,6 +10,7 @@ export interface ApiContext {
   sla: SlaLedger;
   now: () => number;
   authorize: (req: IncomingMessage, need: Role) => ApiPrincipal;
+  log: Logger;
 }
 
 /** The time zone a customer's times are shown in; 404 for an unknown customer. */

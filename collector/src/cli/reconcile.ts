@@ -8,8 +8,8 @@ import { isCoded, isIsoWithOffset, MONTH_RE, parseInstant } from '@dcprobe/share
 import { toCsv } from '../sla/csv.ts';
 import { reconcile } from '../sla/reconcile.ts';
 import { parseScenario } from '../sla/scenario.ts';
+import type { Io } from './io.ts';
 
-export interface CommandIo { out: (s: string) => void; err: (s: string) => void }
 
 const USAGE = 'usage: dcprobe-collector reconcile SCENARIO.json [--month YYYY-MM] [--as-of TIME] [--format json|csv]';
 const FLAGS = ['--month', '--as-of', '--format'] as const;
@@ -55,7 +55,7 @@ function parseArgs(args: readonly string[]): Options {
   return opts;
 }
 
-export async function reconcileCommand(args: string[], io: CommandIo): Promise<number> {
+export async function reconcileCommand(args: string[], io: Io): Promise<number> {
   let opts: Options;
   try {
     opts = parseArgs(args);

@@ -74,8 +74,8 @@ export function sendError(res: ServerResponse, e: unknown): void {
   sendJson(res, 500, { error: { code: E.INTERNAL, message: 'internal error' } });
 }
 
-/** Reads a JSON body with a size bound; a bad body is a 400 naming the problem. */
-export async function readJson(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
+/** Reads a UTF-8 text body with a size bound. */
+export async function readText(req: IncomingMessage, limit = 1024 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -83,8 +83,14 @@ export async function readJson(req: IncomingMessage, limit = 1024 * 1024): Promi
     if (size > limit) throw new DcprobeError(E.VALIDATION, `body: larger than ${limit} bytes`);
     chunks.push(c as Buffer);
   }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads a JSON body with a size bound; a bad body is a 400 naming the problem. */
+export async function readJson(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
+  const text = await readText(req, limit);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+    return JSON.parse(text || 'null');
   } catch {
     throw new DcprobeError(E.VALIDATION, 'body: not valid JSON');
   }

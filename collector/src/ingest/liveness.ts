@@ -48,6 +48,12 @@ export class Liveness {
 
   stop(): void { if (this.timer) clearInterval(this.timer); }
 
+  /** `never`: not once connected in this store's life (no row, no session since start). */
+  status(agentId: string): 'connected' | 'disconnected' | 'never' {
+    const l = this.live.get(agentId);
+    return !l ? 'never' : l.connected > 0 ? 'connected' : 'disconnected';
+  }
+
   private entry(agentId: string): Live {
     let l = this.live.get(agentId);
     if (!l) { l = { lastSeen: this.opts.now(), connected: 0, inGap: false }; this.live.set(agentId, l); }

@@ -71,6 +71,14 @@ export class Customers {
     return e.version;
   }
 
+  /** Appends several versions in one transaction: all of them or none (a CSV import). */
+  async putMany(changes: readonly { spec: CustomerConfig; validFrom: number }[], source: 'config' | 'api', actor: string, now: number): Promise<CustomerVersion[]> {
+    const entries = changes.map((c) => this.next(c.spec, c.validFrom, source, actor, now));
+    if (entries.length > 0) await this.store.appendCustomerVersions(entries);
+    for (const e of entries) { this.push(e.version); this.onChange(e.version.customer); }
+    return entries.map((e) => e.version);
+  }
+
   /** Brings the store in line with the config at start (see the header). Returns the ids that changed. */
   async syncConfig(customers: readonly CustomerConfig[], now: number): Promise<string[]> {
     const entries = customers.flatMap((c) => {
