@@ -29,6 +29,14 @@ export const E = {
   NUT_ERROR: 'DCP_NUT_ERROR',
   NUT_TIMEOUT: 'DCP_NUT_TIMEOUT',
   STORE_OPEN: 'DCP_STORE_OPEN',
+  /** Another process holds the store (a second collector on the same database). */
+  STORE_LOCKED: 'DCP_STORE_LOCKED',
+  /** The listen address cannot be bound (in use, not local, privileged port). */
+  LISTEN: 'DCP_LISTEN',
+  /** A command line the program cannot follow (unknown flag, missing argument). */
+  USAGE: 'DCP_USAGE',
+  /** A backup that could not be written or checked. */
+  BACKUP: 'DCP_BACKUP',
   PROTOCOL: 'DCP_PROTOCOL',
   OUTBOX_FULL: 'DCP_OUTBOX_FULL',
   UNAUTHORIZED: 'DCP_UNAUTHORIZED',

@@ -7,3 +7,6 @@ export * from './secrets.ts';
 export * from './metrics-names.ts';
 export * from './config-util.ts';
 export * from './wire-fast.ts';
+export * from './build-info.ts';
+export * from './cli.ts';
+export * from './start-failure.ts';
