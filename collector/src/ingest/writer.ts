@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Db } from '../store/db.ts';
 import { Keys } from '../store/keys.ts';
-import { attachJournal, journalFile, journalWriter, openJournal, projector, type Journalled, type Projected } from './journal.ts';
+import { alignJournal, attachJournal, journalFile, journalWriter, openJournal, projector, type Journalled, type Projected } from './journal.ts';
 
 /** Values per event row in `RowsItem.rows`: subject, kind, state, at, via, seq, evidence (JSON text or null). */
 export const ROW_WIDTH = 7;
@@ -183,7 +183,8 @@ export function writeItem(st: Statements, it: RowsItem): true | number[] {
 export async function openWriter(db: Db, file: string, opts: WriterOptions): Promise<Writer> {
   if (file === ':memory:') return inlineWriter(db);
   const journal = journalFile(file);
-  openJournal(journal).close(); // creates it, before the projector attaches it
+  const j = openJournal(journal); // creates it, before the projector attaches it
+  try { alignJournal(j, db); } finally { j.close(); }
   const w = new ThreadWriter(file, journal, opts);
   await w.open();
   // Checkpoints of the store are the projector's: one on this thread would
