@@ -20,6 +20,7 @@
  * (shared/launch.mjs), so an edit is never run stale.
  */
 import { execFileSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,8 +69,10 @@ export function buildId(program) {
 const REQUIRE_SHIM = "import { createRequire as __dcpRequire } from 'node:module'; const require = __dcpRequire(import.meta.url);";
 
 /**
- * Builds one program into `outdir`; returns the main file. `shebang` is the
- * interpreter line (the packages use Debian's /usr/bin/node).
+ * Builds one program into `outdir`. `shebang` is the interpreter line (the
+ * packages use Debian's /usr/bin/node). Returns the main file, the npm packages
+ * bundled in (for the packages' copyright file) and the external ones the
+ * bundles import (to ship beside them).
  */
 export async function buildProgram(name, { outdir = join(ROOT, name, 'dist'), shebang = '/usr/bin/env node', sourcemap = true, id = buildId(name) } = {}) {
   const p = PROGRAMS[name];
@@ -78,13 +81,14 @@ export async function buildProgram(name, { outdir = join(ROOT, name, 'dist'), sh
   mkdirSync(outdir, { recursive: true });
   const common = {
     bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-    sourcemap: sourcemap ? 'linked' : false, external: EXTERNAL,
+    sourcemap: sourcemap ? 'linked' : false, external: EXTERNAL, metafile: true,
     define: { DCPROBE_BUILD: JSON.stringify(id) },
     // CommonJS dependencies (net-snmp, pino …) call require(): give the ES module one.
     banner: { js: REQUIRE_SHIM },
   };
   const main = join(outdir, `${p.bin}.mjs`);
-  await build({
+  const metas = [];
+  metas.push((await build({
     ...common,
     stdin: {
       // Exit with main's code once it returns: a handle left open after a failed
@@ -94,14 +98,30 @@ export async function buildProgram(name, { outdir = join(ROOT, name, 'dist'), sh
     },
     outfile: main,
     banner: { js: `#!${shebang}\n${REQUIRE_SHIM}` },
-  });
+  })).metafile);
   const threads = p.threads();
   if (threads.length) {
-    await build({ ...common, entryPoints: threads, outdir, outExtension: { '.js': '.mjs' } });
+    metas.push((await build({ ...common, entryPoints: threads, outdir, outExtension: { '.js': '.mjs' } })).metafile);
     writeFileSync(join(outdir, 'thread.mjs'), threadDispatcher());
   }
   for (const f of p.assets()) copyFileSync(f, join(outdir, basename(f)));
-  return main;
+  const bundled = new Set(), externals = new Set();
+  for (const m of metas) {
+    for (const input of Object.keys(m.inputs)) {
+      const at = input.lastIndexOf('node_modules/');
+      if (at >= 0) bundled.add(packageName(input.slice(at + 'node_modules/'.length)));
+    }
+    for (const out of Object.values(m.outputs)) {
+      for (const i of out.imports) if (i.external && !i.path.startsWith('node:') && !builtinModules.includes(i.path)) externals.add(packageName(i.path));
+    }
+  }
+  return { main, bundled: [...bundled].sort(), externals: [...externals].sort() };
+}
+
+/** `@scope/name/lib/x.js` → `@scope/name`; `name/lib/x.js` → `name`. */
+function packageName(path) {
+  const parts = path.split('/');
+  return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
 }
 
 /**
@@ -122,7 +142,7 @@ async function cli(argv) {
   const shebang = flag(argv, '--shebang');
   const sourcemap = !argv.includes('--no-sourcemap');
   for (const name of names.length ? names : Object.keys(PROGRAMS)) {
-    const main = await buildProgram(name, { ...(out ? { outdir: resolve(out, name) } : {}), ...(shebang ? { shebang } : {}), sourcemap });
+    const { main } = await buildProgram(name, { ...(out ? { outdir: resolve(out, name) } : {}), ...(shebang ? { shebang } : {}), sourcemap });
     console.log(`built ${relative(process.cwd(), main) || main} (${buildId(name).version}, commit ${buildId(name).commit})`);
   }
 }
