@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, onProcessExit, pidAlive, run, spawnDaemon, waitUntil, type Daemon } from './fixtures/procs.ts';
+import { GiveUp, makeTempDir, onProcessExit, pidAlive, run, spawnDaemon, waitUntil, type Daemon } from './fixtures/procs.ts';
 import { exposure, parseUnit, syscallsIn, syscallsOutside, unitCommand } from './fixtures/systemd-unit.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -158,7 +158,7 @@ describe.skipIf(!isRoot || preinstalled)('Debian packages (install, run as the u
     };
     const collector = start('dcprobe-collector');
     const health = await waitUntil('collector /healthz in the namespace', async () => {
-      if (collector.d.hasExited()) throw new Error(`collector exited:\n${collector.d.output()}`);
+      if (collector.d.hasExited()) throw new GiveUp(`collector exited:\n${collector.d.output()}`);
       const r = await inNs('curl', '-fsS', 'http://127.0.0.1:9470/healthz');
       return r.code === 0 && r.stdout;
     }, { timeoutMs: 60_000, intervalMs: 250 });
@@ -166,7 +166,7 @@ describe.skipIf(!isRoot || preinstalled)('Debian packages (install, run as the u
 
     const agent = start('dcprobe-agent');
     const metrics = await waitUntil('agent /metrics with the link up', async () => {
-      if (agent.d.hasExited()) throw new Error(`agent exited:\n${agent.d.output()}`);
+      if (agent.d.hasExited()) throw new GiveUp(`agent exited:\n${agent.d.output()}`);
       const r = await inNs('curl', '-fsS', 'http://127.0.0.1:9471/metrics');
       return r.code === 0 && /^dcprobe_agent_link_connected 1$/m.test(r.stdout) && r.stdout;
     }, { timeoutMs: 60_000, intervalMs: 250 });
