@@ -18,6 +18,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, stat
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GiveUp, makeTempDir, onProcessExit, pidAlive, run, spawnDaemon, waitUntil, type Daemon } from './fixtures/procs.ts';
+import { jsonLines } from '../support/programs.ts';
 import { exposure, parseUnit, syscallsIn, syscallsOutside, unitCommand } from './fixtures/systemd-unit.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -182,6 +183,8 @@ describe.skipIf(!isRoot || preinstalled)('Debian packages (install, run as the u
     }
     for (const d of running.splice(0)) await d.stop();
     dropNamespace();
+    // Everything either printed, start to stop, is a JSON log line.
+    for (const d of [collector.d, agent.d]) expect(jsonLines(d.output()).map((l) => l.name)).toContain(d.name);
 
     for (const p of ['dcprobe-collector', 'dcprobe-agent'] as const) {
       const unit = p === 'dcprobe-collector' ? collector.unit : agent.unit;
