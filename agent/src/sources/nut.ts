@@ -146,7 +146,8 @@ const PROBE_FLAGS: readonly FlagSpec[] = [
   { name: 'tls', value: 'MODE', help: 'STARTTLS to upsd: off|try|require (default off)' },
   { name: 'timeout', value: 'MS', help: 'per-request timeout in milliseconds' },
 ];
-const PROBE_FLAG_NAMES = new Set(PROBE_FLAGS.map((f) => f.name));
+// `json` is the probe command's own flag; a caller may pass it along.
+const PROBE_FLAG_NAMES = new Set([...PROBE_FLAGS.map((f) => f.name), 'json']);
 
 const probe: ProbeSupport<NutTarget> = {
   defaultPort: 3493,

@@ -130,7 +130,8 @@ const FLAG_FOR: Record<string, string> = {
   'user.authProtocol': 'auth-proto', 'user.authKey': 'auth-key', 'user.privProtocol': 'priv-proto',
   'user.privKey': 'priv-key', timeoutMs: 'timeout', retries: 'retries',
 };
-const KNOWN_FLAGS = flagNames(SNMP_PROBE_FLAGS);
+// `json` is the probe command's own flag; a caller may pass it along.
+const KNOWN_FLAGS = new Set([...flagNames(SNMP_PROBE_FLAGS), 'json']);
 
 function str(flags: Flags, name: string): string | undefined {
   const v = flags[name];
