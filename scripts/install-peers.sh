@@ -38,6 +38,10 @@ PACKAGES=(
   sqlite3                   # the sqlite3 shell: tamper tests edit a store as an operator could
   lintian                   # checks the Debian packages
   systemd                   # systemd-analyze security: scores the shipped units offline
+  dpkg-dev                  # dpkg-shlibdeps (and binutils' strip) for npm run package
+  adduser                   # the packages' postinst creates the dcprobe user with it
+  init-system-helpers       # deb-systemd-helper in the packages' maintainer scripts
+  strace                    # the packaging test checks a unit's system calls against its SystemCallFilter
 )
 DAEMONS=(snmpd snmptrapd prometheus prometheus-snmp-exporter prometheus-node-exporter nut-server nut-monitor nut-driver postgresql)
 
@@ -102,7 +106,7 @@ for p in "${PACKAGES[@]}"; do
   printf '  %-26s %s\n' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo MISSING)"
 done
 echo "install-peers: binaries:"
-for b in snmpd snmpget snmpbulkwalk snmptrap snmpset upsc prometheus promtool prometheus-snmp-exporter ip chromium snmpsimd pdftotext sqlite3 lintian systemd-analyze /usr/lib/postgresql/15/bin/initdb /usr/lib/postgresql/15/bin/pg_ctl; do
+for b in snmpd snmpget snmpbulkwalk snmptrap snmpset upsc prometheus promtool prometheus-snmp-exporter ip chromium snmpsimd pdftotext sqlite3 lintian systemd-analyze dpkg-shlibdeps strip adduser deb-systemd-helper strace setpriv /usr/lib/postgresql/15/bin/initdb /usr/lib/postgresql/15/bin/pg_ctl; do
   printf '  %-26s %s\n' "$b" "$(command -v "$b" || echo MISSING)"
 done
 for b in /lib/nut/upsd /lib/nut/dummy-ups; do

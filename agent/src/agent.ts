@@ -27,9 +27,9 @@ import { Tracker } from './tracker.ts';
 import type { Transition, Trigger } from './tracker.ts';
 import { lockDataDir } from './lock.ts';
 import { startTraps } from './agent-traps.ts';
+import { BUILD } from './build-info.ts';
 
-export const AGENT_VERSION: string =
-  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const AGENT_VERSION: string = BUILD.version;
 
 export interface AgentOptions {
   now?: () => number;

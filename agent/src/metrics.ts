@@ -6,7 +6,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { dropLintFailingDefaults } from '@dcprobe/shared';
+import { BUILD_INFO_METRIC, dropLintFailingDefaults } from '@dcprobe/shared';
+import { BUILD } from './build-info.ts';
 import type { Logger } from 'pino';
 import { splitHostPort } from './config.ts';
 import { powerGauges, type PowerGauges } from './power-metrics.ts';
@@ -39,6 +40,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): AgentMet
   }
   let outbox: OutboxView = { held: 0, ratio: 0, unsavedCount: 0 };
   const registers = [registry];
+  new Gauge({ ...BUILD_INFO_METRIC, registers }).set({ version: BUILD.version, commit: BUILD.commit, node: BUILD.node }, 1);
   new Gauge({
     name: 'dcprobe_agent_outbox_events', help: 'Events in the outbox not yet acked by a collector.', registers,
     collect() { this.set(outbox.held); },

@@ -35,6 +35,14 @@ export const E = {
   STORE_UNAVAILABLE: 'DCP_STORE_UNAVAILABLE',
   /** An agent session was taken over by another collector: this one may no longer write or ack for it. */
   STORE_FENCED: 'DCP_STORE_FENCED',
+  /** Another process holds the store (a second collector on the same database). */
+  STORE_LOCKED: 'DCP_STORE_LOCKED',
+  /** The listen address cannot be bound (in use, not local, privileged port). */
+  LISTEN: 'DCP_LISTEN',
+  /** A command line the program cannot follow (unknown flag, missing argument). */
+  USAGE: 'DCP_USAGE',
+  /** A backup that could not be written or checked. */
+  BACKUP: 'DCP_BACKUP',
   PROTOCOL: 'DCP_PROTOCOL',
   OUTBOX_FULL: 'DCP_OUTBOX_FULL',
   /** Events numbered and held in memory because the outbox cannot write them (disk full); written when it can. */

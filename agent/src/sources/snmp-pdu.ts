@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import type { SourceDeps, SourceInstance, SourceKind, Reading } from './types.ts';
 import { registerSource } from './index.ts';
+import { pduProbe } from './snmp-pdu-probe.ts';
 import { checkSnmpSettings, snmpSettingsShape, toSnmpTarget } from '../snmp/target-schema.ts';
 import { openSnmp } from '../snmp/client.ts';
 import { indexOf } from '../snmp/types.ts';
@@ -111,6 +112,6 @@ export function openPdu(t: PduTarget, _deps: SourceDeps, opts: { client?: (t: Sn
   };
 }
 
-export const snmpPdu: SourceKind<PduTarget> = { kind: 'snmp-pdu', schema: pduTargetSchema, open: (t, deps) => openPdu(t, deps) };
+export const snmpPdu: SourceKind<PduTarget> = { kind: 'snmp-pdu', schema: pduTargetSchema, open: (t, deps) => openPdu(t, deps), probe: pduProbe(pduTargetSchema) };
 
 registerSource(snmpPdu);

@@ -15,6 +15,7 @@ import { registerSource } from './index.ts';
 import type { ProbeSupport, Reading, SourceDeps, SourceInstance, SourceKind } from './types.ts';
 import { checkSnmpSettings, snmpSettingsShape, toSnmpTarget } from '../snmp/target-schema.ts';
 import { openSnmp } from '../snmp/client.ts';
+import { SNMP_PROBE_FLAGS, flagNames } from '../snmp/probe-flags.ts';
 import { indexOf } from '../snmp/types.ts';
 import type { SnmpClient, SnmpTarget, VarBind } from '../snmp/types.ts';
 import { INPUT_COLUMNS, OID, OUTPUT_COLUMNS, OUTPUT_SOURCE_STATE, SCALARS, alarmName, upsTrapKind } from '../profiles/ups-mib.ts';
@@ -129,7 +130,8 @@ const FLAG_FOR: Record<string, string> = {
   'user.authProtocol': 'auth-proto', 'user.authKey': 'auth-key', 'user.privProtocol': 'priv-proto',
   'user.privKey': 'priv-key', timeoutMs: 'timeout', retries: 'retries',
 };
-const KNOWN_FLAGS = new Set([...Object.values(FLAG_FOR), 'json']);
+// `json` is the probe command's own flag; a caller may pass it along.
+const KNOWN_FLAGS = new Set([...flagNames(SNMP_PROBE_FLAGS), 'json']);
 
 function str(flags: Flags, name: string): string | undefined {
   const v = flags[name];
@@ -179,6 +181,7 @@ export const probeName = (host: string): string => host.replace(/[^A-Za-z0-9._-]
 
 const probe: ProbeSupport<UpsTarget> = {
   defaultPort: 161,
+  flags: SNMP_PROBE_FLAGS,
   target(host, port, flags) {
     const r = upsTargetSchema.safeParse({ kind: 'snmp-ups', name: probeName(host), host, port, ...snmpFlags(flags) });
     if (!r.success) throw flagError(r.error);

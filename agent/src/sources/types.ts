@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { Logger } from 'pino';
-import type { State, SubjectKind, SeenVia } from '@dcprobe/shared';
+import type { FlagSpec, State, SubjectKind, SeenVia } from '@dcprobe/shared';
 
 export interface Reading {
   /** `<device>/<ifName>`, `<ups>/output`, `<pdu>/<feed>`. */
@@ -87,6 +87,8 @@ export interface Discovered {
  */
 export interface ProbeSupport<T extends TargetBase> {
   defaultPort: number;
+  /** Every flag `target` takes, with its help: `probe --help` lists them, and no other flag is accepted. */
+  flags: readonly FlagSpec[];
   /** Builds a target; throws a coded error naming the flag when one is wrong. */
   target(host: string, port: number, flags: Record<string, string | boolean>): T;
   /** One object per reading for `--json`. */

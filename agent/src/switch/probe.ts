@@ -8,6 +8,7 @@ import type { Reading } from '../sources/types.ts';
 import type { ProbeSupport } from '../sources/types.ts';
 import { ADMIN_STATUS, OPER_NAMES } from '../profiles/if-mib.ts';
 import type { ZodType } from 'zod';
+import { SNMP_PROBE_FLAGS, flagNames } from '../snmp/probe-flags.ts';
 
 type Flags = Record<string, string | boolean>;
 
@@ -28,7 +29,8 @@ const FLAG_FOR: Record<string, string> = {
   port: 'HOST:PORT',
   host: 'HOST',
 };
-const KNOWN = new Set(Object.values(FLAG_FOR).filter((f) => f.startsWith('--')).map((f) => f.slice(2)));
+const FLAGS = [...SNMP_PROBE_FLAGS, { name: 'max-repetitions', value: 'N', help: 'GETBULK max-repetitions (default 25)' }];
+const KNOWN = flagNames(FLAGS);
 
 function bad(flag: string, why: string): DcprobeError {
   return new DcprobeError(E.VALIDATION, `${flag}: ${why}`);
@@ -54,6 +56,7 @@ const nameFor = (host: string): string => host.replace(/[^A-Za-z0-9._-]/g, '_');
 export function switchProbe<T extends { kind: 'snmp-switch'; name: string; intervalSeconds: number }>(schema: ZodType<T>): ProbeSupport<T> {
   return {
     defaultPort: 161,
+    flags: FLAGS,
     target(host, port, flags) {
       for (const f of Object.keys(flags)) if (!KNOWN.has(f)) throw bad(`--${f}`, 'unknown flag for snmp-switch');
       const userName = str(flags, 'v3-user');

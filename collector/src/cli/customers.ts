@@ -1,5 +1,6 @@
 /**
- * `dcprobe-collector customers import FILE.csv [--url URL] [--token-file FILE] [--dry-run]`:
+ * `dcprobe-collector customers import FILE.csv [--url URL] [--token-file FILE] [--dry-run]`
+ * (flags and columns: CUSTOMERS below):
  * sends the file to the running collector's POST /api/v1/customers/import, so the
  * collector that serves the metrics and the API records the versions itself (it
  * keeps the customers in memory; a second process writing the store would go
@@ -8,41 +9,34 @@
  * history, ps). For a collector with a private CA, set NODE_EXTRA_CA_CERTS.
  */
 import { readFileSync } from 'node:fs';
-import type { Io } from './io.ts';
+import { DcprobeError, E, parseCommandArgs, type CommandSpec } from '@dcprobe/shared';
+import type { CliIo } from '@dcprobe/shared';
 
-export const CUSTOMERS_HELP = `usage: dcprobe-collector customers import FILE.csv [--url URL] [--token-file FILE] [--dry-run]
-
-  Adds, re-versions and ends customers from a CSV file through the running collector's API
-  (admin token). Columns (header row, any order; only id is required):
-    id, action (set | end; default set), validFrom (ISO 8601 with an offset; default now),
-    name, timezone, ports, uplinks, redundancy, feeds   (subjects separated by spaces)
-  For an existing customer an empty cell keeps its latest version's value. Every row is checked
-  first: a file with a bad row changes nothing. Importing the same file again records nothing.
-
-  --url URL          the collector (default http://127.0.0.1:9470)
-  --token-file FILE  a file holding an admin API token (else DCPROBE_API_TOKEN)
-  --dry-run          check the file and print what it would do; record nothing
-`;
+export const CUSTOMERS: CommandSpec = {
+  name: 'customers', args: 'import FILE.csv',
+  summary: "add, re-version and end customers from a CSV file through the running collector's API (admin token)",
+  flags: [
+    { name: 'url', value: 'URL', help: 'the collector (default http://127.0.0.1:9470)' },
+    { name: 'token-file', value: 'FILE', help: 'a file holding an admin API token (else DCPROBE_API_TOKEN)' },
+    { name: 'dry-run', help: 'check the file and print what it would do; record nothing' },
+  ],
+  more: `Columns (header row, any order; only id is required):
+  id, action (set | end; default set), validFrom (ISO 8601 with an offset; default now),
+  name, timezone, ports, uplinks, redundancy, feeds   (subjects separated by spaces)
+For an existing customer an empty cell keeps its latest version's value. Every row is checked
+first: a file with a bad row changes nothing. Importing the same file again records nothing.`,
+};
 
 interface Change { line: number; id: string; action: string; version: number | null; validFrom: string }
 
-function flagValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-export async function customersCommand(args: string[], io: Io): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || rest.includes('--help')) { io.out(CUSTOMERS_HELP); return sub === undefined ? 2 : 0; }
-  if (sub !== 'import') { io.err(`customers: unknown subcommand ${JSON.stringify(sub)}\n${CUSTOMERS_HELP}`); return 2; }
-  const known = new Set(['--url', '--token-file', '--dry-run']);
-  const positional = rest.filter((a, i) => !a.startsWith('--') && !['--url', '--token-file'].includes(rest[i - 1] ?? ''));
-  const unknown = rest.find((a) => a.startsWith('--') && !known.has(a));
-  if (unknown) { io.err(`customers import: unknown flag ${unknown}`); return 2; }
-  if (positional.length !== 1) { io.err(`customers import: give one CSV file\n${CUSTOMERS_HELP}`); return 2; }
+export async function customersCommand(args: string[], io: CliIo): Promise<number> {
+  const p = parseCommandArgs(CUSTOMERS, args);
+  const [sub, ...positional] = p.positional;
+  if (sub !== 'import') throw new DcprobeError(E.USAGE, `customers: ${sub === undefined ? 'give a subcommand (import)' : `unknown subcommand ${JSON.stringify(sub)}`}`);
+  if (positional.length !== 1) throw new DcprobeError(E.USAGE, 'customers import: give one CSV file');
   const file = positional[0]!;
-  const base = flagValue(rest, '--url') ?? 'http://127.0.0.1:9470';
-  const tokenFile = flagValue(rest, '--token-file');
+  const base = (p.flags.url as string | undefined) ?? 'http://127.0.0.1:9470';
+  const tokenFile = p.flags['token-file'] as string | undefined;
   let token: string | undefined;
   let csv: string;
   try {
@@ -53,7 +47,7 @@ export async function customersCommand(args: string[], io: Io): Promise<number> 
     return 2;
   }
   if (!token) { io.err('customers import: no API token (--token-file FILE or DCPROBE_API_TOKEN)'); return 2; }
-  const dryRun = rest.includes('--dry-run');
+  const dryRun = p.flags['dry-run'] === true;
   let res: Response;
   try {
     res = await fetch(new URL(`/api/v1/customers/import${dryRun ? '?dryRun=true' : ''}`, base), {

@@ -24,7 +24,7 @@ import { toCsv } from '../sla/csv.ts';
 import { reconcile } from '../sla/reconcile.ts';
 import { parseScenario } from '../sla/scenario.ts';
 import type { ReconcileResult } from '../sla/types.ts';
-import type { Io } from './io.ts';
+import type { CliIo } from '@dcprobe/shared';
 
 export const VERIFY_FAILED = 3;
 const USAGE = 'usage: dcprobe-collector verify MANIFEST.json|SCENARIO.json [--public-key PROVIDER.pem]...';
@@ -53,7 +53,7 @@ export function checkFigures(label: string, evidence: Evidence | undefined, resu
   return diff.length === 0 ? { lines: [`${label}: figures recomputed: match`], ok: true } : { lines: diff.map((d) => `${label}: ${d}`), ok: false };
 }
 
-export async function verifyCommand(args: string[], io: Io): Promise<number> {
+export async function verifyCommand(args: string[], io: CliIo): Promise<number> {
   const files: string[] = [], keyFiles: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;

@@ -60,6 +60,22 @@ export function openJournal(file: string): Db {
   return db;
 }
 
+/**
+ * A journal must number its rows past the store's mark: the projector takes
+ * only rows above it. A store restored from a backup, or a journal file lost,
+ * meets a journal whose ids would start again at 1, and its new events would
+ * be acked but never projected. The ids continue after the mark instead.
+ */
+export function alignJournal(journal: Db, store: Db): void {
+  const mark = store.prepare('SELECT coalesce(max(through), 0) FROM ingest_projection').pluck().get() as number;
+  const next = journal.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'ingest_journal'), 0)").pluck().get() as number;
+  if (next >= mark) return;
+  journal.transaction(() => {
+    journal.prepare("DELETE FROM sqlite_sequence WHERE name = 'ingest_journal'").run();
+    journal.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('ingest_journal', ?)").run(mark);
+  }).immediate();
+}
+
 /** The journal attached to a connection as schema `j` (an in-memory one for an in-memory store). */
 export function attachJournal(db: Db, file: string): void {
   db.prepare('ATTACH DATABASE ? AS j').run(file);

@@ -15,7 +15,7 @@
 import { Thread } from '../../lib/thread.ts';
 import type { CommitJob, IngestStats } from '../types.ts';
 import type { Db } from './db.ts';
-import { attachJournal, journalFile, journalWriter, openJournal, type Journalled } from './journal.ts';
+import { alignJournal, attachJournal, journalFile, journalWriter, openJournal, type Journalled } from './journal.ts';
 import { PROJECT_EVENTS, projector, type Progress } from './projector.ts';
 import { prepareStatements } from './rows.ts';
 
@@ -59,7 +59,8 @@ export const PROJECT_MAX_AGE_MS = 1_000;
 export async function openWriter(db: Db, file: string, opts: WriterOptions): Promise<Writer> {
   if (file === ':memory:') return inlineWriter(db);
   const journal = journalFile(file);
-  openJournal(journal).close(); // creates it, before the projector attaches it
+  const j = openJournal(journal); // creates it, before the projector attaches it
+  try { alignJournal(j, db); } finally { j.close(); }
   const w = new ThreadWriter(file, journal, opts);
   await w.open();
   // Checkpoints of the store are the projector's: one on this thread would
