@@ -37,6 +37,7 @@ PACKAGES=(
   sqlite3                   # the sqlite3 shell: tamper tests edit a store as an operator could
   lintian                   # checks the Debian packages
   systemd                   # systemd-analyze security: scores the shipped units offline
+  faketime                  # libfaketime: a collector restarted with its system time moved (fault suite)
 )
 DAEMONS=(snmpd snmptrapd prometheus prometheus-snmp-exporter prometheus-node-exporter nut-server nut-monitor nut-driver postgresql)
 
@@ -107,4 +108,6 @@ done
 for b in /lib/nut/upsd /lib/nut/dummy-ups; do
   printf '  %-26s %s\n' "$(basename $b)" "$([ -x $b ] && echo $b || echo MISSING)"
 done
+lib=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1 || true)
+printf '  %-26s %s\n' libfaketimeMT.so.1 "${lib:-MISSING}"
 echo "install-peers: done in $(( $(date +%s) - start )) s"
