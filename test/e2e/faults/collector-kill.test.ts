@@ -26,7 +26,7 @@ describe('the collector killed with SIGKILL while agents stream', () => {
     await collector.start();
     fleet = await Fleet.start({ dir: tmp.dir, collector, agents, clients, rnd });
     fleet.startFlapping(50);
-    fleet.startBursts(10, 200);
+    fleet.startBursts(5, 50);
 
     const everyone = [...agents, ...clients].map((a) => a.id);
     for (let k = 1; k <= KILLS; k++) {
@@ -34,7 +34,11 @@ describe('the collector killed with SIGKILL while agents stream', () => {
         const c = await collector.connected();
         return everyone.every((id) => c.has(id));
       }, { timeoutMs: 45_000, intervalMs: 100 });
-      await sleep(rnd.between(200, 2000)); // streaming; the kill lands wherever it lands
+      await sleep(rnd.between(200, 2000));
+      // Streaming all along; one more burst makes sure frames are in flight, somewhere
+      // between the socket, the commit and the ack, when the kill lands.
+      for (const c of fleet.clients) c.produce(20);
+      await sleep(rnd.between(0, 15));
       await collector.kill9();
       await sleep(rnd.between(0, 1000));
       await collector.start();
