@@ -126,12 +126,15 @@ export class Fleet {
    */
   async finish(scenario: string, collector: CollectorProcess): Promise<Delivery[]> {
     await this.quiesce();
-    await this.waitDelivered();
+    // Counted even when delivery stalls: the counts say more than the timeout.
+    const stalled = await this.waitDelivered().then(() => undefined, (e: unknown) => e);
     for (const c of this.clients) c.stop();
     await Promise.all(this.agents.map((a) => a.stop()));
     const produced = await this.produced();
     await collector.settle();
     await collector.stop();
-    return reportAndCheck(scenario, produced, collector.database);
+    const ds = reportAndCheck(scenario, produced, collector.database);
+    if (stalled) throw stalled;
+    return ds;
   }
 }
