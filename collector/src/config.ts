@@ -80,6 +80,23 @@ function duplicates(list: readonly { [k: string]: unknown }[], key: string, wher
   });
 }
 
+/**
+ * Hashes each entry's secret, refusing one secret given twice: a token decides
+ * which agent is speaking or which role a caller has, so two entries cannot share it.
+ */
+function secretHashes(list: readonly { token?: string | undefined; tokenHash?: string | undefined }[], where: string, why: string): string[] {
+  const seen = new Map<string, number>();
+  return list.map((x, i) => {
+    const h = x.tokenHash ?? hashToken(x.token!);
+    const first = seen.get(h);
+    if (first !== undefined) {
+      throw new DcprobeError(E.CONFIG_INVALID, `${where}[${i}].${x.tokenHash !== undefined ? 'tokenHash' : 'token'}: the same token as ${where}[${first}]; ${why}`);
+    }
+    seen.set(h, i);
+    return h;
+  });
+}
+
 function splitHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
   const port = Number(s.slice(i + 1));
@@ -95,6 +112,8 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
   duplicates(c.agents, 'id', 'agents');
   duplicates(c.apiTokens, 'name', 'apiTokens');
   duplicates(c.customers, 'id', 'customers');
+  const agentHashes = secretHashes(c.agents, 'agents', 'each agent needs its own');
+  const apiHashes = secretHashes(c.apiTokens, 'apiTokens', 'one token has one role');
   const cfg: CollectorConfig = {
     listen: splitHostPort(c.listen),
     ...(c.tls ? { tls: c.tls } : {}),
@@ -102,8 +121,8 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     heartbeatTimeoutSeconds: c.heartbeatTimeoutSeconds,
     clockSkewWarnSeconds: c.clockSkewWarnSeconds,
     logLevel: c.logLevel,
-    agents: c.agents.map((a) => ({ id: a.id, tokenHash: a.tokenHash ?? hashToken(a.token!) })),
-    apiTokens: c.apiTokens.map((a) => ({ name: a.name, role: a.role, tokenHash: a.tokenHash ?? hashToken(a.token!) })),
+    agents: c.agents.map((a, i) => ({ id: a.id, tokenHash: agentHashes[i]! })),
+    apiTokens: c.apiTokens.map((a, i) => ({ name: a.name, role: a.role, tokenHash: apiHashes[i]! })),
     customers: c.customers,
   };
   return deepFreeze(cfg);
