@@ -15,6 +15,8 @@ interface Live { lastSeen: number; connected: number; inGap: boolean }
 export class Liveness {
   private readonly live = new Map<string, Live>();
   private timer: NodeJS.Timeout | undefined;
+  /** A collector that was down heard nobody: silence counts from its start at the earliest. */
+  private readonly startedAt: number;
 
   constructor(
     private readonly ledger: Ledger,
@@ -22,6 +24,7 @@ export class Liveness {
     private readonly log: Logger,
     private readonly opts: { timeoutMs: number; skewWarnMs: number; now: () => number },
   ) {
+    this.startedAt = opts.now();
     const open = new Set(ledger.store.openGaps().map((g) => g.agentId));
     for (const a of ledger.store.agents()) {
       this.live.set(a.id, { lastSeen: a.lastSeen ?? opts.now(), connected: 0, inGap: open.has(a.id) });
@@ -98,7 +101,7 @@ export class Liveness {
   tick(): void {
     const now = this.opts.now();
     for (const [agentId, l] of this.live) {
-      if (l.inGap || now - l.lastSeen <= this.opts.timeoutMs) continue;
+      if (l.inGap || now - Math.max(l.lastSeen, this.startedAt) <= this.opts.timeoutMs) continue;
       const store = this.ledger.store;
       const subjects = [...this.ledger.current.values()].filter((s) => s.agentId === agentId && s.state !== 'unknown');
       store.db.transaction(() => {

@@ -5,6 +5,7 @@
  * collector and every (agent, seq) is stored exactly once.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
+import Database from 'better-sqlite3';
 import { CollectorProcess } from '../fixtures/collector-process.ts';
 import { freeTcpPort } from '../../support/ports.ts';
 import { tempDir } from '../../support/temp.ts';
@@ -52,5 +53,10 @@ describe(`${CLIENTS} agents reconnecting at once`, () => {
     }
     expect(fleet.clients.flatMap((c) => c.errors)).toEqual([]);
     await fleet.finish(`reconnect storm x${RESTARTS} (${CLIENTS} protocol clients, ${agents.length} agent processes)`, collector);
+    // Everyone was back well inside the 10 s heartbeat timeout: no agent was silent.
+    const db = new Database(collector.database, { readonly: true, fileMustExist: true });
+    try {
+      console.log(`fault suite | reconnect storm: gaps opened for silent agents: ${db.prepare("SELECT COUNT(*) FROM agent_gaps WHERE reason = 'silent'").pluck().get() as number}`);
+    } finally { db.close(); }
   }, 300_000);
 });
