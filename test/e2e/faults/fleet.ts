@@ -94,12 +94,17 @@ export class Fleet {
   async waitDelivered(timeoutMs = 90_000): Promise<void> {
     let last = '';
     await waitUntil('every agent\'s events acked by the collector', async () => {
-      const parts = await Promise.all(this.agents.map(async (a) => { const o = await a.outbox(); return `${a.agentId}:${o.acked}/${o.produced}`; }));
-      const clients = this.clients.filter((c) => c.pending > 0).map((c) => `${c.id}:${c.acked}/${c.produced}`);
-      const now = parts.join(' ');
-      const done = this.agents.every((_, i) => { const [a, p] = parts[i]!.split(':')[1]!.split('/'); return a === p; }) && clients.length === 0 && now === last;
+      const outboxes = await Promise.all(this.agents.map(async (a) => ({ id: a.agentId, ...(await a.outbox()) })));
+      const behind = [
+        ...outboxes.filter((o) => o.acked < o.produced),
+        ...this.clients.filter((c) => c.pending > 0).map((c) => ({ id: c.id, acked: c.acked, produced: c.produced })),
+      ];
+      const now = outboxes.map((o) => `${o.id}:${o.produced}`).join(' ');
+      const steady = now === last;
       last = now;
-      if (!done) throw new Error(`still waiting: ${now} ${clients.slice(0, 5).join(' ')}${clients.length > 5 ? ` … ${clients.length} clients` : ''}`);
+      if (behind.length || !steady) {
+        throw new Error(`still waiting: ${behind.slice(0, 6).map((b) => `${b.id} acked ${b.acked} of ${b.produced}`).join(', ')}${behind.length > 6 ? ` … ${behind.length} in all` : ''}`);
+      }
       return true;
     }, { timeoutMs, intervalMs: 1000 });
   }

@@ -85,7 +85,9 @@ export class ProtocolAgent {
   }
 
   private onFrame(text: string): void {
-    const r = CollectorFrameSchema.safeParse(JSON.parse(text));
+    let json: unknown;
+    try { json = JSON.parse(text); } catch { json = undefined; }
+    const r = CollectorFrameSchema.safeParse(json);
     if (!r.success) { this.errors.push(`frame outside the protocol: ${text.slice(0, 200)}`); this.ws?.terminate(); return; }
     const f = r.data;
     if (f.type === 'welcome') {
