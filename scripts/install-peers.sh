@@ -42,6 +42,7 @@ PACKAGES=(
   adduser                   # the packages' postinst creates the dcprobe user with it
   init-system-helpers       # deb-systemd-helper in the packages' maintainer scripts
   strace                    # the packaging test checks a unit's system calls against its SystemCallFilter
+  faketime                  # libfaketime: a collector restarted with its system time moved (fault suite)
 )
 DAEMONS=(snmpd snmptrapd prometheus prometheus-snmp-exporter prometheus-node-exporter nut-server nut-monitor nut-driver postgresql)
 
@@ -112,4 +113,6 @@ done
 for b in /lib/nut/upsd /lib/nut/dummy-ups; do
   printf '  %-26s %s\n' "$(basename $b)" "$([ -x $b ] && echo $b || echo MISSING)"
 done
+lib=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1 || true)
+printf '  %-26s %s\n' libfaketimeMT.so.1 "${lib:-MISSING}"
 echo "install-peers: done in $(( $(date +%s) - start )) s"

@@ -89,6 +89,21 @@ function duplicates(raw: unknown, list: string, key: string): string[] {
   return out;
 }
 
+/**
+ * Hashes each entry's secret, and names every secret given twice: a token decides
+ * which agent is speaking or which role a caller has, so two entries cannot share it.
+ */
+function secretHashes(list: readonly { token?: string | undefined; tokenHash?: string | undefined }[], where: string, why: string, problems: string[]): string[] {
+  const seen = new Map<string, number>();
+  return list.map((x, i) => {
+    const h = x.tokenHash ?? hashToken(x.token!);
+    const first = seen.get(h);
+    if (first !== undefined) problems.push(`${where}[${i}].${x.tokenHash !== undefined ? 'tokenHash' : 'token'}: the same token as ${where}[${first}]; ${why}`);
+    else seen.set(h, i);
+    return h;
+  });
+}
+
 function splitHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
   return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
@@ -101,8 +116,11 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
   problems.push(...duplicates(raw, 'agents', 'id'), ...duplicates(raw, 'apiTokens', 'name'), ...duplicates(raw, 'customers', 'id'));
   const port = r.success ? splitHostPort(r.data.listen).port : 0;
   if (port > 65535) problems.push(`listen: port ${port} out of range`);
-  if (!r.success || problems.length > 0) throw invalidConfig(problems);
+  if (!r.success) throw invalidConfig(problems);
   const c = r.data;
+  const agentHashes = secretHashes(c.agents, 'agents', 'each agent needs its own', problems);
+  const apiHashes = secretHashes(c.apiTokens, 'apiTokens', 'one token has one role', problems);
+  if (problems.length > 0) throw invalidConfig(problems);
   const cfg: CollectorConfig = {
     listen: splitHostPort(c.listen),
     ...(c.tls ? { tls: c.tls } : {}),
@@ -110,8 +128,8 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     heartbeatTimeoutSeconds: c.heartbeatTimeoutSeconds,
     clockSkewWarnSeconds: c.clockSkewWarnSeconds,
     logLevel: c.logLevel,
-    agents: c.agents.map((a) => ({ id: a.id, tokenHash: a.tokenHash ?? hashToken(a.token!) })),
-    apiTokens: c.apiTokens.map((a) => ({ name: a.name, role: a.role, tokenHash: a.tokenHash ?? hashToken(a.token!) })),
+    agents: c.agents.map((a, i) => ({ id: a.id, tokenHash: agentHashes[i]! })),
+    apiTokens: c.apiTokens.map((a, i) => ({ name: a.name, role: a.role, tokenHash: apiHashes[i]! })),
     customers: c.customers,
   };
   return deepFreeze(cfg);

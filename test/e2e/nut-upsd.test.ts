@@ -11,14 +11,13 @@ import { nutSource, nutTargetSchema } from '../../agent/src/sources/nut.ts';
 import { NutClient } from '../../agent/src/nut/client.ts';
 import { silentLogger } from '../../agent/src/log.ts';
 import type { Reading, SourceInstance } from '../../agent/src/sources/types.ts';
-import { DUMMY_UPS_BIN, UPSD_BIN, startNutUpsd, type NutUpsd } from './fixtures/nut.ts';
+import { startNutUpsd, type NutUpsd } from './fixtures/nut.ts';
 import { pidAlive, run } from '../support/procs.ts';
 import { waitUntil } from '../support/wait.ts';
 
-const haveNut = existsSync(UPSD_BIN) && existsSync(DUMMY_UPS_BIN);
 const ctx = () => ({ signal: new AbortController().signal, now: () => Date.now(), log: silentLogger });
 
-describe.skipIf(!haveNut)('nut source against real upsd + dummy-ups', () => {
+describe('nut source against real upsd + dummy-ups', () => {
   let nut: NutUpsd;
   let src: SourceInstance;
 

@@ -20,6 +20,8 @@ export interface LivenessOptions { timeoutMs: number; skewWarnMs: number; now: (
 export class Liveness {
   private readonly live = new Map<string, Live>();
   private timer: NodeJS.Timeout | undefined;
+  /** A collector that was down heard nobody: silence counts from its start at the earliest. */
+  private readonly startedAt: number;
 
   private constructor(
     private readonly store: AgentStore,
@@ -27,7 +29,9 @@ export class Liveness {
     private readonly metrics: SelfMetrics,
     private readonly log: Logger,
     private readonly opts: LivenessOptions,
-  ) {}
+  ) {
+    this.startedAt = opts.now();
+  }
 
   /** Liveness as the store left it: every known agent disconnected, in a gap if one is open. */
   static async open(store: AgentStore, queue: IngestQueue, metrics: SelfMetrics, log: Logger, opts: LivenessOptions): Promise<Liveness> {
@@ -118,7 +122,7 @@ export class Liveness {
   tick(): void {
     const now = this.opts.now();
     for (const [agentId, l] of this.live) {
-      if (l.inGap || now - l.lastSeen <= this.opts.timeoutMs) continue;
+      if (l.inGap || now - Math.max(l.lastSeen, this.startedAt) <= this.opts.timeoutMs) continue;
       l.inGap = true;
       const observations: ObservationRow[] = [...this.queue.current.values()].filter((s) => s.agentId === agentId && s.state !== 'unknown')
         .map((s) => ({ subject: s.subject, kind: s.kind, state: 'unknown', at: Math.max(l.lastSeen, s.at), via: 'gap', agentId, seq: null, evidence: { reason: 'agent silent past heartbeat timeout' } }));

@@ -53,6 +53,12 @@ describe('csvField against spreadsheet formula injection', () => {
     ['+1', "'+1"],
     ['-2+3', "'-2+3"],
     ['@SUM(A1)', "'@SUM(A1)"],
+    // A leading tab or CR is a formula too once a spreadsheet trims it; both are also quoted.
+    ['\t=1+1', `"'\t=1+1"`],
+    ['\r=1+1', `"'\r=1+1"`],
+    // Split on `;` (many locales' list separator), this would be a cell `=1+1`: quoted, it cannot split.
+    ['x;=1+1', '"x;=1+1"'],
+    ['a\tb', '"a\tb"'],
     ['plain text', 'plain text'],
     [-42, '-42'],
   ])('%j → %s', (input, out) => expect(csvField(input)).toBe(out));

@@ -10,10 +10,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { promtool } from './fixtures/prometheus.ts';
-import { tempDir } from '../support/temp.ts';
+import { promtool } from '../fixtures/prometheus.ts';
+import { tempDir } from '../../support/temp.ts';
 
-const DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../deploy/prometheus');
+const DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../deploy/prometheus');
 const RULES = join(DIR, 'dcprobe-rules.yml');
 const TESTS = join(DIR, 'rules.test.yml');
 const CONFIG = join(DIR, 'prometheus.yml');
