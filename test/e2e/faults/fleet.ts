@@ -8,7 +8,7 @@
  * scenario prints its seed.
  */
 import { startSimSwitch, type SimSwitch } from '../../../agent/src/sim/switch.ts';
-import { AgentProcess } from '../fixtures/agent-process.ts';
+import { SwitchAgent } from './switch-agent.ts';
 import type { CollectorProcess } from '../fixtures/collector-process.ts';
 import { freeUdpPort } from '../../support/ports.ts';
 import { sleep, waitUntil } from '../../support/wait.ts';
@@ -40,7 +40,7 @@ export function random(seed = Number(process.env.DCPROBE_FAULT_SEED ?? Date.now(
 const PORTS_PER_SWITCH = 24;
 
 export class Fleet {
-  readonly agents: AgentProcess[] = [];
+  readonly agents: SwitchAgent[] = [];
   readonly switches: SimSwitch[] = [];
   readonly clients: ProtocolAgent[] = [];
   private flapper: NodeJS.Timeout | undefined;
@@ -56,7 +56,7 @@ export class Fleet {
         const trapPort = await freeUdpPort();
         const sw = await startSimSwitch({ port: 0, ports: PORTS_PER_SWITCH, trapTo: { host: '127.0.0.1', port: trapPort, community: 'public' } });
         f.switches.push(sw);
-        f.agents.push(new AgentProcess({ dir: o.dir, agentId: spec.id, token: spec.token, collector: o.collector.wsUrl, switchPort: sw.port, trapPort }));
+        f.agents.push(new SwitchAgent({ dir: o.dir, agentId: spec.id, token: spec.token, collector: o.collector.wsUrl, switchPort: sw.port, trapPort }));
       }
       await Promise.all(f.agents.map((a) => a.start()));
       for (const spec of o.clients ?? []) f.clients.push(new ProtocolAgent({ id: spec.id, token: spec.token, url: o.collector.wsUrl }));
