@@ -4,6 +4,11 @@
  * SQLite file with the collector stopped. Quarantined events count as stored
  * (docs/protocol.md: their seq is delivered). Rows the collector writes itself (gaps,
  * resyncs) carry no seq and are not events of an agent.
+ *
+ * A seq the agent numbered but was killed before saving is not an event it produced: the
+ * agent's high-water mark keeps it from being reused, and the next hello announces it as
+ * never saved (an `events_lost` gap in the store). Those are counted apart as `unsaved`,
+ * never as lost, and printed, so the log shows how many the kills cost.
  */
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
@@ -19,7 +24,27 @@ export interface Delivery {
   doubled: number;
   /** Seqs in the store this agent never produced. */
   unexpected: number;
+  /** Seqs numbered but never saved, as the agent announced at its next hello. */
+  unsaved: number;
   firstLost: number[];
+}
+
+/** agent id → seqs it announced as numbered but never saved. */
+export function readUnsaved(database: string): Map<string, Set<number>> {
+  const db = new Database(database, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare("SELECT agent_id AS agent, lost_from_seq AS f, lost_to_seq AS t FROM agent_gaps WHERE reason = 'events_lost'")
+      .all() as { agent: string; f: number; t: number }[];
+    const out = new Map<string, Set<number>>();
+    for (const r of rows) {
+      let s = out.get(r.agent);
+      if (!s) out.set(r.agent, (s = new Set()));
+      for (let q = r.f; q <= r.t && s.size < 100_000; q++) s.add(q);
+    }
+    return out;
+  } finally {
+    db.close();
+  }
 }
 
 export function readStoreSeqs(database: string): Map<string, Map<number, number>> {
@@ -43,26 +68,28 @@ export function readStoreSeqs(database: string): Map<string, Map<number, number>
 }
 
 /** produced: agent id → highest seq it wrote. */
-export function compare(produced: ReadonlyMap<string, number>, store: Map<string, Map<number, number>>): Delivery[] {
+export function compare(produced: ReadonlyMap<string, number>, store: Map<string, Map<number, number>>, unsaved: Map<string, Set<number>> = new Map()): Delivery[] {
   const out: Delivery[] = [];
   for (const [agent, n] of produced) {
     const seqs = store.get(agent) ?? new Map<number, number>();
-    const d: Delivery = { agent, produced: n, stored: 0, lost: 0, doubled: 0, unexpected: 0, firstLost: [] };
+    const never = unsaved.get(agent) ?? new Set<number>();
+    const d: Delivery = { agent, produced: n, stored: 0, lost: 0, doubled: 0, unexpected: 0, unsaved: 0, firstLost: [] };
     for (let s = 1; s <= n; s++) {
       const k = seqs.get(s) ?? 0;
-      if (k === 0) { d.lost++; if (d.firstLost.length < 10) d.firstLost.push(s); } else { d.stored++; d.doubled += k - 1; }
+      if (k === 0 && never.has(s)) d.unsaved++;
+      else if (k === 0) { d.lost++; if (d.firstLost.length < 10) d.firstLost.push(s); } else { d.stored++; d.doubled += k - 1; }
     }
     for (const s of seqs.keys()) if (s < 1 || s > n) d.unexpected++;
     out.push(d);
   }
   for (const agent of store.keys()) {
-    if (!produced.has(agent)) out.push({ agent, produced: 0, stored: 0, lost: 0, doubled: 0, unexpected: store.get(agent)!.size, firstLost: [] });
+    if (!produced.has(agent)) out.push({ agent, produced: 0, stored: 0, lost: 0, doubled: 0, unexpected: store.get(agent)!.size, unsaved: 0, firstLost: [] });
   }
   return out;
 }
 
 export function totals(ds: readonly Delivery[]): Omit<Delivery, 'agent' | 'firstLost'> {
-  const t = { produced: 0, stored: 0, lost: 0, doubled: 0, unexpected: 0 };
+  const t = { produced: 0, stored: 0, lost: 0, doubled: 0, unexpected: 0, unsaved: 0 };
   for (const d of ds) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += d[k];
   return t;
 }
@@ -72,10 +99,10 @@ export function totals(ds: readonly Delivery[]): Omit<Delivery, 'agent' | 'first
  * (agent, seq) stored, none twice, nothing from nowhere.
  */
 export function reportAndCheck(scenario: string, produced: ReadonlyMap<string, number>, database: string): Delivery[] {
-  const ds = compare(produced, readStoreSeqs(database));
+  const ds = compare(produced, readStoreSeqs(database), readUnsaved(database));
   const t = totals(ds);
   console.log(`fault suite | ${scenario}: produced ${t.produced}, stored ${t.stored}, lost ${t.lost}, doubled ${t.doubled}`
-    + `${t.unexpected ? `, unexpected ${t.unexpected}` : ''} (${ds.length} agents)`);
+    + `${t.unexpected ? `, unexpected ${t.unexpected}` : ''}, numbered but never saved ${t.unsaved} (${ds.length} agents)`);
   const bad = ds.filter((d) => d.lost || d.doubled || d.unexpected);
   expect(bad.map((d) => `${d.agent}: produced ${d.produced}, lost ${d.lost} (first ${d.firstLost.join(',')}), doubled ${d.doubled}, unexpected ${d.unexpected}`)).toEqual([]);
   expect(t.produced).toBeGreaterThan(0);
