@@ -5,9 +5,9 @@
  * Frames are bounded in size and depth before they are parsed.
  *
  * A connection that sends no hello within the deadline is closed; the agent
- * counts as connected from its hello. While the store fails to commit, a
- * failed commit closes the connection (CLOSE.INTERNAL, no welcome on the next
- * hello for STORE_BACKOFF_MS) so agents back off instead of resending at once.
+ * counts as connected from its hello. A failed commit closes the connection
+ * (CLOSE.INTERNAL) so the agent reconnects with its backoff instead of
+ * resending at once into a store that fails the same way (a full disk).
  */
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from 'pino';
@@ -19,9 +19,6 @@ import { IngestQueue } from './queue.ts';
 import type { Liveness } from './liveness.ts';
 import type { SelfMetrics } from '../metrics.ts';
 import type { RateLimitedLog } from '../lib/rate-limited-log.ts';
-
-/** After a failed commit, hellos are refused (no welcome) this long, so reconnecting agents back off. */
-export const STORE_BACKOFF_MS = 5000;
 
 export interface SessionDeps {
   queue: IngestQueue;
@@ -86,10 +83,6 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
         d.metrics.authFailures.inc({ reason: 'agent_id_mismatch' });
         d.log.warn({ agent: agentId, claimed: f.agentId }, 'hello names another agent than its token');
         ws.close(CLOSE.UNAUTHORIZED, 'hello agentId does not match the token');
-        return;
-      }
-      if (d.queue.failedAt !== null && d.now() - d.queue.failedAt < STORE_BACKOFF_MS) {
-        ws.close(CLOSE.INTERNAL, 'store failing; try again later');
         return;
       }
       helloDone = true;

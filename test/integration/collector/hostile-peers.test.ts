@@ -60,7 +60,7 @@ describe('hostile peers cannot end the collector', () => {
   });
 
   it('answers a request target with a broken percent-escape with 400, with or without a token', async () => {
-    for (const headers of [{}, { authorization: 'Bearer api-read-token-0123456789' }]) {
+    for (const headers of [{}, { authorization: 'Bearer api-read-token-0123456789' }] as Record<string, string>[]) {
       const r = await fetch(`${c.url}/api/v1/customers/%E0%A4%A`, { headers });
       expect(r.status).toBe(400);
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe(E.VALIDATION);
