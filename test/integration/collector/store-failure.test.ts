@@ -14,6 +14,7 @@ import { makeLogger } from '../../../collector/src/log.ts';
 import { TOKENS, TestAgent, collector, portEvent, rows } from '../../support/collector-harness.ts';
 import { mountTmpfs, type Tmpfs } from '../../support/tmpfs.ts';
 import { sleep, waitUntil } from '../../support/wait.ts';
+import { tempDir } from '../../support/temp.ts';
 
 const NOW = Date.now();
 /** Events with ~16 KB of evidence each, so a few frames need pages the full disk does not have. */
@@ -65,5 +66,26 @@ describe('collector store on a full disk', () => {
     await waitUntil('/healthz ok again', async () => (await fetch(`${c!.url}/healthz`)).status === 200);
     expect(await rows(c, 'SELECT count(*) n FROM observations WHERE agent_id = ? AND seq IS NOT NULL', 'rack-a1')).toEqual([{ n: 21 }]);
     back.close();
+  });
+});
+
+describe('collector projection that makes no progress', () => {
+  it('answers /healthz 503 once acked events have waited past the bound, and 200 once they are readable', async () => {
+    const tmp = tempDir();
+    const c = await collector(tmp.dir, {}, { faults: { holdProjection: true }, projectionStuckMs: 400 });
+    try {
+      const a = await TestAgent.connect(c.wsUrl, TOKENS['rack-a1']);
+      await a.hello('rack-a1');
+      await a.events([portEvent(1, 'up', NOW - 1000)]);
+      expect((await fetch(`${c.url}/healthz`)).status).toBe(200);
+      const stuck = await waitUntil('/healthz 503', async () => {
+        const r = await fetch(`${c.url}/healthz`);
+        return r.status === 503 && (await r.json()) as { problems: string[] };
+      }, { timeoutMs: 5000 });
+      expect(stuck.problems.join()).toContain('projection stuck: 1 acked events');
+      await c.settled(); // a read makes the held journal readable
+      await waitUntil('/healthz 200', async () => (await fetch(`${c.url}/healthz`)).status === 200, { timeoutMs: 5000 });
+      a.close();
+    } finally { await c.close(); tmp.cleanup(); }
   });
 });
