@@ -55,7 +55,7 @@ export const customerSchema = z.object({
 
 /** What one peer may cost the collector; every bound has a default (docs/operations.md). */
 const limitsSchema = z.object({
-  eventClockSkewSeconds: z.number().nonnegative().default(300),
+  eventClockSkewSeconds: z.number().nonnegative().default(86_400),
   historyDays: z.number().positive().default(3650),
   subjectsPerAgent: z.number().int().positive().default(10_000),
   connections: z.number().int().positive().default(1000),
