@@ -16,7 +16,11 @@ const secretRef = z.object({
   tokenHash: z.string().regex(TOKEN_HASH_RE, 'expected sha256:<64 hex digits> (see `dcprobe-collector hash-token`)').optional(),
 });
 
-const agentSchema = secretRef.extend({ id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ - only') }).strict()
+const agentSchema = secretRef.extend({
+  id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ - only'),
+  /** Devices (the part of a subject before `/`) only this agent may report. */
+  devices: z.array(z.string().regex(/^[^\s/]+$/, 'a device name: no white space, no /')).optional(),
+}).strict()
   .refine((a) => (a.token === undefined) !== (a.tokenHash === undefined), { message: 'exactly one of token or tokenHash is required', path: ['token'] });
 
 export const ROLES = ['read', 'write', 'admin'] as const;
@@ -49,12 +53,24 @@ export const customerSchema = z.object({
   }).strict().default({ reportDeadlineDays: 5, graceMinutes: 10, unverified: 'count' }),
 }).strict().refine((c) => c.network || c.power, { message: 'a customer needs a network or a power service', path: ['network'] });
 
+/** What one peer may cost the collector; every bound has a default (docs/operations.md). */
+const limitsSchema = z.object({
+  eventClockSkewSeconds: z.number().nonnegative().default(86_400),
+  historyDays: z.number().positive().default(3650),
+  subjectsPerAgent: z.number().int().positive().default(10_000),
+  connections: z.number().int().positive().default(1000),
+  connectionsPerIp: z.number().int().positive().default(100),
+  helloTimeoutSeconds: z.number().positive().default(10),
+}).strict();
+export type Limits = z.infer<typeof limitsSchema>;
+
 const configSchema = z.object({
   listen: hostPort.default('127.0.0.1:9470'),
   tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
   database: z.string().min(1).default('./data/dcprobe.sqlite'),
   heartbeatTimeoutSeconds: z.number().positive().default(30),
   clockSkewWarnSeconds: z.number().positive().default(5),
+  limits: limitsSchema.default(limitsSchema.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   agents: z.array(agentSchema).default([]),
   apiTokens: z.array(apiTokenSchema).default([]),
@@ -68,8 +84,9 @@ export interface CollectorConfig {
   database: string;
   heartbeatTimeoutSeconds: number;
   clockSkewWarnSeconds: number;
+  limits: Readonly<Limits>;
   logLevel: z.infer<typeof configSchema>['logLevel'];
-  agents: readonly { id: string; tokenHash: string }[];
+  agents: readonly { id: string; tokenHash: string; devices?: readonly string[] }[];
   apiTokens: readonly { name: string; role: Role; tokenHash: string }[];
   customers: readonly CustomerConfig[];
 }
@@ -104,6 +121,18 @@ function secretHashes(list: readonly { token?: string | undefined; tokenHash?: s
   });
 }
 
+/** A device is reported by one agent: the same device under two agents is a mistake in the config. */
+function sharedDevices(agents: readonly { id: string; devices?: string[] | undefined }[]): string[] {
+  const first = new Map<string, number>();
+  const out: string[] = [];
+  agents.forEach((a, i) => (a.devices ?? []).forEach((d, j) => {
+    const k = first.get(d);
+    if (k !== undefined && k !== i) out.push(`agents[${i}].devices[${j}]: ${JSON.stringify(d)} is already agents[${k}]'s`);
+    else first.set(d, i);
+  }));
+  return out;
+}
+
 function splitHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
   return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
@@ -114,6 +143,7 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
   const r = configSchema.safeParse(raw ?? {});
   const problems = r.success ? [] : allIssues(r.error);
   problems.push(...duplicates(raw, 'agents', 'id'), ...duplicates(raw, 'apiTokens', 'name'), ...duplicates(raw, 'customers', 'id'));
+  if (r.success) problems.push(...sharedDevices(r.data.agents));
   const port = r.success ? splitHostPort(r.data.listen).port : 0;
   if (port > 65535) problems.push(`listen: port ${port} out of range`);
   if (!r.success) throw invalidConfig(problems);
@@ -127,8 +157,9 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     database: c.database,
     heartbeatTimeoutSeconds: c.heartbeatTimeoutSeconds,
     clockSkewWarnSeconds: c.clockSkewWarnSeconds,
+    limits: c.limits,
     logLevel: c.logLevel,
-    agents: c.agents.map((a, i) => ({ id: a.id, tokenHash: agentHashes[i]! })),
+    agents: c.agents.map((a, i) => ({ id: a.id, tokenHash: agentHashes[i]!, ...(a.devices ? { devices: a.devices } : {}) })),
     apiTokens: c.apiTokens.map((a, i) => ({ name: a.name, role: a.role, tokenHash: apiHashes[i]! })),
     customers: c.customers,
   };

@@ -16,6 +16,9 @@ export interface SelfMetrics {
   ingestSeconds: Histogram<string>;
   frames: Counter<'outcome'>;
   authFailures: Counter<'reason'>;
+  refused: Counter<'reason'>;
+  connectionsRefused: Counter<'reason'>;
+  storeFailures: Counter<'operation'>;
   agentConnected: Gauge<'agent'>;
   agentLastSeen: Gauge<'agent'>;
   agentClockOffset: Gauge<'agent'>;
@@ -37,6 +40,9 @@ export function makeSelfMetrics(withProcess = true): SelfMetrics {
     ingested: new Counter({ name: 'dcprobe_collector_events_ingested_total', help: 'Agent events by outcome: accepted (committed), duplicate (already held), rejected (failed validation, kept in quarantine).', labelNames: ['outcome'], registers: r }),
     ingestSeconds: new Histogram({ name: 'dcprobe_collector_ingest_duration_seconds', help: 'Time from receiving an events frame to its durable commit (before the ack).', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: r }),
     frames: new Counter({ name: 'dcprobe_collector_frames_total', help: 'Agent frames by outcome (ok, bad_json, bad_message, too_large, not_hello).', labelNames: ['outcome'], registers: r }),
+    refused: new Counter({ name: 'dcprobe_collector_events_refused_total', help: 'Valid agent events refused and kept as rejected events, by reason: foreign_subject (another agent owns it), future (at beyond the allowed clock skew), too_old (before the history horizon), subject_cap (agent at its subject limit), seq_conflict (a held seq sent again with other content).', labelNames: ['reason'], registers: r }),
+    connectionsRefused: new Counter({ name: 'dcprobe_collector_connections_refused_total', help: 'Connections closed by a limit: total, per_ip, hello_timeout.', labelNames: ['reason'], registers: r }),
+    storeFailures: new Counter({ name: 'dcprobe_collector_store_failures_total', help: 'Store writes that failed (the data was not acked or is retried): commit, hello, silence.', labelNames: ['operation'], registers: r }),
     authFailures: new Counter({ name: 'dcprobe_collector_agent_auth_failures_total', help: 'Refused agent connections by reason (no_token, bad_token).', labelNames: ['reason'], registers: r }),
     agentConnected: new Gauge({ name: 'dcprobe_agent_connected', help: '1 while the agent has an open, authenticated connection.', labelNames: ['agent'], registers: r }),
     agentLastSeen: new Gauge({ name: 'dcprobe_agent_last_seen_timestamp_seconds', help: 'When the collector last heard from the agent (Unix seconds).', labelNames: ['agent'], registers: r }),

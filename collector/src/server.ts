@@ -15,6 +15,10 @@ import type { CollectorConfig } from './config.ts';
 import type { Store } from './store/types.ts';
 import { openStore } from './store/open.ts';
 import { IngestQueue } from './ingest/queue.ts';
+import { Admission } from './ingest/admission.ts';
+import { IngestHealth } from './ingest/health.ts';
+import { RateLimitedLog } from './lib/rate-limited-log.ts';
+import { HEADERS_TIMEOUT_MS, limitConnections } from './http/limits.ts';
 import { Liveness } from './ingest/liveness.ts';
 import { acceptAgents } from './ingest/endpoint.ts';
 import { SlaLedger } from './ledger/index.ts';
@@ -59,6 +63,8 @@ export interface StartOptions {
    * two); leave acked events in the journal until a read or the bound needs them.
    */
   faults?: { dropAcks?: boolean; holdProjection?: boolean };
+  /** How long the acked backlog may go without shrinking before /healthz says the projection is stuck (ingest/health.ts). */
+  projectionStuckMs?: number;
 }
 
 export async function startCollector(config: Readonly<CollectorConfig>, opts: StartOptions = {}): Promise<CollectorHandle> {
@@ -69,7 +75,12 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     ...(opts.faults?.holdProjection ? { holdProjection: true } : {}),
   });
   const metrics = makeSelfMetrics(opts.processMetrics ?? true);
-  const ingest = await IngestQueue.open(store, metrics, now);
+  const lim = config.limits;
+  const admission = new Admission(
+    { futureMs: lim.eventClockSkewSeconds * 1000, historyMs: lim.historyDays * 86_400_000, subjectsPerAgent: lim.subjectsPerAgent },
+    new Map(config.agents.flatMap((a) => (a.devices ?? []).map((d) => [d, a.id] as const))),
+  );
+  const ingest = await IngestQueue.open(store, metrics, now, admission);
   trackIngest(metrics, () => store.ingestStats());
   const liveness = await Liveness.open(store, ingest, metrics, log, {
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
@@ -85,14 +96,20 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const domain = makeDomainMetrics(() => ingest.current.values(), () => sla.currentCustomers());
   const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics()) + (await slaMetrics.text());
 
+  const health = new IngestHealth(ingest, now, opts.projectionStuckMs);
   const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens), log };
   const routes: Route[] = [
     // `status` is the collector's own health (what a supervisor or load balancer acts on); an
     // agent that never connected is the agents' problem, listed here and alerted on, not a reason
     // to restart or fail over this process.
-    { method: 'GET', path: '/healthz', handler: async ({ res }) => sendJson(res, 200, {
-      status: 'ok', observations: await store.countObservations(), pendingEvents: ingest.pending(), agents: agentsHealth(agentIds, liveness),
-    }) },
+    // 503 while commits fail or the projection is stuck: agents are not acked, or reads wait for ever.
+    { method: 'GET', path: '/healthz', handler: async ({ res }) => {
+      const problems = health.problems();
+      sendJson(res, problems.length ? 503 : 200, {
+        status: problems.length ? 'failing' : 'ok', ...(problems.length ? { problems } : {}),
+        observations: await store.countObservations().catch(() => null), pendingEvents: ingest.pending(), agents: agentsHealth(agentIds, liveness),
+      });
+    } },
     { method: 'GET', path: '/metrics', handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
     // The API and the report page read observations: each request first waits
     // until what was acked before it is readable (Store.settled).
@@ -101,13 +118,19 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     })),
   ];
   const handle = compile(routes);
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => { void handle(req, res); };
+  // handle() answers its own failures; this catch is the last line, so a request never ends the process.
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    handle(req, res).catch((e: unknown) => { log.error({ err: (e as Error)?.message }, 'request failed outside the router'); res.destroy(); });
+  };
   const server = config.tls
     ? https.createServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, onRequest)
     : http.createServer(onRequest);
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  limitConnections(server, { total: lim.connections, perIp: lim.connectionsPerIp }, metrics.connectionsRefused);
   const agents = acceptAgents(server, {
     agents: config.agents, queue: ingest, liveness, metrics, log, now, dropAcks: opts.faults?.dropAcks ?? false,
     heartbeatMs: Math.max(1000, Math.floor(config.heartbeatTimeoutSeconds * 1000 / 3)),
+    helloTimeoutMs: lim.helloTimeoutSeconds * 1000, storeLog: new RateLimitedLog(log, 10_000, now),
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -130,6 +153,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     },
     async close() {
       liveness.stop();
+      health.stop();
       agents.close();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();

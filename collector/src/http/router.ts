@@ -33,26 +33,46 @@ export function compile(routes: readonly Route[]): (req: IncomingMessage, res: S
     const re = new RegExp('^' + r.path.replace(/\{(\w+)\}/g, (_m, n: string) => { names.push(n); return '([^/]+)'; }) + '$');
     return { ...r, re, names };
   });
+  // Everything a request brings (its URL, its escapes, its body) is read inside the try:
+  // the returned promise never rejects, so no request can end the process.
   return async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://local');
-    let pathMatched = false;
-    for (const r of table) {
-      const m = r.re.exec(url.pathname);
-      if (!m) continue;
-      pathMatched = true;
-      if (r.method !== req.method && !(r.method === 'GET' && req.method === 'HEAD')) continue;
-      const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
-      try {
+    try {
+      const url = requestUrl(req);
+      let pathMatched = false;
+      for (const r of table) {
+        const m = r.re.exec(url.pathname);
+        if (!m) continue;
+        pathMatched = true;
+        if (r.method !== req.method && !(r.method === 'GET' && req.method === 'HEAD')) continue;
+        const params = Object.fromEntries(r.names.map((n, i) => [n, decodeParam(n, m[i + 1]!)]));
         await r.handler({ req, res, url, params });
-      } catch (e) {
-        sendError(res, e);
+        return;
       }
-      return;
+      throw pathMatched
+        ? new DcprobeError(E.METHOD_NOT_ALLOWED, `${req.method} not allowed on ${url.pathname}`)
+        : new DcprobeError(E.NOT_FOUND, `no route ${url.pathname}`);
+    } catch (e) {
+      sendError(res, e);
     }
-    sendError(res, pathMatched
-      ? new DcprobeError(E.METHOD_NOT_ALLOWED, `${req.method} not allowed on ${url.pathname}`)
-      : new DcprobeError(E.NOT_FOUND, `no route ${url.pathname}`));
   };
+}
+
+/** The request's URL; one the URL parser refuses (e.g. `//host:99999`) is a 400. */
+export function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://local');
+  } catch {
+    throw new DcprobeError(E.VALIDATION, 'request target: not a valid URL');
+  }
+}
+
+/** A path segment's percent-escapes decoded; a broken escape is the caller's mistake (400), not ours. */
+function decodeParam(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new DcprobeError(E.VALIDATION, `${name}: not a valid percent-encoded path segment`);
+  }
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -67,7 +87,7 @@ export function sendText(res: ServerResponse, status: number, type: string, body
 }
 
 export function sendError(res: ServerResponse, e: unknown): void {
-  if (res.headersSent) { res.destroy(); return; }
+  if (res.headersSent || res.destroyed) { res.destroy(); return; }
   if (e instanceof DcprobeError) {
     return sendJson(res, STATUS[e.code] ?? 500, { error: { code: e.code, message: e.message } });
   }

@@ -4,8 +4,13 @@
  * token still completes the handshake so the agent gets a clear close reason
  * (4401) instead of a bare HTTP status. A newer connection of the same agent
  * replaces the older one.
+ *
+ * Every socket has an error listener from the moment it is ours: a refused
+ * peer may still send a malformed or oversized frame before the close, and an
+ * 'error' without a listener ends the process.
  */
 import type http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AGENT_WS_PATH, CLOSE, MAX_MESSAGE_BYTES } from '@dcprobe/shared';
 import { bearer, hashToken } from '../tokens.ts';
@@ -16,25 +21,27 @@ export interface EndpointDeps extends SessionDeps {
   agents: readonly { id: string; tokenHash: string }[];
 }
 
+/** The path of an upgrade request, or null when its target is not a URL (the parser would throw in a listener). */
+function upgradePath(target: string | undefined): string | null {
+  try { return new URL(target ?? '/', 'http://local').pathname; } catch { return null; }
+}
+
+/** How long a refused socket may take to complete the close handshake before it is cut. */
+const REFUSED_CLOSE_MS = 1000;
+
 export function acceptAgents(server: http.Server, d: EndpointDeps): { close(): void } {
   // ws enforces a hard cap far above the protocol's limit; frames between the
   // two are refused with an error frame so the connection and its valid events survive.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES * 4 });
   const byHash = new Map(d.agents.map((a) => [a.tokenHash, a.id]));
   const sessions = new Map<string, WebSocket>();
-  server.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://local').pathname;
-    if (path !== AGENT_WS_PATH) { socket.end('HTTP/1.1 404 Not Found\r\n\r\n'); return; }
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (e) => d.log.debug({ remote: req.socket.remoteAddress, err: e.message }, 'agent socket error before upgrade'));
+    if (upgradePath(req.url) !== AGENT_WS_PATH) { socket.end('HTTP/1.1 404 Not Found\r\n\r\n'); return; }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const tok = bearer(req.headers.authorization);
       const agentId = tok ? byHash.get(hashToken(tok)) : undefined;
-      if (!agentId) {
-        const reason = tok ? 'bad_token' : 'no_token';
-        d.metrics.authFailures.inc({ reason });
-        d.log.warn({ remote: req.socket.remoteAddress, reason }, 'agent connection refused: unknown or missing token');
-        ws.close(CLOSE.UNAUTHORIZED, tok ? 'unknown or wrong agent token' : 'missing agent token');
-        return;
-      }
+      if (!agentId) return refuse(ws, req, tok ? 'bad_token' : 'no_token');
       const prev = sessions.get(agentId);
       if (prev) prev.close(CLOSE.REPLACED, 'replaced by a newer connection of the same agent');
       sessions.set(agentId, ws);
@@ -42,6 +49,18 @@ export function acceptAgents(server: http.Server, d: EndpointDeps): { close(): v
       runSession(ws, agentId, d);
     });
   });
+
+  function refuse(ws: WebSocket, req: http.IncomingMessage, reason: 'bad_token' | 'no_token'): void {
+    ws.on('error', () => {}); // whatever it sends now is not read; ws closes the socket on a protocol error
+    ws.on('message', () => {});
+    d.metrics.authFailures.inc({ reason });
+    d.log.warn({ remote: req.socket.remoteAddress, reason }, 'agent connection refused: unknown or missing token');
+    ws.close(CLOSE.UNAUTHORIZED, reason === 'bad_token' ? 'unknown or wrong agent token' : 'missing agent token');
+    const cut = setTimeout(() => ws.terminate(), REFUSED_CLOSE_MS);
+    cut.unref();
+    ws.once('close', () => clearTimeout(cut));
+  }
+
   return {
     close() {
       for (const ws of wss.clients) ws.close(CLOSE.SHUTDOWN, 'collector shutting down');

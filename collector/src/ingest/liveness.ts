@@ -10,6 +10,7 @@ import type { Hello } from '@dcprobe/shared';
 import type { AgentStore, CurrentState, ObservationRow } from '../store/types.ts';
 import type { IngestQueue } from './queue.ts';
 import type { SelfMetrics } from '../metrics.ts';
+import { RateLimitedLog } from '../lib/rate-limited-log.ts';
 
 interface Live { lastSeen: number; connected: number; inGap: boolean }
 
@@ -22,6 +23,8 @@ export class Liveness {
   private timer: NodeJS.Timeout | undefined;
   /** A collector that was down heard nobody: silence counts from its start at the earliest. */
   private readonly startedAt: number;
+  /** A failing store fails every sweep: logged once per interval. */
+  private readonly storeLog: RateLimitedLog;
 
   private constructor(
     private readonly store: AgentStore,
@@ -31,6 +34,7 @@ export class Liveness {
     private readonly opts: LivenessOptions,
   ) {
     this.startedAt = opts.now();
+    this.storeLog = new RateLimitedLog(log, 10_000, opts.now);
   }
 
   /** Liveness as the store left it: every known agent disconnected, in a gap if one is open. */
@@ -96,7 +100,9 @@ export class Liveness {
     const cursor = this.queue.cursor(h.agentId);
     const skipped = h.firstSeq !== undefined ? cursor.skipTo(h.firstSeq) : null;
     const back = l.inGap;
-    const observations: ObservationRow[] = back ? (h.states ?? []).filter((s) => this.queue.current.get(s.subject)?.state !== s.state)
+    // Only subjects that are the agent's: a hello cannot write (or claim) another agent's.
+    const observations: ObservationRow[] = back ? (h.states ?? [])
+      .filter((s) => this.queue.admission.owner(s.subject) === h.agentId && this.queue.current.get(s.subject)?.state !== s.state)
       .map((s) => ({ subject: s.subject, kind: s.kind, state: s.state as ObservationRow['state'], at: now, via: 'resync', agentId: h.agentId, seq: null })) : [];
     l.inGap = false;
     try {
@@ -132,7 +138,8 @@ export class Liveness {
         this.log.warn({ agent: agentId, lastSeen: new Date(l.lastSeen).toISOString(), subjects: observations.length }, 'agent silent past heartbeat timeout: its subjects are unknown');
       }, (e: unknown) => {
         l.inGap = false; // not recorded: the next tick tries again
-        this.log.error({ agent: agentId, err: (e as Error).message }, 'agent gap not recorded');
+        this.metrics.storeFailures.inc({ operation: 'silence' });
+        this.storeLog.error({ agent: agentId, err: (e as Error).message }, 'agent gap not recorded');
       });
     }
   }

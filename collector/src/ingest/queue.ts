@@ -12,6 +12,7 @@ import { EventSchema, describeIssues, isWireEventFast, type WireEvent } from '@d
 import type { CommitItem, CurrentState, IngestStore } from '../store/types.ts';
 import type { SelfMetrics } from '../metrics.ts';
 import { SeqCursor } from './cursor.ts';
+import { Admission, type Refusal } from './admission.ts';
 
 export interface BatchOutcome {
   accepted: number;
@@ -26,7 +27,7 @@ export interface BatchOutcome {
 interface Pending {
   agentId: string;
   valid: WireEvent[];
-  invalid: { seq: number | null; reason: string; raw: string }[];
+  invalid: { seq: number | null; reason: string; raw: string; refusal?: Refusal }[];
   receivedAt: number;
   startedNs: bigint;
   /** The events frame as received (strict schema: type, v, batch), journalled as it is when all of it is new. */
@@ -38,6 +39,19 @@ interface Pending {
 /** A pending batch as committed: its new events (not already in the cursor) and duplicates. */
 interface Prepared { p: Pending; fresh: WireEvent[]; duplicate: number }
 
+const REASONS: Record<Refusal, string> = {
+  foreign_subject: 'subject belongs to another agent',
+  future: 'at is later than receipt plus the allowed clock skew',
+  too_old: 'at is before the history horizon',
+  subject_cap: "agent's subject limit reached",
+  seq_conflict: 'seq sent again with other content',
+};
+
+/** A valid event the admission refused, as a rejected event: kept verbatim with the reason. */
+function refusal(e: WireEvent, seq: number | null, why: Refusal, reason: string): Pending['invalid'][number] {
+  return { seq, reason: `${why}: ${reason} (subject ${e.subject}, seq ${e.seq}, at ${e.at})`, raw: JSON.stringify(e), refusal: why };
+}
+
 export class IngestQueue {
   private readonly cursors = new Map<string, SeqCursor>();
   readonly current = new Map<string, CurrentState>();
@@ -45,17 +59,23 @@ export class IngestQueue {
   private scheduled = false;
   private committing: Promise<void> | null = null;
 
-  private constructor(private readonly store: IngestStore, private readonly metrics: SelfMetrics, private readonly now: () => number) {}
+  /** When the last commit failed (null once one succeeds again): /healthz and the sessions' backoff read it. */
+  failedAt: number | null = null;
+
+  private constructor(
+    private readonly store: IngestStore, private readonly metrics: SelfMetrics, private readonly now: () => number, readonly admission: Admission,
+  ) {}
 
   /** The queue with the agents' cursors and the current states as the store holds them. */
-  static async open(store: IngestStore, metrics: SelfMetrics, now: () => number): Promise<IngestQueue> {
-    const q = new IngestQueue(store, metrics, now);
+  static async open(store: IngestStore, metrics: SelfMetrics, now: () => number, admission: Admission): Promise<IngestQueue> {
+    const q = new IngestQueue(store, metrics, now, admission);
     for (const a of await store.cursors()) {
       const c = new SeqCursor(a.committed);
       for (const s of a.above) c.add(s);
       q.cursors.set(a.agentId, c);
     }
     for (const s of await store.currentStates()) q.current.set(s.subject, s);
+    admission.load(q.current.values());
     return q;
   }
 
@@ -110,8 +130,10 @@ export class IngestQueue {
     if (items.length === 0) return;
     const prepared = this.prepare(items);
     this.committing = this.store.commit({ items: prepared.map((x) => x.item) }).then(
-      () => this.committed(prepared),
+      () => { this.failedAt = null; this.admission.committed(); this.committed(prepared); },
     ).catch((e: unknown) => {
+      this.failedAt = this.now();
+      this.admission.failed();
       for (const { pr } of prepared) pr.p.reject(e); // not committed (or not accounted): no ack, the agents resend
     }).finally(() => {
       this.committing = null;
@@ -131,11 +153,20 @@ export class IngestQueue {
       if (!c) { c = this.cursor(p.agentId).clone(); after.set(p.agentId, c); }
       const fresh: WireEvent[] = [];
       let duplicate = 0;
+      const refused: Pending['invalid'] = [];
       for (const e of p.valid) {
-        if (c.has(e.seq)) { duplicate++; continue; }
+        if (c.has(e.seq)) {
+          // Held already: a resend, unless its content differs (kept without a seq: the one stored keeps it).
+          if (this.admission.checkRepeat(p.agentId, e)) refused.push(refusal(e, null, 'seq_conflict', `seq ${e.seq} sent again with other content`));
+          else duplicate++;
+          continue;
+        }
+        const why = this.admission.check(p.agentId, e, p.receivedAt);
+        if (why) { refused.push(refusal(e, e.seq, why, REASONS[why])); continue; }
         c.add(e.seq);
         fresh.push(e);
       }
+      if (refused.length) p.invalid = [...p.invalid, ...refused];
       for (const r of p.invalid) if (r.seq !== null) c.add(r.seq);
       const item: CommitItem = {
         agentId: p.agentId, receivedAt: p.receivedAt, count: fresh.length, committed: c.committed,
@@ -157,7 +188,10 @@ export class IngestQueue {
         this.note({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, agentId: p.agentId });
       }
       const accepted = fresh.length;
-      for (const r of p.invalid) if (r.seq !== null) cur.add(r.seq);
+      for (const r of p.invalid) {
+        if (r.seq !== null) cur.add(r.seq);
+        if (r.refusal) this.metrics.refused.inc({ reason: r.refusal });
+      }
       this.metrics.ingested.inc({ outcome: 'accepted' }, accepted);
       this.metrics.ingested.inc({ outcome: 'duplicate' }, duplicate);
       this.metrics.ingested.inc({ outcome: 'rejected' }, p.invalid.length);

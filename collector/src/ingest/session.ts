@@ -2,16 +2,23 @@
  * One agent connection: hello → welcome, then events (acked after commit) and
  * heartbeats. Every frame is validated; a bad frame gets an error frame and is
  * counted, and never ends the connection or poisons the valid events around it.
+ * Frames are bounded in size and depth before they are parsed.
+ *
+ * A connection that sends no hello within the deadline is closed; the agent
+ * counts as connected from its hello. A failed commit closes the connection
+ * (CLOSE.INTERNAL) so the agent reconnects with its backoff instead of
+ * resending at once into a store that fails the same way (a full disk).
  */
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from 'pino';
 import {
-  AgentFrameSchema, CLOSE, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, describeIssues, isEventsFrameFast,
+  AgentFrameSchema, CLOSE, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, checkFrameBounds, describeIssues, isEventsFrameFast,
   type AgentFrame, type CollectorFrame, type ErrorFrame,
 } from '@dcprobe/shared';
 import { IngestQueue } from './queue.ts';
 import type { Liveness } from './liveness.ts';
 import type { SelfMetrics } from '../metrics.ts';
+import type { RateLimitedLog } from '../lib/rate-limited-log.ts';
 
 export interface SessionDeps {
   queue: IngestQueue;
@@ -21,6 +28,10 @@ export interface SessionDeps {
   /** The collector's clock: the instants it tells agents (welcome, heartbeat). */
   now: () => number;
   heartbeatMs: number;
+  /** A connection without a hello this long after the upgrade is closed. */
+  helloTimeoutMs: number;
+  /** Store failures, logged at most once per interval. */
+  storeLog: RateLimitedLog;
   dropAcks?: boolean;
 }
 
@@ -40,8 +51,13 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
     ackSeq = Math.max(ackSeq, seq);
   };
 
-  d.liveness.connected(agentId, 1);
-  ws.on('close', () => d.liveness.connected(agentId, -1));
+  let counted = false;
+  const helloDeadline = setTimeout(() => {
+    d.metrics.connectionsRefused.inc({ reason: 'hello_timeout' });
+    ws.close(CLOSE.PROTOCOL, 'no hello in time');
+  }, d.helloTimeoutMs);
+  helloDeadline.unref();
+  ws.on('close', () => { clearTimeout(helloDeadline); if (counted) d.liveness.connected(agentId, -1); });
   ws.on('error', (e) => d.log.warn({ agent: agentId, err: e.message }, 'agent socket error'));
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -51,6 +67,8 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
     if (size > MAX_MESSAGE_BYTES) return fail('TOO_LARGE', `frame of ${size} bytes exceeds ${MAX_MESSAGE_BYTES}`);
     if (isBinary) return fail('BAD_MESSAGE', 'binary frames are not part of the protocol');
     const text = data.toString();
+    const over = checkFrameBounds(text); // before JSON.parse: depth makes parsing slow and everything after it recurse
+    if (over) return fail('TOO_LARGE', `frame ${over}`);
     let json: unknown;
     try { json = JSON.parse(text); } catch { return fail('BAD_JSON', 'frame is not valid JSON'); }
     let f: AgentFrame;
@@ -68,13 +86,16 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
         return;
       }
       helloDone = true;
+      clearTimeout(helloDeadline);
+      if (!counted) { counted = true; d.liveness.connected(agentId, 1); }
       d.metrics.frames.inc({ outcome: 'ok' });
       d.liveness.hello(f).then(() => {
         d.log.info({ agent: agentId, version: f.version, committedSeq: d.queue.cursor(agentId).committed }, 'agent connected');
         send({ type: 'welcome', v: PROTOCOL_VERSION, committedSeq: d.queue.cursor(agentId).committed, serverTime: d.now(), heartbeatMs: d.heartbeatMs });
       }, (e: unknown) => {
         // No welcome without the hello stored: the agent reconnects and says hello again.
-        d.log.error({ agent: agentId, err: (e as Error).message }, 'hello not recorded');
+        d.metrics.storeFailures.inc({ operation: 'hello' });
+        d.storeLog.error({ agent: agentId, err: (e as Error).message }, 'hello not recorded');
         ws.close(CLOSE.INTERNAL, 'hello not recorded; reconnect');
       });
       return;
@@ -96,9 +117,11 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
         if (!d.dropAcks) ackSoon(o.ack);
       },
       (e: unknown) => {
-        // Not committed, so not acked: the agent will resend. Say so, loudly.
-        d.log.error({ agent: agentId, err: (e as Error).message }, 'commit failed');
-        send({ type: 'error', v: PROTOCOL_VERSION, code: 'INTERNAL', message: 'commit failed; resend' });
+        // Not committed, so not acked. A resend at once would fail the same way (a full
+        // disk): close, and the agent reconnects with its backoff and resends then.
+        d.metrics.storeFailures.inc({ operation: 'commit' });
+        d.storeLog.error({ agent: agentId, err: (e as Error).message }, 'commit failed; agents told to back off');
+        ws.close(CLOSE.INTERNAL, 'commit failed; reconnect later and resend');
       },
     );
   });

@@ -106,6 +106,14 @@ describe('dcprobe-collector start-up (built program)', () => {
       .toBe(`cannot start: store ${db} is in use by another collector (${db}.lock is locked)`);
   });
 
+  it.each([['a store', ''], ['an ingest journal', '.ingest']])('%s file that is not a database: exit 1, one line naming the file', async (_what, suffix) => {
+    const dir = join(tmp, `garbage${suffix || '-store'}`);
+    mkdirSync(dir);
+    const db = join(dir, 'dcprobe.sqlite');
+    writeFileSync(`${db}${suffix}`, 'this is not an SQLite file, it only has its name '.repeat(200));
+    expect(await failsToStart(config({ database: db }), 1)).toMatch(new RegExp(`^cannot start: cannot open store ${db}: .*not a database`));
+  });
+
   it.skipIf(process.getuid?.() !== 0)('a store directory the service user cannot write: exit 1, the directory named', async () => {
     const dir = join(tmp, 'root-only');
     mkdirSync(dir, { mode: 0o755 });

@@ -9,7 +9,7 @@
  * fail with SQLITE_BUSY if the projector committed between its read and its
  * first write. They wait for a projection step (busy_timeout) while it runs.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { DcprobeError, E } from '@dcprobe/shared';
@@ -25,7 +25,7 @@ export interface OpenOptions {
 export function openDb(file: string, opts: OpenOptions = {}): Db {
   let db: Db;
   try {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    privateFile(file);
     db = new Database(file);
   } catch (e) {
     throw new DcprobeError(E.STORE_OPEN, `cannot open store ${file}: ${(e as Error).message}`, { cause: e });
@@ -40,6 +40,19 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     throw new DcprobeError(E.STORE_OPEN, `cannot open store ${file}: ${(e as Error).message}`, { cause: e });
   }
   return db;
+}
+
+/**
+ * Creates a store file (and its directory) readable by its owner only, 0600
+ * and 0700: it holds every customer's evidence. SQLite gives the -wal and
+ * -shm files beside it the file's own mode. An existing file (from an older
+ * version) is made 0600 too, where its owner may.
+ */
+export function privateFile(file: string): void {
+  if (file === ':memory:') return;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (!existsSync(file)) closeSync(openSync(file, 'wx', 0o600));
+  try { chmodSync(file, 0o600); } catch { /* not ours to change; SQLite says if it cannot open it */ }
 }
 
 /** WAL with the given durability, and a wait (not SQLITE_BUSY) while another connection writes: per connection. */

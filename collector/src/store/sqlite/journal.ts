@@ -25,7 +25,7 @@
  */
 import Database from 'better-sqlite3';
 import type { CommitJob } from '../types.ts';
-import { walPragmas, type Db } from './db.ts';
+import { privateFile, walPragmas, type Db } from './db.ts';
 
 /** The journal's schema. AUTOINCREMENT: an id is never reused after a trim, so `through` stays a true boundary. */
 const SCHEMA = `
@@ -54,6 +54,7 @@ export function readJournal(file: string): Db {
 
 /** Opens (creating if need be) a journal file: WAL, synchronous=FULL, as an ack needs. */
 export function openJournal(file: string): Db {
+  privateFile(file);
   const db = new Database(file);
   walPragmas(db, 'FULL');
   db.exec(SCHEMA);
