@@ -29,8 +29,9 @@ export class Session {
   private generation = 0;
   private pumping = false;
   private pumpAgain = false;
-  private lastFrame = Date.now();
-  private lastProgress = Date.now();
+  /** Agent-clock instants (LinkOptions.now) of the last frame and the last ack progress. */
+  private lastFrame: number;
+  private lastProgress: number;
   private deadAfter: number;
   private readonly ackTimeout: number;
   private beat: NodeJS.Timeout | undefined;
@@ -41,6 +42,7 @@ export class Session {
     private readonly o: LinkOptions,
     private readonly onUp: (committedSeq: number) => void,
   ) {
+    this.lastFrame = this.lastProgress = o.now();
     this.deadAfter = 3 * o.heartbeatMs;
     this.ackTimeout = o.ackTimeoutMs ?? Math.max(30_000, 3 * o.heartbeatMs);
     this.sock = new WebSocket(url, {
@@ -54,7 +56,7 @@ export class Session {
     this.done = new Promise((resolve) => this.sock.on('close', (code) => resolve(this.onClose(code))));
     this.sock.on('open', () => void this.sendHello());
     this.sock.on('message', (data, isBinary) => this.onMessage(isBinary ? '' : String(data)));
-    this.sock.on('pong', () => { this.lastFrame = Date.now(); });
+    this.sock.on('pong', () => { this.lastFrame = this.o.now(); });
     this.sock.on('unexpected-response', (_req, res) => {
       this.end.code = res.statusCode ?? 0;
       this.end.unauthorized = res.statusCode === 401 || res.statusCode === 403;
@@ -110,7 +112,7 @@ export class Session {
   }
 
   private onMessage(text: string): void {
-    this.lastFrame = Date.now();
+    this.lastFrame = this.o.now();
     let frame: CollectorFrame;
     try {
       const r = CollectorFrameSchema.safeParse(JSON.parse(text));
@@ -134,7 +136,7 @@ export class Session {
         return;
       case 'ack':
         if (!this.streaming) return;
-        if (f.seq > ob.ackedSeq) this.lastProgress = Date.now();
+        if (f.seq > ob.ackedSeq) this.lastProgress = this.o.now();
         await ob.ack(f.seq);
         return this.pump();
       case 'error':
@@ -167,7 +169,7 @@ export class Session {
     this.cursor = Math.max(committedSeq, ob.firstSeq - 1);
     this.deadAfter = 3 * Math.max(this.o.heartbeatMs, heartbeatMs);
     this.streaming = true;
-    this.lastProgress = Date.now();
+    this.lastProgress = this.o.now();
     this.end.welcomed = true;
     this.o.log.info({ collector: safeUrl(this.url), committedSeq, held: ob.held }, 'connected to collector');
     this.onUp(committedSeq);
@@ -176,7 +178,7 @@ export class Session {
   }
 
   private tick(): void {
-    const now = Date.now();
+    const now = this.o.now();
     if (now - this.lastFrame > this.deadAfter) {
       this.drop('collector silent for 3 heartbeats; dropping the link', { silentMs: now - this.lastFrame });
       return;
@@ -207,7 +209,7 @@ export class Session {
           const lines = await this.o.outbox.read(this.cursor, Math.min(MAX_BATCH_EVENTS, window - inFlight), MAX_MESSAGE_BYTES - ENVELOPE_BYTES);
           if (gen !== this.generation) continue;
           if (lines.length === 0 || !this.streaming || this.sock.readyState !== WebSocket.OPEN) break;
-          if (inFlight <= 0) this.lastProgress = Date.now(); // the ack clock starts with the first unacked event
+          if (inFlight <= 0) this.lastProgress = this.o.now(); // the ack clock starts with the first unacked event
           this.send(`{"type":"events","v":${PROTOCOL_VERSION},"batch":[${lines.join(',')}]}`);
           this.cursor = seqOf(lines.at(-1)!)!;
         }
