@@ -21,8 +21,7 @@ import type { OutboxEvent } from './outbox.ts';
 import { startPoller } from './poller.ts';
 import type { PollTarget } from './poller.ts';
 import { SOURCES } from './sources/index.ts';
-import type { Reading, SourceKind, TargetBase } from './sources/index.ts';
-import './sources/all.ts';
+import type { Reading, SourceKinds } from './sources/index.ts';
 import { Tracker } from './tracker.ts';
 import type { Transition, Trigger } from './tracker.ts';
 import { lockDataDir } from './lock.ts';
@@ -34,8 +33,8 @@ export const AGENT_VERSION: string =
 export interface AgentOptions {
   now?: () => number;
   log?: Logger;
-  /** Source kinds by name; default the registry. Tests pass fakes. */
-  sources?: Readonly<Record<string, SourceKind<TargetBase>>>;
+  /** Source kinds by name; default SOURCES. Tests pass fakes (and the same map to buildConfig). */
+  sources?: SourceKinds;
   /** Link tuning (backoff, pauses) for tests. */
   link?: Partial<Pick<LinkOptions, 'backoff' | 'unauthorizedBackoffMs' | 'welcomeTimeoutMs' | 'windowEvents'>>;
   processMetrics?: boolean;
@@ -153,8 +152,8 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     if (config.traps) {
       const { host, port } = splitHostPort(config.traps.listen);
       const traps = await startTraps({
-        address: host, port, communities: config.traps.communities, users: config.traps.users, targets: config.targets,
-        instances: () => targets.map((t) => t.instance), log, now, metrics,
+        address: host, port, communities: config.traps.communities, users: config.traps.users,
+        targets: () => targets.map((t) => ({ name: t.target.name, instance: t.instance })), log, now, metrics,
         ingest, triggerPoll: (t) => poller.triggerPoll(t),
       });
       trapPort = traps.port;

@@ -2,15 +2,15 @@
  * The agent's one loadConfig(): YAML → zod → defaults filled, unknown keys
  * rejected, errors naming the field path (`targets[2].community: required for
  * version 2c`), result frozen. Each target is validated by the schema of its
- * kind from the SOURCES registry, so a new kind needs no change here.
+ * kind from the SOURCES map (or the kinds a test passes), so a new kind needs
+ * no change here.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { DcprobeError, E, SECRET_PLACEHOLDER, deepFreeze, fieldPath, readYamlFile, redact } from '@dcprobe/shared';
 import { SOURCES } from './sources/index.ts';
-import type { TargetBase } from './sources/index.ts';
-import './sources/all.ts';
+import type { SourceKinds, TargetBase } from './sources/index.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9471')
@@ -115,11 +115,11 @@ function invalid(message: string): DcprobeError {
   return new DcprobeError(E.CONFIG_INVALID, message);
 }
 
-function parseTargets(raw: readonly { kind: string }[]): TargetBase[] {
-  const known = Object.keys(SOURCES).sort();
+function parseTargets(raw: readonly { kind: string }[], kinds: SourceKinds): TargetBase[] {
+  const known = Object.keys(kinds).sort();
   const names = new Set<string>();
   return raw.map((t, i) => {
-    const src = SOURCES[t.kind];
+    const src = Object.hasOwn(kinds, t.kind) ? kinds[t.kind] : undefined;
     if (!src) throw invalid(`targets[${i}].kind: unknown kind ${JSON.stringify(t.kind)} (known: ${known.join(', ') || 'none'})`);
     const r = src.schema.safeParse(t, { error: errorMap });
     if (!r.success) throw invalid(firstIssue(r.error, ['targets', i]));
@@ -144,12 +144,13 @@ function readToken(file: string): string {
 /**
  * Validates an already-parsed config object. Relative paths (tokenFile,
  * caFile, dataDir) are taken from `baseDir`, the config file's directory.
+ * `kinds`: the source kinds targets may use (tests add fakes to SOURCES).
  */
-export function buildConfig(raw: unknown, baseDir = process.cwd()): Readonly<AgentConfig> {
+export function buildConfig(raw: unknown, baseDir = process.cwd(), kinds: SourceKinds = SOURCES): Readonly<AgentConfig> {
   const r = configSchema.safeParse(raw ?? {}, { error: errorMap });
   if (!r.success) throw invalid(firstIssue(r.error));
   const c = r.data;
-  const targets = parseTargets(c.targets);
+  const targets = parseTargets(c.targets, kinds);
   const tokenFile = c.tokenFile === undefined ? undefined : resolve(baseDir, c.tokenFile);
   const cfg: AgentConfig = {
     agentId: c.agentId,

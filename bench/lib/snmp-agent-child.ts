@@ -20,7 +20,6 @@ import { startAgent, type AgentHandle } from '../../agent/src/agent.ts';
 import { buildConfig } from '../../agent/src/config.ts';
 import { makeLogger } from '../../agent/src/log.ts';
 import { SOURCES } from '../../agent/src/sources/index.ts';
-import '../../agent/src/sources/all.ts';
 import type { PollContext, Reading, SourceKind, TargetBase } from '../../agent/src/sources/types.ts';
 import { serveRequests } from './child.ts';
 import { collectGarbage, memory, startUsage } from './measure.ts';

@@ -8,7 +8,6 @@ import pino from 'pino';
 import { isCoded } from '@dcprobe/shared';
 import { makeLogger } from '../log.ts';
 import { SOURCES } from '../sources/index.ts';
-import '../sources/all.ts';
 
 export interface ProbeIo {
   out(s: string): void;
@@ -52,7 +51,7 @@ export async function probeCommand(args: string[], io: ProbeIo): Promise<number>
     io.err(`${USAGE}\nkinds: ${Object.keys(SOURCES).sort().join(', ')}`);
     return 2;
   }
-  const kind = SOURCES[kindName];
+  const kind = Object.hasOwn(SOURCES, kindName) ? SOURCES[kindName] : undefined;
   if (!kind?.probe) {
     const probeable = Object.values(SOURCES).filter((k) => k.probe).map((k) => k.kind).sort();
     io.err(`${kind ? `kind ${kindName} cannot be probed` : `unknown kind ${kindName}`}; try one of: ${probeable.join(', ')}`);

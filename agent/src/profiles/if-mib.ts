@@ -54,8 +54,5 @@ export const TRAP = {
   linkUp: '1.3.6.1.6.3.1.1.5.4',
 } as const;
 
-/** SNMPv1 generic-trap numbers (RFC 1157) for the same events. */
-export const V1_GENERIC = { coldStart: 0, warmStart: 1, linkDown: 2, linkUp: 3 } as const;
-
 /** TimeTicks are 32-bit centiseconds: sysUpTime wraps after ~497 days. */
 export const TICKS_WRAP = 2 ** 32;

@@ -65,3 +65,26 @@ export function isUnder(base: string, oid: string): boolean {
 export function indexOf(base: string, oid: string): string {
   return oid.replace(/^\./, '').slice(base.replace(/^\./, '').length + 1);
 }
+
+/** The community (v1/v2c) or v3 user name a notification arrived with. */
+export interface TrapCredential {
+  community?: string;
+  user?: string;
+}
+
+/** How a source matches a trap's sender: address and credential, or address alone (the weaker claim). */
+export type TrapClaim = 'credential' | 'address';
+
+/** An accepted SNMP notification, as the trap receiver hands it to the source that claims it. */
+export interface Notification {
+  /** Sender address, normalised (snmp/address.ts). */
+  from: string;
+  /** Agent clock, UTC ms. */
+  receivedAt: number;
+  version: '1' | '2c' | '3';
+  /** snmpTrapOID.0 (v2c/v3), or the v1 generic/enterprise equivalent (RFC 3584). */
+  trapOid: string | null;
+  /** The sender's sysUpTime in the notification (centiseconds), when present. */
+  uptime: number | null;
+  varbinds: VarBind[];
+}

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import type { SourceDeps, SourceInstance, SourceKind, Reading } from './types.ts';
-import { registerSource } from './index.ts';
+import { targetNameSchema } from './target-name.ts';
 import { checkSnmpSettings, snmpSettingsShape, toSnmpTarget } from '../snmp/target-schema.ts';
 import { openSnmp } from '../snmp/client.ts';
 import { indexOf } from '../snmp/types.ts';
@@ -21,13 +21,12 @@ import { evaluateFeed, type RawValue } from '../profiles/pdu/rules.ts';
 import type { PduFeedDef, PduProfile } from '../profiles/pdu/schema.ts';
 import { isCoded } from '@dcprobe/shared';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** net-snmp answers a GET of many OIDs in one PDU; keep each well under a 1500-byte frame's worth. */
 const GET_CHUNK = 40;
 
 export const pduTargetSchema = z.strictObject({
   kind: z.literal('snmp-pdu'),
-  name: z.string().regex(NAME, 'use letters, digits, ".", "_" and "-" (it prefixes subject ids)'),
+  name: targetNameSchema,
   intervalSeconds: z.number().positive().max(3600).default(10),
   /** A built-in profile by name (profiles/pdu/<name>.yaml). */
   profile: z.string().min(1).optional(),
@@ -112,5 +111,3 @@ export function openPdu(t: PduTarget, _deps: SourceDeps, opts: { client?: (t: Sn
 }
 
 export const snmpPdu: SourceKind<PduTarget> = { kind: 'snmp-pdu', schema: pduTargetSchema, open: (t, deps) => openPdu(t, deps) };
-
-registerSource(snmpPdu);

@@ -9,22 +9,20 @@
  * not answer throws (coded by the SNMP client) and the poll loop marks it unknown.
  */
 import { z } from 'zod';
-import { isIP } from 'node:net';
 import { DcprobeError, E } from '@dcprobe/shared';
-import { registerSource } from './index.ts';
 import type { ProbeSupport, Reading, SourceDeps, SourceInstance, SourceKind } from './types.ts';
+import { probeTargetName, targetNameSchema } from './target-name.ts';
 import { checkSnmpSettings, snmpSettingsShape, toSnmpTarget } from '../snmp/target-schema.ts';
+import { trapClaimer } from '../snmp/address.ts';
 import { openSnmp } from '../snmp/client.ts';
 import { indexOf } from '../snmp/types.ts';
 import type { SnmpClient, SnmpTarget, VarBind } from '../snmp/types.ts';
 import { INPUT_COLUMNS, OID, OUTPUT_COLUMNS, OUTPUT_SOURCE_STATE, SCALARS, alarmName, upsTrapKind } from '../profiles/ups-mib.ts';
 import type { ColumnDef } from '../profiles/ups-mib.ts';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 export const upsTargetSchema = z.strictObject({
   kind: z.literal('snmp-ups'),
-  name: z.string().regex(NAME, 'use letters, digits, ".", "_" and "-" (it prefixes subject ids)'),
+  name: targetNameSchema,
   intervalSeconds: z.number().positive().max(3600).default(10),
   ...snmpSettingsShape,
 }).superRefine(checkSnmpSettings);
@@ -83,29 +81,13 @@ export function decodeUps(subject: string, scalars: readonly VarBind[], cols: Re
 
 const TABLE_COLUMNS = [...INPUT_COLUMNS, ...OUTPUT_COLUMNS].map((c) => c.oid).concat(OID.upsAlarmDescr);
 
-/** Open UPS targets by polled address, for the trap receiver. */
-const BY_ADDRESS = new Map<string, Set<string>>();
-
-export function normAddress(a: string): string {
-  const s = a.toLowerCase();
-  return s.startsWith('::ffff:') && isIP(s.slice(7)) === 4 ? s.slice(7) : s;
-}
-
 /**
- * Which snmp-ups targets a UPS-MIB trap from `address` should make poll now:
- * the names of open targets polling that address, when the trap is one after
- * which the output may have changed (upsTrapOnBattery, alarm added/removed).
+ * A UPS's traps only ask for a confirming poll, and only those after which
+ * the output may have changed (upsTrapOnBattery, alarm added/removed): the
+ * poll reads the state, the trap does not carry it.
  */
-export function upsTrapTargets(address: string, trapOid: string): string[] {
-  if (!upsTrapKind(trapOid)?.confirm) return [];
-  return [...(BY_ADDRESS.get(normAddress(address)) ?? [])];
-}
-
-export function openUps(t: UpsTarget, _deps: SourceDeps, opts: { client?: (t: SnmpTarget) => SnmpClient } = {}): SourceInstance {
+export function openUps(t: UpsTarget, deps: SourceDeps, opts: { client?: (t: SnmpTarget) => SnmpClient } = {}): SourceInstance {
   const client = (opts.client ?? openSnmp)(toSnmpTarget(t));
-  const addr = normAddress(t.host);
-  if (!BY_ADDRESS.has(addr)) BY_ADDRESS.set(addr, new Set());
-  BY_ADDRESS.get(addr)!.add(t.name);
   const subject = `${t.name}/output`;
   return {
     async poll() {
@@ -113,10 +95,11 @@ export function openUps(t: UpsTarget, _deps: SourceDeps, opts: { client?: (t: Sn
       const cols = await client.walk(TABLE_COLUMNS);
       return [decodeUps(subject, scalars, cols)];
     },
-    close() {
-      BY_ADDRESS.get(addr)?.delete(t.name);
-      if (BY_ADDRESS.get(addr)?.size === 0) BY_ADDRESS.delete(addr);
-      client.close();
+    close: () => client.close(),
+    claimsTrap: trapClaimer(t, deps.log),
+    onTrap(n) {
+      const kind = n.trapOid === null ? null : upsTrapKind(n.trapOid);
+      return { readings: [], pollNow: kind?.confirm ?? false, detail: { trap: kind?.name ?? n.trapOid } };
     },
   };
 }
@@ -174,13 +157,10 @@ export function flagError(err: z.ZodError): DcprobeError {
   return new DcprobeError(E.VALIDATION, `${FLAG_FOR[path] ? `--${FLAG_FOR[path]}` : path || 'target'}: ${i.message}`);
 }
 
-/** A subject prefix from the host: `10.0.0.1`, `ups1.example`, `::1` → `1` (must start with a letter or digit). */
-export const probeName = (host: string): string => host.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'ups';
-
 const probe: ProbeSupport<UpsTarget> = {
   defaultPort: 161,
   target(host, port, flags) {
-    const r = upsTargetSchema.safeParse({ kind: 'snmp-ups', name: probeName(host), host, port, ...snmpFlags(flags) });
+    const r = upsTargetSchema.safeParse({ kind: 'snmp-ups', name: probeTargetName(host, 'ups'), host, port, ...snmpFlags(flags) });
     if (!r.success) throw flagError(r.error);
     return r.data;
   },
@@ -196,5 +176,3 @@ const probe: ProbeSupport<UpsTarget> = {
 };
 
 export const snmpUps: SourceKind<UpsTarget> = { kind: 'snmp-ups', schema: upsTargetSchema, open: (t, deps) => openUps(t, deps), probe };
-
-registerSource(snmpUps);

@@ -3,10 +3,15 @@
  * a kind declares its target schema and opens an instance; the instance only
  * returns readings or throws a coded error. The poll loop owns timing, the
  * abort signal, self-metrics, and turning a failure into `unknown`.
+ *
+ * A kind that takes traps says so on its instances (`claimsTrap`, `onTrap`):
+ * the trap receiver hands each trap to the instance that claims its sender,
+ * and knows nothing of kinds.
  */
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { State, SubjectKind, SeenVia } from '@dcprobe/shared';
+import type { Notification, TrapClaim, TrapCredential } from '../snmp/types.ts';
 
 export interface Reading {
   /** `<device>/<ifName>`, `<ups>/output`, `<pdu>/<feed>`. */
@@ -33,9 +38,26 @@ export interface PollContext {
   log: Logger;
 }
 
+/** What a source makes of a trap it claimed. */
+export interface TrapOutcome {
+  /** States the trap itself announces (a linkDown naming a polled port), recorded at once as `trap`. */
+  readings: Reading[];
+  /** Poll this target now to confirm (the trap says something may have changed). */
+  pollNow: boolean;
+  /** What the source read in the trap, for the debug log (`{ kind: 'linkDown', ifIndex: 7 }`). */
+  detail?: Record<string, unknown>;
+}
+
 export interface SourceInstance {
   poll(ctx: PollContext): Promise<Reading[]>;
   close(): void;
+  /**
+   * Whether a trap from `address` (normalised, snmp/address.ts) with this
+   * credential is this instance's; the receiver prefers a `credential` claim
+   * to an `address` one, then the first target in the config.
+   */
+  claimsTrap?(address: string, credential: TrapCredential): TrapClaim | null;
+  onTrap?(n: Notification): TrapOutcome;
 }
 
 export interface SourceDeps {

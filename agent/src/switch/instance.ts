@@ -6,11 +6,12 @@
 import cron from 'node-cron';
 import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import type { PollContext, Reading, SourceDeps, SourceInstance } from '../sources/types.ts';
-import type { SnmpClient } from '../snmp/types.ts';
+import type { PollContext, Reading, SourceDeps, SourceInstance, TrapOutcome } from '../sources/types.ts';
+import type { Notification, SnmpClient, TrapClaim, TrapCredential } from '../snmp/types.ts';
 import { OPER_STATE } from '../profiles/if-mib.ts';
 import { discover, selectPorts, type IfInfo, type PortSelector, type Selection } from './interfaces.ts';
 import { readStatus, strategy, type StatusRead } from './status.ts';
+import { isRestart, linkEvent } from './trap-map.ts';
 import { changeInstant, uptimeStep, type UptimeSample } from './uptime.ts';
 
 /** At most one re-walk a minute because polled rows stopped answering. */
@@ -39,8 +40,8 @@ export class SwitchInstance implements SourceInstance {
     private readonly cfg: SwitchConfig,
     private readonly client: SnmpClient,
     deps: SourceDeps,
-    /** Called when closed, so the trap resolver forgets this switch. */
-    private readonly onClose: () => void = () => {},
+    /** Whether a trap sender is this switch (snmp/address.ts trapClaimer). */
+    private readonly claims: (address: string, credential: TrapCredential) => TrapClaim | null = () => null,
   ) {
     this.name = cfg.name;
     this.log = deps.log.child({ target: cfg.name });
@@ -68,23 +69,31 @@ export class SwitchInstance implements SourceInstance {
   close(): void {
     void this.task?.destroy();
     this.client.close();
-    this.onClose();
   }
 
-  /** ifIndex → interface, for mapping traps. Empty until the first discovery. */
-  interfaceAt(ifIndex: number): { ifName: string; polled: boolean } | null {
-    const i = this.ifs?.find((x) => x.ifIndex === ifIndex);
-    return i ? { ifName: i.ifName, polled: this.sel.polled.includes(i) } : null;
+  claimsTrap(address: string, credential: TrapCredential): TrapClaim | null {
+    return this.claims(address, credential);
   }
 
-  /** sysUpTime of the last poll, for telling whether a trap comes from after a restart. */
-  lastUptime(): UptimeSample | null {
-    return this.last;
-  }
-
-  /** Re-learn ifIndex before the next poll (a coldStart trap, or a trap from after a reboot). */
-  rediscoverSoon(): void {
-    this.rediscoverDue = true;
+  /**
+   * A linkDown/linkUp naming a polled port is that port's state at once (the
+   * most precise time there is); every trap from the switch asks for a
+   * confirming poll. A coldStart/warmStart, or a trap whose sysUpTime is
+   * behind the last poll's, comes from after a restart: ifIndex may have
+   * moved, so it names no port and the next poll re-learns the interfaces.
+   */
+  onTrap(n: Notification): TrapOutcome {
+    const e = linkEvent(n.trapOid, n.varbinds);
+    if (isRestart(n)) this.rediscoverDue = true;
+    const fromBefore = this.last !== null && n.uptime !== null && uptimeStep(this.last, { ticks: n.uptime, at: n.receivedAt }) === 'rebooted';
+    if (fromBefore) this.rediscoverDue = true;
+    const i = fromBefore || e.ifIndex === null ? undefined : this.ifs?.find((x) => x.ifIndex === e.ifIndex);
+    const subject = i !== undefined && this.sel.polled.includes(i) ? `${this.name}/${i.ifName}` : null;
+    const readings: Reading[] = subject && e.state ? [{
+      subject, kind: 'port', state: e.state, via: 'trap',
+      evidence: { trap: e.kind, trapOid: n.trapOid, ifIndex: e.ifIndex, from: n.from },
+    }] : [];
+    return { readings, pollNow: true, detail: { kind: e.kind, ifIndex: e.ifIndex, ifName: i?.ifName ?? null, subject } };
   }
 
   private async rediscover(ctx: PollContext): Promise<void> {

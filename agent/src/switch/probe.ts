@@ -6,6 +6,7 @@
 import { DcprobeError, E } from '@dcprobe/shared';
 import type { Reading } from '../sources/types.ts';
 import type { ProbeSupport } from '../sources/types.ts';
+import { probeTargetName } from '../sources/target-name.ts';
 import { ADMIN_STATUS, OPER_NAMES } from '../profiles/if-mib.ts';
 import type { ZodType } from 'zod';
 
@@ -48,8 +49,6 @@ function int(flags: Flags, name: string, dflt: number): number {
   return Number(v);
 }
 
-/** A subject prefix from the host: `10.0.0.1`, `sw1.example`, `::1` → `__1`. */
-const nameFor = (host: string): string => host.replace(/[^A-Za-z0-9._-]/g, '_');
 
 export function switchProbe<T extends { kind: 'snmp-switch'; name: string; intervalSeconds: number }>(schema: ZodType<T>): ProbeSupport<T> {
   return {
@@ -62,7 +61,7 @@ export function switchProbe<T extends { kind: 'snmp-switch'; name: string; inter
       // On the command line the level follows from the keys given, unless said.
       const level = str(flags, 'level') ?? (privKey ? 'authPriv' : authKey ? 'authNoPriv' : 'noAuthNoPriv');
       const raw = {
-        kind: 'snmp-switch', name: nameFor(host), host, port,
+        kind: 'snmp-switch', name: probeTargetName(host, 'switch'), host, port,
         version: str(flags, 'version') ?? (userName ? '3' : '2c'),
         ...(str(flags, 'community') !== undefined ? { community: str(flags, 'community') } : {}),
         ...(userName !== undefined ? {

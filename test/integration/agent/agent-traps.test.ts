@@ -19,9 +19,9 @@ import { until } from '../wait.ts';
 
 const TOKEN = 'agent-token-0123456789abcdef';
 
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
+  const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  await new Promise<void>((r) => s.bind(0, host, () => r()));
   const { port } = s.address();
   await new Promise<void>((r) => s.close(() => r()));
   return port;
@@ -84,5 +84,25 @@ describe('agent traps', () => {
     expect(e).toMatchObject({ subject: 'ups1/output', state: 'battery' });
     expect(['trap', 'lastchange']).toContain(e.via);
     expect(e.at).toBeGreaterThanOrEqual(t0 - 1_000);
+  });
+
+  it('a UPS configured by a long IPv6 form (0:0:0:0:0:0:0:1) polls at once on its trap from ::1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dcp-traps-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const trapPort = await freeUdpPort('::1');
+    const ups = await startSimUps({ address: '::1', community: 'upscomm', trapTo: { host: '::1', port: trapPort, community: 'upscomm' } });
+    onTestFinished(() => ups.close());
+    const c = await startFakeCollector({ token: TOKEN });
+    onTestFinished(() => c.close());
+    const agent = await startAgent(buildConfig({
+      agentId: 'rack-a', collectors: [c.url], token: TOKEN, dataDir: join(dir, 'data'),
+      traps: { listen: `[::1]:${trapPort}`, communities: ['upscomm'] },
+      targets: [{ kind: 'snmp-ups', name: 'ups6', host: '0:0:0:0:0:0:0:1', port: ups.port, community: 'upscomm', intervalSeconds: 3600 }],
+    }), { log: silentLogger, processMetrics: false });
+    onTestFinished(() => agent.close());
+    await until(() => c.store.events.size === 1, 10_000, 'initial UPS state');
+    await ups.setSource('battery');
+    await until(() => c.store.events.size === 2, 5_000, 'battery via the confirming poll');
+    expect([...c.store.events.values()][1]).toMatchObject({ subject: 'ups6/output', state: 'battery' });
   });
 });
