@@ -136,7 +136,7 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     const link = startLink({
       urls: config.collectors, token: () => currentToken(config, log), ...(ca ? { ca } : {}),
       agentId: config.agentId, version: AGENT_VERSION, heartbeatMs: config.heartbeatSeconds * 1000, outbox, log, now,
-      hello: async () => ({ host: { ...(await hostFacts()) }, clock: now(), states: tracker.snapshot() }),
+      hello: async () => ({ host: { ...hostFacts() }, clock: now(), states: tracker.snapshot() }),
       onConnected: (up) => metrics.linkConnected.set(up ? 1 : 0),
       ...opts.link,
     });
