@@ -77,7 +77,10 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     const ca = config.caFile ? readCa(config.caFile) : undefined;
 
     const targets: PollTarget[] = config.targets.map((target) => ({
-      target, instance: kinds[target.kind]!.open(target, { log: log.child({ target: target.name }), now }),
+      target, instance: kinds[target.kind]!.open(target, {
+        log: log.child({ target: target.name }), now,
+        snmpMaxRepetitions: (n) => metrics.snmpMaxRepetitions.set({ target: target.name }, n),
+      }),
     }));
     cleanup.unshift(() => { for (const t of targets) t.instance.close(); });
     const subjectsOf = new Map<string, Set<string>>(targets.map((t) => [t.target.name, new Set()]));

@@ -12,6 +12,7 @@ import { DcprobeError, E, SECRET_PLACEHOLDER, deepFreeze, fieldPath, readYamlFil
 import { SOURCES } from './sources/index.ts';
 import type { SourceKinds, TargetBase } from './sources/index.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
+import { checkV3User, v3UserSchema } from './snmp/target-schema.ts';
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9471')
   .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port out of range');
@@ -19,25 +20,8 @@ const wsUrl = z.string().refine((s) => {
   try { const u = new URL(s); return (u.protocol === 'ws:' || u.protocol === 'wss:') && u.hostname !== ''; } catch { return false; }
 }, 'expected a ws:// or wss:// URL, e.g. ws://collector:9470/agent');
 
-const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
-const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
-const trapUser = z.object({
-  name: z.string().min(1),
-  level: z.enum(['noAuthNoPriv', 'authNoPriv', 'authPriv']),
-  authProtocol: z.enum(AUTH_PROTOCOLS).optional(),
-  authKey: z.string().min(8, 'at least 8 characters').optional(),
-  privProtocol: z.enum(PRIV_PROTOCOLS).optional(),
-  privKey: z.string().min(8, 'at least 8 characters').optional(),
-}).strict().superRefine((u, ctx) => {
-  if (u.level !== 'noAuthNoPriv') {
-    if (!u.authProtocol) ctx.addIssue({ code: 'custom', path: ['authProtocol'], message: `required for level ${u.level}` });
-    if (!u.authKey) ctx.addIssue({ code: 'custom', path: ['authKey'], message: `required for level ${u.level}` });
-  }
-  if (u.level === 'authPriv') {
-    if (!u.privProtocol) ctx.addIssue({ code: 'custom', path: ['privProtocol'], message: 'required for level authPriv' });
-    if (!u.privKey) ctx.addIssue({ code: 'custom', path: ['privKey'], message: 'required for level authPriv' });
-  }
-});
+/** A v3 user the trap receiver accepts: the same fields and checks as a polled target's user. */
+const trapUser = v3UserSchema.superRefine((u, ctx) => checkV3User(u, ctx, []));
 
 const agentId = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ - only (at most 100)');
 

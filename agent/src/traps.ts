@@ -14,7 +14,7 @@ import snmp from 'net-snmp';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { listenPlan } from './snmp/listen.ts';
-import { v3UserOptions } from './snmp/client.ts';
+import { v3UserOptions } from './snmp/session.ts';
 import { normAddress } from './snmp/address.ts';
 import { readNotification } from './snmp/notification.ts';
 import type { Notification, SnmpV3User, TrapCredential } from './snmp/types.ts';

@@ -1,169 +1,168 @@
 /**
- * net-snmp behind the SnmpClient interface. Library callbacks become promises
- * here, once; errors become coded DcprobeErrors whose messages name the target
- * (host:port) but never the community or keys.
+ * net-snmp behind the SnmpClient interface: GETs split to the device's size
+ * limit, lockstep walks sized by RequestSizing (sizing.ts), SNMPv3 engine
+ * rediscovery, and every failure a coded DcprobeError naming the device.
  */
 import snmp from 'net-snmp';
-import { DcprobeError, E } from '@dcprobe/shared';
-import type { SnmpClient, SnmpTarget, SnmpV3User, VarBind } from './types.ts';
+import type { Logger } from 'pino';
+import { DcprobeError } from '@dcprobe/shared';
+import type { SnmpClient, SnmpTarget, VarBind } from './types.ts';
 import { isUnder } from './types.ts';
+import { describeTarget, failureOf, toError } from './errors.ts';
+import { openSession, type RawSession, type RawVb } from './session.ts';
+import { RequestSizing } from './sizing.ts';
 
 const END_TYPES = new Set([snmp.ObjectType.EndOfMibView, snmp.ObjectType.NoSuchObject, snmp.ObjectType.NoSuchInstance]);
+/** Requests of one GET or walk in flight at once; snmpd drops requests past its socket buffer (~8 is fastest there). */
+const IN_FLIGHT = 4;
+/** Asked after a GETBULK timed out: does the device still answer a one-varbind GET? */
+const SYS_UPTIME_0 = '1.3.6.1.2.1.1.3.0';
 
-export function describeTarget(t: Pick<SnmpTarget, 'host' | 'port'>): string {
-  return t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
+export interface SnmpClientOptions {
+  log?: Logger;
+  /** Told the GETBULK max-repetitions in use, and every change (0: GETNEXT). */
+  onMaxRepetitions?: (n: number) => void;
 }
 
-const RIC = snmp.ResponseInvalidCode;
-// Failures that mean "the agent does not accept these credentials".
-const AUTH_CODES = new Set([RIC.EAuthFailure, RIC.ECouldNotDecrypt, RIC.ENotInTimeWindow]);
-
-/**
- * Branches on the library's error class and code, never on its text: some
- * net-snmp messages quote the community (ECommunityNoMatch), so only our own
- * wording and fixed USM status names reach the message, and no library error
- * rides along as `cause` unless its text is known to be safe.
- */
-function toError(err: unknown, t: SnmpTarget): DcprobeError {
-  const where = describeTarget(t);
-  const tries = t.retries + 1;
-  if (err instanceof snmp.RequestTimedOutError) {
-    return new DcprobeError(E.SNMP_TIMEOUT, `no response from ${where} after ${tries} ${tries === 1 ? 'try' : 'tries'}`);
-  }
-  if (err instanceof snmp.ResponseInvalidError) {
-    const code = (err as { code?: number }).code;
-    const name = code !== undefined ? String(RIC[code] ?? code) : 'unknown';
-    if (code !== undefined && AUTH_CODES.has(code)) {
-      // USM report texts are fixed strings ("Unknown User Name", "Wrong Digest …").
-      const usm = code === RIC.EAuthFailure ? `: ${(err as Error).message}` : ` (${name})`;
-      return new DcprobeError(E.SNMP_AUTH, `SNMPv3 credentials rejected by ${where}${usm}`);
-    }
-    return new DcprobeError(E.SNMP_ERROR, `invalid response from ${where} (${name})`);
-  }
-  if (err instanceof snmp.RequestFailedError) {
-    // errorStatus names and OIDs only ("NoSuchName: 1.3.6…").
-    return new DcprobeError(E.SNMP_ERROR, `SNMP error from ${where}: ${(err as Error).message}`, { cause: err });
-  }
-  const name = err instanceof Error ? err.name : typeof err;
-  return new DcprobeError(E.SNMP_ERROR, `SNMP failure talking to ${where} (${name})`);
-}
-
-/** net-snmp's v3 user fields from ours (shared by the client, the sim and the trap receiver). */
-export function v3UserOptions(u: SnmpV3User): Record<string, unknown> {
-  return {
-    level: snmp.SecurityLevel[u.level],
-    ...(u.authProtocol ? { authProtocol: snmp.AuthProtocols[u.authProtocol], authKey: u.authKey } : {}),
-    ...(u.privProtocol ? { privProtocol: snmp.PrivProtocols[u.privProtocol], privKey: u.privKey } : {}),
-  };
-}
-
-function norm(vb: { oid: string; type: number; value: unknown }): VarBind {
+function norm(vb: RawVb): VarBind {
   const value = END_TYPES.has(vb.type) ? null : (vb.value as VarBind['value']);
   return { oid: vb.oid, type: vb.type, value };
 }
 
-function makeSession(t: SnmpTarget): any {
-  const common = {
-    port: t.port,
-    retries: t.retries,
-    timeout: t.timeoutMs,
-    transport: t.host.includes(':') ? 'udp6' : 'udp4',
-    idBitsSize: 32 as const,
+/** Runs `jobs` with at most `n` at once, results in order. */
+async function inOrder<T>(jobs: readonly (() => Promise<T>)[], n: number): Promise<T[]> {
+  const out = new Array<T>(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) { const i = next++; out[i] = await jobs[i]!(); }
   };
-  if (t.version === '3') {
-    const u = t.user!;
-    const user = { name: u.name, ...v3UserOptions(u) };
-    return snmp.createV3Session(t.host, user, { ...common, version: snmp.Version3 });
-  }
-  return snmp.createSession(t.host, t.community ?? 'public', {
-    ...common,
-    version: t.version === '1' ? snmp.Version1 : snmp.Version2c,
-  });
+  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, worker));
+  return out;
 }
 
-export function openSnmp(t: SnmpTarget): SnmpClient {
-  const session = makeSession(t);
-  // A socket error after close must not crash the agent: log at the poll loop instead.
-  session.on('error', () => {});
-
-  type RawVb = { oid: string; type: number; value: unknown };
-  const call = <R>(fn: 'get' | 'getNext', oids: readonly string[]): Promise<R> =>
-    new Promise((resolve, reject) => {
-      session[fn]([...oids], (err: unknown, vbs: R) => (err ? reject(err) : resolve(vbs)));
-    });
+export function openSnmp(t: SnmpTarget, opts: SnmpClientOptions = {}): SnmpClient {
+  const where = describeTarget(t);
+  const sizing = new RequestSizing({ ...t, where, log: opts.log, onChange: opts.onMaxRepetitions });
+  let session = openSession(t);
+  let generation = 0;
+  /** This session was answered (for v3 rediscovery). */
+  let answeredBefore = false;
+  /** The device ever answered this client: a GETBULK timeout is then worth a liveness check. */
+  let everAnswered = false;
 
   /**
-   * SNMPv1 has no per-varbind exceptions: one missing OID (or the end of the
-   * MIB on GETNEXT) fails the whole PDU with noSuchName. Split the request
-   * until the culprits are alone, and give them v2c's shape instead
-   * (noSuchInstance for GET, "no more rows" for GETNEXT).
+   * One request on the current session. An SNMPv3 refusal on a session that
+   * worked before usually means the device restarted and its engine boots,
+   * time or ID changed (net-snmp keeps the old ones): a new session
+   * rediscovers the engine, once, before the refusal counts.
    */
-  const isNoSuchName = (err: unknown): boolean =>
-    t.version === '1' && err instanceof snmp.RequestFailedError && (err as { status?: number }).status === snmp.ErrorStatus.NoSuchName;
-
-  async function getRaw(oids: readonly string[]): Promise<RawVb[]> {
+  async function request<R>(fn: (s: RawSession) => Promise<R>): Promise<R> {
+    const gen = generation;
     try {
-      return await call<RawVb[]>('get', oids);
+      const r = await fn(session);
+      answeredBefore = everAnswered = true;
+      sizing.answered();
+      return r;
     } catch (err) {
-      if (!isNoSuchName(err)) throw err;
-      if (oids.length === 1) return [{ oid: oids[0]!, type: snmp.ObjectType.NoSuchInstance, value: null }];
-      const half = Math.ceil(oids.length / 2);
-      return [...await getRaw(oids.slice(0, half)), ...await getRaw(oids.slice(half))];
+      if (t.version !== '3' || failureOf(err) !== 'usm' || !answeredBefore) throw err;
+      if (gen === generation) rediscover(err);
+      try {
+        const r = await fn(session);
+        answeredBefore = true;
+        sizing.answered();
+        return r;
+      } catch (again) {
+        throw failureOf(again) === 'usm' ? toError(again, t, true) : again;
+      }
     }
   }
 
-  async function nextRaw(oids: readonly string[]): Promise<RawVb[][]> {
+  function rediscover(err: unknown): void {
+    const old = session;
+    generation++;
+    session = openSession(t);
+    answeredBefore = false;
+    opts.log?.warn({ device: where, refused: toError(err, t).message },
+      `SNMPv3 engine of ${where} no longer matches this session (the device restarted, or its engine ID, boots or time were reset): new session with engine discovery`);
+    // Requests still in flight on the old session finish or time out before it closes.
+    setTimeout(() => old.close(), t.timeoutMs * (t.retries + 1) + 1000).unref();
+  }
+
+  const coded = (err: unknown): DcprobeError => (err instanceof DcprobeError ? err : toError(err, t));
+
+  /** One GET request of at most the cap; halves on tooBig. */
+  async function getChunk(oids: readonly string[]): Promise<VarBind[]> {
     try {
-      return (await call<RawVb[]>('getNext', oids)).map((vb) => [vb]);
+      return (await request((s) => s.get(oids))).map(norm);
     } catch (err) {
-      if (!isNoSuchName(err)) throw err;
-      if (oids.length === 1) return [[]];
-      return (await Promise.all(oids.map((o) => nextRaw([o])))).flat();
+      if (failureOf(err) !== 'tooBig' || !sizing.getTooBig(oids.length)) throw err;
+      return getAll(oids);
     }
   }
 
-  const get = async (oids: readonly string[]): Promise<VarBind[]> => {
-    try {
-      return (await getRaw(oids)).map(norm);
-    } catch (err) {
-      throw toError(err, t);
-    }
-  };
+  function getAll(oids: readonly string[]): Promise<VarBind[]> {
+    const cap = sizing.maxVarbinds;
+    if (oids.length <= cap) return getChunk(oids);
+    const jobs: (() => Promise<VarBind[]>)[] = [];
+    for (let i = 0; i < oids.length; i += cap) { const part = oids.slice(i, i + cap); jobs.push(() => getChunk(part)); }
+    return inOrder(jobs, IN_FLIGHT).then((parts) => parts.flat());
+  }
 
-  const bulk = async (oids: string[]): Promise<VarBind[][]> => {
-    try {
-      if (t.version === '1') return (await nextRaw(oids)).map((col) => col.map(norm));
-      const cols = await new Promise<RawVb[][]>((resolve, reject) => {
-        session.getBulk(oids, 0, t.maxRepetitions, (err: unknown, vbs: RawVb[][]) => (err ? reject(err) : resolve(vbs)));
+  /**
+   * Does the device still answer a one-varbind GET? Only asked of a device
+   * that answered before: one that never did is unreachable, and a probe
+   * would only double the wait before saying so.
+   */
+  const answersSmall = (): Promise<boolean> =>
+    everAnswered ? request((s) => s.get([SYS_UPTIME_0])).then(() => true, () => false) : Promise.resolve(false);
+
+  /** The next rows after each cursor: GETBULK at the current size, or GETNEXT; adapts and retries. */
+  async function step(cursors: readonly string[]): Promise<RawVb[][]> {
+    for (;;) {
+      const { reps } = sizing.walkPlan(cursors.length);
+      if (reps === 0) return request((s) => s.getNext(cursors));
+      try {
+        const rows = await request((s) => s.getBulk(cursors, reps));
+        sizing.bulkAnswered();
+        return rows;
+      } catch (err) {
+        const f = failureOf(err);
+        const retry = f === 'timeout' ? sizing.bulkTimedOut(reps, await answersSmall()) : f === 'tooBig' && sizing.bulkTooBig(reps);
+        if (!retry) throw err;
+      }
+    }
+  }
+
+  /** Columns in lockstep: each keeps a cursor, one request advances them all. */
+  async function walkGroup(bases: readonly string[], out: Map<string, VarBind[]>): Promise<void> {
+    let active = bases.map((base) => ({ base, cursor: base, rows: out.get(base)! }));
+    while (active.length > 0) {
+      const cols = await step(active.map((a) => a.cursor));
+      active = active.filter((a, i) => {
+        const got = cols[i] ?? [];
+        for (const raw of got) {
+          if (END_TYPES.has(raw.type) || !isUnder(a.base, raw.oid)) return false;
+          a.rows.push(norm(raw));
+          a.cursor = raw.oid;
+        }
+        return got.length > 0;
       });
-      return cols.map((col) => col.map(norm));
-    } catch (err) {
-      throw toError(err, t);
     }
-  };
+  }
 
   async function walk(bases: readonly string[]): Promise<Map<string, VarBind[]>> {
     const out = new Map<string, VarBind[]>(bases.map((b) => [b, []]));
-    // Each active column keeps a cursor; one GETBULK advances all of them at once.
-    let active = bases.map((base) => ({ base, cursor: base }));
-    while (active.length > 0) {
-      const cols = await bulk(active.map((a) => a.cursor));
-      const next: typeof active = [];
-      active.forEach((a, i) => {
-        const rows = cols[i] ?? [];
-        let done = rows.length === 0;
-        for (const vb of rows) {
-          if (vb.value === null && END_TYPES.has(vb.type)) { done = true; break; }
-          if (!isUnder(a.base, vb.oid)) { done = true; break; }
-          out.get(a.base)!.push(vb);
-          a.cursor = vb.oid;
-        }
-        if (!done) next.push(a);
-      });
-      active = next;
-    }
+    const { perRequest } = sizing.walkPlan(bases.length);
+    const groups: string[][] = [];
+    for (let i = 0; i < bases.length; i += perRequest) groups.push(bases.slice(i, i + perRequest));
+    await inOrder(groups.map((g) => () => walkGroup(g, out)), IN_FLIGHT);
     return out;
   }
 
-  return { get, walk, close: () => { try { session.close(); } catch { /* already closed */ } } };
+  return {
+    where,
+    get: (oids) => getAll(oids).catch((err: unknown) => { throw coded(err); }),
+    walk: (bases) => walk(bases).catch((err: unknown) => { throw coded(err); }),
+    close: () => session.close(),
+  };
 }

@@ -19,8 +19,9 @@ function cmpOid(a: string, b: string): number {
   return x.length - y.length;
 }
 
-export function fakeSnmp(): FakeSnmp {
+export function fakeSnmp(where = '192.0.2.10:161'): FakeSnmp {
   const fake: FakeSnmp = {
+    where,
     values: new Map(),
     asked: [],
     fail: null,

@@ -14,17 +14,26 @@ export interface VarBind {
 }
 
 export interface SnmpClient {
-  /** One GET; varbinds that are noSuchObject/noSuchInstance come back with value null. */
+  /** `host:port` (`[v6]:port`), for messages that must name the device. */
+  readonly where: string;
+  /**
+   * GETs of `oids` (as many requests as the device's size limit needs);
+   * varbinds that are noSuchObject/noSuchInstance come back with value null,
+   * in the order asked.
+   */
   get(oids: readonly string[]): Promise<VarBind[]>;
   /**
-   * Walks one or more columns in lockstep with GETBULK (GETNEXT for v1),
-   * returning every varbind under each base, in OID order per base.
+   * Walks one or more columns in lockstep with GETBULK (GETNEXT for v1, or
+   * when the device needs it), returning every varbind under each base, in
+   * OID order per base.
    */
   walk(bases: readonly string[]): Promise<Map<string, VarBind[]>>;
   close(): void;
 }
 
 export type SnmpVersion = '1' | '2c' | '3';
+/** GETBULK use: `auto` adapts to the device (down to GETNEXT), `on` always asks the configured size, `off` walks with GETNEXT. */
+export type BulkMode = 'auto' | 'on' | 'off';
 export type AuthProto = 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
 export type PrivProto = 'des' | 'aes' | 'aes256b' | 'aes256r';
 
@@ -46,8 +55,11 @@ export interface SnmpTarget {
   /** Per-request timeout in ms. */
   timeoutMs: number;
   retries: number;
-  /** GETBULK max-repetitions. */
+  /** GETBULK max-repetitions (the most; `bulk: auto` may ask fewer). */
   maxRepetitions: number;
+  /** Most varbinds in one request, and so in one response. */
+  maxVarbinds: number;
+  bulk: BulkMode;
 }
 
 /** Numeric OID helpers: compare and test containment without string tricks. */

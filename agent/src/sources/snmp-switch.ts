@@ -10,7 +10,7 @@ import type { SourceDeps, SourceKind } from './types.ts';
 import { targetNameSchema } from './target-name.ts';
 import { checkSnmpSettings, snmpSettingsShape, toSnmpTarget } from '../snmp/target-schema.ts';
 import { trapClaimer } from '../snmp/address.ts';
-import { openSnmp } from '../snmp/client.ts';
+import { openSnmp, type SnmpClientOptions } from '../snmp/client.ts';
 import type { SnmpClient, SnmpTarget } from '../snmp/types.ts';
 import { SwitchInstance } from '../switch/instance.ts';
 import { switchProbe } from '../switch/probe.ts';
@@ -37,11 +37,11 @@ export type SwitchTarget = z.output<typeof switchTargetSchema>;
 
 export interface SwitchOpenOptions {
   /** Tests pass the recording fake; production opens net-snmp. */
-  client?: (t: SnmpTarget) => SnmpClient;
+  client?: (t: SnmpTarget, o: SnmpClientOptions) => SnmpClient;
 }
 
 export function openSwitch(target: SwitchTarget, deps: SourceDeps, opts: SwitchOpenOptions = {}): SwitchInstance {
-  const client = (opts.client ?? openSnmp)(toSnmpTarget(target));
+  const client = (opts.client ?? openSnmp)(toSnmpTarget(target), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions });
   return new SwitchInstance(target, client, deps, trapClaimer(target, deps.log));
 }
 

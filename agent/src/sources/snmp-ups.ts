@@ -9,12 +9,12 @@
  * not answer throws (coded by the SNMP client) and the poll loop marks it unknown.
  */
 import { z } from 'zod';
-import { DcprobeError, E } from '@dcprobe/shared';
 import type { ProbeSupport, Reading, SourceDeps, SourceInstance, SourceKind } from './types.ts';
 import { probeTargetName, targetNameSchema } from './target-name.ts';
 import { checkSnmpSettings, snmpSettingsShape, toSnmpTarget } from '../snmp/target-schema.ts';
 import { trapClaimer } from '../snmp/address.ts';
-import { openSnmp } from '../snmp/client.ts';
+import { flagError, snmpFlags } from '../snmp/probe-flags.ts';
+import { openSnmp, type SnmpClientOptions } from '../snmp/client.ts';
 import { indexOf } from '../snmp/types.ts';
 import type { SnmpClient, SnmpTarget, VarBind } from '../snmp/types.ts';
 import { INPUT_COLUMNS, OID, OUTPUT_COLUMNS, OUTPUT_SOURCE_STATE, SCALARS, alarmName, upsTrapKind } from '../profiles/ups-mib.ts';
@@ -86,8 +86,8 @@ const TABLE_COLUMNS = [...INPUT_COLUMNS, ...OUTPUT_COLUMNS].map((c) => c.oid).co
  * the output may have changed (upsTrapOnBattery, alarm added/removed): the
  * poll reads the state, the trap does not carry it.
  */
-export function openUps(t: UpsTarget, deps: SourceDeps, opts: { client?: (t: SnmpTarget) => SnmpClient } = {}): SourceInstance {
-  const client = (opts.client ?? openSnmp)(toSnmpTarget(t));
+export function openUps(t: UpsTarget, deps: SourceDeps, opts: { client?: (t: SnmpTarget, o: SnmpClientOptions) => SnmpClient } = {}): SourceInstance {
+  const client = (opts.client ?? openSnmp)(toSnmpTarget(t), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions });
   const subject = `${t.name}/output`;
   return {
     async poll() {
@@ -104,63 +104,10 @@ export function openUps(t: UpsTarget, deps: SourceDeps, opts: { client?: (t: Snm
   };
 }
 
-// ---- probe ----------------------------------------------------------------------------------
-
-type Flags = Record<string, string | boolean>;
-const FLAG_FOR: Record<string, string> = {
-  community: 'community', version: 'version', user: 'v3-user', 'user.name': 'v3-user', 'user.level': 'level',
-  'user.authProtocol': 'auth-proto', 'user.authKey': 'auth-key', 'user.privProtocol': 'priv-proto',
-  'user.privKey': 'priv-key', timeoutMs: 'timeout', retries: 'retries',
-};
-const KNOWN_FLAGS = new Set([...Object.values(FLAG_FOR), 'json']);
-
-function str(flags: Flags, name: string): string | undefined {
-  const v = flags[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new DcprobeError(E.VALIDATION, `--${name}: needs a value`);
-  return v;
-}
-
-function num(flags: Flags, name: string, dflt: number): number {
-  const v = str(flags, name);
-  if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v)) throw new DcprobeError(E.VALIDATION, `--${name}: must be a whole number`);
-  return Number(v);
-}
-
-/** SNMP connection flags shared by the UPS and PDU probes → raw settings for the schema. */
-export function snmpFlags(flags: Flags): Record<string, unknown> {
-  for (const f of Object.keys(flags)) if (!KNOWN_FLAGS.has(f)) throw new DcprobeError(E.VALIDATION, `--${f}: unknown flag`);
-  const userName = str(flags, 'v3-user');
-  const authKey = str(flags, 'auth-key');
-  const privKey = str(flags, 'priv-key');
-  const user = userName === undefined ? undefined : Object.fromEntries(Object.entries({
-    name: userName,
-    level: str(flags, 'level') ?? (privKey ? 'authPriv' : authKey ? 'authNoPriv' : 'noAuthNoPriv'),
-    authProtocol: str(flags, 'auth-proto') ?? (authKey ? 'sha' : undefined),
-    authKey,
-    privProtocol: str(flags, 'priv-proto') ?? (privKey ? 'aes' : undefined),
-    privKey,
-  }).filter(([, v]) => v !== undefined));
-  return {
-    version: str(flags, 'version') ?? (userName ? '3' : '2c'),
-    ...(userName === undefined ? { community: str(flags, 'community') ?? 'public' } : { user }),
-    timeoutMs: num(flags, 'timeout', 1000),
-    retries: num(flags, 'retries', 1),
-  };
-}
-
-/** A schema failure named by the flag that sets the field, never by its value. */
-export function flagError(err: z.ZodError): DcprobeError {
-  const i = err.issues[0]!;
-  const path = i.path.join('.');
-  return new DcprobeError(E.VALIDATION, `${FLAG_FOR[path] ? `--${FLAG_FOR[path]}` : path || 'target'}: ${i.message}`);
-}
-
 const probe: ProbeSupport<UpsTarget> = {
   defaultPort: 161,
   target(host, port, flags) {
-    const r = upsTargetSchema.safeParse({ kind: 'snmp-ups', name: probeTargetName(host, 'ups'), host, port, ...snmpFlags(flags) });
+    const r = upsTargetSchema.safeParse({ kind: 'snmp-ups', name: probeTargetName(host, 'ups'), host, port, ...snmpFlags('snmp-ups', flags) });
     if (!r.success) throw flagError(r.error);
     return r.data;
   },

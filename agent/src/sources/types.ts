@@ -63,6 +63,8 @@ export interface SourceInstance {
 export interface SourceDeps {
   log: Logger;
   now: () => number;
+  /** For kinds that send GETBULK: the max-repetitions in use now (0: GETNEXT), for the agent's gauge. */
+  snmpMaxRepetitions?: (n: number) => void;
 }
 
 /** Fields every target has, whatever its kind. */
@@ -93,4 +95,6 @@ export interface ProbeSupport<T extends TargetBase> {
   json(r: Reading): Record<string, unknown>;
   /** One line per reading for humans. */
   text(r: Reading): string;
+  /** What to tell the operator when the device answered with nothing to read (`lists no interfaces …`). */
+  none?: string;
 }

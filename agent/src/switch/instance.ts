@@ -102,6 +102,7 @@ export class SwitchInstance implements SourceInstance {
     this.ifs = ifs;
     this.sel = selectPorts(ifs, this.cfg.ports, this.cfg.uplinks);
     this.rediscoverDue = false;
+    if (ifs.length === 0) this.log.warn({ device: this.client.where }, 'device lists no interfaces (ifTable empty, or not served to this community or user)');
     if (duplicates.length) this.log.warn({ duplicates }, 'interfaces share an ifName; only the lowest ifIndex is polled');
     if (this.sel.missing.length) this.log.warn({ missing: this.sel.missing }, 'configured ports not found on the device');
     this.log.debug({ interfaces: ifs.length, polled: this.sel.polled.length }, 'interfaces discovered');

@@ -5,7 +5,7 @@
  */
 import type { SnmpClient, VarBind } from '../snmp/types.ts';
 import { indexOf } from '../snmp/types.ts';
-import { DISCOVERY_COLUMNS, IF } from '../profiles/if-mib.ts';
+import { DISCOVERY_COLUMNS, IF, SYS_UPTIME } from '../profiles/if-mib.ts';
 
 export interface IfInfo {
   ifIndex: number;
@@ -56,7 +56,13 @@ export function interfacesFrom(cols: Map<string, VarBind[]>): { ifs: IfInfo[]; d
   return { ifs, duplicates };
 }
 
+/**
+ * A one-varbind GET first: a device that answers it but not the walk's
+ * bigger requests is then known to be alive, so the client shrinks its
+ * requests instead of calling it unreachable (snmp/sizing.ts).
+ */
 export async function discover(client: SnmpClient): Promise<{ ifs: IfInfo[]; duplicates: string[] }> {
+  await client.get([SYS_UPTIME]);
   return interfacesFrom(await client.walk(DISCOVERY_COLUMNS));
 }
 

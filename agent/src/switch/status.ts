@@ -22,18 +22,10 @@ export interface StatusRead {
 }
 
 /**
- * Rows per GET: 3 varbinds a row keeps a response near 1 KB, inside one
- * Ethernet frame even on agents that refuse fragmented requests.
- */
-export const ROWS_PER_GET = 16;
-/** GETs in flight at once; snmpd drops requests past its socket buffer (docs/testing.md: ~8 is fastest). */
-export const GETS_IN_FLIGHT = 4;
-
-/**
- * GETs touch only the selected rows but cost one request per ROWS_PER_GET
- * rows; the walk returns every row of the table, ~25 rows a request, in
- * sequence. Measured on the simulator (bench/snmp-switch.ts): GETs win while
- * the selection is under about half the table.
+ * GETs touch only the selected rows (the client splits them to the device's
+ * size limit, a few requests in flight); the walk returns every row of the
+ * table, in sequence. Measured on the simulator: GETs win while the
+ * selection is under about half the table.
  */
 export function strategy(selected: number, total: number): 'get' | 'walk' {
   return selected * 2 <= total ? 'get' : 'walk';
@@ -46,26 +38,17 @@ async function timedUptime(client: SnmpClient, now: () => number): Promise<Uptim
   const [vb] = await client.get([SYS_UPTIME]);
   const t1 = now();
   const ticks = num(vb);
-  if (ticks === null) throw new DcprobeError(E.SNMP_ERROR, 'device does not serve sysUpTime.0');
+  if (ticks === null) throw new DcprobeError(E.SNMP_ERROR, `${client.where} does not serve sysUpTime.0 (needed to time port changes)`);
   // The agent read its clock somewhere inside the round trip: take the middle.
   return { ticks, at: Math.round((t0 + t1) / 2) };
 }
 
 async function byGets(client: SnmpClient, ifIndexes: readonly number[]): Promise<Map<number, IfStatus>> {
-  const chunks: number[][] = [];
-  for (let i = 0; i < ifIndexes.length; i += ROWS_PER_GET) chunks.push(ifIndexes.slice(i, i + ROWS_PER_GET));
+  const vbs = await client.get(ifIndexes.flatMap((i) => STATUS_COLUMNS.map((c) => `${c}.${i}`)));
   const out = new Map<number, IfStatus>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < chunks.length) {
-      const rows = chunks[next++]!;
-      const vbs = await client.get(rows.flatMap((i) => STATUS_COLUMNS.map((c) => `${c}.${i}`)));
-      rows.forEach((ifIndex, r) => {
-        out.set(ifIndex, { oper: num(vbs[r * 3]), admin: num(vbs[r * 3 + 1]), lastChange: num(vbs[r * 3 + 2]) });
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(GETS_IN_FLIGHT, chunks.length) }, worker));
+  ifIndexes.forEach((ifIndex, r) => {
+    out.set(ifIndex, { oper: num(vbs[r * 3]), admin: num(vbs[r * 3 + 1]), lastChange: num(vbs[r * 3 + 2]) });
+  });
   return out;
 }
 

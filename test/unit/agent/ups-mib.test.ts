@@ -136,14 +136,17 @@ describe('snmp-ups probe', () => {
   const probe = snmpUps.probe!;
   it('builds v2c and v3 targets from flags', () => {
     expect(probe.target('10.0.0.5', 1161, { community: 'c0mm' })).toMatchObject({ name: '10.0.0.5', port: 1161, version: '2c', community: 'c0mm', timeoutMs: 1000 });
-    expect(probe.target('::1', 161, { 'v3-user': 'u', 'auth-key': 'authpass1', 'priv-key': 'privpass1' })).toMatchObject({
+    expect(probe.target('::1', 161, { 'v3-user': 'u', 'auth-proto': 'sha', 'auth-key': 'authpass1', 'priv-proto': 'aes', 'priv-key': 'privpass1' })).toMatchObject({
       name: '1', version: '3', user: { name: 'u', level: 'authPriv', authProtocol: 'sha', privProtocol: 'aes' },
     });
   });
   it.each([
-    [{ bogus: '1' }, '--bogus: unknown flag'],
-    [{ 'v3-user': 'u', 'auth-key': 'short' }, '--auth-key: must be at least 8 characters'],
-    [{ timeout: 'soon' }, '--timeout: must be a whole number'],
+    [{ community: 'c', bogus: '1' }, '--bogus: unknown flag for snmp-ups'],
+    [{ 'v3-user': 'u', 'auth-proto': 'sha', 'auth-key': 'short' }, '--auth-key: must be at least 8 characters'],
+    [{ 'v3-user': 'u', 'auth-key': 'authpass1' }, '--auth-proto: required for level authNoPriv'],
+    [{}, '--community: required for version 2c'],
+    [{ community: 'c', bulk: 'maybe' }, '--bulk: Invalid option: expected one of "auto"|"on"|"off"'],
+    [{ community: 'c', timeout: 'soon' }, '--timeout: must be a whole number'],
   ])('%j → %s', (flags, message) => {
     expect(() => probe.target('h', 161, flags)).toThrow(message);
   });

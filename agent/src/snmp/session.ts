@@ -1,0 +1,87 @@
+/**
+ * One net-snmp session as promises: GET, GETNEXT and GETBULK of raw
+ * varbinds. SNMPv1 has no per-varbind exceptions: one missing OID (or the
+ * end of the MIB on GETNEXT) fails the whole PDU with noSuchName, so such a
+ * request is split until the culprits are alone, and they get v2c's shape
+ * (noSuchInstance for GET, "no more rows" for GETNEXT).
+ */
+import snmp from 'net-snmp';
+import type { SnmpTarget, SnmpV3User } from './types.ts';
+import { failureOf } from './errors.ts';
+
+export interface RawVb { oid: string; type: number; value: unknown }
+
+export interface RawSession {
+  get(oids: readonly string[]): Promise<RawVb[]>;
+  /** One varbind per OID, or none where the walk of that OID ended (v1). */
+  getNext(oids: readonly string[]): Promise<RawVb[][]>;
+  /** Per OID, up to `reps` varbinds after it. */
+  getBulk(oids: readonly string[], reps: number): Promise<RawVb[][]>;
+  close(): void;
+}
+
+/** net-snmp's v3 user fields from ours (shared by the client, the sim and the trap receiver). */
+export function v3UserOptions(u: SnmpV3User): Record<string, unknown> {
+  return {
+    level: snmp.SecurityLevel[u.level],
+    ...(u.authProtocol ? { authProtocol: snmp.AuthProtocols[u.authProtocol], authKey: u.authKey } : {}),
+    ...(u.privProtocol ? { privProtocol: snmp.PrivProtocols[u.privProtocol], privKey: u.privKey } : {}),
+  };
+}
+
+function makeSession(t: SnmpTarget): any {
+  const common = {
+    port: t.port,
+    retries: t.retries,
+    timeout: t.timeoutMs,
+    transport: t.host.includes(':') ? 'udp6' : 'udp4',
+    idBitsSize: 32 as const,
+  };
+  if (t.version === '3') {
+    const u = t.user!;
+    return snmp.createV3Session(t.host, { name: u.name, ...v3UserOptions(u) }, { ...common, version: snmp.Version3 });
+  }
+  return snmp.createSession(t.host, t.community ?? 'public', {
+    ...common,
+    version: t.version === '1' ? snmp.Version1 : snmp.Version2c,
+  });
+}
+
+export function openSession(t: SnmpTarget): RawSession {
+  const session = makeSession(t);
+  // A socket error after close must not crash the agent: the request's own callback reports it.
+  session.on('error', () => {});
+  const call = <R>(fn: 'get' | 'getNext', oids: readonly string[]): Promise<R> =>
+    new Promise((resolve, reject) => {
+      session[fn]([...oids], (err: unknown, vbs: R) => (err ? reject(err) : resolve(vbs)));
+    });
+  const v1NoSuchName = (err: unknown): boolean => t.version === '1' && failureOf(err) === 'noSuchName';
+
+  async function get(oids: readonly string[]): Promise<RawVb[]> {
+    try {
+      return await call<RawVb[]>('get', oids);
+    } catch (err) {
+      if (!v1NoSuchName(err)) throw err;
+      if (oids.length === 1) return [{ oid: oids[0]!, type: snmp.ObjectType.NoSuchInstance, value: null }];
+      const half = Math.ceil(oids.length / 2);
+      return [...await get(oids.slice(0, half)), ...await get(oids.slice(half))];
+    }
+  }
+
+  async function getNext(oids: readonly string[]): Promise<RawVb[][]> {
+    try {
+      return (await call<RawVb[]>('getNext', oids)).map((vb) => [vb]);
+    } catch (err) {
+      if (!v1NoSuchName(err)) throw err;
+      if (oids.length === 1) return [[]];
+      return (await Promise.all(oids.map((o) => getNext([o])))).flat();
+    }
+  }
+
+  const getBulk = (oids: readonly string[], reps: number): Promise<RawVb[][]> =>
+    new Promise((resolve, reject) => {
+      session.getBulk([...oids], 0, reps, (err: unknown, vbs: RawVb[][]) => (err ? reject(err) : resolve(vbs)));
+    });
+
+  return { get, getNext, getBulk, close: () => { try { session.close(); } catch { /* already closed */ } } };
+}

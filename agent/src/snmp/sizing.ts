@@ -1,0 +1,106 @@
+/**
+ * How big a request may be for one device, learned as it goes: a cap on
+ * varbinds per request (the walk and the GETs split to stay under it), and
+ * GETBULK max-repetitions that halve when a bulk request times out while the
+ * device still answers small ones, or when it answers tooBig, down to 1 and
+ * then to GETNEXT. Many embedded agents (UPS and PDU cards, snmpsimd) never
+ * answer a request above some size, and some queue everything behind it.
+ *
+ * Remembered for the life of the client (one per target), logged once per
+ * change, reported through `onChange` (the agent's
+ * dcprobe_agent_snmp_max_repetitions gauge; 0 means GETNEXT).
+ */
+import type { Logger } from 'pino';
+import type { BulkMode, SnmpVersion } from './types.ts';
+
+export interface SizingOptions {
+  version: SnmpVersion;
+  bulk: BulkMode;
+  maxRepetitions: number;
+  maxVarbinds: number;
+  /** `host:port`, for the log line. */
+  where: string;
+  log?: Logger;
+  onChange?: (maxRepetitions: number) => void;
+}
+
+export class RequestSizing {
+  private reps: number;
+  private cap: number;
+  /** A GETBULK timed out with no answer to the small request after it. */
+  private suspect = false;
+  /** Some request was answered since that timeout. */
+  private answeredSince = false;
+
+  constructor(private readonly o: SizingOptions) {
+    // SNMPv1 has no GETBULK; `bulk: off` is for devices whose GETBULK is broken.
+    this.reps = o.version === '1' || o.bulk === 'off' ? 0 : o.maxRepetitions;
+    this.cap = o.maxVarbinds;
+    o.onChange?.(this.reps);
+  }
+
+  /** Max-repetitions now; 0: walks use GETNEXT. */
+  get repetitions(): number { return this.reps; }
+
+  /** Most varbinds one request may ask for (and so one response may hold). */
+  get maxVarbinds(): number { return this.cap; }
+
+  /** Columns per request, and repetitions for `columns` columns walked in lockstep under the cap. */
+  walkPlan(columns: number): { perRequest: number; reps: number } {
+    const perRequest = Math.max(1, Math.min(columns, this.cap));
+    const reps = this.reps === 0 ? 0 : Math.max(1, Math.min(this.reps, Math.floor(this.cap / perRequest)));
+    return { perRequest, reps };
+  }
+
+  /** Any answer from the device. */
+  answered(): void {
+    this.answeredSince = true;
+  }
+
+  /** A GETBULK answered: the size that worked is not suspect. */
+  bulkAnswered(): void {
+    this.suspect = false;
+  }
+
+  /**
+   * A GETBULK of `reps` repetitions got no answer. `probeAnswered`: a small
+   * GET sent right after was answered. A device that queues requests behind
+   * one it cannot answer fails that GET too, so an answer to anything since
+   * the previous timed-out GETBULK counts as well. True when the walk should
+   * retry smaller now.
+   */
+  bulkTimedOut(reps: number, probeAnswered: boolean): boolean {
+    const alive = probeAnswered || (this.suspect && this.answeredSince);
+    this.suspect = !probeAnswered;
+    this.answeredSince = false;
+    if (this.o.bulk !== 'auto' || this.reps === 0 || !alive) return false;
+    return this.shrink(reps, 'timed out while the device answers small requests');
+  }
+
+  /** The device answered tooBig to a GETBULK of `reps` repetitions. */
+  bulkTooBig(reps: number): boolean {
+    if (this.o.bulk !== 'auto' || this.reps === 0) return false;
+    return this.shrink(reps, 'was answered tooBig');
+  }
+
+  /** The device answered tooBig to a GET of `varbinds` varbinds: halve the cap. */
+  getTooBig(varbinds: number): boolean {
+    const next = Math.floor(varbinds / 2);
+    if (next < 1) return false; // one varbind too big: nothing smaller to ask
+    if (next >= this.cap) return true; // already shrunk by another request
+    this.cap = next;
+    this.o.log?.warn({ device: this.o.where, maxVarbinds: next }, `a GET of ${varbinds} varbinds to ${this.o.where} was answered tooBig: at most ${next} a request from now on`);
+    return true;
+  }
+
+  private shrink(asked: number, why: string): boolean {
+    const next = asked <= 1 ? 0 : Math.floor(asked / 2);
+    // Another request may have shrunk it already: retry at the current size.
+    if (next >= this.reps) return true;
+    this.reps = next;
+    const now = next === 0 ? 'walking with GETNEXT from now on' : `asking ${next} repetitions from now on`;
+    this.o.log?.warn({ device: this.o.where, maxRepetitions: next }, `a GETBULK of ${asked} repetitions to ${this.o.where} ${why}: ${now}`);
+    this.o.onChange?.(next);
+    return true;
+  }
+}
