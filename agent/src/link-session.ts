@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import {
   CLOSE, CollectorFrameSchema, HelloSchema, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, describeIssues,
 } from '@dcprobe/shared';
-import type { CollectorFrame, Hello } from '@dcprobe/shared';
+import type { CollectorFrame, HelloFrame } from '@dcprobe/shared';
 import type { LinkOptions } from './link.ts';
 import { seqOf } from './outbox-files.ts';
 
@@ -40,7 +40,7 @@ export class Session {
   constructor(
     readonly url: string,
     private readonly o: LinkOptions,
-    private readonly onUp: (committedSeq: number) => void,
+    private readonly onUp: (committedSeq: number, features: readonly string[]) => void,
   ) {
     this.lastFrame = this.lastProgress = o.now();
     this.deadAfter = 3 * o.heartbeatMs;
@@ -94,11 +94,17 @@ export class Session {
   private async sendHello(): Promise<void> {
     try {
       const body = await this.o.hello();
-      const hello: Hello = {
+      let hello: HelloFrame = {
         type: 'hello', v: PROTOCOL_VERSION, agentId: this.o.agentId, version: this.o.version, ...body, firstSeq: this.o.outbox.firstSeq,
       };
       const checked = HelloSchema.safeParse(hello);
       if (!checked.success) throw new Error(`hello invalid: ${describeIssues(checked.error)}`);
+      // The tracker keeps only subjects the protocol takes; should one slip through, it stays home, not the hello.
+      const bad = checked.data.quarantined;
+      if (bad) {
+        this.o.log.error({ states: bad.length, first: bad[0]!.problem }, 'states outside the protocol left out of the hello');
+        hello = { ...hello, states: checked.data.states };
+      }
       let text = JSON.stringify(hello);
       if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) {
         this.o.log.warn({ states: hello.states?.length }, 'hello too large with every subject\'s state; sending it without states');
@@ -132,7 +138,7 @@ export class Session {
     const ob = this.o.outbox;
     switch (f.type) {
       case 'welcome':
-        if (!this.end.welcomed) await this.onWelcome(f.committedSeq, f.heartbeatMs);
+        if (!this.end.welcomed) await this.onWelcome(f.committedSeq, f.heartbeatMs, f.features ?? []);
         return;
       case 'ack':
         if (!this.streaming) return;
@@ -158,7 +164,7 @@ export class Session {
     this.generation++;
   }
 
-  private async onWelcome(committedSeq: number, heartbeatMs: number): Promise<void> {
+  private async onWelcome(committedSeq: number, heartbeatMs: number, features: readonly string[]): Promise<void> {
     clearTimeout(this.welcomeTimer);
     const ob = this.o.outbox;
     if (committedSeq > ob.lastSeq) await ob.rebase(committedSeq);
@@ -172,7 +178,7 @@ export class Session {
     this.lastProgress = this.o.now();
     this.end.welcomed = true;
     this.o.log.info({ collector: safeUrl(this.url), committedSeq, held: ob.held }, 'connected to collector');
-    this.onUp(committedSeq);
+    this.onUp(committedSeq, features);
     this.beat = setInterval(() => this.tick(), Math.min(this.o.heartbeatMs, heartbeatMs));
     void this.pump();
   }

@@ -7,3 +7,4 @@ export * from './secrets.ts';
 export * from './metrics-names.ts';
 export * from './config-util.ts';
 export * from './wire-fast.ts';
+export * from './subject-id.ts';
