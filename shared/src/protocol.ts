@@ -63,11 +63,11 @@ export const EventSchema = z.discriminatedUnion('kind', [portEvent, powerEvent])
 export type WireEvent = z.infer<typeof EventSchema>;
 
 /**
- * A hidden flap: a poll found a port in the state the previous poll saw, but
- * with a newer ifLastChange, so it left that state and came back in between
- * with no trap and no poll to see it. `since` is the previous poll (the port
- * was in `state` then), `at` is ifLastChange in wall time (it was back in
- * `state` from then). How long it was away is unknown.
+ * A hidden flap: a poll found a port up, as the previous poll did, but with
+ * a newer ifLastChange, so it went down and came back in between with no trap
+ * and no poll to see it. `since` is the previous poll (the port was up then),
+ * `at` is ifLastChange in wall time (up again from then). How long it was
+ * down is unknown, so it counts no measured seconds.
  *
  * Sent only to a collector whose welcome lists FEATURES.HIDDEN_FLAP (an older
  * one would refuse the kind); otherwise the agent carries the episode in the
@@ -77,7 +77,6 @@ export const HiddenFlapEventSchema = z.object({
   seq: z.number().int().positive(),
   subject: subjectId,
   kind: z.literal('hidden-flap'),
-  state: z.enum(['up', 'down']),
   since: z.number().int().nonnegative(),
   at: z.number().int().nonnegative(),
   via: z.literal('lastchange'),

@@ -56,12 +56,12 @@ export function isHiddenFlapEventFast(e: unknown): e is HiddenFlapEvent {
   if (!isPlainObject(e)) return false;
   let keys = 0;
   for (const k in e) {
-    if (k !== 'seq' && k !== 'subject' && k !== 'kind' && k !== 'state' && k !== 'since' && k !== 'at' && k !== 'via' && k !== 'evidence') return false;
+    if (k !== 'seq' && k !== 'subject' && k !== 'kind' && k !== 'since' && k !== 'at' && k !== 'via' && k !== 'evidence') return false;
     keys++;
   }
-  const { seq, subject, kind, state, since, at, via } = e;
-  if (!('evidence' in e)) { if (keys !== 7) return false; } else if (keys !== 8 || !isPlainObject(e.evidence) || !isEvidence(e.evidence)) return false;
-  return kind === 'hidden-flap' && via === 'lastchange' && (state === 'up' || state === 'down')
+  const { seq, subject, kind, since, at, via } = e;
+  if (!('evidence' in e)) { if (keys !== 6) return false; } else if (keys !== 7 || !isPlainObject(e.evidence) || !isEvidence(e.evidence)) return false;
+  return kind === 'hidden-flap' && via === 'lastchange'
     && typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0
     && typeof since === 'number' && Number.isSafeInteger(since) && since >= 0
     && typeof at === 'number' && Number.isSafeInteger(at) && at >= since

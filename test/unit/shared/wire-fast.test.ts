@@ -11,8 +11,8 @@ import { eventJson } from '../../../bench/lib/events.ts';
 
 const port = { seq: 7, subject: 'sw1/ge-0/0/1', kind: 'port', state: 'down', at: 1_780_000_000_000, via: 'trap', evidence: { ifIndex: 501 } };
 const power = { seq: 1, subject: 'ups-a/output', kind: 'power', state: 'battery', at: 0, via: 'poll' };
-const flap = { seq: 8, subject: 'sw1/ge-0/0/2', kind: 'hidden-flap', state: 'up', since: 1_780_000_000_000, at: 1_780_000_003_000, via: 'lastchange', evidence: { ifLastChange: 4_200 } };
-const flapBare = { seq: 3, subject: 'sw1/MS%20TCP', kind: 'hidden-flap', state: 'down', since: 0, at: 0, via: 'lastchange' };
+const flap = { seq: 8, subject: 'sw1/ge-0/0/2', kind: 'hidden-flap', since: 1_780_000_000_000, at: 1_780_000_003_000, via: 'lastchange', evidence: { ifLastChange: 4_200 } };
+const flapBare = { seq: 3, subject: 'sw1/MS%20TCP', kind: 'hidden-flap', since: 0, at: 0, via: 'lastchange' };
 
 /** Values that probe every check: types, bounds, white space, lengths, the other kind's states. */
 const PROBES: unknown[] = [
