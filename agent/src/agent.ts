@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { DcprobeError, E, EventSchema, describeIssues } from '@dcprobe/shared';
+import { DcprobeError, E, isSubjectId } from '@dcprobe/shared';
 import type { AgentConfig } from './config.ts';
 import { splitHostPort } from './config.ts';
 import { hostFacts } from './host.ts';
@@ -17,13 +17,13 @@ import { makeLogger } from './log.ts';
 import { createMetrics, serveMetrics } from './metrics.ts';
 import type { AgentMetrics, MetricsServer } from './metrics.ts';
 import { Outbox } from './outbox.ts';
-import type { OutboxEvent } from './outbox.ts';
+import { Recorder } from './recorder.ts';
 import { startPoller } from './poller.ts';
 import type { PollTarget } from './poller.ts';
 import { SOURCES } from './sources/index.ts';
 import type { Reading, SourceKinds } from './sources/index.ts';
 import { Tracker } from './tracker.ts';
-import type { Transition, Trigger } from './tracker.ts';
+import type { Trigger } from './tracker.ts';
 import { lockDataDir } from './lock.ts';
 import { startTraps } from './agent-traps.ts';
 
@@ -84,33 +84,16 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     }));
     cleanup.unshift(() => { for (const t of targets) t.instance.close(); });
     const subjectsOf = new Map<string, Set<string>>(targets.map((t) => [t.target.name, new Set()]));
-    const rejectedOnce = new Set<string>();
-    let unsaved: OutboxEvent[] = [];
-
-    /** Tracker → outbox. Events whose write failed are retried with the next ones, in order. */
-    async function record(target: string, readings: readonly Reading[], at: number, trigger: Trigger): Promise<void> {
+    let link: Link | undefined;
+    const recorder = new Recorder({
+      tracker, outbox, metrics, log, maxUnsaved: config.outbox.maxEvents, features: () => link?.features ?? new Set(),
+    });
+    const record = (target: string, readings: readonly Reading[], at: number, trigger: Trigger): Promise<void> => {
       const seen = subjectsOf.get(target);
-      for (const r of readings) seen?.add(r.subject);
-      const { transitions, rejected } = tracker.observe(readings, at, trigger);
-      for (const r of rejected) {
-        metrics.readingsRejected.inc({ target });
-        const key = `${r.subject}\0${String(r.state)}`;
-        if (!rejectedOnce.has(key)) { rejectedOnce.add(key); log.warn({ target, subject: r.subject, kind: r.kind, state: r.state }, 'reading outside the state vocabulary; ignored'); }
-      }
-      for (const t of transitions) logTransition(log, target, t);
-      // Take the held-back events out first, so concurrent polls never both retry (or both drop) the same ones.
-      const held = unsaved.splice(0);
-      const events = held.concat(transitions.flatMap((t) => wireEvent(t, log)));
-      if (events.length === 0) return;
-      try {
-        await outbox.append(events);
-        if (held.length) log.info({ events: held.length }, 'outbox writable again; held-back events saved');
-        for (const e of events) metrics.eventsTotal.inc({ via: e.via });
-      } catch (e) {
-        if (unsaved.length === 0) log.error({ err: e }, 'outbox write failed; holding events in memory and retrying with the next ones');
-        unsaved = events.concat(unsaved).slice(-config.outbox.maxEvents);
-      }
-    }
+      // Subjects the protocol refuses are never kept, so they never turn unknown either.
+      for (const r of readings) if (isSubjectId(r.subject)) seen?.add(r.subject);
+      return recorder.record(target, readings, at, trigger);
+    };
 
     /**
      * A full poll that no longer reports a subject it reported before (a port
@@ -136,14 +119,15 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     });
     cleanup.unshift(() => poller.close());
 
-    const link = startLink({
+    link = startLink({
       urls: config.collectors, token: () => currentToken(config, log), ...(ca ? { ca } : {}),
       agentId: config.agentId, version: AGENT_VERSION, heartbeatMs: config.heartbeatSeconds * 1000, outbox, log, now,
       hello: async () => ({ host: { ...hostFacts() }, clock: now(), states: tracker.snapshot() }),
       onConnected: (up) => metrics.linkConnected.set(up ? 1 : 0),
       ...opts.link,
     });
-    cleanup.unshift(() => link.close());
+    link.on('welcome', () => void recorder.releaseFlaps());
+    cleanup.unshift(() => link!.close());
 
     let metricsServer: MetricsServer | undefined;
     if (config.metrics) {
@@ -179,21 +163,6 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
 
 async function runAll(fns: readonly (() => Promise<void> | void)[]): Promise<void> {
   for (const f of fns) await f();
-}
-
-function wireEvent(t: Transition, log: Logger): OutboxEvent[] {
-  const e: OutboxEvent = { subject: t.subject, kind: t.kind, state: t.state, at: t.at, via: t.via, evidence: t.evidence } as OutboxEvent;
-  // Check against the wire schema here, once: the collector would refuse it, after it sat in the outbox.
-  const r = EventSchema.safeParse({ seq: 1, ...e });
-  if (r.success) return [e];
-  log.error({ subject: t.subject, problem: describeIssues(r.error) }, 'event does not fit the wire protocol; not recorded');
-  return [];
-}
-
-function logTransition(log: Logger, target: string, t: Transition): void {
-  if (t.initial) { log.debug({ target, subject: t.subject, state: t.state, at: t.at, via: t.via }, 'initial state'); return; }
-  const recovery = (t.state === 'up' || t.state === 'mains') && t.from !== 'unknown';
-  log.info({ target, subject: t.subject, from: t.from, to: t.state, at: t.at, via: t.via, ...(recovery ? { recovery } : {}) }, 'state change');
 }
 
 function readCa(file: string): Buffer {

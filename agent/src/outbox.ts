@@ -18,12 +18,12 @@ import { mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { WireEvent } from '@dcprobe/shared';
+import type { AgentEvent, HiddenFlapEvent, WireEvent } from '@dcprobe/shared';
 import {
   cutTail, fsyncPath, listSegments, readSegment, readState, removeFile, segmentName, seqOf, writeState,
 } from './outbox-files.ts';
 
-export type OutboxEvent = Omit<WireEvent, 'seq'>;
+export type OutboxEvent = Omit<WireEvent, 'seq'> | Omit<HiddenFlapEvent, 'seq'>;
 
 export interface OutboxOptions {
   dir: string;
@@ -129,7 +129,7 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
       await this.closeActive();
       this.last = committedSeq;
       this.acked = committedSeq;
-      const events = held.map((l) => { const { seq: _s, ...e } = JSON.parse(l) as WireEvent; return e; });
+      const events = held.map((l) => { const { seq: _s, ...e } = JSON.parse(l) as AgentEvent; return e; });
       if (events.length) await this.write(events);
       this.dropped = Math.max(this.dropped, oldLast);
       await this.persistNow();

@@ -7,8 +7,16 @@
  * call it a recovery. A transition is timed at the device's own `since`
  * (ifLastChange against sysUpTime) when that is plausible — not after the poll,
  * not before the subject's previous transition — and at the poll time otherwise.
+ *
+ * It is also the gate to the wire: a reading whose subject id, state or
+ * evidence the protocol would refuse is rejected here, before the tracker
+ * keeps its subject, so it can never reach the outbox or the hello.
+ *
+ * A reading that carries a hidden flap (the source saw the port up at both
+ * polls but changed in between) yields a HiddenFlap when the state did not
+ * change and nothing was recorded for the subject since that earlier poll.
  */
-import { isStateOf } from '@dcprobe/shared';
+import { isEvidence, isStateOf, isSubjectId } from '@dcprobe/shared';
 import type { SeenVia, State, SubjectKind } from '@dcprobe/shared';
 import type { Reading } from './sources/types.ts';
 
@@ -36,10 +44,31 @@ export interface SubjectState {
   since: number;
 }
 
+/** An outage no poll saw: up at `since` (the previous poll), up again from `at`. */
+export interface HiddenFlap {
+  subject: string;
+  since: number;
+  at: number;
+  evidence: Record<string, unknown>;
+}
+
+export interface Rejected {
+  reading: Reading;
+  problem: 'state outside the vocabulary of its kind' | 'subject id outside the protocol' | 'evidence outside the protocol';
+}
+
 export interface Observed {
   transitions: Transition[];
-  /** Readings whose state is outside the vocabulary of their kind; the caller logs and counts them. */
-  rejected: Reading[];
+  flaps: HiddenFlap[];
+  /** Readings the wire would refuse; the caller logs and counts them. */
+  rejected: Rejected[];
+}
+
+function problemOf(r: Reading): Rejected['problem'] | null {
+  if (!isSubjectId(r.subject)) return 'subject id outside the protocol';
+  if (!isStateOf(r.kind, r.state)) return 'state outside the vocabulary of its kind';
+  if (r.evidence !== undefined && !isEvidence(r.evidence)) return 'evidence outside the protocol';
+  return null;
 }
 
 export class Tracker {
@@ -47,11 +76,20 @@ export class Tracker {
 
   observe(readings: readonly Reading[], pollAt: number, trigger: Trigger = 'poll'): Observed {
     const transitions: Transition[] = [];
-    const rejected: Reading[] = [];
+    const flaps: HiddenFlap[] = [];
+    const rejected: Rejected[] = [];
     for (const r of readings) {
-      if (!isStateOf(r.kind, r.state)) { rejected.push(r); continue; }
+      const problem = problemOf(r);
+      if (problem) { rejected.push({ reading: r, problem }); continue; }
       const prev = this.subjects.get(r.subject);
-      if (prev && prev.state === r.state && prev.kind === r.kind) continue;
+      if (prev && prev.state === r.state && prev.kind === r.kind) {
+        const f = r.hiddenFlap;
+        // A transition recorded after that earlier poll (a trap) already told the story.
+        if (f && r.state === 'up' && prev.since <= f.since && f.since <= f.at && f.at <= pollAt) {
+          flaps.push({ subject: r.subject, since: f.since, at: Math.round(f.at), evidence: r.evidence ?? {} });
+        }
+        continue;
+      }
       // A poll that began before the subject's last transition (a trap seen while the
       // poll was in flight) may describe the world before that change: stale, not a flap.
       if (prev && pollAt < prev.since) continue;
@@ -64,7 +102,7 @@ export class Tracker {
         initial: prev === undefined, ...(prev ? { from: prev.state } : {}),
       });
     }
-    return { transitions, rejected };
+    return { transitions, flaps, rejected };
   }
 
   /**

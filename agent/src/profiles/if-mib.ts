@@ -2,6 +2,18 @@
  * IF-MIB (RFC 2863) as data: the OIDs the switch source reads and the enum
  * maps that turn ifOperStatus / ifAdminStatus into the project's vocabulary.
  * A vendor with other columns or other meanings is another table like this one.
+ *
+ * Port state and admin state. The state is ifOperStatus alone (OPER_STATE):
+ * up(1) → up; down(2), testing(3), dormant(5), notPresent(6),
+ * lowerLayerDown(7) → down, since none of them carries the customer's
+ * traffic; unknown(4) and values outside 1–7 → unknown, never down. Every
+ * port event carries ifAdminStatus as evidence, as read (`ifAdminStatus`,
+ * the number) and by name (`admin`: up, down or testing): a port that is down
+ * with `admin: down` was shut administratively, on purpose; `admin: testing`
+ * is in a test mode (its ifOperStatus is then testing(3), so down). Poll
+ * events take it from the poll, trap events from the trap's own
+ * ifAdminStatus varbind or else the last poll. Whether an administrative
+ * shutdown counts against the SLA is the collector's rule, not the agent's.
  */
 import type { PortState } from '@dcprobe/shared';
 

@@ -25,6 +25,12 @@ export interface Reading {
   since?: number;
   /** How this reading was obtained, when not a plain poll. */
   via?: SeenVia;
+  /**
+   * A port up now and at the previous poll whose device says it changed in
+   * between (ifLastChange moved): up at `since` (that poll), up again from
+   * `at` (the change, in UTC ms). The tracker turns it into a hidden flap.
+   */
+  hiddenFlap?: { since: number; at: number };
   /** Raw readings behind the state (ifOperStatus value, ups.status text …), kept as evidence. */
   evidence: Record<string, unknown>;
   /** Numeric readings worth exporting as agent metrics (battery charge, runtime …). */

@@ -8,11 +8,13 @@ import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { PollContext, Reading, SourceDeps, SourceInstance, TrapOutcome } from '../sources/types.ts';
 import type { Notification, SnmpClient, TrapClaim, TrapCredential } from '../snmp/types.ts';
-import { OPER_STATE } from '../profiles/if-mib.ts';
+import { portSubjectId } from '@dcprobe/shared';
+import { ADMIN_STATUS, OPER_STATE } from '../profiles/if-mib.ts';
+import { hiddenFlap, type PolledStatus } from './hidden-flap.ts';
 import { discover, selectPorts, type IfInfo, type PortSelector, type Selection } from './interfaces.ts';
 import { readStatus, strategy, type StatusRead } from './status.ts';
 import { isRestart, linkEvent } from './trap-map.ts';
-import { changeInstant, uptimeStep, type UptimeSample } from './uptime.ts';
+import { changeInstant, uptimeStep, type UptimeSample, type UptimeStep } from './uptime.ts';
 
 /** At most one re-walk a minute because polled rows stopped answering. */
 const VANISH_REWALK_MS = 60_000;
@@ -28,6 +30,10 @@ export class SwitchInstance implements SourceInstance {
   readonly name: string;
   private ifs: IfInfo[] | null = null;
   private sel: Selection = { polled: [], missing: [] };
+  /** Subject id of each polled interface and each missing configured name, made once per discovery. */
+  private subjects = new Map<IfInfo | string, string>();
+  /** What the last poll read of each polled subject, for hidden flaps and a trap's admin status. */
+  private seen = new Map<string, PolledStatus>();
   private last: UptimeSample | null = null;
   private firstPollAt: number | null = null;
   private rediscoverDue = false;
@@ -88,10 +94,12 @@ export class SwitchInstance implements SourceInstance {
     const fromBefore = this.last !== null && n.uptime !== null && uptimeStep(this.last, { ticks: n.uptime, at: n.receivedAt }) === 'rebooted';
     if (fromBefore) this.rediscoverDue = true;
     const i = fromBefore || e.ifIndex === null ? undefined : this.ifs?.find((x) => x.ifIndex === e.ifIndex);
-    const subject = i !== undefined && this.sel.polled.includes(i) ? `${this.name}/${i.ifName}` : null;
+    const subject = i !== undefined && this.sel.polled.includes(i) ? this.subjects.get(i)! : null;
+    // The trap's own ifAdminStatus when it carries one, else the last poll's.
+    const admin = e.adminStatus ?? (subject ? this.seen.get(subject)?.admin ?? null : null);
     const readings: Reading[] = subject && e.state ? [{
       subject, kind: 'port', state: e.state, via: 'trap',
-      evidence: { trap: e.kind, trapOid: n.trapOid, ifIndex: e.ifIndex, from: n.from },
+      evidence: { trap: e.kind, trapOid: n.trapOid, ifIndex: e.ifIndex, ifName: i!.ifName, from: n.from, ifAdminStatus: admin, admin: adminName(admin) },
     }] : [];
     return { readings, pollNow: true, detail: { kind: e.kind, ifIndex: e.ifIndex, ifName: i?.ifName ?? null, subject } };
   }
@@ -101,6 +109,10 @@ export class SwitchInstance implements SourceInstance {
     ctx.signal.throwIfAborted();
     this.ifs = ifs;
     this.sel = selectPorts(ifs, this.cfg.ports, this.cfg.uplinks);
+    this.subjects = new Map<IfInfo | string, string>([
+      ...this.sel.polled.map((i): [IfInfo, string] => [i, portSubjectId(this.name, i.name)]),
+      ...this.sel.missing.map((n): [string, string] => [n, portSubjectId(this.name, n)]),
+    ]);
     this.rediscoverDue = false;
     if (ifs.length === 0) this.log.warn({ device: this.client.where }, 'device lists no interfaces (ifTable empty, or not served to this community or user)');
     if (duplicates.length) this.log.warn({ duplicates }, 'interfaces share an ifName; only the lowest ifIndex is polled');
@@ -135,13 +147,17 @@ export class SwitchInstance implements SourceInstance {
     }
     this.last = r.uptime;
     this.firstPollAt ??= r.uptime.at;
-    return this.readings(r);
+    return this.readings(r, step);
   }
 
-  private readings(r: StatusRead): Reading[] {
+  private readings(r: StatusRead, step: UptimeStep): Reading[] {
     const out: Reading[] = [];
+    const seen = new Map<string, PolledStatus>();
     for (const i of this.sel.polled) {
       const s = r.status.get(i.ifIndex) ?? { oper: null, admin: null, lastChange: null };
+      const subject = this.subjects.get(i)!;
+      const flap = hiddenFlap(this.seen.get(subject), s, r.uptime, step);
+      seen.set(subject, { ...s, at: r.uptime.at });
       let state = s.oper === null ? 'unknown' as const : OPER_STATE[s.oper];
       if (state === undefined) {
         // Outside RFC 2863's 1–7: never guess a port down from a value we do not know.
@@ -150,23 +166,28 @@ export class SwitchInstance implements SourceInstance {
       }
       const since = s.lastChange === null ? undefined : changeInstant(r.uptime, s.lastChange, this.firstPollAt!);
       out.push({
-        subject: `${this.name}/${i.ifName}`,
+        subject,
         kind: 'port',
         state,
         // The tracker decides whether `since` is plausible and sets `via` accordingly.
         ...(since !== undefined ? { since } : {}),
+        ...(flap ? { hiddenFlap: flap } : {}),
         evidence: {
           ifIndex: i.ifIndex, ifName: i.ifName, ifAlias: i.ifAlias, ifDescr: i.ifDescr,
-          ifOperStatus: s.oper, ifAdminStatus: s.admin, ifLastChange: s.lastChange, sysUpTime: r.uptime.ticks,
+          ifOperStatus: s.oper, ifAdminStatus: s.admin, admin: adminName(s.admin), ifLastChange: s.lastChange, sysUpTime: r.uptime.ticks,
         },
       });
     }
+    this.seen = seen;
     for (const ifName of this.sel.missing) {
       // Configured but absent: we cannot say it is down, only that we do not know.
-      out.push({ subject: `${this.name}/${ifName}`, kind: 'port', state: 'unknown', evidence: { ifName, missing: true } });
+      out.push({ subject: this.subjects.get(ifName)!, kind: 'port', state: 'unknown', evidence: { ifName, missing: true } });
     }
     return out;
   }
 }
+
+/** ifAdminStatus by name (`down`: shut administratively), null when absent or outside IF-MIB. */
+const adminName = (v: number | null): string | null => (v === null ? null : ADMIN_STATUS[v] ?? null);
 
 export type { IfInfo };

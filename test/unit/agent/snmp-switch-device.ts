@@ -11,8 +11,9 @@ import type { Reading } from '../../../agent/src/sources/types.ts';
 
 export interface Row {
   ifIndex: number;
-  ifName?: string;
-  ifDescr?: string;
+  /** Text, or the octets exactly as a device sends them. */
+  ifName?: string | Buffer;
+  ifDescr?: string | Buffer;
   ifAlias?: string;
   oper?: number;
   admin?: number;

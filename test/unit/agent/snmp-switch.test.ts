@@ -36,7 +36,7 @@ describe('snmp-switch: state from ifOperStatus (RFC 2863)', () => {
     const [r] = await dev.poll(sw);
     expect(r!.evidence).toEqual({
       ifIndex: 2, ifName: 'ge-0/0/2', ifAlias: 'CUST:cust-02', ifDescr: 'port 2',
-      ifOperStatus: 2, ifAdminStatus: 1, ifLastChange: 1234, sysUpTime: 500_000,
+      ifOperStatus: 2, ifAdminStatus: 1, admin: 'up', ifLastChange: 1234, sysUpTime: 500_000,
     });
   });
 

@@ -92,8 +92,12 @@ describe('trap routing: from a sender and an ifIndex to <switch>/<ifName>', () =
     const at = dev.now + 1000;
     expect(r.handle(linkDown(4, 500_100, at))).toMatchObject({
       pollNow: true, detail: { subject: 'sw1/ge-0/0/4', ifName: 'ge-0/0/4' },
-      readings: [{ subject: 'sw1/ge-0/0/4', kind: 'port', state: 'down', via: 'trap', evidence: { trap: 'linkDown', ifIndex: 4, from: '192.0.2.10' } }],
+      readings: [{ subject: 'sw1/ge-0/0/4', kind: 'port', state: 'down', via: 'trap', evidence: { trap: 'linkDown', ifIndex: 4, from: '192.0.2.10', ifAdminStatus: 1, admin: 'up' } }],
     });
+    // A trap that carries ifAdminStatus says it itself: shut administratively.
+    const shut = linkDown(4, 500_100, at);
+    shut.varbinds.push(int(`${IF.ifAdminStatus}.4`, 2));
+    expect(r.handle(shut).readings[0]!.evidence).toMatchObject({ ifAdminStatus: 2, admin: 'down' });
     expect(r.handle(linkDown(5, 500_100, at))).toMatchObject({ readings: [], pollNow: true, detail: { subject: null, ifName: 'ge-0/0/5' } });
     expect(detail(r, linkDown(999, 500_100, at))).toMatchObject({ subject: null, ifName: null });
     expect(detail(r, linkDown(null, null, dev.now))).toMatchObject({ subject: null, ifName: null });
