@@ -95,7 +95,7 @@ serveRequests({
       ob.append = (events) => {
         const calledAt = wallNow();
         return append(events).then((seq) => {
-          outboxCalls.push({ op: 'append', calledAt, doneAt: wallNow(), subjects: events.map((e) => `${e.subject} ${e.state}`) });
+          outboxCalls.push({ op: 'append', calledAt, doneAt: wallNow(), subjects: events.map((e) => `${e.subject} ${'state' in e ? e.state : e.kind}`) });
           return seq;
         });
       };
