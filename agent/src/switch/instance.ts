@@ -37,6 +37,7 @@ export class SwitchInstance implements SourceInstance {
   private last: UptimeSample | null = null;
   private firstPollAt: number | null = null;
   private rediscoverDue = false;
+  private noUptimeSaid = false;
   private lastVanishWalk = -Infinity;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly task: ScheduledTask | null;
@@ -131,7 +132,12 @@ export class SwitchInstance implements SourceInstance {
     if (!this.ifs || this.rediscoverDue) { await this.rediscover(ctx); fresh = true; }
     let r = await this.read(ctx);
     ctx.signal.throwIfAborted();
-    const step = this.last ? uptimeStep(this.last, r.uptime) : 'steady';
+    if (!r.uptime && !this.noUptimeSaid) {
+      this.noUptimeSaid = true;
+      this.log.warn({ device: this.client.where },
+        `${this.client.where} does not serve sysUpTime.0: port changes are timed by the poll, and a reboot that renumbers ifIndex is only caught by the rediscovery schedule`);
+    }
+    const step = this.last && r.uptime ? uptimeStep(this.last, r.uptime) : 'steady';
     if (step === 'wrapped') this.log.info('sysUpTime wrapped at 2^32 centiseconds');
     // A row that stops answering may mean a line card was swapped and ifIndex moved without a
     // reboot; a device that never answers for some row must not cost a walk every poll.
@@ -146,7 +152,7 @@ export class SwitchInstance implements SourceInstance {
       ctx.signal.throwIfAborted();
     }
     this.last = r.uptime;
-    this.firstPollAt ??= r.uptime.at;
+    this.firstPollAt ??= r.at;
     return this.readings(r, step);
   }
 
@@ -156,15 +162,15 @@ export class SwitchInstance implements SourceInstance {
     for (const i of this.sel.polled) {
       const s = r.status.get(i.ifIndex) ?? { oper: null, admin: null, lastChange: null };
       const subject = this.subjects.get(i)!;
-      const flap = hiddenFlap(this.seen.get(subject), s, r.uptime, step);
-      seen.set(subject, { ...s, at: r.uptime.at });
+      const flap = r.uptime ? hiddenFlap(this.seen.get(subject), s, r.uptime, step) : undefined;
+      seen.set(subject, { ...s, at: r.at });
       let state = s.oper === null ? 'unknown' as const : OPER_STATE[s.oper];
       if (state === undefined) {
         // Outside RFC 2863's 1–7: never guess a port down from a value we do not know.
         this.log.warn({ ifName: i.ifName, ifOperStatus: s.oper }, 'ifOperStatus outside IF-MIB; reading unknown');
         state = 'unknown';
       }
-      const since = s.lastChange === null ? undefined : changeInstant(r.uptime, s.lastChange, this.firstPollAt!);
+      const since = s.lastChange === null || !r.uptime ? undefined : changeInstant(r.uptime, s.lastChange, this.firstPollAt!);
       out.push({
         subject,
         kind: 'port',
@@ -174,7 +180,7 @@ export class SwitchInstance implements SourceInstance {
         ...(flap ? { hiddenFlap: flap } : {}),
         evidence: {
           ifIndex: i.ifIndex, ifName: i.ifName, ifAlias: i.ifAlias, ifDescr: i.ifDescr,
-          ifOperStatus: s.oper, ifAdminStatus: s.admin, admin: adminName(s.admin), ifLastChange: s.lastChange, sysUpTime: r.uptime.ticks,
+          ifOperStatus: s.oper, ifAdminStatus: s.admin, admin: adminName(s.admin), ifLastChange: s.lastChange, sysUpTime: r.uptime?.ticks ?? null,
         },
       });
     }

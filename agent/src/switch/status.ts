@@ -1,10 +1,9 @@
 /**
  * One poll's reads: sysUpTime (timed, so ifLastChange can be placed in wall
- * time) and ifOperStatus / ifAdminStatus / ifLastChange of the polled ports,
+ * time; a device that does not serve it is still read, untimed) and ifOperStatus / ifAdminStatus / ifLastChange of the polled ports,
  * either by GETs of exactly those rows or by one multi-column GETBULK walk of
  * the whole table, whichever costs less for the selection (see `strategy`).
  */
-import { DcprobeError, E } from '@dcprobe/shared';
 import type { SnmpClient, VarBind } from '../snmp/types.ts';
 import { indexOf } from '../snmp/types.ts';
 import { IF, STATUS_COLUMNS, SYS_UPTIME } from '../profiles/if-mib.ts';
@@ -17,7 +16,10 @@ export interface IfStatus {
 }
 
 export interface StatusRead {
-  uptime: UptimeSample;
+  /** sysUpTime and when it was read; null from a device that does not serve it. */
+  uptime: UptimeSample | null;
+  /** When the device was read (agent clock, UTC ms). */
+  at: number;
   status: Map<number, IfStatus>;
 }
 
@@ -33,14 +35,14 @@ export function strategy(selected: number, total: number): 'get' | 'walk' {
 
 const num = (vb: VarBind | undefined): number | null => (vb && typeof vb.value === 'number' ? vb.value : null);
 
-async function timedUptime(client: SnmpClient, now: () => number): Promise<UptimeSample> {
+async function timedUptime(client: SnmpClient, now: () => number): Promise<{ uptime: UptimeSample | null; at: number }> {
   const t0 = now();
   const [vb] = await client.get([SYS_UPTIME]);
   const t1 = now();
-  const ticks = num(vb);
-  if (ticks === null) throw new DcprobeError(E.SNMP_ERROR, `${client.where} does not serve sysUpTime.0 (needed to time port changes)`);
   // The agent read its clock somewhere inside the round trip: take the middle.
-  return { ticks, at: Math.round((t0 + t1) / 2) };
+  const at = Math.round((t0 + t1) / 2);
+  const ticks = num(vb);
+  return { uptime: ticks === null ? null : { ticks, at }, at };
 }
 
 async function byGets(client: SnmpClient, ifIndexes: readonly number[]): Promise<Map<number, IfStatus>> {
@@ -71,9 +73,9 @@ async function byWalk(client: SnmpClient, ifIndexes: readonly number[]): Promise
 export async function readStatus(
   client: SnmpClient, ifIndexes: readonly number[], how: 'get' | 'walk', now: () => number,
 ): Promise<StatusRead> {
-  const [uptime, status] = await Promise.all([
+  const [{ uptime, at }, status] = await Promise.all([
     timedUptime(client, now),
     ifIndexes.length === 0 ? Promise.resolve(new Map<number, IfStatus>()) : how === 'get' ? byGets(client, ifIndexes) : byWalk(client, ifIndexes),
   ]);
-  return { uptime, status };
+  return { uptime, at, status };
 }

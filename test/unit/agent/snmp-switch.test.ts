@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { DcprobeError, E } from '@dcprobe/shared';
 import { DISCOVERY_COLUMNS, IF, STATUS_COLUMNS, SYS_UPTIME } from '../../../agent/src/profiles/if-mib.ts';
 import type { SwitchInstance } from '../../../agent/src/switch/instance.ts';
@@ -62,6 +64,24 @@ describe('snmp-switch: state from ifOperStatus (RFC 2863)', () => {
     const { dev, sw } = setup();
     dev.fake.fail = new DcprobeError(E.SNMP_TIMEOUT, 'no response from 192.0.2.10:161 after 2 tries');
     await expect(dev.poll(sw)).rejects.toMatchObject({ code: E.SNMP_TIMEOUT });
+  });
+});
+
+describe('snmp-switch: a device that does not serve sysUpTime.0', () => {
+  it('is still read, untimed, with one warning naming the device', async () => {
+    const lines: { msg: string; device?: string }[] = [];
+    const log = pino({ level: 'warn' }, new Writable({ write(ch, _e, cb) { lines.push(JSON.parse(String(ch))); cb(); } }));
+    const dev = new Device();
+    dev.rows(standardRows());
+    dev.set(IF.ifOperStatus, 3, 2);
+    dev.set(IF.ifLastChange, 3, 400);
+    const sw = dev.open({ ports: ['ge-0/0/3'] }, log);
+    open.push(sw);
+    const [r] = await dev.poll(sw);
+    expect(r).toMatchObject({ subject: 'sw1/ge-0/0/3', state: 'down', evidence: { sysUpTime: null, ifLastChange: 400 } });
+    expect(r!.since).toBeUndefined();
+    await dev.poll(sw);
+    expect(lines.map((l) => l.msg)).toEqual(['192.0.2.10:161 does not serve sysUpTime.0: port changes are timed by the poll, and a reboot that renumbers ifIndex is only caught by the rediscovery schedule']);
   });
 });
 
