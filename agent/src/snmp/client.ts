@@ -22,6 +22,8 @@ export interface SnmpClientOptions {
   log?: Logger;
   /** Told the GETBULK max-repetitions in use, and every change (0: GETNEXT). */
   onMaxRepetitions?: (n: number) => void;
+  /** Clock for retrying a shrunk size (default Date.now). */
+  now?: () => number;
 }
 
 function norm(vb: RawVb): VarBind {
@@ -42,7 +44,7 @@ async function inOrder<T>(jobs: readonly (() => Promise<T>)[], n: number): Promi
 
 export function openSnmp(t: SnmpTarget, opts: SnmpClientOptions = {}): SnmpClient {
   const where = describeTarget(t);
-  const sizing = new RequestSizing({ ...t, where, log: opts.log, onChange: opts.onMaxRepetitions });
+  const sizing = new RequestSizing({ ...t, where, log: opts.log, onChange: opts.onMaxRepetitions, ...(opts.now ? { now: opts.now } : {}) });
   let session = openSession(t);
   let generation = 0;
   /** This session was answered (for v3 rediscovery). */

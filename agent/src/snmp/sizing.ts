@@ -8,7 +8,11 @@
  *
  * Remembered for the life of the client (one per target), logged once per
  * change, reported through `onChange` (the agent's
- * dcprobe_agent_snmp_max_repetitions gauge; 0 means GETNEXT).
+ * dcprobe_agent_snmp_max_repetitions gauge; 0 means GETNEXT). A device that
+ * was only busy (rebooting, overloaded) looks the same for a moment, so once
+ * GETBULKs at the smaller size have been answered for RETRY_AFTER_MS, the size
+ * it shrank from is tried once more: answered, it is back; not answered
+ * again, it is never tried again.
  */
 import type { Logger } from 'pino';
 import type { BulkMode, SnmpVersion } from './types.ts';
@@ -22,17 +26,31 @@ export interface SizingOptions {
   where: string;
   log?: Logger;
   onChange?: (maxRepetitions: number) => void;
+  /** Clock for RETRY_AFTER_MS (default Date.now). */
+  now?: () => number;
 }
+
+/** How long GETBULKs must be answered at a shrunk size before the size it shrank from is tried once more. */
+export const RETRY_AFTER_MS = 15 * 60_000;
 
 export class RequestSizing {
   private reps: number;
   private cap: number;
+  /** The size last shrunk from, to try again; null when there is none to try. */
+  private shrunkFrom: number | null = null;
+  /** When the last shrink happened. */
+  private shrunkAt = 0;
+  /** How often each size was shrunk from: twice, and it is never asked again. */
+  private readonly shrunk = new Map<number, number>();
   /** A GETBULK timed out with no answer to the small request after it. */
   private suspect = false;
   /** Some request was answered since that timeout. */
   private answeredSince = false;
 
+  private readonly clock: () => number;
+
   constructor(private readonly o: SizingOptions) {
+    this.clock = o.now ?? Date.now;
     // SNMPv1 has no GETBULK; `bulk: off` is for devices whose GETBULK is broken.
     this.reps = o.version === '1' || o.bulk === 'off' ? 0 : o.maxRepetitions;
     this.cap = o.maxVarbinds;
@@ -57,9 +75,15 @@ export class RequestSizing {
     this.answeredSince = true;
   }
 
-  /** A GETBULK answered: the size that worked is not suspect. */
+  /** A GETBULK answered: the size that worked is not suspect, and a shrink may have been a busy moment. */
   bulkAnswered(): void {
     this.suspect = false;
+    if (this.shrunkFrom === null || this.clock() - this.shrunkAt < RETRY_AFTER_MS) return;
+    const back = this.shrunkFrom;
+    this.shrunkFrom = null;
+    this.reps = back;
+    this.o.log?.info({ device: this.o.where, maxRepetitions: back }, `${this.o.where} answers steadily: asking ${back} repetitions once more`);
+    this.o.onChange?.(back);
   }
 
   /**
@@ -97,6 +121,11 @@ export class RequestSizing {
     const next = asked <= 1 ? 0 : Math.floor(asked / 2);
     // Another request may have shrunk it already: retry at the current size.
     if (next >= this.reps) return true;
+    // Failing at a size tried once more confirms it: it is not asked again.
+    const times = (this.shrunk.get(asked) ?? 0) + 1;
+    this.shrunk.set(asked, times);
+    this.shrunkFrom = times === 1 ? asked : null;
+    this.shrunkAt = this.clock();
     this.reps = next;
     const now = next === 0 ? 'walking with GETNEXT from now on' : `asking ${next} repetitions from now on`;
     this.o.log?.warn({ device: this.o.where, maxRepetitions: next }, `a GETBULK of ${asked} repetitions to ${this.o.where} ${why}: ${now}`);

@@ -41,7 +41,7 @@ export interface SwitchOpenOptions {
 }
 
 export function openSwitch(target: SwitchTarget, deps: SourceDeps, opts: SwitchOpenOptions = {}): SwitchInstance {
-  const client = (opts.client ?? openSnmp)(toSnmpTarget(target), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions });
+  const client = (opts.client ?? openSnmp)(toSnmpTarget(target), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions, now: deps.now });
   return new SwitchInstance(target, client, deps, trapClaimer(target, deps.log));
 }
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { RequestSizing, type SizingOptions } from '../../../agent/src/snmp/sizing.ts';
+import { RETRY_AFTER_MS, RequestSizing, type SizingOptions } from '../../../agent/src/snmp/sizing.ts';
 
+const clock = { now: 0 };
 function sizing(o: Partial<SizingOptions> = {}) {
   const changes: number[] = [];
-  const s = new RequestSizing({ version: '2c', bulk: 'auto', maxRepetitions: 25, maxVarbinds: 48, where: '192.0.2.1:161', onChange: (n) => changes.push(n), ...o });
+  const s = new RequestSizing({ version: '2c', bulk: 'auto', maxRepetitions: 25, maxVarbinds: 48, where: '192.0.2.1:161', onChange: (n) => changes.push(n), now: () => clock.now, ...o });
   return { s, changes };
 }
 
@@ -93,5 +94,33 @@ describe('request sizing: a device that does not answer big requests', () => {
     expect(s.bulkTimedOut(16, true)).toBe(true);
     expect(s.bulkTimedOut(16, true)).toBe(true);
     expect(changes).toEqual([25, 8]);
+  });
+});
+
+describe('request sizing: a device that was only busy', () => {
+  it('once the smaller size has been answered for RETRY_AFTER_MS, the size it shrank from is tried once more, and kept when answered', () => {
+    const { s, changes } = sizing();
+    s.bulkTimedOut(16, true);
+    clock.now += RETRY_AFTER_MS - 1;
+    s.bulkAnswered();
+    expect(s.repetitions).toBe(8);
+    clock.now += 1;
+    s.bulkAnswered();
+    expect(s.repetitions).toBe(16);
+    clock.now += 10 * RETRY_AFTER_MS;
+    s.bulkAnswered();
+    expect(changes).toEqual([25, 8, 16]);
+  });
+
+  it('a size that fails again is never tried again', () => {
+    const { s, changes } = sizing();
+    s.bulkTimedOut(16, true);
+    clock.now += RETRY_AFTER_MS;
+    s.bulkAnswered();
+    expect(s.bulkTimedOut(16, true)).toBe(true);
+    clock.now += 10 * RETRY_AFTER_MS;
+    s.bulkAnswered();
+    expect(changes).toEqual([25, 8, 16, 8]);
+    expect(s.repetitions).toBe(8);
   });
 });
