@@ -45,10 +45,8 @@ async function inOrder<T>(jobs: readonly (() => Promise<T>)[], n: number): Promi
 export function openSnmp(t: SnmpTarget, opts: SnmpClientOptions = {}): SnmpClient {
   const where = describeTarget(t);
   const sizing = new RequestSizing({ ...t, where, log: opts.log, onChange: opts.onMaxRepetitions, ...(opts.now ? { now: opts.now } : {}) });
-  let session = openSession(t);
-  let generation = 0;
-  /** This session was answered (for v3 rediscovery). */
-  let answeredBefore = false;
+  /** The session in use, and whether the device ever answered on it (for v3 rediscovery). */
+  let current = { session: openSession(t), answered: false };
   /** The device ever answered this client: a GETBULK timeout is then worth a liveness check. */
   let everAnswered = false;
 
@@ -56,21 +54,23 @@ export function openSnmp(t: SnmpTarget, opts: SnmpClientOptions = {}): SnmpClien
    * One request on the current session. An SNMPv3 refusal on a session that
    * worked before usually means the device restarted and its engine boots,
    * time or ID changed (net-snmp keeps the old ones): a new session
-   * rediscovers the engine, once, before the refusal counts.
+   * rediscovers the engine, once, before the refusal counts. Requests in
+   * flight on the old session retry on the new one.
    */
   async function request<R>(fn: (s: RawSession) => Promise<R>): Promise<R> {
-    const gen = generation;
+    const used = current;
     try {
-      const r = await fn(session);
-      answeredBefore = everAnswered = true;
+      const r = await fn(used.session);
+      used.answered = everAnswered = true;
       sizing.answered();
       return r;
     } catch (err) {
-      if (t.version !== '3' || failureOf(err) !== 'usm' || !answeredBefore) throw err;
-      if (gen === generation) rediscover(err);
+      if (t.version !== '3' || failureOf(err) !== 'usm' || !used.answered) throw err;
+      if (used === current) rediscover(err);
+      const fresh = current;
       try {
-        const r = await fn(session);
-        answeredBefore = true;
+        const r = await fn(fresh.session);
+        fresh.answered = true;
         sizing.answered();
         return r;
       } catch (again) {
@@ -80,10 +80,8 @@ export function openSnmp(t: SnmpTarget, opts: SnmpClientOptions = {}): SnmpClien
   }
 
   function rediscover(err: unknown): void {
-    const old = session;
-    generation++;
-    session = openSession(t);
-    answeredBefore = false;
+    const old = current.session;
+    current = { session: openSession(t), answered: false };
     opts.log?.warn({ device: where, refused: toError(err, t).message },
       `SNMPv3 engine of ${where} no longer matches this session (the device restarted, or its engine ID, boots or time were reset): new session with engine discovery`);
     // Requests still in flight on the old session finish or time out before it closes.
@@ -165,6 +163,6 @@ export function openSnmp(t: SnmpTarget, opts: SnmpClientOptions = {}): SnmpClien
     where,
     get: (oids) => getAll(oids).catch((err: unknown) => { throw coded(err); }),
     walk: (bases) => walk(bases).catch((err: unknown) => { throw coded(err); }),
-    close: () => session.close(),
+    close: () => current.session.close(),
   };
 }
