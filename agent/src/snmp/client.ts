@@ -2,14 +2,14 @@
  * net-snmp behind the SnmpClient interface: GETs split to the device's size
  * limit, lockstep walks sized by RequestSizing (sizing.ts), SNMPv3 engine
  * rediscovery, and every failure a coded DcprobeError naming the device.
+ * A class, not closures: an agent keeps one per target, thousands of them.
  */
 import snmp from 'net-snmp';
 import type { Logger } from 'pino';
 import { DcprobeError } from '@dcprobe/shared';
 import type { SnmpClient, SnmpTarget, VarBind } from './types.ts';
-import { isUnder } from './types.ts';
 import { describeTarget, failureOf, toError } from './errors.ts';
-import { openSession, type RawSession, type RawVb } from './session.ts';
+import { RawSession, type RawVb } from './session.ts';
 import { RequestSizing } from './sizing.ts';
 
 const END_TYPES = new Set([snmp.ObjectType.EndOfMibView, snmp.ObjectType.NoSuchObject, snmp.ObjectType.NoSuchInstance]);
@@ -26,13 +26,11 @@ export interface SnmpClientOptions {
   now?: () => number;
 }
 
-function norm(vb: RawVb): VarBind {
-  const value = END_TYPES.has(vb.type) ? null : (vb.value as VarBind['value']);
-  return { oid: vb.oid, type: vb.type, value };
-}
+const norm = (vb: RawVb): VarBind => ({ oid: vb.oid, type: vb.type, value: END_TYPES.has(vb.type) ? null : (vb.value as VarBind['value']) });
 
 /** Runs `jobs` with at most `n` at once, results in order. */
 async function inOrder<T>(jobs: readonly (() => Promise<T>)[], n: number): Promise<T[]> {
+  if (jobs.length === 1) return [await jobs[0]!()];
   const out = new Array<T>(jobs.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -42,13 +40,52 @@ async function inOrder<T>(jobs: readonly (() => Promise<T>)[], n: number): Promi
   return out;
 }
 
-export function openSnmp(t: SnmpTarget, opts: SnmpClientOptions = {}): SnmpClient {
-  const where = describeTarget(t);
-  const sizing = new RequestSizing({ ...t, where, log: opts.log, onChange: opts.onMaxRepetitions, ...(opts.now ? { now: opts.now } : {}) });
-  /** The session in use, and whether the device ever answered on it (for v3 rediscovery). */
-  let current = { session: openSession(t), answered: false };
+/** One column walked in lockstep with others: where it is, and what it returned. */
+interface Cursor { base: string; prefix: string; at: string; rows: VarBind[] }
+
+class NetSnmpClient implements SnmpClient {
+  readonly where: string;
+  private readonly sizing: RequestSizing;
+  private current: RawSession;
   /** The device ever answered this client: a GETBULK timeout is then worth a liveness check. */
-  let everAnswered = false;
+  private everAnswered = false;
+
+  constructor(private readonly t: SnmpTarget, private readonly o: SnmpClientOptions) {
+    this.where = describeTarget(t);
+    this.sizing = new RequestSizing({ ...t, where: this.where, log: o.log, onChange: o.onMaxRepetitions, ...(o.now ? { now: o.now } : {}) });
+    this.current = new RawSession(t);
+  }
+
+  get(oids: readonly string[]): Promise<VarBind[]> {
+    return this.getAll(oids).catch((err: unknown) => { throw this.coded(err); });
+  }
+
+  async walk(bases: readonly string[]): Promise<Map<string, VarBind[]>> {
+    const out = new Map<string, VarBind[]>();
+    const cursors = bases.map((base): Cursor => {
+      const rows: VarBind[] = [];
+      out.set(base, rows);
+      const bare = base.replace(/^\./, '');
+      return { base, prefix: `${bare}.`, at: bare, rows };
+    });
+    const { perRequest } = this.sizing.walkPlan(bases.length);
+    const groups: Cursor[][] = [];
+    for (let i = 0; i < cursors.length; i += perRequest) groups.push(cursors.slice(i, i + perRequest));
+    try {
+      await inOrder(groups.map((g) => () => this.walkGroup(g)), IN_FLIGHT);
+    } catch (err) {
+      throw this.coded(err);
+    }
+    return out;
+  }
+
+  close(): void {
+    this.current.close();
+  }
+
+  private coded(err: unknown): DcprobeError {
+    return err instanceof DcprobeError ? err : toError(err, this.t);
+  }
 
   /**
    * One request on the current session. An SNMPv3 refusal on a session that
@@ -57,55 +94,54 @@ export function openSnmp(t: SnmpTarget, opts: SnmpClientOptions = {}): SnmpClien
    * rediscovers the engine, once, before the refusal counts. Requests in
    * flight on the old session retry on the new one.
    */
-  async function request<R>(fn: (s: RawSession) => Promise<R>): Promise<R> {
-    const used = current;
+  private async request<R>(fn: (s: RawSession) => Promise<R>): Promise<R> {
+    const used = this.current;
     try {
-      const r = await fn(used.session);
-      used.answered = everAnswered = true;
-      sizing.answered();
+      const r = await fn(used);
+      used.answered = this.everAnswered = true;
+      this.sizing.answered();
       return r;
     } catch (err) {
-      if (t.version !== '3' || failureOf(err) !== 'usm' || !used.answered) throw err;
-      if (used === current) rediscover(err);
-      const fresh = current;
+      if (this.t.version !== '3' || failureOf(err) !== 'usm' || !used.answered) throw err;
+      if (used === this.current) this.rediscover(err);
+      const fresh = this.current;
       try {
-        const r = await fn(fresh.session);
+        const r = await fn(fresh);
         fresh.answered = true;
-        sizing.answered();
+        this.sizing.answered();
         return r;
       } catch (again) {
-        throw failureOf(again) === 'usm' ? toError(again, t, true) : again;
+        throw failureOf(again) === 'usm' ? toError(again, this.t, true) : again;
       }
     }
   }
 
-  function rediscover(err: unknown): void {
-    const old = current.session;
-    current = { session: openSession(t), answered: false };
-    opts.log?.warn({ device: where, refused: toError(err, t).message },
-      `SNMPv3 engine of ${where} no longer matches this session (the device restarted, or its engine ID, boots or time were reset): new session with engine discovery`);
+  private rediscover(err: unknown): void {
+    const old = this.current;
+    this.current = new RawSession(this.t);
+    this.o.log?.warn({ device: this.where, refused: toError(err, this.t).message },
+      `SNMPv3 engine of ${this.where} no longer matches this session (the device restarted, or its engine ID, boots or time were reset): new session with engine discovery`);
     // Requests still in flight on the old session finish or time out before it closes.
-    setTimeout(() => old.close(), t.timeoutMs * (t.retries + 1) + 1000).unref();
+    setTimeout(() => old.close(), this.t.timeoutMs * (this.t.retries + 1) + 1000).unref();
   }
 
-  const coded = (err: unknown): DcprobeError => (err instanceof DcprobeError ? err : toError(err, t));
-
-  /** One GET request of at most the cap; halves on tooBig. */
-  async function getChunk(oids: readonly string[]): Promise<VarBind[]> {
-    try {
-      return (await request((s) => s.get(oids))).map(norm);
-    } catch (err) {
-      if (failureOf(err) !== 'tooBig' || !sizing.getTooBig(oids.length)) throw err;
-      return getAll(oids);
-    }
-  }
-
-  function getAll(oids: readonly string[]): Promise<VarBind[]> {
-    const cap = sizing.maxVarbinds;
-    if (oids.length <= cap) return getChunk(oids);
+  /** GETs of at most the cap each, a few in flight, results in order. */
+  private getAll(oids: readonly string[]): Promise<VarBind[]> {
+    const cap = this.sizing.maxVarbinds;
+    if (oids.length <= cap) return this.getChunk(oids);
     const jobs: (() => Promise<VarBind[]>)[] = [];
-    for (let i = 0; i < oids.length; i += cap) { const part = oids.slice(i, i + cap); jobs.push(() => getChunk(part)); }
+    for (let i = 0; i < oids.length; i += cap) { const part = oids.slice(i, i + cap); jobs.push(() => this.getChunk(part)); }
     return inOrder(jobs, IN_FLIGHT).then((parts) => parts.flat());
+  }
+
+  /** One GET request; a tooBig answer halves the cap and splits it. */
+  private async getChunk(oids: readonly string[]): Promise<VarBind[]> {
+    try {
+      return (await this.request((s) => s.get(oids))).map(norm);
+    } catch (err) {
+      if (failureOf(err) !== 'tooBig' || !this.sizing.getTooBig(oids.length)) throw err;
+      return this.getAll(oids);
+    }
   }
 
   /**
@@ -113,56 +149,49 @@ export function openSnmp(t: SnmpTarget, opts: SnmpClientOptions = {}): SnmpClien
    * that answered before: one that never did is unreachable, and a probe
    * would only double the wait before saying so.
    */
-  const answersSmall = (): Promise<boolean> =>
-    everAnswered ? request((s) => s.get([SYS_UPTIME_0])).then(() => true, () => false) : Promise.resolve(false);
+  private answersSmall(): Promise<boolean> {
+    if (!this.everAnswered) return Promise.resolve(false);
+    return this.request((s) => s.get([SYS_UPTIME_0])).then(() => true, () => false);
+  }
 
   /** The next rows after each cursor: GETBULK at the current size, or GETNEXT; adapts and retries. */
-  async function step(cursors: readonly string[]): Promise<RawVb[][]> {
+  private async step(at: readonly string[]): Promise<RawVb[][]> {
     for (;;) {
-      const { reps } = sizing.walkPlan(cursors.length);
-      if (reps === 0) return request((s) => s.getNext(cursors));
+      const { reps } = this.sizing.walkPlan(at.length);
+      if (reps === 0) return this.request((s) => s.getNext(at));
       try {
-        const rows = await request((s) => s.getBulk(cursors, reps));
-        sizing.bulkAnswered();
+        const rows = await this.request((s) => s.getBulk(at, reps));
+        this.sizing.bulkAnswered();
         return rows;
       } catch (err) {
         const f = failureOf(err);
-        const retry = f === 'timeout' ? sizing.bulkTimedOut(reps, await answersSmall()) : f === 'tooBig' && sizing.bulkTooBig(reps);
+        const retry = f === 'timeout' ? this.sizing.bulkTimedOut(reps, await this.answersSmall()) : f === 'tooBig' && this.sizing.bulkTooBig(reps);
         if (!retry) throw err;
       }
     }
   }
 
   /** Columns in lockstep: each keeps a cursor, one request advances them all. */
-  async function walkGroup(bases: readonly string[], out: Map<string, VarBind[]>): Promise<void> {
-    let active = bases.map((base) => ({ base, cursor: base, rows: out.get(base)! }));
+  private async walkGroup(group: readonly Cursor[]): Promise<void> {
+    let active = group;
     while (active.length > 0) {
-      const cols = await step(active.map((a) => a.cursor));
-      active = active.filter((a, i) => {
-        const got = cols[i] ?? [];
-        for (const raw of got) {
-          if (END_TYPES.has(raw.type) || !isUnder(a.base, raw.oid)) return false;
-          a.rows.push(norm(raw));
-          a.cursor = raw.oid;
-        }
-        return got.length > 0;
-      });
+      const cols = await this.step(active.map((c) => c.at));
+      active = active.filter((c, i) => advance(c, cols[i] ?? []));
     }
   }
+}
 
-  async function walk(bases: readonly string[]): Promise<Map<string, VarBind[]>> {
-    const out = new Map<string, VarBind[]>(bases.map((b) => [b, []]));
-    const { perRequest } = sizing.walkPlan(bases.length);
-    const groups: string[][] = [];
-    for (let i = 0; i < bases.length; i += perRequest) groups.push(bases.slice(i, i + perRequest));
-    await inOrder(groups.map((g) => () => walkGroup(g, out)), IN_FLIGHT);
-    return out;
+/** Takes one column's rows from a response; false once the column has ended. */
+function advance(c: Cursor, got: readonly RawVb[]): boolean {
+  for (const raw of got) {
+    // net-snmp gives OIDs without a leading dot.
+    if (END_TYPES.has(raw.type) || !raw.oid.startsWith(c.prefix)) return false;
+    c.rows.push({ oid: raw.oid, type: raw.type, value: raw.value as VarBind['value'] });
+    c.at = raw.oid;
   }
+  return got.length > 0;
+}
 
-  return {
-    where,
-    get: (oids) => getAll(oids).catch((err: unknown) => { throw coded(err); }),
-    walk: (bases) => walk(bases).catch((err: unknown) => { throw coded(err); }),
-    close: () => current.session.close(),
-  };
+export function openSnmp(t: SnmpTarget, opts: SnmpClientOptions = {}): SnmpClient {
+  return new NetSnmpClient(t, opts);
 }

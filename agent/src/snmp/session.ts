@@ -3,22 +3,14 @@
  * varbinds. SNMPv1 has no per-varbind exceptions: one missing OID (or the
  * end of the MIB on GETNEXT) fails the whole PDU with noSuchName, so such a
  * request is split until the culprits are alone, and they get v2c's shape
- * (noSuchInstance for GET, "no more rows" for GETNEXT).
+ * (noSuchInstance for GET, "no more rows" for GETNEXT). A class, not
+ * closures: an agent keeps one per target, thousands of them.
  */
 import snmp from 'net-snmp';
 import type { SnmpTarget, SnmpV3User } from './types.ts';
 import { failureOf } from './errors.ts';
 
 export interface RawVb { oid: string; type: number; value: unknown }
-
-export interface RawSession {
-  get(oids: readonly string[]): Promise<RawVb[]>;
-  /** One varbind per OID, or none where the walk of that OID ended (v1). */
-  getNext(oids: readonly string[]): Promise<RawVb[][]>;
-  /** Per OID, up to `reps` varbinds after it. */
-  getBulk(oids: readonly string[], reps: number): Promise<RawVb[][]>;
-  close(): void;
-}
 
 /** net-snmp's v3 user fields from ours (shared by the client, the sim and the trap receiver). */
 export function v3UserOptions(u: SnmpV3User): Record<string, unknown> {
@@ -47,41 +39,61 @@ function makeSession(t: SnmpTarget): any {
   });
 }
 
-export function openSession(t: SnmpTarget): RawSession {
-  const session = makeSession(t);
-  // A socket error after close must not crash the agent: the request's own callback reports it.
-  session.on('error', () => {});
-  const call = <R>(fn: 'get' | 'getNext', oids: readonly string[]): Promise<R> =>
-    new Promise((resolve, reject) => {
-      session[fn]([...oids], (err: unknown, vbs: R) => (err ? reject(err) : resolve(vbs)));
-    });
-  const v1NoSuchName = (err: unknown): boolean => t.version === '1' && failureOf(err) === 'noSuchName';
+const ignore = (): void => {};
 
-  async function get(oids: readonly string[]): Promise<RawVb[]> {
+export class RawSession {
+  /** Whether the device ever answered on this session (for SNMPv3 rediscovery). */
+  answered = false;
+  private readonly session: any;
+  private readonly v1: boolean;
+
+  constructor(t: SnmpTarget) {
+    this.session = makeSession(t);
+    this.v1 = t.version === '1';
+    // A socket error after close must not crash the agent: the request's own callback reports it.
+    this.session.on('error', ignore);
+  }
+
+  async get(oids: readonly string[]): Promise<RawVb[]> {
     try {
-      return await call<RawVb[]>('get', oids);
+      return await this.call<RawVb[]>('get', oids);
     } catch (err) {
-      if (!v1NoSuchName(err)) throw err;
+      if (!this.v1NoSuchName(err)) throw err;
       if (oids.length === 1) return [{ oid: oids[0]!, type: snmp.ObjectType.NoSuchInstance, value: null }];
       const half = Math.ceil(oids.length / 2);
-      return [...await get(oids.slice(0, half)), ...await get(oids.slice(half))];
+      return [...await this.get(oids.slice(0, half)), ...await this.get(oids.slice(half))];
     }
   }
 
-  async function getNext(oids: readonly string[]): Promise<RawVb[][]> {
+  /** One varbind per OID, or none where the walk of that OID ended (v1). */
+  async getNext(oids: readonly string[]): Promise<RawVb[][]> {
     try {
-      return (await call<RawVb[]>('getNext', oids)).map((vb) => [vb]);
+      return (await this.call<RawVb[]>('getNext', oids)).map((vb) => [vb]);
     } catch (err) {
-      if (!v1NoSuchName(err)) throw err;
+      if (!this.v1NoSuchName(err)) throw err;
       if (oids.length === 1) return [[]];
-      return (await Promise.all(oids.map((o) => getNext([o])))).flat();
+      return (await Promise.all(oids.map((o) => this.getNext([o])))).flat();
     }
   }
 
-  const getBulk = (oids: readonly string[], reps: number): Promise<RawVb[][]> =>
-    new Promise((resolve, reject) => {
-      session.getBulk([...oids], 0, reps, (err: unknown, vbs: RawVb[][]) => (err ? reject(err) : resolve(vbs)));
+  /** Per OID, up to `reps` varbinds after it. */
+  getBulk(oids: readonly string[], reps: number): Promise<RawVb[][]> {
+    return new Promise((resolve, reject) => {
+      this.session.getBulk([...oids], 0, reps, (err: unknown, vbs: RawVb[][]) => (err ? reject(err) : resolve(vbs)));
     });
+  }
 
-  return { get, getNext, getBulk, close: () => { try { session.close(); } catch { /* already closed */ } } };
+  close(): void {
+    try { this.session.close(); } catch { /* already closed */ }
+  }
+
+  private call<R>(fn: 'get' | 'getNext', oids: readonly string[]): Promise<R> {
+    return new Promise((resolve, reject) => {
+      this.session[fn]([...oids], (err: unknown, vbs: R) => (err ? reject(err) : resolve(vbs)));
+    });
+  }
+
+  private v1NoSuchName(err: unknown): boolean {
+    return this.v1 && failureOf(err) === 'noSuchName';
+  }
 }

@@ -2,6 +2,9 @@
  * One polled switch: keeps the ifIndex ↔ ifName map, re-learns it on the
  * configured cron schedule, when sysUpTime shows a reboot, and when a polled
  * row vanishes; turns each poll into one reading per polled port.
+ *
+ * A large agent polls 100,000 ports: per port it keeps one Port (names,
+ * subject id, what the last poll read, updated in place), nothing per poll.
  */
 import cron from 'node-cron';
 import type { ScheduledTask } from 'node-cron';
@@ -11,7 +14,7 @@ import type { Notification, SnmpClient, TrapClaim, TrapCredential } from '../snm
 import { portSubjectId } from '@dcprobe/shared';
 import { ADMIN_STATUS, OPER_STATE } from '../profiles/if-mib.ts';
 import { hiddenFlap, type PolledStatus } from './hidden-flap.ts';
-import { discover, selectPorts, type IfInfo, type PortSelector, type Selection } from './interfaces.ts';
+import { discover, selectPorts, type IfInfo, type PortSelector } from './interfaces.ts';
 import { readStatus, strategy, type StatusRead } from './status.ts';
 import { isRestart, linkEvent } from './trap-map.ts';
 import { changeInstant, uptimeStep, type UptimeSample, type UptimeStep } from './uptime.ts';
@@ -26,14 +29,25 @@ export interface SwitchConfig {
   rediscover: string;
 }
 
+/** An interface of the switch, as discovery found it. */
+interface Port {
+  ifIndex: number;
+  ifName: string;
+  ifAlias: string;
+  ifDescr: string;
+  /** Its subject id when polled, else null (traps still name it). */
+  subject: string | null;
+  /** What the last poll read of it (hidden flaps, a trap's admin status); updated in place. */
+  seen: PolledStatus | null;
+}
+
 export class SwitchInstance implements SourceInstance {
   readonly name: string;
-  private ifs: IfInfo[] | null = null;
-  private sel: Selection = { polled: [], missing: [] };
-  /** Subject id of each polled interface and each missing configured name, made once per discovery. */
-  private subjects = new Map<IfInfo | string, string>();
-  /** What the last poll read of each polled subject, for hidden flaps and a trap's admin status. */
-  private seen = new Map<string, PolledStatus>();
+  /** Every interface by ifIndex; null until the first discovery. */
+  private ports: Map<number, Port> | null = null;
+  private polled: Port[] = [];
+  /** Configured names the device does not have, with their subject ids. */
+  private missing: { ifName: string; subject: string }[] = [];
   private last: UptimeSample | null = null;
   private firstPollAt: number | null = null;
   private rediscoverDue = false;
@@ -69,7 +83,8 @@ export class SwitchInstance implements SourceInstance {
   poll(ctx: PollContext): Promise<Reading[]> {
     // A trap's confirming poll may arrive while a scheduled one runs: queue, never interleave.
     const run = this.chain.then(() => this.pollOnce(ctx));
-    this.chain = run.catch(() => {});
+    // The chain must not hold the readings until the next poll.
+    this.chain = run.then(() => {}, () => {});
     return run;
   }
 
@@ -94,10 +109,10 @@ export class SwitchInstance implements SourceInstance {
     if (isRestart(n)) this.rediscoverDue = true;
     const fromBefore = this.last !== null && n.uptime !== null && uptimeStep(this.last, { ticks: n.uptime, at: n.receivedAt }) === 'rebooted';
     if (fromBefore) this.rediscoverDue = true;
-    const i = fromBefore || e.ifIndex === null ? undefined : this.ifs?.find((x) => x.ifIndex === e.ifIndex);
-    const subject = i !== undefined && this.sel.polled.includes(i) ? this.subjects.get(i)! : null;
+    const i = fromBefore || e.ifIndex === null ? undefined : this.ports?.get(e.ifIndex);
+    const subject = i?.subject ?? null;
     // The trap's own ifAdminStatus when it carries one, else the last poll's.
-    const admin = e.adminStatus ?? (subject ? this.seen.get(subject)?.admin ?? null : null);
+    const admin = e.adminStatus ?? i?.seen?.admin ?? null;
     const readings: Reading[] = subject && e.state ? [{
       subject, kind: 'port', state: e.state, via: 'trap',
       evidence: { trap: e.kind, trapOid: n.trapOid, ifIndex: e.ifIndex, ifName: i!.ifName, from: n.from, ifAdminStatus: admin, admin: adminName(admin) },
@@ -108,28 +123,34 @@ export class SwitchInstance implements SourceInstance {
   private async rediscover(ctx: PollContext): Promise<void> {
     const { ifs, duplicates } = await discover(this.client);
     ctx.signal.throwIfAborted();
-    this.ifs = ifs;
-    this.sel = selectPorts(ifs, this.cfg.ports, this.cfg.uplinks);
-    this.subjects = new Map<IfInfo | string, string>([
-      ...this.sel.polled.map((i): [IfInfo, string] => [i, portSubjectId(this.name, i.name)]),
-      ...this.sel.missing.map((n): [string, string] => [n, portSubjectId(this.name, n)]),
-    ]);
+    const sel = selectPorts(ifs, this.cfg.ports, this.cfg.uplinks);
+    const polled = new Set<IfInfo>(sel.polled);
+    // What the last poll read of a port carries over when the port keeps its subject (hidden flaps).
+    const before = new Map(this.polled.map((p) => [p.subject, p.seen]));
+    const ports = new Map<number, Port>();
+    for (const i of ifs) {
+      const subject = polled.has(i) ? portSubjectId(this.name, i.name) : null;
+      ports.set(i.ifIndex, { ifIndex: i.ifIndex, ifName: i.ifName, ifAlias: i.ifAlias, ifDescr: i.ifDescr, subject, seen: subject === null ? null : before.get(subject) ?? null });
+    }
+    this.ports = ports;
+    this.polled = sel.polled.map((i) => ports.get(i.ifIndex)!);
+    this.missing = sel.missing.map((ifName) => ({ ifName, subject: portSubjectId(this.name, ifName) }));
     this.rediscoverDue = false;
     if (ifs.length === 0) this.log.warn({ device: this.client.where }, 'device lists no interfaces (ifTable empty, or not served to this community or user)');
     if (duplicates.length) this.log.warn({ duplicates }, 'interfaces share an ifName; only the lowest ifIndex is polled');
-    if (this.sel.missing.length) this.log.warn({ missing: this.sel.missing }, 'configured ports not found on the device');
-    this.log.debug({ interfaces: ifs.length, polled: this.sel.polled.length }, 'interfaces discovered');
+    if (sel.missing.length) this.log.warn({ missing: sel.missing }, 'configured ports not found on the device');
+    this.log.debug({ interfaces: ifs.length, polled: this.polled.length }, 'interfaces discovered');
   }
 
   private read(ctx: PollContext): Promise<StatusRead> {
-    const idx = this.sel.polled.map((i) => i.ifIndex);
-    return readStatus(this.client, idx, strategy(idx.length, this.ifs?.length ?? 0), ctx.now);
+    const idx = this.polled.map((i) => i.ifIndex);
+    return readStatus(this.client, idx, strategy(idx.length, this.ports?.size ?? 0), ctx.now);
   }
 
   private async pollOnce(ctx: PollContext): Promise<Reading[]> {
     ctx.signal.throwIfAborted();
     let fresh = false;
-    if (!this.ifs || this.rediscoverDue) { await this.rediscover(ctx); fresh = true; }
+    if (!this.ports || this.rediscoverDue) { await this.rediscover(ctx); fresh = true; }
     let r = await this.read(ctx);
     ctx.signal.throwIfAborted();
     if (!r.uptime && !this.noUptimeSaid) {
@@ -158,36 +179,36 @@ export class SwitchInstance implements SourceInstance {
 
   private readings(r: StatusRead, step: UptimeStep): Reading[] {
     const out: Reading[] = [];
-    const seen = new Map<string, PolledStatus>();
-    for (const i of this.sel.polled) {
-      const s = r.status.get(i.ifIndex) ?? { oper: null, admin: null, lastChange: null };
-      const subject = this.subjects.get(i)!;
-      const flap = r.uptime ? hiddenFlap(this.seen.get(subject), s, r.uptime, step) : undefined;
-      seen.set(subject, { ...s, at: r.at });
+    const sysUpTime = r.uptime?.ticks ?? null;
+    for (const p of this.polled) {
+      const s = r.status.get(p.ifIndex) ?? { oper: null, admin: null, lastChange: null };
+      const flap = r.uptime ? hiddenFlap(p.seen ?? undefined, s, r.uptime, step) : undefined;
+      if (p.seen) { p.seen.oper = s.oper; p.seen.admin = s.admin; p.seen.lastChange = s.lastChange; p.seen.at = r.at; }
+      else p.seen = { oper: s.oper, admin: s.admin, lastChange: s.lastChange, at: r.at };
       let state = s.oper === null ? 'unknown' as const : OPER_STATE[s.oper];
       if (state === undefined) {
         // Outside RFC 2863's 1–7: never guess a port down from a value we do not know.
-        this.log.warn({ ifName: i.ifName, ifOperStatus: s.oper }, 'ifOperStatus outside IF-MIB; reading unknown');
+        this.log.warn({ ifName: p.ifName, ifOperStatus: s.oper }, 'ifOperStatus outside IF-MIB; reading unknown');
         state = 'unknown';
       }
-      const since = s.lastChange === null || !r.uptime ? undefined : changeInstant(r.uptime, s.lastChange, this.firstPollAt!);
-      out.push({
-        subject,
+      const reading: Reading = {
+        subject: p.subject!,
         kind: 'port',
         state,
-        // The tracker decides whether `since` is plausible and sets `via` accordingly.
-        ...(since !== undefined ? { since } : {}),
-        ...(flap ? { hiddenFlap: flap } : {}),
         evidence: {
-          ifIndex: i.ifIndex, ifName: i.ifName, ifAlias: i.ifAlias, ifDescr: i.ifDescr,
-          ifOperStatus: s.oper, ifAdminStatus: s.admin, admin: adminName(s.admin), ifLastChange: s.lastChange, sysUpTime: r.uptime?.ticks ?? null,
+          ifIndex: p.ifIndex, ifName: p.ifName, ifAlias: p.ifAlias, ifDescr: p.ifDescr,
+          ifOperStatus: s.oper, ifAdminStatus: s.admin, admin: adminName(s.admin), ifLastChange: s.lastChange, sysUpTime,
         },
-      });
+      };
+      // The tracker decides whether `since` is plausible and sets `via` accordingly.
+      const since = s.lastChange === null || !r.uptime ? undefined : changeInstant(r.uptime, s.lastChange, this.firstPollAt!);
+      if (since !== undefined) reading.since = since;
+      if (flap) reading.hiddenFlap = flap;
+      out.push(reading);
     }
-    this.seen = seen;
-    for (const ifName of this.sel.missing) {
+    for (const m of this.missing) {
       // Configured but absent: we cannot say it is down, only that we do not know.
-      out.push({ subject: this.subjects.get(ifName)!, kind: 'port', state: 'unknown', evidence: { ifName, missing: true } });
+      out.push({ subject: m.subject, kind: 'port', state: 'unknown', evidence: { ifName: m.ifName, missing: true } });
     }
     return out;
   }
@@ -196,4 +217,4 @@ export class SwitchInstance implements SourceInstance {
 /** ifAdminStatus by name (`down`: shut administratively), null when absent or outside IF-MIB. */
 const adminName = (v: number | null): string | null => (v === null ? null : ADMIN_STATUS[v] ?? null);
 
-export type { IfInfo };
+
