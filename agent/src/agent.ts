@@ -83,17 +83,14 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
       }),
     }));
     cleanup.unshift(() => { for (const t of targets) t.instance.close(); });
-    const subjectsOf = new Map<string, Set<string>>(targets.map((t) => [t.target.name, new Set()]));
+    /** Per target, the subjects its full polls report, each with the number of the last poll that did. */
+    const subjectsOf = new Map(targets.map((t) => [t.target.name, { poll: 0, subjects: new Map<string, number>() }]));
     let link: Link | undefined;
     const recorder = new Recorder({
       tracker, outbox, metrics, log, maxUnsaved: config.outbox.maxEvents, features: () => link?.features ?? new Set(),
     });
-    const record = (target: string, readings: readonly Reading[], at: number, trigger: Trigger): Promise<void> => {
-      const seen = subjectsOf.get(target);
-      // Subjects the protocol refuses are never kept, so they never turn unknown either.
-      for (const r of readings) if (isSubjectId(r.subject)) seen?.add(r.subject);
-      return recorder.record(target, readings, at, trigger);
-    };
+    const record = (target: string, readings: readonly Reading[], at: number, trigger: Trigger): Promise<void> =>
+      recorder.record(target, readings, at, trigger);
 
     /**
      * A full poll that no longer reports a subject it reported before (a port
@@ -103,10 +100,13 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     function withVanished(target: string, readings: readonly Reading[]): readonly Reading[] {
       const seen = subjectsOf.get(target);
       if (!seen) return readings;
-      const now = new Set(readings.map((r) => r.subject));
-      const gone = [...seen].filter((s) => !now.has(s));
-      if (gone.length === 0) return readings;
-      for (const s of gone) seen.delete(s);
+      const poll = ++seen.poll;
+      // Subjects the protocol refuses are never kept, so they never turn unknown either.
+      for (const r of readings) if (isSubjectId(r.subject)) seen.subjects.set(r.subject, poll);
+      let gone: string[] | undefined;
+      for (const [s, p] of seen.subjects) if (p !== poll) (gone ??= []).push(s);
+      if (!gone) return readings;
+      for (const s of gone) seen.subjects.delete(s);
       log.info({ target, subjects: gone.slice(0, 20), count: gone.length }, 'subjects no longer reported by their target; now unknown');
       return [...readings, ...tracker.unknownReadings(gone, { reason: 'no longer reported by its target' })];
     }
@@ -115,7 +115,7 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
       targets, concurrency: config.concurrency, now, log, metrics,
       onReadings: (target, readings, at, trigger) => record(target, withVanished(target, readings), at, trigger),
       onFailure: (target, err, at) =>
-        record(target, tracker.unknownReadings(subjectsOf.get(target) ?? [], { error: err.code, message: err.message }), at, 'poll'),
+        record(target, tracker.unknownReadings(subjectsOf.get(target)?.subjects.keys() ?? [], { error: err.code, message: err.message }), at, 'poll'),
     });
     cleanup.unshift(() => poller.close());
 

@@ -64,10 +64,11 @@ export interface Observed {
   rejected: Rejected[];
 }
 
-function problemOf(r: Reading): Rejected['problem'] | null {
+/** What makes a reading one the wire would refuse; evidence is looked at only when it is about to be sent. */
+function problemOf(r: Reading, sending: boolean): Rejected['problem'] | null {
   if (!isSubjectId(r.subject)) return 'subject id outside the protocol';
   if (!isStateOf(r.kind, r.state)) return 'state outside the vocabulary of its kind';
-  if (r.evidence !== undefined && !isEvidence(r.evidence)) return 'evidence outside the protocol';
+  if (sending && r.evidence !== undefined && !isEvidence(r.evidence)) return 'evidence outside the protocol';
   return null;
 }
 
@@ -79,17 +80,21 @@ export class Tracker {
     const flaps: HiddenFlap[] = [];
     const rejected: Rejected[] = [];
     for (const r of readings) {
-      const problem = problemOf(r);
+      let problem = problemOf(r, false);
       if (problem) { rejected.push({ reading: r, problem }); continue; }
       const prev = this.subjects.get(r.subject);
       if (prev && prev.state === r.state && prev.kind === r.kind) {
         const f = r.hiddenFlap;
         // A transition recorded after that earlier poll (a trap) already told the story.
         if (f && r.state === 'up' && prev.since <= f.since && f.since <= f.at && f.at <= pollAt) {
-          flaps.push({ subject: r.subject, since: f.since, at: Math.round(f.at), evidence: r.evidence ?? {} });
+          problem = problemOf(r, true);
+          if (problem) rejected.push({ reading: r, problem });
+          else flaps.push({ subject: r.subject, since: f.since, at: Math.round(f.at), evidence: r.evidence ?? {} });
         }
         continue;
       }
+      problem = problemOf(r, true);
+      if (problem) { rejected.push({ reading: r, problem }); continue; }
       // A poll that began before the subject's last transition (a trap seen while the
       // poll was in flight) may describe the world before that change: stale, not a flap.
       if (prev && pollAt < prev.since) continue;

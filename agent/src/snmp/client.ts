@@ -7,7 +7,7 @@
 import snmp from 'net-snmp';
 import type { Logger } from 'pino';
 import { DcprobeError } from '@dcprobe/shared';
-import type { SnmpClient, SnmpTarget, VarBind } from './types.ts';
+import type { SnmpClient, SnmpTarget, VarBind, WalkOptions } from './types.ts';
 import { describeTarget, failureOf, toError } from './errors.ts';
 import { RawSession, type RawVb } from './session.ts';
 import { RequestSizing } from './sizing.ts';
@@ -41,7 +41,10 @@ async function inOrder<T>(jobs: readonly (() => Promise<T>)[], n: number): Promi
 }
 
 /** One column walked in lockstep with others: where it is, and what it returned. */
-interface Cursor { base: string; prefix: string; at: string; rows: VarBind[] }
+interface Cursor { base: string; prefix: string; at: string; row: number; rows: VarBind[] }
+
+/** The scalars a walk's first request carries, where their answers go, and who to tell. */
+interface FirstRequest { scalars: readonly string[]; out: Map<string, VarBind[]>; onAnswer?: (() => void) | undefined }
 
 class NetSnmpClient implements SnmpClient {
   readonly where: string;
@@ -60,19 +63,21 @@ class NetSnmpClient implements SnmpClient {
     return this.getAll(oids).catch((err: unknown) => { throw this.coded(err); });
   }
 
-  async walk(bases: readonly string[]): Promise<Map<string, VarBind[]>> {
+  async walk(bases: readonly string[], opts: WalkOptions = {}): Promise<Map<string, VarBind[]>> {
     const out = new Map<string, VarBind[]>();
     const cursors = bases.map((base): Cursor => {
       const rows: VarBind[] = [];
       out.set(base, rows);
       const bare = base.replace(/^\./, '');
-      return { base, prefix: `${bare}.`, at: bare, rows };
+      return { base, prefix: `${bare}.`, at: bare, row: 0, rows };
     });
-    const { perRequest } = this.sizing.walkPlan(bases.length);
+    const scalars = opts.scalars ?? [];
+    const { perRequest } = this.sizing.walkPlan(bases.length, scalars.length);
     const groups: Cursor[][] = [];
     for (let i = 0; i < cursors.length; i += perRequest) groups.push(cursors.slice(i, i + perRequest));
+    const first: FirstRequest = { scalars, out, onAnswer: opts.onFirstAnswer };
     try {
-      await inOrder(groups.map((g) => () => this.walkGroup(g)), IN_FLIGHT);
+      await inOrder(groups.map((g, k) => () => this.walkGroup(g, k === 0 ? first : null, opts.upTo)), IN_FLIGHT);
     } catch (err) {
       throw this.coded(err);
     }
@@ -154,15 +159,23 @@ class NetSnmpClient implements SnmpClient {
     return this.request((s) => s.get([SYS_UPTIME_0])).then(() => true, () => false);
   }
 
-  /** The next rows after each cursor: GETBULK at the current size, or GETNEXT; adapts and retries. */
-  private async step(at: readonly string[]): Promise<RawVb[][]> {
+  /**
+   * The next rows after each cursor (and the scalars after `scalars`):
+   * GETBULK at the current size, never more than `most` rows, or GETNEXT;
+   * adapts and retries.
+   */
+  private async step(at: readonly string[], scalars: readonly string[], most: number): Promise<{ scalars: RawVb[]; cols: RawVb[][] }> {
     for (;;) {
-      const { reps } = this.sizing.walkPlan(at.length);
-      if (reps === 0) return this.request((s) => s.getNext(at));
+      const plan = this.sizing.walkPlan(at.length, scalars.length);
+      if (plan.reps === 0) {
+        const rows = await this.request((s) => s.getNext([...scalars, ...at]));
+        return { scalars: rows.slice(0, scalars.length).map((r) => r[0]!).filter(Boolean), cols: rows.slice(scalars.length) };
+      }
+      const reps = Math.min(plan.reps, most);
       try {
-        const rows = await this.request((s) => s.getBulk(at, reps));
+        const got = await this.request((s) => s.getBulk(scalars.length ? [...scalars, ...at] : at, reps, scalars.length));
         this.sizing.bulkAnswered();
-        return rows;
+        return got;
       } catch (err) {
         const f = failureOf(err);
         const retry = f === 'timeout' ? this.sizing.bulkTimedOut(reps, await this.answersSmall()) : f === 'tooBig' && this.sizing.bulkTooBig(reps);
@@ -172,22 +185,35 @@ class NetSnmpClient implements SnmpClient {
   }
 
   /** Columns in lockstep: each keeps a cursor, one request advances them all. */
-  private async walkGroup(group: readonly Cursor[]): Promise<void> {
+  private async walkGroup(group: readonly Cursor[], first: FirstRequest | null, upTo: number | undefined): Promise<void> {
     let active = group;
+    let scalars = first?.scalars ?? [];
     while (active.length > 0) {
-      const cols = await this.step(active.map((c) => c.at));
-      active = active.filter((c, i) => advance(c, cols[i] ?? []));
+      // Rows left to the last one wanted (exact for contiguous indexes, an upper bound otherwise).
+      const most = upTo === undefined ? Infinity : Math.max(1, upTo - Math.min(...active.map((c) => c.row)));
+      const got = await this.step(active.map((c) => c.at), scalars, most);
+      if (first && scalars.length) {
+        first.onAnswer?.();
+        scalars.forEach((oid, i) => first.out.set(oid, got.scalars[i] && !END_TYPES.has(got.scalars[i]!.type) ? [got.scalars[i] as VarBind] : []));
+        scalars = [];
+      }
+      active = active.filter((c, i) => advance(c, got.cols[i] ?? [], upTo));
     }
   }
 }
 
-/** Takes one column's rows from a response; false once the column has ended. */
-function advance(c: Cursor, got: readonly RawVb[]): boolean {
+/** Takes one column's rows from a response; false once the column has ended (or passed `upTo`). */
+function advance(c: Cursor, got: readonly RawVb[], upTo: number | undefined): boolean {
   for (const raw of got) {
     // net-snmp gives OIDs without a leading dot.
     if (END_TYPES.has(raw.type) || !raw.oid.startsWith(c.prefix)) return false;
-    c.rows.push({ oid: raw.oid, type: raw.type, value: raw.value as VarBind['value'] });
+    if (upTo !== undefined) {
+      c.row = Number(raw.oid.slice(c.prefix.length));
+      if (c.row > upTo) return false;
+    }
+    c.rows.push(raw as VarBind);
     c.at = raw.oid;
+    if (c.row === upTo) return false;
   }
   return got.length > 0;
 }

@@ -76,10 +76,13 @@ export class RawSession {
     }
   }
 
-  /** Per OID, up to `reps` varbinds after it. */
-  getBulk(oids: readonly string[], reps: number): Promise<RawVb[][]> {
+  /** The varbind after each of the first `nonRepeaters` OIDs, then up to `reps` after each of the others. */
+  getBulk(oids: readonly string[], reps: number, nonRepeaters = 0): Promise<{ scalars: RawVb[]; cols: RawVb[][] }> {
     return new Promise((resolve, reject) => {
-      this.session.getBulk([...oids], 0, reps, (err: unknown, vbs: RawVb[][]) => (err ? reject(err) : resolve(vbs)));
+      this.session.getBulk([...oids], nonRepeaters, reps, (err: unknown, vbs: (RawVb | RawVb[])[]) => {
+        if (err) { reject(err); return; }
+        resolve({ scalars: vbs.slice(0, nonRepeaters) as RawVb[], cols: (nonRepeaters ? vbs.slice(nonRepeaters) : vbs) as RawVb[][] });
+      });
     });
   }
 

@@ -63,10 +63,14 @@ export class RequestSizing {
   /** Most varbinds one request may ask for (and so one response may hold). */
   get maxVarbinds(): number { return this.cap; }
 
-  /** Columns per request, and repetitions for `columns` columns walked in lockstep under the cap. */
-  walkPlan(columns: number): { perRequest: number; reps: number } {
-    const perRequest = Math.max(1, Math.min(columns, this.cap));
-    const reps = this.reps === 0 ? 0 : Math.max(1, Math.min(this.reps, Math.floor(this.cap / perRequest)));
+  /**
+   * Columns per request, and repetitions, for `columns` columns walked in
+   * lockstep under the cap, `scalars` non-repeaters riding along.
+   */
+  walkPlan(columns: number, scalars = 0): { perRequest: number; reps: number } {
+    const room = Math.max(1, this.cap - scalars);
+    const perRequest = Math.max(1, Math.min(columns, room));
+    const reps = this.reps === 0 ? 0 : Math.max(1, Math.min(this.reps, Math.floor(room / perRequest)));
     return { perRequest, reps };
   }
 

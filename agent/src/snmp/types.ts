@@ -27,8 +27,22 @@ export interface SnmpClient {
    * when the device needs it), returning every varbind under each base, in
    * OID order per base.
    */
-  walk(bases: readonly string[]): Promise<Map<string, VarBind[]>>;
+  walk(bases: readonly string[], opts?: WalkOptions): Promise<Map<string, VarBind[]>>;
   close(): void;
+}
+
+export interface WalkOptions {
+  /**
+   * Scalars read by the walk's first request (GETBULK non-repeaters): each
+   * given as the OID just before it (`1.3.6.1.2.1.1.3` for sysUpTime.0); the
+   * varbind that follows comes back under that key, alone. One request less
+   * than a GET beside the walk.
+   */
+  scalars?: readonly string[];
+  /** Single-index tables: the highest row wanted; columns stop there instead of reading past it. */
+  upTo?: number;
+  /** Called when the first request is answered (the scalars' moment). */
+  onFirstAnswer?: () => void;
 }
 
 export type SnmpVersion = '1' | '2c' | '3';

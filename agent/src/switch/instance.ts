@@ -29,16 +29,18 @@ export interface SwitchConfig {
   rediscover: string;
 }
 
-/** An interface of the switch, as discovery found it. */
-interface Port {
+/**
+ * An interface of the switch, as discovery found it, and what the last poll
+ * read of it (hidden flaps, a trap's admin status), updated in place:
+ * `at` is -1 until a poll read it.
+ */
+interface Port extends PolledStatus {
   ifIndex: number;
   ifName: string;
   ifAlias: string;
   ifDescr: string;
   /** Its subject id when polled, else null (traps still name it). */
   subject: string | null;
-  /** What the last poll read of it (hidden flaps, a trap's admin status); updated in place. */
-  seen: PolledStatus | null;
 }
 
 export class SwitchInstance implements SourceInstance {
@@ -65,7 +67,8 @@ export class SwitchInstance implements SourceInstance {
     private readonly claims: (address: string, credential: TrapCredential) => TrapClaim | null = () => null,
   ) {
     this.name = cfg.name;
-    this.log = deps.log.child({ target: cfg.name });
+    // The agent's log for a target already names it.
+    this.log = deps.log;
     // The schedule only raises a flag: the poll loop owns when I/O happens. node-cron
     // would print to the console; its few words go to our JSON log instead.
     const log = this.log;
@@ -112,7 +115,7 @@ export class SwitchInstance implements SourceInstance {
     const i = fromBefore || e.ifIndex === null ? undefined : this.ports?.get(e.ifIndex);
     const subject = i?.subject ?? null;
     // The trap's own ifAdminStatus when it carries one, else the last poll's.
-    const admin = e.adminStatus ?? i?.seen?.admin ?? null;
+    const admin = e.adminStatus ?? i?.admin ?? null;
     const readings: Reading[] = subject && e.state ? [{
       subject, kind: 'port', state: e.state, via: 'trap',
       evidence: { trap: e.kind, trapOid: n.trapOid, ifIndex: e.ifIndex, ifName: i!.ifName, from: n.from, ifAdminStatus: admin, admin: adminName(admin) },
@@ -126,11 +129,15 @@ export class SwitchInstance implements SourceInstance {
     const sel = selectPorts(ifs, this.cfg.ports, this.cfg.uplinks);
     const polled = new Set<IfInfo>(sel.polled);
     // What the last poll read of a port carries over when the port keeps its subject (hidden flaps).
-    const before = new Map(this.polled.map((p) => [p.subject, p.seen]));
+    const before = new Map(this.polled.map((p) => [p.subject, p]));
     const ports = new Map<number, Port>();
     for (const i of ifs) {
       const subject = polled.has(i) ? portSubjectId(this.name, i.name) : null;
-      ports.set(i.ifIndex, { ifIndex: i.ifIndex, ifName: i.ifName, ifAlias: i.ifAlias, ifDescr: i.ifDescr, subject, seen: subject === null ? null : before.get(subject) ?? null });
+      const was = subject === null ? undefined : before.get(subject);
+      ports.set(i.ifIndex, {
+        ifIndex: i.ifIndex, ifName: i.ifName, ifAlias: i.ifAlias, ifDescr: i.ifDescr, subject,
+        oper: was?.oper ?? null, admin: was?.admin ?? null, lastChange: was?.lastChange ?? null, at: was?.at ?? -1,
+      });
     }
     this.ports = ports;
     this.polled = sel.polled.map((i) => ports.get(i.ifIndex)!);
@@ -182,9 +189,8 @@ export class SwitchInstance implements SourceInstance {
     const sysUpTime = r.uptime?.ticks ?? null;
     for (const p of this.polled) {
       const s = r.status.get(p.ifIndex) ?? { oper: null, admin: null, lastChange: null };
-      const flap = r.uptime ? hiddenFlap(p.seen ?? undefined, s, r.uptime, step) : undefined;
-      if (p.seen) { p.seen.oper = s.oper; p.seen.admin = s.admin; p.seen.lastChange = s.lastChange; p.seen.at = r.at; }
-      else p.seen = { oper: s.oper, admin: s.admin, lastChange: s.lastChange, at: r.at };
+      const flap = r.uptime && p.at >= 0 ? hiddenFlap(p, s, r.uptime, step) : undefined;
+      p.oper = s.oper; p.admin = s.admin; p.lastChange = s.lastChange; p.at = r.at;
       let state = s.oper === null ? 'unknown' as const : OPER_STATE[s.oper];
       if (state === undefined) {
         // Outside RFC 2863's 1–7: never guess a port down from a value we do not know.

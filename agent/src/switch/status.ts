@@ -35,47 +35,51 @@ export function strategy(selected: number, total: number): 'get' | 'walk' {
 
 const num = (vb: VarBind | undefined): number | null => (vb && typeof vb.value === 'number' ? vb.value : null);
 
-async function timedUptime(client: SnmpClient, now: () => number): Promise<{ uptime: UptimeSample | null; at: number }> {
-  const t0 = now();
-  const [vb] = await client.get([SYS_UPTIME]);
-  const t1 = now();
-  // The agent read its clock somewhere inside the round trip: take the middle.
+/** sysUpTime.0 follows this OID: the walk's first request reads it as a non-repeater. */
+const BEFORE_SYS_UPTIME = SYS_UPTIME.replace(/\.0$/, '');
+
+/** The agent read its clock somewhere inside the round trip: take the middle. */
+function sample(vb: VarBind | undefined, t0: number, t1: number): { uptime: UptimeSample | null; at: number } {
   const at = Math.round((t0 + t1) / 2);
-  const ticks = num(vb);
+  const ticks = vb && vb.oid.replace(/^\./, '') === SYS_UPTIME ? num(vb) : null;
   return { uptime: ticks === null ? null : { ticks, at }, at };
 }
 
-async function byGets(client: SnmpClient, ifIndexes: readonly number[]): Promise<Map<number, IfStatus>> {
-  const vbs = await client.get(ifIndexes.flatMap((i) => STATUS_COLUMNS.map((c) => `${c}.${i}`)));
-  const out = new Map<number, IfStatus>();
+/** sysUpTime in the same GETs as the rows, timed by their round trip. */
+async function byGets(client: SnmpClient, ifIndexes: readonly number[], now: () => number): Promise<StatusRead> {
+  const t0 = now();
+  const vbs = await client.get([SYS_UPTIME, ...ifIndexes.flatMap((i) => STATUS_COLUMNS.map((c) => `${c}.${i}`))]);
+  const { uptime, at } = sample(vbs[0], t0, now());
+  const status = new Map<number, IfStatus>();
   ifIndexes.forEach((ifIndex, r) => {
-    out.set(ifIndex, { oper: num(vbs[r * 3]), admin: num(vbs[r * 3 + 1]), lastChange: num(vbs[r * 3 + 2]) });
+    status.set(ifIndex, { oper: num(vbs[1 + r * 3]), admin: num(vbs[2 + r * 3]), lastChange: num(vbs[3 + r * 3]) });
   });
-  return out;
+  return { uptime, at, status };
 }
 
-async function byWalk(client: SnmpClient, ifIndexes: readonly number[]): Promise<Map<number, IfStatus>> {
-  const cols = await client.walk(STATUS_COLUMNS);
+/** sysUpTime rides in the walk's first request, timed by its round trip; the walk stops at the last row wanted. */
+async function byWalk(client: SnmpClient, ifIndexes: readonly number[], now: () => number): Promise<StatusRead> {
+  const t0 = now();
+  let t1 = t0;
+  const upTo = ifIndexes.reduce((m, i) => Math.max(m, i), 0);
+  const cols = await client.walk(STATUS_COLUMNS, { scalars: [BEFORE_SYS_UPTIME], upTo, onFirstAnswer: () => { t1 = now(); } });
+  const { uptime, at } = sample(cols.get(BEFORE_SYS_UPTIME)?.[0], t0, t1);
   const want = new Set(ifIndexes);
-  const out = new Map<number, IfStatus>(ifIndexes.map((i) => [i, { oper: null, admin: null, lastChange: null }]));
+  const status = new Map<number, IfStatus>(ifIndexes.map((i) => [i, { oper: null, admin: null, lastChange: null }]));
   const put = (column: string, field: keyof IfStatus): void => {
     for (const vb of cols.get(column) ?? []) {
       const idx = Number(indexOf(column, vb.oid));
-      if (want.has(idx)) out.get(idx)![field] = num(vb);
+      if (want.has(idx)) status.get(idx)![field] = num(vb);
     }
   };
   put(IF.ifOperStatus, 'oper');
   put(IF.ifAdminStatus, 'admin');
   put(IF.ifLastChange, 'lastChange');
-  return out;
+  return { uptime, at, status };
 }
 
 export async function readStatus(
   client: SnmpClient, ifIndexes: readonly number[], how: 'get' | 'walk', now: () => number,
 ): Promise<StatusRead> {
-  const [{ uptime, at }, status] = await Promise.all([
-    timedUptime(client, now),
-    ifIndexes.length === 0 ? Promise.resolve(new Map<number, IfStatus>()) : how === 'get' ? byGets(client, ifIndexes) : byWalk(client, ifIndexes),
-  ]);
-  return { uptime, at, status };
+  return how === 'walk' && ifIndexes.length > 0 ? byWalk(client, ifIndexes, now) : byGets(client, ifIndexes, now);
 }

@@ -125,3 +125,29 @@ describe('request sizing against devices with size limits', () => {
     expect(await agent.metrics.registry.getSingleMetricAsString('dcprobe_agent_snmp_max_repetitions')).toContain('dcprobe_agent_snmp_max_repetitions{target="sw1"} 4');
   });
 });
+
+describe('requests per poll', () => {
+  it('a poll of every port is 4 requests at 50 ports: sysUpTime rides in the first, the walk stops at the last port', async () => {
+    const s = await sim({ ports: 48 });
+    const sw = open(s);
+    await sw.poll(); // discovery
+    const before = { ...s.requests };
+    const rs = await sw.poll();
+    expect(rs).toHaveLength(50);
+    expect(rs.every((r) => r.evidence.sysUpTime !== null && r.state === 'up')).toBe(true);
+    // 48 varbinds a request: sysUpTime + 3 columns × 15 rows, then 16, 16 and the last 3 rows.
+    expect({ getBulk: s.requests.getBulk - before.getBulk, get: s.requests.get - before.get, getNext: s.requests.getNext - before.getNext }).toEqual({ getBulk: 4, get: 0, getNext: 0 });
+  });
+
+  it('walking with GETNEXT, sysUpTime rides in the first request too', async () => {
+    const s = await sim({ ports: 4 });
+    const sw = open(s, silentLogger, { bulk: 'off' });
+    await sw.poll();
+    const before = { ...s.requests };
+    const rs = await sw.poll();
+    expect(rs.map((r) => r.state)).toEqual(['up', 'up', 'up', 'up', 'up', 'up']);
+    expect(rs[0]!.evidence.sysUpTime).toEqual(expect.any(Number));
+    expect(s.requests.getNext - before.getNext).toBe(6); // one row a request, none past the last
+    expect(s.requests.get - before.get).toBe(0);
+  });
+});
