@@ -21,6 +21,7 @@ import { Recorder } from './recorder.ts';
 import { startPoller } from './poller.ts';
 import type { PollTarget } from './poller.ts';
 import { SOURCES } from './sources/index.ts';
+import { startSchedules } from './sources/schedules.ts';
 import type { Reading, SourceKinds } from './sources/index.ts';
 import { Tracker } from './tracker.ts';
 import type { Trigger } from './tracker.ts';
@@ -76,15 +77,17 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     const tracker = new Tracker();
     const ca = config.caFile ? readCa(config.caFile) : undefined;
 
+    const schedules = startSchedules(log);
+    cleanup.unshift(() => schedules.close());
     const targets: PollTarget[] = config.targets.map((target) => ({
       target, instance: kinds[target.kind]!.open(target, {
-        log: log.child({ target: target.name }), now,
+        log: log.child({ target: target.name }), now, schedule: schedules.schedule,
         snmpMaxRepetitions: (n) => metrics.snmpMaxRepetitions.set({ target: target.name }, n),
       }),
     }));
     cleanup.unshift(() => { for (const t of targets) t.instance.close(); });
-    /** Per target, the subjects its full polls report, each with the number of the last poll that did. */
-    const subjectsOf = new Map(targets.map((t) => [t.target.name, { poll: 0, subjects: new Map<string, number>() }]));
+    /** Per target, the subjects its last full poll reported (an array: 8 bytes a subject, at 100,000 ports). */
+    const subjectsOf = new Map<string, readonly string[]>(targets.map((t) => [t.target.name, []]));
     let link: Link | undefined;
     const recorder = new Recorder({
       tracker, outbox, metrics, log, maxUnsaved: config.outbox.maxEvents, features: () => link?.features ?? new Set(),
@@ -98,15 +101,16 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
      * subject is not measured any more, so it is unknown, not still up.
      */
     function withVanished(target: string, readings: readonly Reading[]): readonly Reading[] {
-      const seen = subjectsOf.get(target);
-      if (!seen) return readings;
-      const poll = ++seen.poll;
+      const before = subjectsOf.get(target);
+      if (!before) return readings;
       // Subjects the protocol refuses are never kept, so they never turn unknown either.
-      for (const r of readings) if (isSubjectId(r.subject)) seen.subjects.set(r.subject, poll);
-      let gone: string[] | undefined;
-      for (const [s, p] of seen.subjects) if (p !== poll) (gone ??= []).push(s);
-      if (!gone) return readings;
-      for (const s of gone) seen.subjects.delete(s);
+      const now = readings.map((r) => r.subject).filter(isSubjectId);
+      subjectsOf.set(target, now);
+      // The common case, checked without building a set: the same subjects in the same order.
+      if (now.length >= before.length && before.every((s, i) => now[i] === s)) return readings;
+      const still = new Set(now);
+      const gone = before.filter((s) => !still.has(s));
+      if (gone.length === 0) return readings;
       log.info({ target, subjects: gone.slice(0, 20), count: gone.length }, 'subjects no longer reported by their target; now unknown');
       return [...readings, ...tracker.unknownReadings(gone, { reason: 'no longer reported by its target' })];
     }
@@ -115,7 +119,7 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
       targets, concurrency: config.concurrency, now, log, metrics,
       onReadings: (target, readings, at, trigger) => record(target, withVanished(target, readings), at, trigger),
       onFailure: (target, err, at) =>
-        record(target, tracker.unknownReadings(subjectsOf.get(target)?.subjects.keys() ?? [], { error: err.code, message: err.message }), at, 'poll'),
+        record(target, tracker.unknownReadings(subjectsOf.get(target) ?? [], { error: err.code, message: err.message }), at, 'poll'),
     });
     cleanup.unshift(() => poller.close());
 

@@ -14,6 +14,7 @@ import { openSnmp, type SnmpClientOptions } from '../snmp/client.ts';
 import type { SnmpClient, SnmpTarget } from '../snmp/types.ts';
 import { SwitchInstance } from '../switch/instance.ts';
 import { switchProbe } from '../switch/probe.ts';
+import { ownSchedule } from './schedules.ts';
 
 const validRegex = (s: string): boolean => { try { new RegExp(s); return true; } catch { return false; } };
 
@@ -42,7 +43,7 @@ export interface SwitchOpenOptions {
 
 export function openSwitch(target: SwitchTarget, deps: SourceDeps, opts: SwitchOpenOptions = {}): SwitchInstance {
   const client = (opts.client ?? openSnmp)(toSnmpTarget(target), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions, now: deps.now });
-  return new SwitchInstance(target, client, deps, trapClaimer(target, deps.log));
+  return new SwitchInstance(target, client, deps, trapClaimer(target, deps.log), deps.schedule ?? ownSchedule(deps.log));
 }
 
 export const snmpSwitch: SourceKind<SwitchTarget> = {

@@ -71,6 +71,8 @@ export interface SourceDeps {
   now: () => number;
   /** For kinds that send GETBULK: the max-repetitions in use now (0: GETNEXT), for the agent's gauge. */
   snmpMaxRepetitions?: (n: number) => void;
+  /** Calls `fn` on every match of a cron expression, shared across targets; returns the unsubscribe. Kinds fall back to their own timer. */
+  schedule?: (expression: string, fn: () => void) => () => void;
 }
 
 /** Fields every target has, whatever its kind. */

@@ -6,8 +6,6 @@
  * A large agent polls 100,000 ports: per port it keeps one Port (names,
  * subject id, what the last poll read, updated in place), nothing per poll.
  */
-import cron from 'node-cron';
-import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { PollContext, Reading, SourceDeps, SourceInstance, TrapOutcome } from '../sources/types.ts';
 import type { Notification, SnmpClient, TrapClaim, TrapCredential } from '../snmp/types.ts';
@@ -45,8 +43,8 @@ interface Port extends PolledStatus {
 
 export class SwitchInstance implements SourceInstance {
   readonly name: string;
-  /** Every interface by ifIndex; null until the first discovery. */
-  private ports: Map<number, Port> | null = null;
+  /** Every interface in ifIndex order (found by binary search: no map per switch); null until the first discovery. */
+  private ports: Port[] | null = null;
   private polled: Port[] = [];
   /** Configured names the device does not have, with their subject ids. */
   private missing: { ifName: string; subject: string }[] = [];
@@ -56,7 +54,7 @@ export class SwitchInstance implements SourceInstance {
   private noUptimeSaid = false;
   private lastVanishWalk = -Infinity;
   private chain: Promise<unknown> = Promise.resolve();
-  private readonly task: ScheduledTask | null;
+  private readonly unschedule: () => void;
   private readonly log: Logger;
 
   constructor(
@@ -64,23 +62,16 @@ export class SwitchInstance implements SourceInstance {
     private readonly client: SnmpClient,
     deps: SourceDeps,
     /** Whether a trap sender is this switch (snmp/address.ts trapClaimer). */
-    private readonly claims: (address: string, credential: TrapCredential) => TrapClaim | null = () => null,
+    private readonly claims: (address: string, credential: TrapCredential) => TrapClaim | null,
+    /** The rediscovery schedule's clock (SourceDeps.schedule, or one of its own). */
+    schedule: (expression: string, fn: () => void) => () => void,
   ) {
     this.name = cfg.name;
     // The agent's log for a target already names it.
     this.log = deps.log;
-    // The schedule only raises a flag: the poll loop owns when I/O happens. node-cron
-    // would print to the console; its few words go to our JSON log instead.
-    const log = this.log;
-    this.task = cron.schedule(cfg.rediscover, () => { this.rediscoverDue = true; }, {
-      name: `rediscover:${cfg.name}`,
-      logger: {
-        info: (m) => log.debug({ cron: m }, 'rediscovery schedule'),
-        warn: (m) => log.debug({ cron: m }, 'rediscovery schedule'),
-        error: (m) => log.warn({ cron: String(m) }, 'rediscovery schedule'),
-        debug: () => {},
-      },
-    });
+    // The schedule only raises a flag: the poll loop owns when I/O happens.
+    const due = (): void => { this.rediscoverDue = true; };
+    this.unschedule = schedule(cfg.rediscover, due);
   }
 
   poll(ctx: PollContext): Promise<Reading[]> {
@@ -92,7 +83,7 @@ export class SwitchInstance implements SourceInstance {
   }
 
   close(): void {
-    void this.task?.destroy();
+    this.unschedule();
     this.client.close();
   }
 
@@ -112,7 +103,7 @@ export class SwitchInstance implements SourceInstance {
     if (isRestart(n)) this.rediscoverDue = true;
     const fromBefore = this.last !== null && n.uptime !== null && uptimeStep(this.last, { ticks: n.uptime, at: n.receivedAt }) === 'rebooted';
     if (fromBefore) this.rediscoverDue = true;
-    const i = fromBefore || e.ifIndex === null ? undefined : this.ports?.get(e.ifIndex);
+    const i = fromBefore || e.ifIndex === null ? undefined : this.port(e.ifIndex);
     const subject = i?.subject ?? null;
     // The trap's own ifAdminStatus when it carries one, else the last poll's.
     const admin = e.adminStatus ?? i?.admin ?? null;
@@ -130,17 +121,17 @@ export class SwitchInstance implements SourceInstance {
     const polled = new Set<IfInfo>(sel.polled);
     // What the last poll read of a port carries over when the port keeps its subject (hidden flaps).
     const before = new Map(this.polled.map((p) => [p.subject, p]));
-    const ports = new Map<number, Port>();
-    for (const i of ifs) {
+    // interfacesFrom lists them in ifIndex order.
+    const ports = ifs.map((i): Port => {
       const subject = polled.has(i) ? portSubjectId(this.name, i.name) : null;
       const was = subject === null ? undefined : before.get(subject);
-      ports.set(i.ifIndex, {
+      return {
         ifIndex: i.ifIndex, ifName: i.ifName, ifAlias: i.ifAlias, ifDescr: i.ifDescr, subject,
         oper: was?.oper ?? null, admin: was?.admin ?? null, lastChange: was?.lastChange ?? null, at: was?.at ?? -1,
-      });
-    }
+      };
+    });
     this.ports = ports;
-    this.polled = sel.polled.map((i) => ports.get(i.ifIndex)!);
+    this.polled = ports.filter((p) => p.subject !== null);
     this.missing = sel.missing.map((ifName) => ({ ifName, subject: portSubjectId(this.name, ifName) }));
     this.rediscoverDue = false;
     if (ifs.length === 0) this.log.warn({ device: this.client.where }, 'device lists no interfaces (ifTable empty, or not served to this community or user)');
@@ -151,7 +142,14 @@ export class SwitchInstance implements SourceInstance {
 
   private read(ctx: PollContext): Promise<StatusRead> {
     const idx = this.polled.map((i) => i.ifIndex);
-    return readStatus(this.client, idx, strategy(idx.length, this.ports?.size ?? 0), ctx.now);
+    return readStatus(this.client, idx, strategy(idx.length, this.ports?.length ?? 0), ctx.now);
+  }
+
+  private port(ifIndex: number): Port | undefined {
+    const ports = this.ports ?? [];
+    let lo = 0, hi = ports.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (ports[mid]!.ifIndex < ifIndex) lo = mid + 1; else hi = mid; }
+    return ports[lo]?.ifIndex === ifIndex ? ports[lo] : undefined;
   }
 
   private async pollOnce(ctx: PollContext): Promise<Reading[]> {
