@@ -22,6 +22,7 @@ import { startPoller } from './poller.ts';
 import type { PollTarget } from './poller.ts';
 import { SOURCES } from './sources/index.ts';
 import { startSchedules } from './sources/schedules.ts';
+import { sharedSockets } from './snmp/shared-socket.ts';
 import type { Reading, SourceKinds } from './sources/index.ts';
 import { Tracker } from './tracker.ts';
 import type { Trigger } from './tracker.ts';
@@ -79,9 +80,11 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
 
     const schedules = startSchedules(log);
     cleanup.unshift(() => schedules.close());
+    const snmpSockets = sharedSockets();
+    cleanup.unshift(() => snmpSockets.close());
     const targets: PollTarget[] = config.targets.map((target) => ({
       target, instance: kinds[target.kind]!.open(target, {
-        log: log.child({ target: target.name }), now, schedule: schedules.schedule,
+        log: log.child({ target: target.name }), now, schedule: schedules.schedule, snmpSockets,
         snmpMaxRepetitions: (n) => metrics.snmpMaxRepetitions.set({ target: target.name }, n),
       }),
     }));

@@ -11,6 +11,7 @@ import type { SnmpClient, SnmpTarget, VarBind, WalkOptions } from './types.ts';
 import { describeTarget, failureOf, toError } from './errors.ts';
 import { RawSession, type RawVb } from './session.ts';
 import { RequestSizing } from './sizing.ts';
+import type { SharedSockets } from './shared-socket.ts';
 
 const END_TYPES = new Set([snmp.ObjectType.EndOfMibView, snmp.ObjectType.NoSuchObject, snmp.ObjectType.NoSuchInstance]);
 /** Requests of one GET or walk in flight at once; snmpd drops requests past its socket buffer (~8 is fastest there). */
@@ -24,6 +25,8 @@ export interface SnmpClientOptions {
   onMaxRepetitions?: (n: number) => void;
   /** Clock for retrying a shrunk size (default Date.now). */
   now?: () => number;
+  /** The agent's shared UDP sockets (shared-socket.ts); absent, each session opens its own. */
+  sockets?: SharedSockets;
 }
 
 const norm = (vb: RawVb): VarBind => ({ oid: vb.oid, type: vb.type, value: END_TYPES.has(vb.type) ? null : (vb.value as VarBind['value']) });
@@ -56,7 +59,7 @@ class NetSnmpClient implements SnmpClient {
   constructor(private readonly t: SnmpTarget, private readonly o: SnmpClientOptions) {
     this.where = describeTarget(t);
     this.sizing = new RequestSizing({ ...t, where: this.where, log: o.log, onChange: o.onMaxRepetitions, ...(o.now ? { now: o.now } : {}) });
-    this.current = new RawSession(t);
+    this.current = new RawSession(t, o.sockets?.module);
   }
 
   get(oids: readonly string[]): Promise<VarBind[]> {
@@ -123,7 +126,7 @@ class NetSnmpClient implements SnmpClient {
 
   private rediscover(err: unknown): void {
     const old = this.current;
-    this.current = new RawSession(this.t);
+    this.current = new RawSession(this.t, this.o.sockets?.module);
     this.o.log?.warn({ device: this.where, refused: toError(err, this.t).message },
       `SNMPv3 engine of ${this.where} no longer matches this session (the device restarted, or its engine ID, boots or time were reset): new session with engine discovery`);
     // Requests still in flight on the old session finish or time out before it closes.

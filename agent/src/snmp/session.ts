@@ -21,8 +21,9 @@ export function v3UserOptions(u: SnmpV3User): Record<string, unknown> {
   };
 }
 
-function makeSession(t: SnmpTarget): any {
+function makeSession(t: SnmpTarget, dgramModule: unknown): any {
   const common = {
+    ...(dgramModule ? { dgramModule } : {}),
     port: t.port,
     retries: t.retries,
     timeout: t.timeoutMs,
@@ -47,8 +48,9 @@ export class RawSession {
   private readonly session: any;
   private readonly v1: boolean;
 
-  constructor(t: SnmpTarget) {
-    this.session = makeSession(t);
+  /** `dgramModule`: the agent's shared sockets (shared-socket.ts); absent, the session opens its own. */
+  constructor(t: SnmpTarget, dgramModule?: unknown) {
+    this.session = makeSession(t, dgramModule);
     this.v1 = t.version === '1';
     // A socket error after close must not crash the agent: the request's own callback reports it.
     this.session.on('error', ignore);

@@ -78,7 +78,7 @@ export function planFeeds(profile: PduProfile, rows: ReadonlyMap<string, VarBind
 
 export function openPdu(t: PduTarget, deps: SourceDeps, opts: { client?: (t: SnmpTarget, o: SnmpClientOptions) => SnmpClient } = {}): SourceInstance {
   const profile = profileOf(t);
-  const client = (opts.client ?? openSnmp)(toSnmpTarget(t), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions, now: deps.now });
+  const client = (opts.client ?? openSnmp)(toSnmpTarget(t), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions, now: deps.now, ...(deps.snmpSockets ? { sockets: deps.snmpSockets } : {}) });
   const rowColumns = [...new Set(profile.feeds.flatMap((f) => (f.rows === undefined ? [] : [f.rows])))];
   const wanted = t.feeds ? new Set(t.feeds) : null;
   const seen = new Set<string>();

@@ -42,7 +42,7 @@ export interface SwitchOpenOptions {
 }
 
 export function openSwitch(target: SwitchTarget, deps: SourceDeps, opts: SwitchOpenOptions = {}): SwitchInstance {
-  const client = (opts.client ?? openSnmp)(toSnmpTarget(target), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions, now: deps.now });
+  const client = (opts.client ?? openSnmp)(toSnmpTarget(target), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions, now: deps.now, ...(deps.snmpSockets ? { sockets: deps.snmpSockets } : {}) });
   return new SwitchInstance(target, client, deps, trapClaimer(target, deps.log), deps.schedule ?? ownSchedule(deps.log));
 }
 

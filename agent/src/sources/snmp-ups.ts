@@ -87,7 +87,7 @@ const TABLE_COLUMNS = [...INPUT_COLUMNS, ...OUTPUT_COLUMNS].map((c) => c.oid).co
  * poll reads the state, the trap does not carry it.
  */
 export function openUps(t: UpsTarget, deps: SourceDeps, opts: { client?: (t: SnmpTarget, o: SnmpClientOptions) => SnmpClient } = {}): SourceInstance {
-  const client = (opts.client ?? openSnmp)(toSnmpTarget(t), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions, now: deps.now });
+  const client = (opts.client ?? openSnmp)(toSnmpTarget(t), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions, now: deps.now, ...(deps.snmpSockets ? { sockets: deps.snmpSockets } : {}) });
   const subject = `${t.name}/output`;
   return {
     async poll() {

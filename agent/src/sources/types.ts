@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { State, SubjectKind, SeenVia } from '@dcprobe/shared';
 import type { Notification, TrapClaim, TrapCredential } from '../snmp/types.ts';
+import type { SharedSockets } from '../snmp/shared-socket.ts';
 
 export interface Reading {
   /** `<device>/<ifName>`, `<ups>/output`, `<pdu>/<feed>`. */
@@ -71,6 +72,8 @@ export interface SourceDeps {
   now: () => number;
   /** For kinds that send GETBULK: the max-repetitions in use now (0: GETNEXT), for the agent's gauge. */
   snmpMaxRepetitions?: (n: number) => void;
+  /** The agent's shared SNMP sockets (one per address family); kinds open their own without. */
+  snmpSockets?: SharedSockets;
   /** Calls `fn` on every match of a cron expression, shared across targets; returns the unsubscribe. Kinds fall back to their own timer. */
   schedule?: (expression: string, fn: () => void) => () => void;
 }
