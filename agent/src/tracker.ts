@@ -72,8 +72,11 @@ function problemOf(r: Reading, sending: boolean): Rejected['problem'] | null {
   return null;
 }
 
+/** What the tracker keeps of a subject (its id is the key: 100,000 of these in a large agent). */
+type Held = Omit<SubjectState, 'subject'>;
+
 export class Tracker {
-  private readonly subjects = new Map<string, SubjectState>();
+  private readonly subjects = new Map<string, Held>();
 
   observe(readings: readonly Reading[], pollAt: number, trigger: Trigger = 'poll'): Observed {
     const transitions: Transition[] = [];
@@ -101,7 +104,7 @@ export class Tracker {
       const useSince = plausibleSince(r.since, pollAt, prev?.since);
       const at = useSince ? Math.round(r.since!) : pollAt;
       const via: SeenVia = r.via ?? (useSince ? 'lastchange' : trigger === 'trap' ? 'trap' : 'poll');
-      this.subjects.set(r.subject, { subject: r.subject, kind: r.kind, state: r.state, since: at });
+      this.subjects.set(r.subject, { kind: r.kind, state: r.state, since: at });
       transitions.push({
         subject: r.subject, kind: r.kind, state: r.state, at, via, evidence: r.evidence ?? {},
         initial: prev === undefined, ...(prev ? { from: prev.state } : {}),
@@ -126,12 +129,12 @@ export class Tracker {
 
   get(subject: string): SubjectState | undefined {
     const s = this.subjects.get(subject);
-    return s && { ...s };
+    return s && { subject, kind: s.kind, state: s.state, since: s.since };
   }
 
   /** Every subject's current state, for the hello. */
   snapshot(): SubjectState[] {
-    return [...this.subjects.values()].map((s) => ({ ...s }));
+    return [...this.subjects].map(([subject, s]) => ({ subject, kind: s.kind, state: s.state, since: s.since }));
   }
 }
 

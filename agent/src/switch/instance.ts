@@ -9,11 +9,11 @@
 import type { Logger } from 'pino';
 import type { PollContext, Reading, SourceDeps, SourceInstance, TrapOutcome } from '../sources/types.ts';
 import type { Notification, SnmpClient, TrapClaim, TrapCredential } from '../snmp/types.ts';
-import { portSubjectId } from '@dcprobe/shared';
+import { portSubjectId, type PortState } from '@dcprobe/shared';
 import { ADMIN_STATUS, OPER_STATE } from '../profiles/if-mib.ts';
-import { hiddenFlap, type PolledStatus } from './hidden-flap.ts';
+import { hiddenFlap } from './hidden-flap.ts';
 import { discover, selectPorts, type IfInfo, type PortSelector } from './interfaces.ts';
-import { readStatus, strategy, type StatusRead } from './status.ts';
+import { readStatus, strategy, type IfStatus, type StatusRead } from './status.ts';
 import { isRestart, linkEvent } from './trap-map.ts';
 import { changeInstant, uptimeStep, type UptimeSample, type UptimeStep } from './uptime.ts';
 
@@ -29,16 +29,19 @@ export interface SwitchConfig {
 
 /**
  * An interface of the switch, as discovery found it, and what the last poll
- * read of it (hidden flaps, a trap's admin status), updated in place:
- * `at` is -1 until a poll read it.
+ * read of it (hidden flaps, a trap's admin status), updated in place. When
+ * that poll read it is the switch's `readAt` (one time for every port: a
+ * double per port would cost 16 bytes more each).
  */
-interface Port extends PolledStatus {
+interface Port extends IfStatus {
   ifIndex: number;
   ifName: string;
   ifAlias: string;
   ifDescr: string;
   /** Its subject id when polled, else null (traps still name it). */
   subject: string | null;
+  /** A poll read it (oper, admin, lastChange hold that poll's values). */
+  read: boolean;
 }
 
 export class SwitchInstance implements SourceInstance {
@@ -49,6 +52,8 @@ export class SwitchInstance implements SourceInstance {
   /** Configured names the device does not have, with their subject ids. */
   private missing: { ifName: string; subject: string }[] = [];
   private last: UptimeSample | null = null;
+  /** When the last poll read the ports (agent clock), -1 before the first. */
+  private readAt = -1;
   private firstPollAt: number | null = null;
   private rediscoverDue = false;
   private noUptimeSaid = false;
@@ -127,7 +132,7 @@ export class SwitchInstance implements SourceInstance {
       const was = subject === null ? undefined : before.get(subject);
       return {
         ifIndex: i.ifIndex, ifName: i.ifName, ifAlias: i.ifAlias, ifDescr: i.ifDescr, subject,
-        oper: was?.oper ?? null, admin: was?.admin ?? null, lastChange: was?.lastChange ?? null, at: was?.at ?? -1,
+        oper: was?.oper ?? null, admin: was?.admin ?? null, lastChange: was?.lastChange ?? null, read: was?.read ?? false,
       };
     });
     this.ports = ports;
@@ -187,34 +192,61 @@ export class SwitchInstance implements SourceInstance {
     const sysUpTime = r.uptime?.ticks ?? null;
     for (const p of this.polled) {
       const s = r.status.get(p.ifIndex) ?? { oper: null, admin: null, lastChange: null };
-      const flap = r.uptime && p.at >= 0 ? hiddenFlap(p, s, r.uptime, step) : undefined;
-      p.oper = s.oper; p.admin = s.admin; p.lastChange = s.lastChange; p.at = r.at;
+      // Only a moved ifLastChange can be a hidden flap: nothing else is worth an object per port.
+      const flap = r.uptime && p.read && p.lastChange !== s.lastChange
+        ? hiddenFlap({ oper: p.oper, admin: p.admin, lastChange: p.lastChange, at: this.readAt }, s, r.uptime, step) : undefined;
+      p.oper = s.oper; p.admin = s.admin; p.lastChange = s.lastChange; p.read = true;
       let state = s.oper === null ? 'unknown' as const : OPER_STATE[s.oper];
       if (state === undefined) {
         // Outside RFC 2863's 1–7: never guess a port down from a value we do not know.
         this.log.warn({ ifName: p.ifName, ifOperStatus: s.oper }, 'ifOperStatus outside IF-MIB; reading unknown');
         state = 'unknown';
       }
-      const reading: Reading = {
-        subject: p.subject!,
-        kind: 'port',
-        state,
-        evidence: {
-          ifIndex: p.ifIndex, ifName: p.ifName, ifAlias: p.ifAlias, ifDescr: p.ifDescr,
-          ifOperStatus: s.oper, ifAdminStatus: s.admin, admin: adminName(s.admin), ifLastChange: s.lastChange, sysUpTime,
-        },
-      };
+      const reading = new PortReading(p, state, s, sysUpTime);
       // The tracker decides whether `since` is plausible and sets `via` accordingly.
       const since = s.lastChange === null || !r.uptime ? undefined : changeInstant(r.uptime, s.lastChange, this.firstPollAt!);
       if (since !== undefined) reading.since = since;
       if (flap) reading.hiddenFlap = flap;
       out.push(reading);
     }
+    this.readAt = r.at;
     for (const m of this.missing) {
       // Configured but absent: we cannot say it is down, only that we do not know.
       out.push({ subject: m.subject, kind: 'port', state: 'unknown', evidence: { ifName: m.ifName, missing: true } });
     }
     return out;
+  }
+}
+
+/**
+ * A port's reading, its evidence made only when asked for: the tracker asks
+ * for the few readings it sends, not the 100,000 a large agent reads in ten
+ * seconds. The values are its own copy; the names are the Port's, which
+ * never change (a rediscovery makes new Ports).
+ */
+class PortReading implements Reading {
+  readonly subject: string;
+  readonly kind = 'port' as const;
+  since?: number;
+  hiddenFlap?: { since: number; at: number };
+  private readonly oper: number | null;
+  private readonly admin: number | null;
+  private readonly lastChange: number | null;
+  private made: Record<string, unknown> | undefined;
+
+  constructor(private readonly p: Port, readonly state: PortState, s: IfStatus, private readonly sysUpTime: number | null) {
+    this.subject = p.subject!;
+    this.oper = s.oper;
+    this.admin = s.admin;
+    this.lastChange = s.lastChange;
+  }
+
+  get evidence(): Record<string, unknown> {
+    const p = this.p;
+    return (this.made ??= {
+      ifIndex: p.ifIndex, ifName: p.ifName, ifAlias: p.ifAlias, ifDescr: p.ifDescr, ifOperStatus: this.oper,
+      ifAdminStatus: this.admin, admin: adminName(this.admin), ifLastChange: this.lastChange, sysUpTime: this.sysUpTime,
+    });
   }
 }
 
