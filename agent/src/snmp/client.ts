@@ -12,6 +12,7 @@ import { describeTarget, failureOf, toError } from './errors.ts';
 import { RawSession, type RawVb } from './session.ts';
 import { RequestSizing } from './sizing.ts';
 import type { SharedSockets } from './shared-socket.ts';
+import { fastOids } from './fast-oid.ts';
 
 const END_TYPES = new Set([snmp.ObjectType.EndOfMibView, snmp.ObjectType.NoSuchObject, snmp.ObjectType.NoSuchInstance]);
 /** Requests of one GET or walk in flight at once; snmpd drops requests past its socket buffer (~8 is fastest there). */
@@ -57,6 +58,7 @@ class NetSnmpClient implements SnmpClient {
   private everAnswered = false;
 
   constructor(private readonly t: SnmpTarget, private readonly o: SnmpClientOptions) {
+    fastOids();
     this.where = describeTarget(t);
     this.sizing = new RequestSizing({ ...t, where: this.where, log: o.log, onChange: o.onMaxRepetitions, ...(o.now ? { now: o.now } : {}) });
     this.current = new RawSession(t, o.sockets?.module);
@@ -193,7 +195,9 @@ class NetSnmpClient implements SnmpClient {
     let scalars = first?.scalars ?? [];
     while (active.length > 0) {
       // Rows left to the last one wanted (exact for contiguous indexes, an upper bound otherwise).
-      const most = upTo === undefined ? Infinity : Math.max(1, upTo - Math.min(...active.map((c) => c.row)));
+      let lowest = Infinity;
+      for (const c of active) if (c.row < lowest) lowest = c.row;
+      const most = upTo === undefined ? Infinity : Math.max(1, upTo - lowest);
       const got = await this.step(active.map((c) => c.at), scalars, most);
       if (first && scalars.length) {
         first.onAnswer?.();

@@ -41,6 +41,7 @@ function makeSession(t: SnmpTarget, dgramModule: unknown): any {
 }
 
 const ignore = (): void => {};
+const NONE: RawVb[] = [];
 
 export class RawSession {
   /** Whether the device ever answered on this session (for SNMPv3 rediscovery). */
@@ -78,12 +79,17 @@ export class RawSession {
     }
   }
 
-  /** The varbind after each of the first `nonRepeaters` OIDs, then up to `reps` after each of the others. */
+  /**
+   * The varbind after each of the first `nonRepeaters` OIDs, then up to
+   * `reps` after each of the others. net-snmp only reads `oids`.
+   */
   getBulk(oids: readonly string[], reps: number, nonRepeaters = 0): Promise<{ scalars: RawVb[]; cols: RawVb[][] }> {
     return new Promise((resolve, reject) => {
-      this.session.getBulk([...oids], nonRepeaters, reps, (err: unknown, vbs: (RawVb | RawVb[])[]) => {
+      this.session.getBulk(oids, nonRepeaters, reps, (err: unknown, vbs: (RawVb | RawVb[])[]) => {
         if (err) { reject(err); return; }
-        resolve({ scalars: vbs.slice(0, nonRepeaters) as RawVb[], cols: (nonRepeaters ? vbs.slice(nonRepeaters) : vbs) as RawVb[][] });
+        resolve(nonRepeaters
+          ? { scalars: vbs.slice(0, nonRepeaters) as RawVb[], cols: vbs.slice(nonRepeaters) as RawVb[][] }
+          : { scalars: NONE, cols: vbs as RawVb[][] });
       });
     });
   }
