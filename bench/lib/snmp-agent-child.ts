@@ -139,6 +139,8 @@ serveRequests({
   },
   /** V8's heap spaces (MB used / committed), for telling live data from a grown young generation. */
   heapSpaces: () => v8.getHeapSpaceStatistics().map((h) => ({ space: h.space_name, usedMB: h.space_used_size / 2 ** 20, sizeMB: h.space_size / 2 ** 20 })),
+  /** A heap snapshot into `file` (what a large agent's memory is made of). */
+  heapSnapshot: (a: { file: string }) => v8.writeHeapSnapshot(a.file),
   /** Memory now; after a full GC when the process runs with --expose-gc (live objects only). */
   memory: () => ({ gc: collectGarbage(), ...memory() }),
 }, async () => {

@@ -35,7 +35,8 @@ export interface SwitchConfig {
  */
 interface Port extends IfStatus {
   ifIndex: number;
-  ifName: string;
+  /** Null when it is what the subject id says after its `/` (most names: one string fewer a port). */
+  ifName: string | null;
   ifAlias: string;
   ifDescr: string;
   /** Its subject id when polled, else null (traps still name it). */
@@ -114,9 +115,9 @@ export class SwitchInstance implements SourceInstance {
     const admin = e.adminStatus ?? i?.admin ?? null;
     const readings: Reading[] = subject && e.state ? [{
       subject, kind: 'port', state: e.state, via: 'trap',
-      evidence: { trap: e.kind, trapOid: n.trapOid, ifIndex: e.ifIndex, ifName: i!.ifName, from: n.from, ifAdminStatus: admin, admin: adminName(admin) },
+      evidence: { trap: e.kind, trapOid: n.trapOid, ifIndex: e.ifIndex, ifName: ifNameOf(i!), from: n.from, ifAdminStatus: admin, admin: adminName(admin) },
     }] : [];
-    return { readings, pollNow: true, detail: { kind: e.kind, ifIndex: e.ifIndex, ifName: i?.ifName ?? null, subject } };
+    return { readings, pollNow: true, detail: { kind: e.kind, ifIndex: e.ifIndex, ifName: i ? ifNameOf(i) : null, subject } };
   }
 
   private async rediscover(ctx: PollContext): Promise<void> {
@@ -131,7 +132,8 @@ export class SwitchInstance implements SourceInstance {
       const subject = polled.has(i) ? portSubjectId(this.name, i.name) : null;
       const was = subject === null ? undefined : before.get(subject);
       return {
-        ifIndex: i.ifIndex, ifName: i.ifName, ifAlias: i.ifAlias, ifDescr: i.ifDescr, subject,
+        ifIndex: i.ifIndex, ifName: subject?.endsWith(`/${i.ifName}`) && subject.length === this.name.length + 1 + i.ifName.length ? null : i.ifName,
+        ifAlias: i.ifAlias, ifDescr: i.ifDescr, subject,
         oper: was?.oper ?? null, admin: was?.admin ?? null, lastChange: was?.lastChange ?? null, read: was?.read ?? false,
       };
     });
@@ -199,7 +201,7 @@ export class SwitchInstance implements SourceInstance {
       let state = s.oper === null ? 'unknown' as const : OPER_STATE[s.oper];
       if (state === undefined) {
         // Outside RFC 2863's 1–7: never guess a port down from a value we do not know.
-        this.log.warn({ ifName: p.ifName, ifOperStatus: s.oper }, 'ifOperStatus outside IF-MIB; reading unknown');
+        this.log.warn({ ifName: ifNameOf(p), ifOperStatus: s.oper }, 'ifOperStatus outside IF-MIB; reading unknown');
         state = 'unknown';
       }
       const reading = new PortReading(p, state, s, sysUpTime);
@@ -244,10 +246,15 @@ class PortReading implements Reading {
   get evidence(): Record<string, unknown> {
     const p = this.p;
     return (this.made ??= {
-      ifIndex: p.ifIndex, ifName: p.ifName, ifAlias: p.ifAlias, ifDescr: p.ifDescr, ifOperStatus: this.oper,
+      ifIndex: p.ifIndex, ifName: ifNameOf(p), ifAlias: p.ifAlias, ifDescr: p.ifDescr, ifOperStatus: this.oper,
       ifAdminStatus: this.admin, admin: adminName(this.admin), ifLastChange: this.lastChange, sysUpTime: this.sysUpTime,
     });
   }
+}
+
+/** A port's name as the device shows it. */
+function ifNameOf(p: Port): string {
+  return p.ifName ?? p.subject!.slice(p.subject!.indexOf('/') + 1);
 }
 
 /** ifAdminStatus by name (`down`: shut administratively), null when absent or outside IF-MIB. */

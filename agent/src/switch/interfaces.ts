@@ -58,7 +58,9 @@ export function interfacesFrom(cols: Map<string, VarBind[]>): { ifs: IfInfo[]; d
     const key = Buffer.from(n).toString('hex');
     if (seen.has(key)) { duplicates.push(ifName); continue; }
     seen.add(key);
-    ifs.push({ ifIndex, ifName, ifAlias: displayName(alias.get(ifIndex) ?? none), ifDescr: displayName(d), name: n });
+    // Many devices name a port the same in ifDescr and ifName: one string for both.
+    const ifDescr = d === n || Buffer.from(d).equals(n) ? ifName : displayName(d);
+    ifs.push({ ifIndex, ifName, ifAlias: displayName(alias.get(ifIndex) ?? none), ifDescr, name: n });
   }
   return { ifs, duplicates };
 }
