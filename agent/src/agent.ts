@@ -82,12 +82,15 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     cleanup.unshift(() => schedules.close());
     const snmpSockets = sharedSockets();
     cleanup.unshift(() => snmpSockets.close());
-    const targets: PollTarget[] = config.targets.map((target) => ({
-      target, instance: kinds[target.kind]!.open(target, {
-        log: log.child({ target: target.name }), now, schedule: schedules.schedule, snmpSockets,
-        snmpMaxRepetitions: (n) => metrics.snmpMaxRepetitions.set({ target: target.name }, n),
-      }),
-    }));
+    const targets: PollTarget[] = config.targets.map((target) => {
+      const tlog = log.child({ target: target.name });
+      return {
+        target, log: tlog, instance: kinds[target.kind]!.open(target, {
+          log: tlog, now, schedule: schedules.schedule, snmpSockets,
+          snmpMaxRepetitions: (n) => metrics.snmpMaxRepetitions.set({ target: target.name }, n),
+        }),
+      };
+    });
     cleanup.unshift(() => { for (const t of targets) t.instance.close(); });
     /** Per target, the subjects its last full poll reported (an array: 8 bytes a subject, at 100,000 ports). */
     const subjectsOf = new Map<string, readonly string[]>(targets.map((t) => [t.target.name, []]));
