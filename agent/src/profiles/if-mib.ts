@@ -11,8 +11,9 @@
  * the number) and by name (`admin`: up, down or testing): a port that is down
  * with `admin: down` was shut administratively, on purpose; `admin: testing`
  * is in a test mode (its ifOperStatus is then testing(3), so down). Poll
- * events take it from the poll, trap events from the trap's own
- * ifAdminStatus varbind or else the last poll. Whether an administrative
+ * events take it from the poll that saw the change (which reads it for every
+ * port whose ifOperStatus or ifLastChange moved), trap events from the
+ * trap's own ifAdminStatus varbind or else the last poll. Whether an administrative
  * shutdown counts against the SLA is the collector's rule, not the agent's.
  */
 import type { PortState } from '@dcprobe/shared';
@@ -32,8 +33,13 @@ export const IF = {
 
 /** What discovery walks: names and descriptions change only on reconfiguration. */
 export const DISCOVERY_COLUMNS = [IF.ifDescr, IF.ifName, IF.ifAlias] as const;
-/** What every poll reads per selected interface. */
-export const STATUS_COLUMNS = [IF.ifOperStatus, IF.ifAdminStatus, IF.ifLastChange] as const;
+/**
+ * What every poll reads per selected interface. ifAdminStatus is read only
+ * for the ports whose ifOperStatus or ifLastChange moved (and on a first
+ * read): every event comes from such a port, and a third column in every
+ * poll would cost a third more requests and varbinds for nothing.
+ */
+export const STATUS_COLUMNS = [IF.ifOperStatus, IF.ifLastChange] as const;
 
 /**
  * ifOperStatus → port state. Only `up` carries traffic; `unknown` (4) means the

@@ -144,12 +144,18 @@ class NetSnmpClient implements SnmpClient {
     return inOrder(jobs, IN_FLIGHT).then((parts) => parts.flat());
   }
 
-  /** One GET request; a tooBig answer halves the cap and splits it. */
+  /**
+   * One GET request; a tooBig answer, or no answer from a device that still
+   * answers a one-varbind GET, halves the cap and splits it.
+   */
   private async getChunk(oids: readonly string[]): Promise<VarBind[]> {
     try {
       return (await this.request((s) => s.get(oids))).map(norm);
     } catch (err) {
-      if (failureOf(err) !== 'tooBig' || !this.sizing.getTooBig(oids.length)) throw err;
+      const f = failureOf(err);
+      const retry = f === 'tooBig' ? this.sizing.getTooBig(oids.length)
+        : f === 'timeout' && oids.length > 1 && this.sizing.getTimedOut(oids.length, await this.answersSmall());
+      if (!retry) throw err;
       return this.getAll(oids);
     }
   }

@@ -113,11 +113,21 @@ export class RequestSizing {
 
   /** The device answered tooBig to a GET of `varbinds` varbinds: halve the cap. */
   getTooBig(varbinds: number): boolean {
+    return this.shrinkCap(varbinds, 'was answered tooBig');
+  }
+
+  /** A GET of `varbinds` varbinds got no answer; `probeAnswered` as for GETBULK. True when it should be retried smaller. */
+  getTimedOut(varbinds: number, probeAnswered: boolean): boolean {
+    if (this.o.bulk !== 'auto' || !probeAnswered) return false;
+    return this.shrinkCap(varbinds, 'timed out while the device answers small requests');
+  }
+
+  private shrinkCap(varbinds: number, why: string): boolean {
     const next = Math.floor(varbinds / 2);
     if (next < 1) return false; // one varbind too big: nothing smaller to ask
     if (next >= this.cap) return true; // already shrunk by another request
     this.cap = next;
-    this.o.log?.warn({ device: this.o.where, maxVarbinds: next }, `a GET of ${varbinds} varbinds to ${this.o.where} was answered tooBig: at most ${next} a request from now on`);
+    this.o.log?.warn({ device: this.o.where, maxVarbinds: next }, `a GET of ${varbinds} varbinds to ${this.o.where} ${why}: at most ${next} a request from now on`);
     return true;
   }
 

@@ -13,7 +13,7 @@ import { portSubjectId, type PortState } from '@dcprobe/shared';
 import { ADMIN_STATUS, OPER_STATE } from '../profiles/if-mib.ts';
 import { hiddenFlap } from './hidden-flap.ts';
 import { discover, selectPorts, type IfInfo, type PortSelector } from './interfaces.ts';
-import { readStatus, strategy, type IfStatus, type StatusRead } from './status.ts';
+import { readAdmin, readStatus, strategy, type IfStatus, type StatusRead } from './status.ts';
 import { isRestart, linkEvent } from './trap-map.ts';
 import { changeInstant, uptimeStep, type UptimeSample, type UptimeStep } from './uptime.ts';
 
@@ -186,7 +186,25 @@ export class SwitchInstance implements SourceInstance {
     }
     this.last = r.uptime;
     this.firstPollAt ??= r.at;
+    await this.withAdmin(r);
+    ctx.signal.throwIfAborted();
     return this.readings(r, step);
+  }
+
+  /**
+   * ifAdminStatus for the ports that moved (or were never read): every event
+   * comes from one of them; the others keep the last value read.
+   */
+  private async withAdmin(r: StatusRead): Promise<void> {
+    const moved: number[] = [];
+    for (const p of this.polled) {
+      const s = r.status.get(p.ifIndex);
+      if (!s) continue;
+      if (!p.read || p.oper !== s.oper || p.lastChange !== s.lastChange) moved.push(p.ifIndex);
+      else s.admin = p.admin;
+    }
+    if (moved.length === 0) return;
+    for (const [ifIndex, admin] of await readAdmin(this.client, moved)) r.status.get(ifIndex)!.admin = admin;
   }
 
   private readings(r: StatusRead, step: UptimeStep): Reading[] {

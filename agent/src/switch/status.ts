@@ -51,7 +51,7 @@ async function byGets(client: SnmpClient, ifIndexes: readonly number[], now: () 
   const { uptime, at } = sample(vbs[0], t0, now());
   const status = new Map<number, IfStatus>();
   ifIndexes.forEach((ifIndex, r) => {
-    status.set(ifIndex, { oper: num(vbs[1 + r * 3]), admin: num(vbs[2 + r * 3]), lastChange: num(vbs[3 + r * 3]) });
+    status.set(ifIndex, { oper: num(vbs[1 + r * 2]), admin: null, lastChange: num(vbs[2 + r * 2]) });
   });
   return { uptime, at, status };
 }
@@ -90,11 +90,17 @@ async function byWalk(client: SnmpClient, ifIndexes: readonly number[], now: () 
     }
   };
   put(IF.ifOperStatus, 'oper');
-  put(IF.ifAdminStatus, 'admin');
   put(IF.ifLastChange, 'lastChange');
   return { uptime, at, status };
 }
 
+/** ifAdminStatus of these rows (the ones that moved), by GET. */
+export async function readAdmin(client: SnmpClient, ifIndexes: readonly number[]): Promise<Map<number, number | null>> {
+  const vbs = await client.get(ifIndexes.map((i) => `${IF.ifAdminStatus}.${i}`));
+  return new Map(ifIndexes.map((i, k) => [i, num(vbs[k])]));
+}
+
+/** ifOperStatus and ifLastChange of the polled rows (`admin` is left null: see readAdmin), and sysUpTime. */
 export async function readStatus(
   client: SnmpClient, ifIndexes: readonly number[], how: 'get' | 'walk', now: () => number,
 ): Promise<StatusRead> {

@@ -127,7 +127,7 @@ describe('request sizing against devices with size limits', () => {
 });
 
 describe('requests per poll', () => {
-  it('a poll of every port is 4 requests at 50 ports: sysUpTime rides in the first, the walk stops at the last port', async () => {
+  it('a poll of every port is 3 requests at 50 ports: sysUpTime rides in the first, the walk stops at the last port, ifAdminStatus only for ports that moved', async () => {
     const s = await sim({ ports: 48 });
     const sw = open(s);
     await sw.poll(); // discovery
@@ -135,8 +135,15 @@ describe('requests per poll', () => {
     const rs = await sw.poll();
     expect(rs).toHaveLength(50);
     expect(rs.every((r) => r.evidence.sysUpTime !== null && r.state === 'up')).toBe(true);
-    // 48 varbinds a request: sysUpTime + 3 columns × 15 rows, then 16, 16 and the last 3 rows.
-    expect({ getBulk: s.requests.getBulk - before.getBulk, get: s.requests.get - before.get, getNext: s.requests.getNext - before.getNext }).toEqual({ getBulk: 4, get: 0, getNext: 0 });
+    // 48 varbinds a request: sysUpTime + 2 columns × 23 rows, then 24 and the last 3 rows; nothing moved, so no ifAdminStatus.
+    expect({ getBulk: s.requests.getBulk - before.getBulk, get: s.requests.get - before.get, getNext: s.requests.getNext - before.getNext }).toEqual({ getBulk: 3, get: 0, getNext: 0 });
+    // A port that moved: its ifAdminStatus is read (one GET), and the event says it was shut.
+    s.setAdmin('ge-0/0/9', 'down');
+    await s.setOper('ge-0/0/9', 'down');
+    const mid = { ...s.requests };
+    const after = await sw.poll();
+    expect(s.requests.get - mid.get).toBe(1);
+    expect(after.find((r) => r.subject === 'sw1/ge-0/0/9')).toMatchObject({ state: 'down', evidence: { ifAdminStatus: 2, admin: 'down' } });
   });
 
   it('walking with GETNEXT, sysUpTime rides in the first request too', async () => {

@@ -89,6 +89,14 @@ describe('request sizing: a device that does not answer big requests', () => {
     expect(s.getTooBig(1)).toBe(false);
   });
 
+  it('a GET that times out while the device answers small requests halves the cap; with bulk: on, nothing adapts', () => {
+    const { s } = sizing();
+    expect(s.getTimedOut(48, false)).toBe(false);
+    expect(s.getTimedOut(48, true)).toBe(true);
+    expect(s.maxVarbinds).toBe(24);
+    expect(sizing({ bulk: 'on' }).s.getTimedOut(48, true)).toBe(false);
+  });
+
   it('a request that finds the size already shrunk by another retries without shrinking again', () => {
     const { s, changes } = sizing();
     expect(s.bulkTimedOut(16, true)).toBe(true);
