@@ -1,8 +1,8 @@
 /**
  * The server side of the ingest benchmark, one fresh process per phase (so CPU,
  * RSS and heap are this phase's alone): a bare ws server (the transport limit),
- * SQLite alone through the collector's own store (the storage limit), or the
- * real collector. Driven by bench/ingest.ts over IPC.
+ * SQLite alone through the SQLite store's own insert (the storage limit), or
+ * the real collector. Driven by bench/ingest.ts over IPC.
  */
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,8 +13,10 @@ import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '@dcprobe/shared';
 import { buildConfig } from '../collector/src/config.ts';
 import { startCollector, type CollectorHandle } from '../collector/src/server.ts';
-import { openDb } from '../collector/src/store/db.ts';
-import { ObservationStore, type ObservationRow } from '../collector/src/store/observations.ts';
+import { openDb } from '../collector/src/store/sqlite/db.ts';
+import { Keys } from '../collector/src/store/sqlite/keys.ts';
+import { prepareStatements, pushRow, writeItem } from '../collector/src/store/sqlite/rows.ts';
+import type { ObservationRow } from '../collector/src/store/types.ts';
 import { serveRequests } from './lib/child.ts';
 import { collectGarbage, machineBusySeconds, memory, percentile, startUsage, type Usage } from './lib/measure.ts';
 import { agentId, agentToken, eventObject } from './lib/events.ts';
@@ -69,14 +71,15 @@ async function startReal(a: { agents: number; synchronous: 'FULL' | 'NORMAL'; he
 }
 
 /**
- * The storage limit: the collector's ObservationStore on a fresh file, same
- * rows, same batches, inserted the way the ledger inserts them (insertMany:
- * one multi-row statement per batch), one transaction per batch. Rows are built in chunks
- * outside the timed part, so only inserting and committing is measured.
+ * The storage limit: the SQLite store's insert (store/sqlite/rows.ts, what
+ * its projection and bulk loads run) on a fresh file, same rows, same
+ * batches, one multi-row statement and one transaction per batch, keys
+ * looked up afresh per batch. Rows are built in chunks outside the timed
+ * part, so only inserting and committing is measured.
  */
 async function sqliteAlone(a: { agents: number; batchSize: number; maxEvents: number; maxMs: number; synchronous: 'FULL' | 'NORMAL'; profile?: string }) {
   const db = openDb(join(dir, 'alone.sqlite'), { synchronous: a.synchronous });
-  const store = new ObservationStore(db);
+  const st = prepareStatements(db);
   const nextSeq = new Array<number>(a.agents).fill(1);
   // BEGIN/COMMIT by hand (what db.transaction() does) so the commit, i.e. the fsync, is timed on its own.
   const begin = db.prepare('BEGIN'), commit = db.prepare('COMMIT'), rollback = db.prepare('ROLLBACK');
@@ -85,7 +88,9 @@ async function sqliteAlone(a: { agents: number; batchSize: number; maxEvents: nu
     const t0 = performance.now();
     begin.run();
     try {
-      store.insertMany(rows, receivedAt);
+      const flat: unknown[] = [];
+      for (const r of rows) pushRow(flat, r);
+      writeItem({ ...st, keys: new Keys(db) }, { agentId: rows[0]!.agentId, receivedAt, rows: flat });
     } catch (e) {
       rollback.run();
       throw e;
@@ -152,13 +157,13 @@ serveRequests({
     profile = null;
     let catchUp: CatchUp | null = null;
     if (collector) {
-      const pending = collector.ledger.pending();
+      const pending = collector.ingest.pending();
       const c0 = process.cpuUsage(), t0 = performance.now();
       await collector.settled();
       const c = process.cpuUsage(c0);
       catchUp = { pending, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
     }
-    return { ...u, stored: collector ? collector.ledger.store.count() : null, profile: written, catchUp };
+    return { ...u, stored: collector ? await collector.store.countObservations() : null, profile: written, catchUp };
   },
   memory: (a: { gc?: boolean }) => {
     const before = memory();

@@ -1,8 +1,8 @@
 /**
- * Issue 2's collector ingest benchmark. Three phases with identical batches,
+ * The collector's ingest benchmark. Three phases with identical batches,
  * each in fresh processes, in one run:
  *   (a) raw ws: a bare ws server that parses and acks (the transport limit);
- *   (b) SQLite alone: the collector's ObservationStore inserting the same rows,
+ *   (b) SQLite alone: the SQLite store's own insert (store/sqlite/rows.ts) of the same rows,
  *       one transaction per batch (the storage limit);
  *   (c) the collector: startCollector on a temp file, 50 agents acking after commit;
  *   (d) full runs only: the collector at synchronous=NORMAL, to price the fsync.
@@ -164,7 +164,7 @@ export async function ingest(o: BenchOptions): Promise<Table[]> {
   };
   const met = (ok: boolean) => (ok ? 'yes' : 'NO');
   const targets: Table = {
-    title: 'Ingest targets (issue 2)',
+    title: 'Ingest targets',
     columns: ['target', 'required', 'measured', 'met', 'CPU-bound ceiling'],
     rows: [
       ['events/s committed before the ack, burst (c)', `≥ ${fmtInt(TARGET.eventsPerSecond)}`, fmtInt(c.rate), met(c.rate >= TARGET.eventsPerSecond), fmtInt(1e6 / perEvent(c))],
@@ -174,7 +174,7 @@ export async function ingest(o: BenchOptions): Promise<Table[]> {
     ],
     notes: [
       'CPU-bound ceiling: the same figure from CPU per event instead of wall time (what one core with no other load would allow, fsync waits aside).',
-      "The issue's rate is (c): every event in it is fsync'd in the ingest journal before its ack. (e) is the pace of an overload with no end, set by the projection into the store's indexed tables.",
+      "The target rate is (c): every event in it is fsync'd in the ingest journal before its ack. (e) is the pace of an overload with no end, set by the projection into the store's indexed tables.",
     ],
   };
   return [throughput, cost, latency, targets];

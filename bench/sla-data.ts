@@ -107,7 +107,7 @@ export function buildSlaInput(opts: SlaDataOptions = {}): ReconcileInput {
     const ex = excursions.get(s)?.[0];
     observations.push({ subject: s, state: net ? 'up' : 'mains', at: ex ? ex.end + 1 : FIRST + 1 });
   }
-  // The ledger hands over changes in time order, as the store would.
+  // Changes in time order, as the store hands them over.
   observations.sort((a, b) => a.at - b.at || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
 
   const reports: Report[] = [];

@@ -1,5 +1,5 @@
 /**
- * Issue 4: the SLA figures at scale, on the synthetic month of bench/sla-data.ts
+ * The SLA figures at scale, on the synthetic month of bench/sla-data.ts
  * (10,000 customers, 1,000,000 observations, 20,000 reports, 2026-11):
  *   1. pure reconcile of the month, in a fresh process per run (bench/lib/sla-reconcile-child.ts);
  *   2. one customer's dispute query, `GET /api/v1/customers/{id}/sla?month=2026-11`,

@@ -26,7 +26,7 @@ import type { PollStats } from './lib/snmp-agent-child.ts';
 import { startBundledAgentChild } from './lib/snmp-bundle.ts';
 
 type AgentUsage = Usage & { userSeconds: number; systemSeconds: number };
-import { waitUntil } from '../test/e2e/fixtures/procs.ts';
+import { waitUntil } from '../test/support/wait.ts';
 
 const SIMS = fileURLToPath(new URL('./lib/snmp-sims-child.ts', import.meta.url));
 const AGENT = fileURLToPath(new URL('./lib/snmp-agent-child.ts', import.meta.url));
@@ -47,7 +47,7 @@ export async function snmpFleet(opts: BenchOptions): Promise<Table[]> {
   const measureS = opts.quick ? 20 : 60;
   const warmS = 10;
   // By default the agent runs as agent/bin runs it: an esbuild bundle under plain node (the same build
-  // options as scripts/build-agent.mjs), its V8 flags set by agent/src/v8-flags.ts, which the child imports
+  // options as scripts/build.mjs), its V8 flags set by agent/src/v8-flags.ts, which the child imports
   // first as the CLI entry does. DCPROBE_BENCH_AGENT=tsx: the bin's fallback (TypeScript through tsx);
   // DCPROBE_BENCH_AGENT_NODE_ARGS adds node flags.
   const variant = process.env.DCPROBE_BENCH_AGENT === 'tsx' ? 'tsx' : 'bundle';

@@ -1,5 +1,5 @@
 /**
- * Issue 3: what one full poll of a switch costs, against a real Net-SNMP snmpd
+ * What one full poll of a switch costs, against a real Net-SNMP snmpd
  * in a network namespace (test/e2e/fixtures) with 48 and 500 veth ports, beside
  * reference pollers of the same target:
  *   - the agent's full poll (snmp-switch source, ports: all): sysUpTime +

@@ -1,5 +1,5 @@
 /**
- * Issue 3: how long a port change takes from what snmpd sends or answers to
+ * How long a port change takes from what snmpd sends or answers to
  * the event's commit at the collector, on a real snmpd in a network namespace
  * (48 veth ports, DISMAN monitors with a 1 s period, test/e2e/fixtures).
  * snmpd caches its ifTable for ~3 s, so nothing is timed from the flip itself.
@@ -19,7 +19,7 @@
  * Three processes: this one (fixtures, reference receiver), the agent
  * (startAgent, real outbox fsync'd in a temp dir) and the collector
  * (startCollector, SQLite synchronous=FULL), on loopback. "Commit" is when the
- * collector's Ledger.submit resolved (transaction committed, before the ack is
+ * collector's IngestQueue.submit resolved (transaction committed, before the ack is
  * sent); observations.received_at (the frame's arrival) is shown beside it.
  * Times are wall clock with sub-millisecond resolution in every process.
  *
@@ -30,7 +30,8 @@ import snmp from 'net-snmp';
 import { TRAP } from '../agent/src/profiles/if-mib.ts';
 import { createSwitchNetns, type SwitchNetns } from '../test/e2e/fixtures/netns.ts';
 import { startSnmpd, OID } from '../test/e2e/fixtures/snmpd.ts';
-import { freeUdpPort, waitUntil } from '../test/e2e/fixtures/procs.ts';
+import { freeUdpPort } from '../test/support/ports.ts';
+import { waitUntil } from '../test/support/wait.ts';
 import { Child } from './lib/child.ts';
 import { percentile, sleep } from './lib/measure.ts';
 import type { BenchOptions } from './lib/section.ts';
@@ -72,12 +73,12 @@ function referenceReceiver(host: string, port: number): { traps: RefTrap[]; clos
 
 interface Sample { ms: number; receivedMs: number; key: string; start: number; commit: Commit }
 
-const STAGES = ['agent: to outbox.append', 'outbox append (write + fsync)', 'link: append → read for sending', 'ws → collector ledger', 'collector commit (SQLite FULL)'] as const;
+const STAGES = ['agent: to outbox.append', 'outbox append (write + fsync)', 'link: append → read for sending', 'ws → collector ingest queue', 'collector commit (SQLite FULL)'] as const;
 
 /**
  * Splits each sample at the agent's outbox calls (recorded inside the agent
  * process): start → append called → append resolved → the link's read of the
- * event done → frame at the collector's ledger → committed.
+ * event done → frame at the collector's ingest queue → committed.
  */
 function stages(samples: Sample[], calls: OutboxCall[]): number[][] {
   const out: number[][] = STAGES.map(() => []);
@@ -218,7 +219,7 @@ export async function trapLatency(opts: BenchOptions): Promise<Table[]> {
           `trap: ${flips} flips (far end down, then up, port after port), each waiting for its own trap and commit; arrival timed by a reference receiver on the same host address (snmpd sends it the same trap right after the agent's).`,
           'poll: a second agent, 1 s poll interval, no trap receiver, same snmpd and same flips; "answer" = the source\'s poll resolved (last response parsed, readings built), noted inside that agent\'s process.',
           'snmpd sends to the agent\'s sink first: the agent has the trap a fraction of a millisecond before the reference receiver (the negative first stage below), so trap figures are understated by about that much.',
-          '"commit": collector transaction committed (SQLite synchronous=FULL, WAL); "received": the frame handed to the ledger (what observations.received_at records). Both include the agent\'s outbox fsync.',
+          '"commit": collector transaction committed (SQLite synchronous=FULL, WAL); "received": the frame handed to the ingest queue (what observations.received_at records). Both include the agent\'s outbox fsync.',
           `Clocks: every process reads performance.timeOrigin + performance.now(); largest offset from Date.now() seen at the end: ${fmtNum(skew, 2)} ms (Date.now() itself is whole milliseconds).`,
         ],
       }, {

@@ -34,9 +34,15 @@ PACKAGES=(
   postgresql-15             # private PostgreSQL clusters for the shared-store tests
   python3-aiosmtpd          # a real local SMTP server for notice and statement e-mail
   poppler-utils             # pdftotext: statements read back in tests
+  fonts-wqy-microhei        # a CJK font: statements print Chinese names and report texts, not empty boxes
   sqlite3                   # the sqlite3 shell: tamper tests edit a store as an operator could
   lintian                   # checks the Debian packages
   systemd                   # systemd-analyze security: scores the shipped units offline
+  dpkg-dev                  # dpkg-shlibdeps (and binutils' strip) for npm run package
+  adduser                   # the packages' postinst creates the dcprobe user with it
+  init-system-helpers       # deb-systemd-helper in the packages' maintainer scripts
+  strace                    # the packaging test checks a unit's system calls against its SystemCallFilter
+  faketime                  # libfaketime: a collector restarted with its system time moved (fault suite)
 )
 DAEMONS=(snmpd snmptrapd prometheus prometheus-snmp-exporter prometheus-node-exporter nut-server nut-monitor nut-driver postgresql)
 
@@ -101,10 +107,12 @@ for p in "${PACKAGES[@]}"; do
   printf '  %-26s %s\n' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo MISSING)"
 done
 echo "install-peers: binaries:"
-for b in snmpd snmpget snmpbulkwalk snmptrap snmpset upsc prometheus promtool prometheus-snmp-exporter ip chromium snmpsimd pdftotext sqlite3 lintian systemd-analyze /usr/lib/postgresql/15/bin/initdb /usr/lib/postgresql/15/bin/pg_ctl; do
+for b in snmpd snmpget snmpbulkwalk snmptrap snmpset upsc prometheus promtool prometheus-snmp-exporter ip chromium snmpsimd pdftotext sqlite3 lintian systemd-analyze dpkg-shlibdeps strip adduser deb-systemd-helper strace setpriv /usr/lib/postgresql/15/bin/initdb /usr/lib/postgresql/15/bin/pg_ctl; do
   printf '  %-26s %s\n' "$b" "$(command -v "$b" || echo MISSING)"
 done
 for b in /lib/nut/upsd /lib/nut/dummy-ups; do
   printf '  %-26s %s\n' "$(basename $b)" "$([ -x $b ] && echo $b || echo MISSING)"
 done
+lib=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1 || true)
+printf '  %-26s %s\n' libfaketimeMT.so.1 "${lib:-MISSING}"
 echo "install-peers: done in $(( $(date +%s) - start )) s"

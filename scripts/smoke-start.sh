@@ -27,4 +27,12 @@ month=$(node -e "console.log(new Date(Date.now()+8*3600e3).toISOString().slice(0
 curl -fsS -o /dev/null -w 'report page: HTTP %{http_code}\n' "http://127.0.0.1:9470/customers/cust-01/sla/$month?token=$read_token"
 curl -fsS -H "Authorization: Bearer $read_token" "http://127.0.0.1:9470/api/v1/customers/cust-01/sla?month=$month" | head -c 300; echo
 curl -fsS http://127.0.0.1:9471/metrics | grep -c '^dcprobe_agent' | sed 's/^/agent metric lines: /'
+# The programs log JSON lines only: one plain line among them breaks every log shipper's parser.
+node -e '
+const fs = require("fs");
+for (const f of ["data/dev/collector.log", "data/dev/agent.log"]) {
+  const bad = fs.readFileSync(f, "utf8").split("\n").filter((l) => l.trim() && (() => { try { JSON.parse(l); return false; } catch { return true; } })());
+  if (bad.length) { console.error(`${f}: ${bad.length} lines are not JSON, e.g. ${bad[0]}`); process.exit(1); }
+}
+console.log("logs: JSON lines only");'
 echo "smoke: ok"

@@ -1,38 +1,17 @@
 #!/usr/bin/env node
-// Runs the prebuilt bundle (agent/dist/dcprobe-agent.mjs, built by the root `prepare`
-// script on `npm install`, or by `npm run build:agent`) with plain node: the tsx loader
-// costs every agent process ~30-40 MB of RSS (Node 20 runs its ESM hooks on a thread
-// with its own V8 isolate). Measured: docs/benchmarks.md, issue 3.
-// Falls back to the TypeScript sources through tsx (no build step needed) when there is
-// no bundle, when a source file is newer than it (so an edit is never run stale), or
-// with DCPROBE_AGENT_TSX=1.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// Runs agent/dist/dcprobe-agent.mjs (built by `npm install`'s prepare step or
+// `npm run build`) with plain node; the TypeScript sources through tsx when that
+// bundle is missing or older than a source file, or with DCPROBE_AGENT_TSX=1
+// (shared/launch.mjs). The tsx loader costs every agent process ~30-40 MB of RSS:
+// docs/benchmarks.md, "Agent bundle and V8 heap flags".
+import { launch } from '@dcprobe/shared/launch';
 
-const bundle = new URL('../dist/dcprobe-agent.mjs', import.meta.url);
-
-/** Newest mtime under dir (ms); about a hundred stat calls, ~1 ms. */
-function newest(dir) {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = new URL(e.name + (e.isDirectory() ? '/' : ''), dir);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function bundleIsCurrent() {
-  if (process.env.DCPROBE_AGENT_TSX === '1' || !existsSync(bundle)) return false;
-  const built = statSync(bundle).mtimeMs;
-  return [new URL('../src/', import.meta.url), new URL('../../shared/src/', import.meta.url)]
-    .every((dir) => !existsSync(dir) || newest(dir) <= built);
-}
-
-if (bundleIsCurrent()) {
-  await import(bundle.href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/v8-flags.ts');
-  const { main } = await import('../src/cli.ts');
-  process.exitCode = await main(process.argv.slice(2));
-}
+await launch({
+  bundle: new URL('../dist/dcprobe-agent.mjs', import.meta.url),
+  sources: [new URL('../src/', import.meta.url), new URL('../../shared/src/', import.meta.url)],
+  forceSourceEnv: 'DCPROBE_AGENT_TSX',
+  fromSources: async () => {
+    await import('../src/v8-flags.ts');
+    return (await import('../src/cli.ts')).main;
+  },
+});

@@ -28,9 +28,9 @@ import { Tracker } from './tracker.ts';
 import type { Trigger } from './tracker.ts';
 import { lockDataDir } from './lock.ts';
 import { startTraps } from './agent-traps.ts';
+import { BUILD } from './build-info.ts';
 
-export const AGENT_VERSION: string =
-  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const AGENT_VERSION: string = BUILD.version;
 
 export interface AgentOptions {
   now?: () => number;
@@ -71,7 +71,9 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
   try {
     const outbox = await Outbox.open({
       dir: join(config.dataDir, 'outbox'), maxEvents: config.outbox.maxEvents, warnAt: config.outbox.warnAt, log,
-      onDrop: (n) => metrics.outboxDropped.inc(n), ...(opts.segmentEvents ? { segmentEvents: opts.segmentEvents } : {}),
+      onDrop: (n) => metrics.outboxDropped.inc(n), onWriteFailure: () => metrics.outboxWriteFailures.inc(),
+      onQuarantine: (n) => metrics.outboxQuarantined.inc(n), onLost: (n) => metrics.outboxLost.inc(n),
+      ...(opts.segmentEvents ? { segmentEvents: opts.segmentEvents } : {}),
     });
     cleanup.unshift(() => outbox.close());
     metrics.watchOutbox(outbox);
@@ -96,7 +98,7 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     const subjectsOf = new Map<string, readonly string[]>(targets.map((t) => [t.target.name, []]));
     let link: Link | undefined;
     const recorder = new Recorder({
-      tracker, outbox, metrics, log, maxUnsaved: config.outbox.maxEvents, features: () => link?.features ?? new Set(),
+      tracker, outbox, metrics, log, features: () => link?.features ?? new Set(),
     });
     const record = (target: string, readings: readonly Reading[], at: number, trigger: Trigger): Promise<void> =>
       recorder.record(target, readings, at, trigger);
@@ -123,9 +125,14 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
 
     const poller = startPoller({
       targets, concurrency: config.concurrency, now, log, metrics,
-      onReadings: (target, readings, at, trigger) => record(target, withVanished(target, readings), at, trigger),
-      onFailure: (target, err, at) =>
-        record(target, tracker.unknownReadings(subjectsOf.get(target) ?? [], { error: err.code, message: err.message }), at, 'poll'),
+      onReadings: (target, readings, at, trigger) => {
+        metrics.power.update(target, readings);
+        return record(target, withVanished(target, readings), at, trigger);
+      },
+      onFailure: (target, err, at) => {
+        metrics.power.clear(target);
+        return record(target, tracker.unknownReadings(subjectsOf.get(target) ?? [], { error: err.code, message: err.message }), at, 'poll');
+      },
     });
     cleanup.unshift(() => poller.close());
 

@@ -1,87 +1,106 @@
 /**
  * `dcprobe-agent`: run the agent, check a config, or probe one device.
+ * Each command is one entry of COMMANDS: its flags, listed once, give both
+ * `COMMAND --help` and the parser (a probe kind's flags live with the kind).
  * Exit codes: 0 fine, 1 runtime failure, 2 wrong usage or invalid config.
  */
 import { stringify as toYaml } from 'yaml';
-import { isCoded } from '@dcprobe/shared';
+import {
+  DcprobeError, E, commandHelp, isCoded, parseCommandArgs, programHelp, versionLine, wantsHelp,
+  type CliIo as SharedIo, type CommandSpec, type FlagSpec,
+} from '@dcprobe/shared';
+import { BUILD } from './build-info.ts';
 import { loadConfig, printableConfig } from './config.ts';
-import { makeLogger } from './log.ts';
 
-export interface CliIo { out(s: string): void; err(s: string): void }
+export type CliIo = SharedIo;
+const PROGRAM = 'dcprobe-agent';
+const CONFIG: FlagSpec = { name: 'config', short: 'c', value: 'FILE', help: 'the agent config (YAML)' };
 
-const USAGE = `usage: dcprobe-agent <command>
+interface Command { spec: CommandSpec; run(args: string[], io: CliIo): Promise<number> }
 
-  run --config FILE        run the agent (polls, traps, outbox, link to the collector)
-  check-config FILE        validate FILE and print it with defaults filled, secrets as <secret>
-  probe KIND HOST[:PORT] [--flag value …] [--json]
-                           poll one device once and print its readings
-  --help                   this text`;
+const COMMANDS: readonly Command[] = [
+  {
+    spec: { name: 'run', args: '--config FILE', flags: [CONFIG], summary: 'run the agent (polls, traps, outbox, link to the collector); logs are JSON lines on stdout' },
+    async run(args) {
+      const file = parseCommandArgs(this.spec, args).flags.config;
+      if (typeof file !== 'string') throw usage(this.spec, '--config FILE is required');
+      const { runCommand } = await import('./cli/run.ts');
+      return runCommand(file);
+    },
+  },
+  {
+    spec: { name: 'check-config', args: 'FILE', flags: [CONFIG], summary: 'validate a config and print it with defaults filled, secrets as <secret>, or every problem found' },
+    async run(args, io) {
+      const p = parseCommandArgs(this.spec, args);
+      const file = (p.flags.config as string | undefined) ?? p.positional[0];
+      if (!file || p.positional.length > (p.flags.config ? 0 : 1)) throw usage(this.spec, 'give one config file');
+      return checkConfig(file, io);
+    },
+  },
+  {
+    spec: {
+      name: 'probe', args: 'KIND HOST[:PORT]', summary: 'poll one device once and print its readings',
+      flags: [{ name: 'json', help: 'print the readings as JSON' }],
+      more: `Each kind takes its own flags: ${PROGRAM} probe KIND --help lists them.`,
+    },
+    async run(args, io) {
+      const { probeCommand } = await import('./cli/probe.ts');
+      return probeCommand(args, io);
+    },
+  },
+  {
+    spec: {
+      name: 'discover', args: 'KIND HOST[:PORT]',
+      summary: "read a switch's interfaces and print a target block for agent.yml and a customers block for collector.yml",
+      flags: [{ name: 'json', help: 'print the interfaces as JSON' }],
+      more: `Each kind takes its own flags: ${PROGRAM} discover KIND --help lists them.`,
+    },
+    async run(args, io) {
+      const { discoverCommand } = await import('./cli/discover.ts');
+      return discoverCommand(args, io);
+    },
+  },
+];
+
+const HELP = programHelp(PROGRAM, COMMANDS.map((c) => c.spec), [['--version', 'print the version, the commit it was built from and the Node.js version']]);
 
 const stdio: CliIo = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
 
-export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
-  const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case 'run': return run(rest, io);
-    case 'check-config': return checkConfig(rest, io);
-    case 'probe': {
-      const { probeCommand } = await import('./cli/probe.ts');
-      return probeCommand(rest, io);
-    }
-    case '--help': case '-h': case 'help':
-      io.out(USAGE);
-      return 0;
-    default:
-      io.err(cmd ? `unknown command ${JSON.stringify(cmd)}\n${USAGE}` : USAGE);
-      return 2;
-  }
+function usage(spec: CommandSpec, message: string): DcprobeError {
+  return new DcprobeError(E.USAGE, `${spec.name}: ${message}`);
 }
 
-function configArg(args: readonly string[]): string | undefined {
-  const i = args.findIndex((a) => a === '--config' || a === '-c');
-  if (i >= 0) return args[i + 1];
-  const eq = args.find((a) => a.startsWith('--config='));
-  return eq?.slice('--config='.length);
-}
-
-function checkConfig(args: readonly string[], io: CliIo): number {
-  const file = configArg(args) ?? args[0];
-  if (!file) { io.err('usage: dcprobe-agent check-config FILE'); return 2; }
+function checkConfig(file: string, io: CliIo): number {
   try {
     io.out(toYaml(printableConfig(loadConfig(file))).trimEnd());
     return 0;
   } catch (e) {
-    if (isCoded(e)) { io.err(`${file}: ${e.message}`); return 2; }
-    throw e;
+    if (!isCoded(e)) throw e;
+    const problems = e.message.split('\n');
+    for (const p of problems) io.err(`${file}: ${p}`);
+    if (problems.length > 1) io.err(`${file}: ${problems.length} problems`);
+    return 2;
   }
 }
 
-async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const file = configArg(args);
-  if (!file) { io.err('usage: dcprobe-agent run --config FILE'); return 2; }
-  let config;
+export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === '--version' || cmd === 'version') { io.out(versionLine(BUILD)); return 0; }
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') { (cmd ? io.out : io.err)(HELP); return cmd ? 0 : 2; }
+  const command = COMMANDS.find((c) => c.spec.name === cmd);
+  if (!command) { io.err(`unknown command ${JSON.stringify(cmd)}\n${HELP}`); return 2; }
+  if (wantsHelp(rest)) {
+    if (cmd === 'probe') { const { probeHelp } = await import('./cli/probe.ts'); io.out(probeHelp(PROGRAM, command.spec, rest)); return 0; }
+    io.out(commandHelp(PROGRAM, command.spec));
+    return 0;
+  }
   try {
-    config = loadConfig(file);
+    return await command.run(rest, io);
   } catch (e) {
-    if (isCoded(e)) { io.err(`${file}: ${e.message}`); return 2; }
+    if (isCoded(e, E.USAGE)) {
+      io.err(`${e.message}\n(${PROGRAM} ${cmd} --help lists its flags)`);
+      return 2;
+    }
     throw e;
   }
-  const log = makeLogger(process.env.DCPROBE_LOG_LEVEL ?? config.logLevel);
-  // Signals first: a stop asked for during a slow start-up still closes cleanly (lock, outbox).
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-  const { startAgent } = await import('./agent.ts');
-  let agent;
-  try {
-    agent = await startAgent(config, { log });
-  } catch (e) {
-    log.fatal({ err: e }, 'agent failed to start');
-    io.err(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
-  }
-  log.info({ signal: await signal }, 'stopping');
-  await agent.close();
-  return 0;
 }

@@ -8,13 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { DcprobeError, E, SECRET_PLACEHOLDER, deepFreeze, fieldPath, readYamlFile, redact } from '@dcprobe/shared';
+import { DcprobeError, E, SECRET_PLACEHOLDER, allIssues, deepFreeze, invalidConfig, readYamlFile, redact } from '@dcprobe/shared';
 import { SOURCES } from './sources/index.ts';
 import type { SourceKinds, TargetBase } from './sources/index.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { checkV3User, v3UserSchema } from './snmp/target-schema.ts';
 
-const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9471')
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'expected HOST:PORT, e.g. 127.0.0.1:9471', abort: true })
   .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port out of range');
 const wsUrl = z.string().refine((s) => {
   try { const u = new URL(s); return (u.protocol === 'ws:' || u.protocol === 'wss:') && u.hostname !== ''; } catch { return false; }
@@ -88,29 +88,27 @@ const errorMap: z.core.$ZodErrorMap = (iss) => {
   return undefined;
 };
 
-function firstIssue(err: z.ZodError, prefix: readonly PropertyKey[] = []): string {
-  const i = err.issues[0]!;
-  const base = [...prefix, ...i.path];
-  if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${fieldPath([...base, k])}: unknown key`).join('; ');
-  return `${fieldPath(base) || '(root)'}: ${i.message}`;
-}
-
 function invalid(message: string): DcprobeError {
   return new DcprobeError(E.CONFIG_INVALID, message);
 }
 
-function parseTargets(raw: readonly { kind: string }[], kinds: SourceKinds): TargetBase[] {
+/** Each target by the schema of its kind; problems are collected, so check-config shows them all. */
+function parseTargets(raw: readonly unknown[], kinds: SourceKinds, problems: string[]): TargetBase[] {
   const known = Object.keys(kinds).sort();
   const names = new Set<string>();
-  return raw.map((t, i) => {
-    const src = Object.hasOwn(kinds, t.kind) ? kinds[t.kind] : undefined;
-    if (!src) throw invalid(`targets[${i}].kind: unknown kind ${JSON.stringify(t.kind)} (known: ${known.join(', ') || 'none'})`);
+  const out: TargetBase[] = [];
+  raw.forEach((t, i) => {
+    const kind = t && typeof t === 'object' ? (t as { kind?: unknown }).kind : undefined;
+    if (typeof kind !== 'string') return; // the top-level schema has said so
+    const src = Object.hasOwn(kinds, kind) ? kinds[kind] : undefined;
+    if (!src) { problems.push(`targets[${i}].kind: unknown kind ${JSON.stringify(kind)} (known: ${known.join(', ') || 'none'})`); return; }
     const r = src.schema.safeParse(t, { error: errorMap });
-    if (!r.success) throw invalid(firstIssue(r.error, ['targets', i]));
-    if (names.has(r.data.name)) throw invalid(`targets[${i}].name: duplicate ${JSON.stringify(r.data.name)}`);
+    if (!r.success) { problems.push(...allIssues(r.error, ['targets', i])); return; }
+    if (names.has(r.data.name)) { problems.push(`targets[${i}].name: duplicate ${JSON.stringify(r.data.name)}`); return; }
     names.add(r.data.name);
-    return r.data;
+    out.push(r.data);
   });
+  return out;
 }
 
 function readToken(file: string): string {
@@ -126,15 +124,18 @@ function readToken(file: string): string {
 }
 
 /**
- * Validates an already-parsed config object. Relative paths (tokenFile,
+ * Validates an already-parsed config object; the error lists every problem
+ * found, one per line. Relative paths (tokenFile,
  * caFile, dataDir) are taken from `baseDir`, the config file's directory.
  * `kinds`: the source kinds targets may use (tests add fakes to SOURCES).
  */
 export function buildConfig(raw: unknown, baseDir = process.cwd(), kinds: SourceKinds = SOURCES): Readonly<AgentConfig> {
   const r = configSchema.safeParse(raw ?? {}, { error: errorMap });
-  if (!r.success) throw invalid(firstIssue(r.error));
+  const problems = r.success ? [] : allIssues(r.error);
+  const rawTargets = r.success ? r.data.targets : (raw as { targets?: unknown } | null)?.targets;
+  const targets = parseTargets(Array.isArray(rawTargets) ? rawTargets : [], kinds, problems);
+  if (!r.success || problems.length > 0) throw invalidConfig(problems);
   const c = r.data;
-  const targets = parseTargets(c.targets, kinds);
   const tokenFile = c.tokenFile === undefined ? undefined : resolve(baseDir, c.tokenFile);
   const cfg: AgentConfig = {
     agentId: c.agentId,

@@ -7,7 +7,7 @@
  */
 import WebSocket from 'ws';
 import {
-  CLOSE, CollectorFrameSchema, HelloSchema, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, describeIssues,
+  CLOSE, CollectorFrameSchema, HelloSchema, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, checkFrameBounds, describeIssues,
 } from '@dcprobe/shared';
 import type { CollectorFrame, HelloFrame } from '@dcprobe/shared';
 import type { LinkOptions } from './link.ts';
@@ -95,7 +95,7 @@ export class Session {
     try {
       const body = await this.o.hello();
       let hello: HelloFrame = {
-        type: 'hello', v: PROTOCOL_VERSION, agentId: this.o.agentId, version: this.o.version, ...body, firstSeq: this.o.outbox.firstSeq,
+        type: 'hello', v: PROTOCOL_VERSION, agentId: this.o.agentId, version: this.o.version, ...body, firstSeq: this.o.outbox.helloFirstSeq(),
       };
       const checked = HelloSchema.safeParse(hello);
       if (!checked.success) throw new Error(`hello invalid: ${describeIssues(checked.error)}`);
@@ -121,6 +121,8 @@ export class Session {
     this.lastFrame = this.o.now();
     let frame: CollectorFrame;
     try {
+      const over = checkFrameBounds(text); // before JSON.parse, which deep nesting makes slow
+      if (over) throw new Error(`frame ${over}`);
       const r = CollectorFrameSchema.safeParse(JSON.parse(text));
       if (!r.success) throw new Error(describeIssues(r.error));
       frame = r.data;
@@ -144,10 +146,13 @@ export class Session {
         if (!this.streaming) return;
         if (f.seq > ob.ackedSeq) this.lastProgress = this.o.now();
         await ob.ack(f.seq);
+        if (this.reportLoss()) return;
         return this.pump();
       case 'error':
         this.o.log.warn({ code: f.code, message: f.message, seq: f.seq, missing: f.missing }, 'collector reported an error');
         if (!this.streaming) return;
+        // Missing seqs below firstSeq are lost here, not in flight: resending cannot fill them, the next hello reports them.
+        if (f.code === 'SEQ_GAP' && f.missing && f.missing.to < ob.firstSeq) return;
         if (f.code === 'SEQ_GAP' && f.missing) this.rewind(f.missing.from - 1);
         // INTERNAL: the batch was not committed, so it will not be acked: send everything unacked again.
         else if (f.code === 'INTERNAL') this.rewind(ob.firstSeq - 1);
@@ -156,6 +161,20 @@ export class Session {
       case 'heartbeat':
         return;
     }
+  }
+
+  /**
+   * The outbox moved its firstSeq over seqs it will never send (damaged, never
+   * saved, dropped) since the hello: the collector learns of a loss only from
+   * a hello's firstSeq, so reconnect to say a new one. True if it did.
+   */
+  private reportLoss(): boolean {
+    if (!this.o.outbox.lossUnreported) return false;
+    // Once: an ack handled after the drop began finds the socket no longer open.
+    if (this.sock.readyState === WebSocket.OPEN) {
+      this.drop('outbox gave up seqs the collector has not got; reconnecting so the hello reports them', { firstSeq: this.o.outbox.firstSeq });
+    }
+    return true;
   }
 
   private rewind(to: number): void {
@@ -171,7 +190,7 @@ export class Session {
     else if (committedSeq < ob.ackedSeq) {
       this.o.log.warn({ committedSeq, ackedSeq: ob.ackedSeq }, 'collector reports fewer committed events than it acked before (restored store?); those events cannot be resent');
     } else await ob.ack(committedSeq);
-    if (this.sock.readyState !== WebSocket.OPEN) return;
+    if (this.reportLoss() || this.sock.readyState !== WebSocket.OPEN) return;
     this.cursor = Math.max(committedSeq, ob.firstSeq - 1);
     this.deadAfter = 3 * Math.max(this.o.heartbeatMs, heartbeatMs);
     this.streaming = true;

@@ -6,11 +6,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { dropLintFailingDefaults } from '@dcprobe/shared';
+import { BUILD_INFO_METRIC, dropLintFailingDefaults } from '@dcprobe/shared';
+import { BUILD } from './build-info.ts';
 import type { Logger } from 'pino';
 import { splitHostPort } from './config.ts';
+import { powerGauges, type PowerGauges } from './power-metrics.ts';
 
-export interface OutboxView { held: number; ratio: number }
+export interface OutboxView { held: number; ratio: number; unsavedCount: number }
 
 export interface AgentMetrics {
   registry: Registry;
@@ -19,9 +21,14 @@ export interface AgentMetrics {
   eventsTotal: Counter<'via'>;
   readingsRejected: Counter<'target'>;
   outboxDropped: Counter;
+  outboxWriteFailures: Counter;
+  outboxQuarantined: Counter;
+  outboxLost: Counter;
   trapsReceived: Counter;
   linkConnected: Gauge;
   snmpMaxRepetitions: Gauge<'target'>;
+  /** UPS battery charge, runtime and load from each poll's readings. */
+  power: PowerGauges;
   /** The outbox gauges read this at scrape time. */
   watchOutbox(o: OutboxView): void;
 }
@@ -32,8 +39,9 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): AgentMet
     collectDefaultMetrics({ register: registry });
     dropLintFailingDefaults(registry);
   }
-  let outbox: OutboxView = { held: 0, ratio: 0 };
+  let outbox: OutboxView = { held: 0, ratio: 0, unsavedCount: 0 };
   const registers = [registry];
+  new Gauge({ ...BUILD_INFO_METRIC, registers }).set({ version: BUILD.version, commit: BUILD.commit, node: BUILD.node }, 1);
   new Gauge({
     name: 'dcprobe_agent_outbox_events', help: 'Events in the outbox not yet acked by a collector.', registers,
     collect() { this.set(outbox.held); },
@@ -41,6 +49,11 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): AgentMet
   new Gauge({
     name: 'dcprobe_agent_outbox_bound_ratio', help: 'Outbox fill as a fraction of outbox.maxEvents.', registers,
     collect() { this.set(outbox.ratio); },
+  });
+  new Gauge({
+    name: 'dcprobe_agent_outbox_unsaved_events', registers,
+    help: 'Events numbered but held in memory because the outbox cannot write them (disk full); not sent, and lost if the agent stops.',
+    collect() { this.set(outbox.unsavedCount); },
   });
   return {
     registry,
@@ -52,7 +65,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): AgentMet
       name: 'dcprobe_agent_poll_errors_total', help: 'Polls that failed, by error code.', labelNames: ['target', 'code'], registers,
     }),
     eventsTotal: new Counter({
-      name: 'dcprobe_agent_events_total', help: 'State changes written to the outbox, by how they were seen.', labelNames: ['via'], registers,
+      name: 'dcprobe_agent_events_total', help: 'State changes given a seq by the outbox (written, or held unsaved while the disk refuses them), by how they were seen.', labelNames: ['via'], registers,
     }),
     readingsRejected: new Counter({
       name: 'dcprobe_agent_readings_rejected_total', help: 'Readings with a state outside the vocabulary of their kind.',
@@ -60,6 +73,16 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): AgentMet
     }),
     outboxDropped: new Counter({
       name: 'dcprobe_agent_outbox_dropped_events_total', help: 'Unacked events given up because the outbox was full.', registers,
+    }),
+    outboxWriteFailures: new Counter({
+      name: 'dcprobe_agent_outbox_write_failures_total', help: 'Outbox writes of events the disk refused (full, I/O error), retries included.', registers,
+    }),
+    outboxQuarantined: new Counter({
+      name: 'dcprobe_agent_outbox_quarantined_records_total', help: 'Unreadable outbox records copied to quarantine.jsonl.', registers,
+    }),
+    outboxLost: new Counter({
+      name: 'dcprobe_agent_outbox_lost_events_total',
+      help: 'Seqs found lost from the outbox (damaged, cut off, or never saved before a stop); the collector is told at the next hello.', registers,
     }),
     trapsReceived: new Counter({ name: 'dcprobe_agent_traps_received_total', help: 'SNMP traps received.', registers }),
     linkConnected: new Gauge({
@@ -70,6 +93,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): AgentMet
       help: 'GETBULK max-repetitions the agent asks of an SNMP target now (halved for a device that does not answer larger requests); 0: walks with GETNEXT.',
       labelNames: ['target'], registers,
     }),
+    power: powerGauges(registry),
     watchOutbox(o) { outbox = o; },
   };
 }

@@ -1,27 +1,36 @@
 /**
- * The durable outbox: every event is on disk (fsync'd) with the agent's next
- * seq before the link may send it, and stays there until the collector acks
- * it. Seqs are never reused, across restarts too: the next seq is one past the
- * highest seq ever written, acked or dropped (state.json remembers the last two
- * when the segments are gone).
+ * The durable outbox: every event is on disk (fdatasync'd) with the agent's
+ * next seq before the link may send it, and stays there until the collector
+ * acks it. Seqs are never reused, across restarts and damage too: the
+ * high-water mark (outbox-hwm.ts) keeps the highest seq ever given.
  *
- * Held events are exactly the seqs (head, lastSeq], head = max(acked, dropped).
+ * Held events are the seqs (head, lastSeq], head = max(acked, dropped). Among
+ * them, some may be lost (outbox-lost.ts: damaged, cut off, never saved); the
+ * head moves over those once everything before them is acked, and the next
+ * hello's firstSeq tells the collector, which records the gap.
+ *
+ * When the disk refuses a write (full, I/O error), the events keep their seqs
+ * and wait in memory, unsaved, never sent; the write is retried with backoff,
+ * with a metric and a rate-limited log saying so. The seqs are in the
+ * high-water mark (written in place, which a full disk still allows), so if
+ * the agent dies first the collector learns they are lost.
+ *
  * Appends that arrive while a write is in flight are committed together, with
- * one fsync (group commit). Every mutation runs on one serial chain, so an ack
- * never deletes a segment under a write or a read.
- *
- * Memory stays small with a million held events: only the active segment's
- * lines and one older segment being read are kept.
+ * one fdatasync (group commit). Every mutation runs on one serial chain, so an
+ * ack never deletes a segment under a write or a read.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { DcprobeError, E, EVIDENCE_BOUNDS, MAX_EVENT_BYTES, withinJsonBounds } from '@dcprobe/shared';
 import type { AgentEvent, HiddenFlapEvent, WireEvent } from '@dcprobe/shared';
-import {
-  cutTail, fsyncPath, listSegments, readSegment, readState, removeFile, segmentName, seqOf, writeState,
-} from './outbox-files.ts';
+import { seqOf, writeState } from './outbox-files.ts';
+import type { HighWater } from './outbox-hwm.ts';
+import { realIo } from './outbox-io.ts';
+import type { OutboxIo } from './outbox-io.ts';
+import type { LostSeqs } from './outbox-lost.ts';
+import { recoverOutbox } from './outbox-recover.ts';
+import { Segments } from './outbox-segments.ts';
+import { Episode } from './outbox-episode.ts';
 
 export type OutboxEvent = Omit<WireEvent, 'seq'> | Omit<HiddenFlapEvent, 'seq'>;
 
@@ -35,34 +44,52 @@ export interface OutboxOptions {
   segmentEvents?: number;
   /** Called with how many unacked events were given up to respect maxEvents. */
   onDrop?: (count: number) => void;
+  /** Called at each failed write of events (disk full, I/O error). */
+  onWriteFailure?: () => void;
+  /** Called with how many unreadable records were moved to quarantine. */
+  onQuarantine?: (count: number) => void;
+  /** Called with how many seqs were found lost (damaged, cut off, never saved). */
+  onLost?: (count: number) => void;
+  /** The file operations; tests wrap the real ones to count syncs. */
+  io?: OutboxIo;
+  now?: () => number;
 }
-
-/** A line longer than this loses its evidence: it must always fit in one frame. */
-export const MAX_LINE_BYTES = 64 * 1024;
-
-interface Segment { first: number; last: number; path: string }
 
 export class Outbox extends EventEmitter<{ append: [number] }> {
   private acked = 0;
   private dropped = 0;
-  private last = 0;
-  private segments: Segment[] = [];
-  private active: { seg: Segment; fh: FileHandle; lines: string[]; bytes: number } | undefined;
-  private cache: { first: number; seqs: number[]; lines: string[] } | undefined;
+  /** The head as last written to state.json: segments are deleted only below it. */
+  private savedHead = 0;
+  private given = 0;
+  private segs!: Segments;
+  private unsaved: { first: number; lines: string[] } | undefined;
+  private lost!: LostSeqs;
+  private hwm!: HighWater;
+  private lossToReport = false;
   private chain: Promise<unknown> = Promise.resolve();
-  private pending: { lines: OutboxEvent[]; resolve: (seq: number) => void; reject: (e: unknown) => void }[] = [];
+  private pending: { events: OutboxEvent[]; resolve: (seq: number) => void; reject: (e: unknown) => void }[] = [];
   private commitQueued = false;
   private persistQueued = false;
   private warned = false;
   private lastDropLog = 0;
   private droppedTotal = 0;
-  private fsyncs = 0;
   private closed = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly writes: Episode;
+  private readonly marks: Episode;
+  private readonly states: Episode;
   private readonly segmentEvents: number;
+  private readonly io: OutboxIo;
+  private readonly now: () => number;
 
   private constructor(private readonly o: OutboxOptions) {
     super();
     this.segmentEvents = o.segmentEvents ?? 10_000;
+    this.io = o.io ?? realIo;
+    this.now = o.now ?? Date.now;
+    this.writes = new Episode(o.log, this.now);
+    this.marks = new Episode(o.log, this.now);
+    this.states = new Episode(o.log, this.now);
   }
 
   static async open(o: OutboxOptions): Promise<Outbox> {
@@ -73,25 +100,38 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
 
   /** Lowest seq still held; everything below it is acked or was given up. Equals nextSeq when empty. */
   get firstSeq(): number { return this.head + 1; }
-  /** Highest durable seq. */
-  get lastSeq(): number { return this.last; }
-  get held(): number { return this.last - this.head; }
+  /** Highest seq given to an event (durable, unsaved or lost). */
+  get lastSeq(): number { return this.given; }
+  get held(): number { return this.given - this.head; }
   get ackedSeq(): number { return this.acked; }
   get droppedCount(): number { return this.droppedTotal; }
-  /** Data fsyncs so far: with group commit, fewer than append calls under load. */
-  get commits(): number { return this.fsyncs; }
+  /** Events numbered but not on disk yet (the disk refused them); never sent until they are. */
+  get unsavedCount(): number { return this.unsaved?.lines.length ?? 0; }
+  /** Data fdatasyncs so far: with group commit, fewer than append calls under load. */
+  get commits(): number { return this.segs.syncs; }
   get ratio(): number { return this.held / this.o.maxEvents; }
+  /** Whether firstSeq moved over seqs that were never acked since the last hello: the collector must hear it. */
+  get lossUnreported(): boolean { return this.lossToReport; }
   private get head(): number { return Math.max(this.acked, this.dropped); }
+
+  /** firstSeq for a hello, which tells the collector about every loss so far. */
+  helloFirstSeq(): number {
+    this.lossToReport = false;
+    return this.firstSeq;
+  }
 
   /**
    * Makes events durable and numbers them; resolves with the last seq given.
-   * Concurrent calls share one write and one fsync.
+   * Concurrent calls share one write and one fdatasync. If the disk refuses
+   * the write, rejects with E.OUTBOX_UNSAVED: the events are numbered and kept
+   * in memory, and the outbox writes them when the disk takes them (do not
+   * append them again).
    */
   append(events: readonly OutboxEvent[]): Promise<number> {
     if (this.closed) return Promise.reject(new Error('outbox closed'));
-    if (events.length === 0) return Promise.resolve(this.last);
+    if (events.length === 0) return Promise.resolve(this.given);
     return new Promise((resolve, reject) => {
-      this.pending.push({ lines: [...events], resolve, reject });
+      this.pending.push({ events: [...events], resolve, reject });
       if (!this.commitQueued) {
         this.commitQueued = true;
         void this.serial(() => this.commit());
@@ -102,16 +142,17 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
   /** The collector committed everything up to `seq`. */
   ack(seq: number): Promise<void> {
     if (seq <= this.acked) return Promise.resolve();
-    if (seq > this.last) {
-      this.o.log.warn({ seq, lastSeq: this.last }, 'ack beyond the last seq written; ignored');
+    if (seq > this.given) {
+      this.o.log.warn({ seq, lastSeq: this.given }, 'ack beyond the last seq given; ignored');
       return Promise.resolve();
     }
     this.acked = seq;
-    this.cache = this.cache && this.cache.seqs.at(-1)! > this.head ? this.cache : undefined;
+    this.moveHead();
+    this.segs.acked(this.head);
     return this.persistSoon();
   }
 
-  /** Raw wire-event lines with seq in (afterSeq, lastSeq], at most maxEvents and maxBytes together. */
+  /** Raw wire-event lines with seq in (afterSeq, lastSeq], at most maxEvents and maxBytes together; durable events only. */
   read(afterSeq: number, maxEvents: number, maxBytes: number): Promise<string[]> {
     return this.serial(() => this.readNow(afterSeq, maxEvents, maxBytes));
   }
@@ -123,28 +164,42 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
    */
   rebase(committedSeq: number): Promise<void> {
     return this.serial(async () => {
-      if (committedSeq <= this.last) return;
+      if (committedSeq <= this.given) return;
       const held = await this.readNow(this.head, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-      const oldLast = this.last;
-      await this.closeActive();
-      this.last = committedSeq;
+      const events = [...held, ...(this.unsaved?.lines ?? [])].map((l) => { const { seq: _s, ...e } = JSON.parse(l) as AgentEvent; return e; });
+      const oldGiven = this.given;
+      await this.segs.closeActive();
+      this.stopRetry();
+      this.unsaved = undefined;
+      this.lost.clear();
+      this.lossToReport = false;
+      this.given = committedSeq;
       this.acked = committedSeq;
-      const events = held.map((l) => { const { seq: _s, ...e } = JSON.parse(l) as AgentEvent; return e; });
-      if (events.length) await this.write(events);
-      this.dropped = Math.max(this.dropped, oldLast);
+      this.dropped = Math.max(this.dropped, oldGiven);
+      if (events.length) {
+        const { first, lines } = this.number(events);
+        await this.writeDurable(first, lines).catch((e: unknown) => this.keepUnsaved(first, lines, e));
+      }
       await this.persistNow();
       this.o.log.warn({ committedSeq, renumbered: events.length }, 'collector holds seqs beyond this agent\'s outbox (data dir reset?): renumbered held events after its committed seq');
-      this.emit('append', this.last);
+      this.emit('append', this.segs.durable);
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopRetry();
     await this.serial(async () => {
+      if (this.unsaved) await this.retryUnsaved();
+      if (this.unsaved) {
+        this.o.log.error({ unsaved: this.unsaved.lines.length, seqs: [this.unsaved.first, this.given] },
+          'outbox: stopping with events the disk never took; the collector is told they are lost at the next start');
+      }
       if (this.persistQueued) { this.persistQueued = false; await this.persistNow(); }
-      await this.closeActive();
+      await this.segs.closeActive();
       // No longer active: the last segment goes too if every event in it is acked.
-      await this.dropCovered();
+      await this.segs.dropCovered(this.savedHead);
+      await this.hwm.close();
     });
   }
 
@@ -155,93 +210,138 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
   }
 
   private async recover(): Promise<void> {
-    const { dir, log } = this.o;
-    await mkdir(dir, { recursive: true });
-    ({ acked: this.acked, dropped: this.dropped } = await readState(dir));
-    const files = await listSegments(dir);
-    const segs: Segment[] = [];
-    for (const [i, f] of files.entries()) {
-      const isLast = i === files.length - 1;
-      const s = await readSegment(f.path, isLast);
-      if (s.bad > 0 && isLast) {
-        log.warn({ file: f.path, lines: s.bad }, 'outbox: cut a torn tail from the last segment (crash mid-write; those events were never sent)');
-        await cutTail(f.path, s.goodBytes);
-      } else if (s.bad > 0) {
-        log.error({ file: f.path, lines: s.bad }, 'outbox: unreadable lines in a segment; those events are lost');
-      }
-      if (s.seqs.length === 0) { await removeFile(f.path); continue; }
-      const seg = { first: s.seqs[0]!, last: s.seqs.at(-1)!, path: f.path };
-      const prev = segs.at(-1);
-      // A jump in seq means a rebase renumbered the older events into this segment.
-      if (prev && seg.first > prev.last + 1) this.dropped = Math.max(this.dropped, seg.first - 1);
-      segs.push(seg);
+    const r = await recoverOutbox(this.o.dir, this.io, this.o.log, this.now());
+    ({ acked: this.acked, dropped: this.dropped, given: this.given, lost: this.lost, hwm: this.hwm } = r);
+    this.segs = new Segments({ dir: this.o.dir, io: this.io, log: this.o.log, now: this.now, segmentEvents: this.segmentEvents }, r.segments, r.knownBad);
+    this.savedHead = this.head;
+    if (r.quarantined) this.o.onQuarantine?.(r.quarantined);
+    const lost = this.lost.count;
+    if (lost) {
+      this.o.onLost?.(lost);
+      this.o.log.error({ lost, ranges: this.lost.list.slice(0, 20) },
+        'outbox: events lost (damaged records, a cut-off segment, or numbered and never saved before a stop); the collector is told once everything before them is acked');
     }
-    this.last = Math.max(this.head, segs.at(-1)?.last ?? 0);
-    this.segments = segs;
-    await this.dropCovered();
-    if (this.held > 0) log.info({ held: this.held, firstSeq: this.firstSeq, lastSeq: this.last }, 'outbox: unacked events recovered');
+    this.moveHead();
+    if (this.head !== this.savedHead || r.stateDamaged) await this.persistNow();
+    await this.segs.dropCovered(this.savedHead);
+    if (this.held > 0) this.o.log.info({ held: this.held, firstSeq: this.firstSeq, lastSeq: this.given }, 'outbox: unacked events recovered');
+  }
+
+  /** Moves the head over lost seqs right above it: they will never be acked, and the next hello reports them. */
+  private moveHead(): void {
+    const h = this.lost.advance(this.head);
+    if (h > this.head) {
+      this.dropped = h;
+      this.lossToReport = true;
+    }
+    if (this.unsaved && this.unsaved.first <= this.head) this.dropUnsavedThrough(this.head);
+  }
+
+  private number(events: readonly OutboxEvent[]): { first: number; lines: string[] } {
+    const first = this.given + 1;
+    const lines = events.map((e, i) => serialize(first + i, e));
+    this.given += lines.length;
+    return { first, lines };
   }
 
   private async commit(): Promise<void> {
     this.commitQueued = false;
     const batch = this.pending.splice(0);
-    try {
-      const ends: number[] = [];
-      const events: OutboxEvent[] = [];
-      for (const b of batch) { events.push(...b.lines); ends.push(this.last + events.length); }
-      await this.write(events);
-      batch.forEach((b, i) => b.resolve(ends[i]!));
-    } catch (e) {
-      for (const b of batch) b.reject(e);
-      return;
+    const events = batch.flatMap((b) => b.events);
+    const { first, lines } = this.number(events);
+    let failure: unknown;
+    if (this.unsaved) {
+      // The disk refused the last write: these wait behind the others, in order, numbered.
+      this.unsaved.lines.push(...lines);
+      await this.hwm.save(this.given).catch((e: unknown) => this.marks.fail(e, 'outbox: cannot update the high-water mark'));
+      failure = this.writes.lastError ?? new Error('events ahead of these are not saved yet');
+    } else {
+      try {
+        await this.writeDurable(first, lines);
+      } catch (e) {
+        this.keepUnsaved(first, lines, e);
+        failure = e;
+      }
+    }
+    let end = first - 1;
+    for (const b of batch) {
+      end += b.events.length;
+      if (failure === undefined) b.resolve(end);
+      else b.reject(new DcprobeError(E.OUTBOX_UNSAVED, 'the outbox cannot write: events numbered and held in memory, written when the disk takes them', { cause: failure }));
     }
     await this.enforceBound();
-    this.emit('append', this.last);
+    if (failure === undefined) this.emit('append', this.segs.durable);
   }
 
-  private async write(events: readonly OutboxEvent[]): Promise<void> {
-    if (!this.active || this.active.lines.length >= this.segmentEvents) await this.roll();
-    const a = this.active!;
-    const lines = events.map((e, i) => serialize(this.last + 1 + i, e));
-    const text = lines.join('\n') + '\n';
+  /** Writes lines [first …] to the segments and syncs them, the high-water mark alongside (in parallel). */
+  private async writeDurable(first: number, lines: readonly string[]): Promise<void> {
+    const mark = this.hwm.save(Math.max(this.given, first + lines.length - 1)).then(() => undefined, (e: unknown) => e);
     try {
-      await a.fh.write(text);
-      await a.fh.datasync();
-      this.fsyncs++;
-    } catch (e) {
-      // Disk full or I/O error: cut what may have been half-written, so the
-      // same seqs can be written again cleanly by the next commit.
-      await a.fh.truncate(a.bytes).catch((t: unknown) => this.o.log.error({ err: t }, 'outbox: cannot cut a failed write'));
-      throw e;
+      await this.segs.write(first, lines);
+    } finally {
+      const e = await mark;
+      if (e !== undefined) this.marks.fail(e, 'outbox: cannot update the high-water mark');
+      else this.marks.ok();
     }
-    a.bytes += Buffer.byteLength(text);
-    this.last += lines.length;
-    a.seg.last = this.last;
-    a.lines.push(...lines);
   }
 
-  private async roll(): Promise<void> {
-    await this.closeActive();
-    const seg = { first: this.last + 1, last: this.last, path: join(this.o.dir, segmentName(this.last + 1)) };
-    const fh = await open(seg.path, 'a');
-    await fsyncPath(this.o.dir);
-    this.segments.push(seg);
-    this.active = { seg, fh, lines: [], bytes: (await fh.stat()).size };
+  private keepUnsaved(first: number, lines: readonly string[], e: unknown): void {
+    this.unsaved = { first, lines: [...lines] };
+    this.o.onWriteFailure?.();
+    this.writes.fail(e, 'outbox write failed (disk full?): events are numbered and held in memory, not sent, and written when the disk takes them; they are lost if the agent stops first', { unsaved: this.unsavedCount });
+    this.scheduleRetry();
   }
 
-  private async closeActive(): Promise<void> {
-    if (!this.active) return;
-    await this.active.fh.close();
-    this.active = undefined;
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.serial(async () => {
+        await this.retryUnsaved();
+        if (this.unsaved) this.scheduleRetry();
+      });
+    }, this.writes.backoffMs());
+    this.retryTimer.unref();
+  }
+
+  private stopRetry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private async retryUnsaved(): Promise<void> {
+    const u = this.unsaved;
+    if (!u) return;
+    try {
+      await this.writeDurable(u.first, u.lines);
+    } catch (e) {
+      this.o.onWriteFailure?.();
+      this.writes.fail(e, 'outbox still cannot write', { unsaved: u.lines.length });
+      return;
+    }
+    this.unsaved = undefined;
+    this.writes.ok('outbox writable again; held-back events saved', { saved: u.lines.length });
+    if (this.states.lastError !== undefined) await this.persistNow();
+    this.emit('append', this.segs.durable);
+  }
+
+  private dropUnsavedThrough(seq: number): void {
+    const u = this.unsaved!;
+    const n = Math.min(u.lines.length, seq - u.first + 1);
+    u.lines.splice(0, n);
+    u.first += n;
+    if (u.lines.length === 0) { this.unsaved = undefined; this.stopRetry(); }
   }
 
   private async enforceBound(): Promise<void> {
     const over = this.held - this.o.maxEvents;
     if (over > 0) {
-      this.dropped = this.last - this.o.maxEvents;
+      this.dropped = this.given - this.o.maxEvents;
       this.droppedTotal += over;
+      this.lossToReport = true;
       this.o.onDrop?.(over);
-      const now = Date.now();
+      this.moveHead();
+      const now = this.now();
       if (now - this.lastDropLog >= 60_000) {
         this.lastDropLog = now;
         this.o.log.error({ dropped: over, droppedTotal: this.droppedTotal, firstSeq: this.firstSeq, maxEvents: this.o.maxEvents },
@@ -269,67 +369,48 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
     });
   }
 
-  /** state.json first, then the segments it makes unnecessary: a crash in between only leaves extra files. */
+  /**
+   * state.json first, then the segments it makes unnecessary: a crash in
+   * between only leaves extra files. If state.json cannot be written (disk
+   * full), acks stay in memory and no segment goes; the next ack tries again.
+   */
   private async persistNow(): Promise<void> {
-    await writeState(this.o.dir, { acked: this.acked, dropped: this.dropped });
-    await this.dropCovered();
+    const head = this.head;
+    try {
+      await writeState(this.o.dir, { acked: this.acked, dropped: this.dropped });
+      this.savedHead = head;
+      this.states.ok();
+    } catch (e) {
+      this.states.fail(e, 'outbox: cannot save acks (state.json); acked events stay on disk until it can');
+      return;
+    }
+    await this.segs.dropCovered(this.savedHead);
     if (this.warned && this.ratio < this.o.warnAt) {
       this.warned = false;
       this.o.log.info({ held: this.held }, 'outbox back below its warning level');
     }
   }
 
-  /**
-   * Deletes segments whose every event is acked, except the active one: deleting it would
-   * make the next event pay a new file and a directory fsync before the link may send it,
-   * which in a quiet agent is every event (a trap). It goes once full and no longer active;
-   * recovery drops it if it is all acked then.
-   */
-  private async dropCovered(): Promise<void> {
-    while (this.segments.length && this.segments[0]!.last <= this.head && this.segments[0] !== this.active?.seg) {
-      const seg = this.segments.shift()!;
-      if (this.cache?.first === seg.first) this.cache = undefined;
-      await removeFile(seg.path);
-    }
+  private readNow(afterSeq: number, maxEvents: number, maxBytes: number): Promise<string[]> {
+    return this.segs.read(Math.max(afterSeq, this.head), this.head, maxEvents, maxBytes, (gone, records) => this.foundLost(gone, records));
   }
 
-  private async readNow(afterSeq: number, maxEvents: number, maxBytes: number): Promise<string[]> {
-    const out: string[] = [];
-    let bytes = 0;
-    let s = Math.max(afterSeq, this.head) + 1;
-    while (s <= this.last && out.length < maxEvents) {
-      const seg = this.segments.find((g) => g.first <= s && s <= g.last);
-      if (!seg) { s = this.segments.find((g) => g.first > s)?.first ?? this.last + 1; continue; }
-      const src = await this.linesOf(seg);
-      let i = src.seqs ? src.seqs.indexOf(s) : s - seg.first;
-      if (i < 0 && src.seqs) i = src.seqs.findIndex((q) => q > s);
-      if (i < 0) { s = seg.last + 1; continue; }
-      for (; i < src.lines.length && out.length < maxEvents; i++) {
-        const line = src.lines[i]!;
-        const size = Buffer.byteLength(line) + 1;
-        if (out.length > 0 && bytes + size > maxBytes) return out;
-        out.push(line);
-        bytes += size;
-      }
-      s = seg.last + 1;
-    }
-    return out;
-  }
-
-  /** The active segment's lines are contiguous from seg.first (no seqs list); older ones come from disk. */
-  private async linesOf(seg: Segment): Promise<{ seqs?: number[]; lines: string[] }> {
-    if (this.active?.seg === seg) return { lines: this.active.lines };
-    if (this.cache?.first !== seg.first) {
-      const r = await readSegment(seg.path, false);
-      this.cache = { first: seg.first, seqs: r.seqs, lines: r.lines };
-    }
-    return this.cache;
+  /** Records found damaged after start-up: quarantined (by Segments), their seqs lost, counted and reported like the others. */
+  private foundLost(seqs: readonly number[], records: number): void {
+    const fresh = seqs.filter((q) => q > this.head && !this.lost.has(q));
+    for (const q of fresh) this.lost.add(q, q);
+    this.o.onQuarantine?.(records);
+    if (fresh.length) this.o.onLost?.(fresh.length);
+    this.moveHead();
   }
 }
 
+/** The evidence goes (`{"truncated":true}`) if it is beyond EVIDENCE_BOUNDS or makes the line too long: the event itself always fits. */
 function serialize(seq: number, e: OutboxEvent): string {
-  const line = JSON.stringify({ seq, ...e }, jsonSafe);
-  if (Buffer.byteLength(line) <= MAX_LINE_BYTES) return line;
+  // Checked before stringify, which would recurse through any depth (or a cycle) and throw.
+  const fits = e.evidence === undefined || withinJsonBounds(e.evidence, EVIDENCE_BOUNDS);
+  const line = fits ? JSON.stringify({ seq, ...e }, jsonSafe) : '';
+  if (fits && Buffer.byteLength(line) <= MAX_EVENT_BYTES) return line;
   return JSON.stringify({ seq, ...e, evidence: { truncated: true } });
 }
 

@@ -1,8 +1,8 @@
 /**
  * Readings → tracker → outbox: one fact's path inside the agent. The tracker
  * decides what changed (and what the wire would refuse); the recorder turns
- * that into outbox events, in order, holding them in memory while the outbox
- * cannot be written.
+ * that into outbox events, in order. While the disk refuses them the outbox
+ * holds them, numbered (outbox.ts).
  *
  * Hidden flaps go out as their own events only to a collector that said it
  * takes them (welcome.features); until then each is held and rides in its
@@ -11,7 +11,7 @@
  * welcomes the agent.
  */
 import type { Logger } from 'pino';
-import { FEATURES } from '@dcprobe/shared';
+import { AgentEventSchema, E, FEATURES, describeIssues, isCoded } from '@dcprobe/shared';
 import type { AgentMetrics } from './metrics.ts';
 import type { Outbox, OutboxEvent } from './outbox.ts';
 import type { Reading } from './sources/types.ts';
@@ -25,20 +25,17 @@ export interface RecorderOptions {
   outbox: Pick<Outbox, 'append'>;
   metrics: Pick<AgentMetrics, 'eventsTotal' | 'readingsRejected'>;
   log: Logger;
-  /** Most events held in memory while the outbox cannot be written. */
-  maxUnsaved: number;
   /** What the collector takes beyond state changes (the last welcome's features). */
   features: () => ReadonlySet<string>;
 }
 
 export class Recorder {
-  private unsaved: OutboxEvent[] = [];
   private readonly heldFlaps = new Map<string, HiddenFlap[]>();
   private readonly rejectedOnce = new Set<string>();
 
   constructor(private readonly o: RecorderOptions) {}
 
-  /** Records what `target` read at `at`. Events whose write failed are retried with the next ones, in order. */
+  /** Records what `target` read at `at`. */
   async record(target: string, readings: readonly Reading[], at: number, trigger: Trigger): Promise<void> {
     const { transitions, flaps, rejected } = this.o.tracker.observe(readings, at, trigger);
     for (const r of rejected) this.reject(target, r);
@@ -90,19 +87,29 @@ export class Recorder {
     return null;
   }
 
-  private async append(fresh: OutboxEvent[]): Promise<void> {
-    // Take the held-back events out first, so concurrent polls never both retry (or both drop) the same ones.
-    const held = this.unsaved.splice(0);
-    const events = held.length ? held.concat(fresh) : fresh;
-    if (events.length === 0) return;
+  /** Events the disk refuses stay numbered in the outbox, which retries and reports them. */
+  private async append(events: OutboxEvent[]): Promise<void> {
+    const fit = events.filter((e) => this.fits(e));
+    if (fit.length === 0) return;
     try {
-      await this.o.outbox.append(events);
-      if (held.length) this.o.log.info({ events: held.length }, 'outbox writable again; held-back events saved');
-      for (const e of events) this.o.metrics.eventsTotal.inc({ via: e.via });
+      await this.o.outbox.append(fit);
     } catch (e) {
-      if (this.unsaved.length === 0) this.o.log.error({ err: e }, 'outbox write failed; holding events in memory and retrying with the next ones');
-      this.unsaved = events.concat(this.unsaved).slice(-this.o.maxUnsaved);
+      // Unsaved: numbered and held by the outbox, which logs, counts and retries; anything else is a bug.
+      if (!isCoded(e, E.OUTBOX_UNSAVED)) { this.o.log.error({ err: e }, 'outbox refused events'); return; }
     }
+    for (const e of fit) this.o.metrics.eventsTotal.inc({ via: e.via });
+  }
+
+  /**
+   * Checked against the wire schema here, once: the collector would refuse it
+   * after it sat in the outbox. (Evidence beyond the protocol's bounds is cut
+   * by the outbox, so it is not checked here: it never costs the event.)
+   */
+  private fits(e: OutboxEvent): boolean {
+    const r = AgentEventSchema.safeParse({ seq: 1, ...e, evidence: undefined });
+    if (r.success) return true;
+    this.o.log.error({ subject: e.subject, problem: describeIssues(r.error) }, 'event does not fit the wire protocol; not recorded');
+    return false;
   }
 }
 

@@ -8,15 +8,17 @@
  * (ifLastChange against sysUpTime) when that is plausible — not after the poll,
  * not before the subject's previous transition — and at the poll time otherwise.
  *
- * It is also the gate to the wire: a reading whose subject id, state or
- * evidence the protocol would refuse is rejected here, before the tracker
- * keeps its subject, so it can never reach the outbox or the hello.
+ * It is also the gate to the wire: a reading whose subject id or state the
+ * protocol would refuse is rejected here, before the tracker keeps its
+ * subject, so it can never reach the outbox or the hello. Evidence never
+ * costs a reading: the outbox cuts evidence beyond the protocol's bounds to
+ * `{ truncated: true }` and keeps the transition.
  *
  * A reading that carries a hidden flap (the source saw the port up at both
  * polls but changed in between) yields a HiddenFlap when the state did not
  * change and nothing was recorded for the subject since that earlier poll.
  */
-import { PORT_STATES, POWER_STATES, SUBJECT_KINDS, isEvidence, isStateOf, isSubjectId } from '@dcprobe/shared';
+import { PORT_STATES, POWER_STATES, SUBJECT_KINDS, isStateOf, isSubjectId } from '@dcprobe/shared';
 import type { SeenVia, State, SubjectKind } from '@dcprobe/shared';
 import type { Reading } from './sources/types.ts';
 
@@ -54,7 +56,7 @@ export interface HiddenFlap {
 
 export interface Rejected {
   reading: Reading;
-  problem: 'state outside the vocabulary of its kind' | 'subject id outside the protocol' | 'evidence outside the protocol';
+  problem: 'state outside the vocabulary of its kind' | 'subject id outside the protocol';
 }
 
 export interface Observed {
@@ -64,11 +66,10 @@ export interface Observed {
   rejected: Rejected[];
 }
 
-/** What makes a reading one the wire would refuse; evidence is looked at only when it is about to be sent. */
-function problemOf(r: Reading, sending: boolean): Rejected['problem'] | null {
+/** What makes a reading one the wire would refuse. */
+function problemOf(r: Reading): Rejected['problem'] | null {
   if (!isSubjectId(r.subject)) return 'subject id outside the protocol';
   if (!isStateOf(r.kind, r.state)) return 'state outside the vocabulary of its kind';
-  if (sending && r.evidence !== undefined && !isEvidence(r.evidence)) return 'evidence outside the protocol';
   return null;
 }
 
@@ -121,7 +122,7 @@ export class Tracker {
     const flaps: HiddenFlap[] = [];
     const rejected: Rejected[] = [];
     for (const r of readings) {
-      let problem = problemOf(r, false);
+      const problem = problemOf(r);
       if (problem) { rejected.push({ reading: r, problem }); continue; }
       const t = this.subjects;
       const i = t.slot(r.subject);
@@ -132,14 +133,10 @@ export class Tracker {
         const f = r.hiddenFlap;
         // A transition recorded after that earlier poll (a trap) already told the story.
         if (f && r.state === 'up' && prevSince! <= f.since && f.since <= f.at && f.at <= pollAt) {
-          problem = problemOf(r, true);
-          if (problem) rejected.push({ reading: r, problem });
-          else flaps.push({ subject: r.subject, since: f.since, at: Math.round(f.at), evidence: r.evidence ?? {} });
+          flaps.push({ subject: r.subject, since: f.since, at: Math.round(f.at), evidence: r.evidence ?? {} });
         }
         continue;
       }
-      problem = problemOf(r, true);
-      if (problem) { rejected.push({ reading: r, problem }); continue; }
       // A poll that began before the subject's last transition (a trap seen while the
       // poll was in flight) may describe the world before that change: stale, not a flap.
       if (known && pollAt < prevSince!) continue;

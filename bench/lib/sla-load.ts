@@ -1,33 +1,27 @@
 /**
  * Puts the synthetic month (bench/sla-data.ts) into a real collector store
- * through the store's own write paths, each phase timed:
+ * through the store interface and the SLA ledger, each phase timed:
  *  - customers: as collector config (zod-validated like a real config file),
  *    recorded by SlaLedger.syncConfig, as at a collector's start;
- *  - observations: ObservationStore.insertMany (the ingest path's write) in
- *    batches of 100, 50,000 rows per transaction (a real collector commits
- *    per agent batch; one fsync per 50k rows is what a bulk import would do);
- *  - reports and exclusions: ReportStore/ExclusionStore.append (each writes its
- *    audit row), nested in one outer transaction per 5,000 so better-sqlite3
- *    turns each append's own transaction into a savepoint instead of an fsync.
+ *  - observations: Store.importObservations (the projection's multi-row
+ *    insert), 50,000 rows per transaction, as a bulk import would;
+ *  - reports and exclusions: SlaLedger create (each a transaction with its
+ *    audit row). The loader opens the store with synchronous=NORMAL, so these
+ *    commits skip the fsync; the collector then runs on the file with FULL.
  */
 import type { State } from '@dcprobe/shared';
 import { buildConfig, type CollectorConfig } from '../../collector/src/config.ts';
 import type { SlaLedger } from '../../collector/src/ledger/index.ts';
 import { toCustomerSpec } from '../../collector/src/ledger/live.ts';
-import type { Db } from '../../collector/src/store/db.ts';
-import { ObservationStore, type ObservationRow } from '../../collector/src/store/observations.ts';
+import type { ObservationRow, Store } from '../../collector/src/store/types.ts';
 import type { ReconcileInput } from '../../collector/src/sla/types.ts';
 
 export const BENCH_READ_TOKEN = 'bench-sla-read-token-0123456789';
 /** recorded_at of what the loader writes: before the month, so nothing looks recorded in the future. */
 const RECORDED_AT = Date.UTC(2026, 9, 1);
 const OBS_PER_TX = 50_000;
-/** An agent's batch, as the ingest benchmark sends them. */
-const ROWS_PER_BATCH = 100;
-const LEDGER_PER_TX = 5_000;
 
 const POWER_STATES: ReadonlySet<State> = new Set<State>(['mains', 'battery', 'off']);
-
 
 /** The collector config: loopback on port 0, a read token for the API, every customer. */
 export function benchConfig(input: ReconcileInput, database: string): Readonly<CollectorConfig> {
@@ -42,49 +36,38 @@ export interface LoadTimes { customersS: number; observationsS: number; reportsS
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
-export function loadStore(db: Db, sla: SlaLedger, config: Readonly<CollectorConfig>, input: ReconcileInput): LoadTimes {
+export async function loadStore(store: Store, sla: SlaLedger, config: Readonly<CollectorConfig>, input: ReconcileInput): Promise<LoadTimes> {
   let t0 = performance.now();
-  sla.syncConfig(config.customers, RECORDED_AT);
+  await sla.syncConfig(config.customers, RECORDED_AT);
   const customersS = seconds(t0);
 
   t0 = performance.now();
-  const store = new ObservationStore(db);
   const power = new Set(input.customers.flatMap((c) => c.power?.feeds ?? []));
   const obs = input.observations;
-  const chunk = db.transaction((from: number, to: number) => {
-    // insertMany is the ingest path's write (multi-row statements); a batch's arrival is its last change.
-    for (let i = from; i < to; i += ROWS_PER_BATCH) {
-      const rows: ObservationRow[] = [];
-      for (let j = i; j < Math.min(to, i + ROWS_PER_BATCH); j++) {
-        const o = obs[j]!;
-        const kind = POWER_STATES.has(o.state) || (o.state === 'unknown' && power.has(o.subject)) ? 'power' : 'port';
-        rows.push({ subject: o.subject, kind, state: o.state, at: o.at, via: 'poll', agentId: null, seq: null });
-      }
-      store.insertMany(rows, rows[rows.length - 1]!.at);
+  for (let i = 0; i < obs.length; i += OBS_PER_TX) {
+    const rows: ObservationRow[] = [];
+    for (let j = i; j < Math.min(obs.length, i + OBS_PER_TX); j++) {
+      const o = obs[j]!;
+      const kind = POWER_STATES.has(o.state) || (o.state === 'unknown' && power.has(o.subject)) ? 'power' : 'port';
+      rows.push({ subject: o.subject, kind, state: o.state, at: o.at, via: 'poll', agentId: null, seq: null });
     }
-  });
-  for (let i = 0; i < obs.length; i += OBS_PER_TX) chunk(i, Math.min(obs.length, i + OBS_PER_TX));
+    await store.importObservations(rows, rows[rows.length - 1]!.at); // a chunk's arrival is its last change
+  }
   const observationsS = seconds(t0);
 
   t0 = performance.now();
-  const reports = db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      const r = input.reports[i]!;
-      sla.reports.append(r.id, 'create', {
-        customer: r.customer, service: r.service, reportedAt: r.reportedAt, noticeAt: r.noticeAt,
-        claimedStart: r.claimedStart, claimedEnd: r.claimedEnd, firstResponseAt: r.firstResponseAt,
-      }, 'bench-loader', RECORDED_AT);
-    }
-  });
-  for (let i = 0; i < input.reports.length; i += LEDGER_PER_TX) reports(i, Math.min(input.reports.length, i + LEDGER_PER_TX));
+  for (const r of input.reports) {
+    await sla.reports.create(r.id, {
+      customer: r.customer, service: r.service, reportedAt: r.reportedAt, noticeAt: r.noticeAt,
+      claimedStart: r.claimedStart, claimedEnd: r.claimedEnd, firstResponseAt: r.firstResponseAt,
+    }, 'bench-loader', RECORDED_AT);
+  }
   const reportsS = seconds(t0);
 
   t0 = performance.now();
-  db.transaction(() => {
-    for (const x of input.exclusions) {
-      sla.exclusions.append(x.id, 'create', { customer: x.customer, service: x.service, start: x.start, end: x.end, category: x.category, ref: x.ref }, 'bench-loader', RECORDED_AT);
-    }
-  })();
+  for (const x of input.exclusions) {
+    await sla.exclusions.create(x.id, { customer: x.customer, service: x.service, start: x.start, end: x.end, category: x.category, ref: x.ref }, 'bench-loader', RECORDED_AT);
+  }
   const exclusionsS = seconds(t0);
   return { customersS, observationsS, reportsS, exclusionsS };
 }

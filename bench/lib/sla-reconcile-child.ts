@@ -1,5 +1,5 @@
 /**
- * Issue 4, pure reconcile: one fresh process per run (started with Child.start
+ * The SLA section, pure reconcile: one fresh process per run (started with Child.start
  * and --expose-gc), so its RSS is the reconciler's and its input's alone.
  * `generate` builds the synthetic month (bench/sla-data.ts) and is timed
  * apart; `reconcile` then times one `reconcile()` over it: wall, CPU (user +

@@ -1,7 +1,7 @@
 /**
- * Issue 4, the store side: the synthetic month in a real collector store (temp
+ * The SLA section, store side: the synthetic month in a real collector store (temp
  * SQLite file, synchronous=FULL as in production), then the real collector
- * (startCollector with collectorRoutes, 127.0.0.1:0, an injected clock) in this
+ * (startCollector, 127.0.0.1:0, an injected clock) in this
  * process, so the HTTP client (bench/sla.ts) runs elsewhere.
  *
  * Commands:
@@ -22,10 +22,9 @@ import { join } from 'node:path';
 import type { CollectorConfig } from '../../collector/src/config.ts';
 import { SlaLedger } from '../../collector/src/ledger/index.ts';
 import { silentLogger } from '../../collector/src/log.ts';
-import { collectorRoutes } from '../../collector/src/routes.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
 import { reconcile, subjectsOf } from '../../collector/src/sla/reconcile.ts';
-import { openDb } from '../../collector/src/store/db.ts';
+import { openStore } from '../../collector/src/store/open.ts';
 import { buildSlaInput } from '../sla-data.ts';
 import { serveRequests } from './child.ts';
 import { collectGarbage, memory } from './measure.ts';
@@ -45,8 +44,6 @@ const database = join(dir, 'sla.sqlite');
 let config: Readonly<CollectorConfig> | null = null;
 let collector: CollectorHandle | null = null;
 let ledger: SlaLedger | null = null;
-/** The text sources collectorRoutes adds to /metrics (the SLA metrics' text()). */
-const metricSources: (() => string | Promise<string>)[] = [];
 const pendingIn = (text: string) => Number(/^dcprobe_sla_metrics_pending_customers (\d+)$/m.exec(text)?.[1] ?? NaN);
 const clock = { now: 0 };
 /** Pure reconcile's services of the sampled customers, as JSON: the live result must be the same. */
@@ -57,7 +54,7 @@ function fileMB(f: string): number {
 }
 
 serveRequests({
-  load(a: { sample: string[] }): LoadResult {
+  async load(a: { sample: string[] }): Promise<LoadResult> {
     resetPeakRss();
     const t0 = performance.now();
     const input = buildSlaInput();
@@ -65,10 +62,9 @@ serveRequests({
     const t1 = performance.now();
     config = benchConfig(input, database);
     const configS = (performance.now() - t1) / 1000;
-    const db = openDb(database);
-    const times = loadStore(db, new SlaLedger(db), config, input);
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
+    const store = await openStore(database, { synchronous: 'NORMAL' });
+    const times = await loadStore(store, await SlaLedger.open(store), config, input);
+    await store.close();
     const totalS = (performance.now() - t1) / 1000;
 
     // The check: one reconcile over just the sampled customers' subjects (customers are independent).
@@ -90,14 +86,10 @@ serveRequests({
     clock.now = a.now;
     collectGarbage();
     const t0 = performance.now();
-    // collectorRoutes as production calls it; only its /metrics source is kept as well, for `fill`.
-    collector = await startCollector(config!, {
-      log: silentLogger, now: () => clock.now,
-      routes: (deps) => collectorRoutes({ ...deps, addMetrics: (f) => { metricSources.push(f); deps.addMetrics(f); } }),
-    });
+    collector = await startCollector(config!, { log: silentLogger, now: () => clock.now });
     const startS = (performance.now() - t0) / 1000;
-    // The same ledger code the routes use, on the same store: the API's costs without HTTP.
-    ledger = new SlaLedger(collector.db);
+    // The collector's own SLA ledger: the API's costs without HTTP.
+    ledger = collector.sla;
     return { url: collector.url, startS, rssMB: memory().rssMB };
   },
   setNow(a: { now: number }) { clock.now = a.now; },
@@ -108,7 +100,7 @@ serveRequests({
     let matched = 0;
     for (const id of a.ids) {
       const t0 = performance.now();
-      const input = ledger!.live.input(id, a.month, a.asOf);
+      const input = await ledger!.live.input(id, a.month, a.asOf);
       const t1 = performance.now();
       const result = reconcile(input);
       const t2 = performance.now();
@@ -143,8 +135,7 @@ serveRequests({
     const t0 = performance.now();
     let calls = 0, left = NaN;
     do {
-      left = 0;
-      for (const f of metricSources) left += pendingIn(await f());
+      left = pendingIn(await collector!.slaMetrics.text());
       calls++;
     } while (left > 0 && performance.now() - t0 < a.maxMs);
     return { seconds: (performance.now() - t0) / 1000, calls, left };

@@ -1,5 +1,5 @@
 /**
- * The SLA section's tables: issue 4's figures beside their targets first, then
+ * The SLA section's tables: the figures beside their targets first, then
  * the detail of each part (pure reconcile runs, store load, dispute query
  * split by cost, /metrics cold, warm and with the clock moving).
  */
@@ -46,7 +46,7 @@ function targets(f: SlaFigures): Table {
   const coldMax = Math.max(...f.metrics.cold), warmP99 = p(f.metrics.warm, 99), movingMax = Math.max(...f.metrics.moving);
   const row = (name: string, value: string, target: string, ok: boolean): Cell[] => [name, value, target, met(ok)];
   return {
-    title: 'SLA (issue 4): figures against targets',
+    title: 'SLA: figures against targets',
     columns: ['figure', 'measured', 'target', 'met?'],
     rows: [
       row('reconcile one month: wall, median (max) of runs', `${fmtNum(p(wall, 50), 2)} s (${fmtNum(Math.max(...wall), 2)} s)`, `< ${TARGET.reconcileS} s`, Math.max(...wall) < TARGET.reconcileS),
@@ -97,20 +97,20 @@ function load(f: SlaFigures): Table {
   const l = f.load;
   const rate = (n: number, s: number) => fmtInt(n / s);
   return {
-    title: 'SLA: loading the month into a collector store (temp SQLite file, WAL, synchronous=FULL)',
+    title: 'SLA: loading the month into a collector store (temp SQLite file, WAL, loaded at synchronous=NORMAL)',
     columns: ['phase', 'rows', 'seconds', 'rows/s'],
     rows: [
       ['generate the input (bench/sla-data.ts)', '–', fmtNum(l.generateS, 2), '–'],
       ['config: zod validation of 10,000 customers', fmtInt(l.customers), fmtNum(l.configS, 2), rate(l.customers, l.configS)],
       ['customers: SlaLedger.syncConfig (versions + audit)', fmtInt(l.customers), fmtNum(l.customersS, 2), rate(l.customers, l.customersS)],
-      ['observations: ObservationStore.insertMany, 100 a batch, 50k per transaction', fmtInt(l.observations), fmtNum(l.observationsS, 2), rate(l.observations, l.observationsS)],
-      ['reports: ReportStore.append (+ audit), 5k per transaction', fmtInt(l.reports), fmtNum(l.reportsS, 2), rate(l.reports, l.reportsS)],
-      ['exclusions: ExclusionStore.append (+ audit)', fmtInt(l.exclusions), fmtNum(l.exclusionsS, 2), rate(l.exclusions, l.exclusionsS)],
-      ['total load (config to checkpoint)', '–', fmtNum(l.totalS, 2), '–'],
-      ['collector start on the loaded file (startCollector + collectorRoutes)', '–', fmtNum(f.started.startS, 2), '–'],
+      ['observations: Store.importObservations, 50k per transaction', fmtInt(l.observations), fmtNum(l.observationsS, 2), rate(l.observations, l.observationsS)],
+      ['reports: SlaLedger reports.create (+ audit), one transaction each', fmtInt(l.reports), fmtNum(l.reportsS, 2), rate(l.reports, l.reportsS)],
+      ['exclusions: SlaLedger exclusions.create (+ audit)', fmtInt(l.exclusions), fmtNum(l.exclusionsS, 2), rate(l.exclusions, l.exclusionsS)],
+      ['total load (config to store closed)', '–', fmtNum(l.totalS, 2), '–'],
+      ['collector start on the loaded file (startCollector)', '–', fmtNum(f.started.startS, 2), '–'],
     ],
     notes: [
-      `store file ${fmtInt(l.dbMB)} MB after a WAL checkpoint; loader peak RSS ${fmtInt(l.peakRssMB)} MB (input + pure check included).`,
+      `store file ${fmtInt(l.dbMB)} MB once closed (WAL checkpointed); loader peak RSS ${fmtInt(l.peakRssMB)} MB (input + pure check included).`,
       `collector RSS: ${fmtInt(f.started.rssMB)} MB after start, ${fmtInt(f.collectorMemory.rssMB)} MB after all queries and scrapes (heap ${fmtInt(f.collectorMemory.heapUsedMB)} MB).`,
     ],
   };
@@ -160,7 +160,7 @@ function metrics(f: SlaFigures): Table {
     notes: [
       `fill: ${fmtInt(total - m.pendingFirst)} customers computed in the first scrape; at ${fmtInt(perScrape)} a scrape the cache is full after ≈ ${fmtInt(scrapesToFill)} scrapes, i.e. ≈ ${fmtNum(scrapesToFill * interval / 60, 0)} min at one scrape every ${interval} s (back to back here: ${fmtNum(m.coldS + m.fill.seconds, 0)} s, the HTTP part's renders included).`,
       `exposition: ${fmtInt(m.bytes)} bytes, ${fmtInt(m.series)} series (${fmtInt(m.slaSeries)} customer-services in dcprobe_sla_countable_seconds), process and domain metrics included; largest: ${m.families.map((x) => `${x.name} ${fmtInt(x.series)} series / ${fmtNum(x.bytes / 2 ** 20, 1)} MB`).join(', ')}.`,
-      'clock moving: customers with an open outage, gap or report are recomputed once their cache is 60 s old; those whose only moving figure is coverage, once it may have moved by 1e-4 (d1f6973); all within the same 250 ms budget.',
+      'clock moving: customers with an open outage, gap or report are recomputed once their cache is 60 s old; those whose only moving figure is coverage, once it may have moved by 1e-4; all within the same 250 ms budget.',
     ],
   };
 }

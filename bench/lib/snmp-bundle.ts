@@ -3,7 +3,7 @@
  * tsx loader (which costs ~40 MB of RSS in every process it loads into: an
  * ESM hooks thread with its own V8 isolate, plus the transform cache). Used by
  * bench/snmp-fleet.ts by default: agent/bin runs the agent from the bundle
- * scripts/build-agent.mjs builds, with the same esbuild options as here.
+ * scripts/build.mjs builds, with the same esbuild options as here.
  *
  * esbuild is tsx's own dependency, so nothing new is installed. The bundle
  * goes into a temporary directory next to a package.json stand-in, because

@@ -2,7 +2,7 @@
  * The collector for the SNMP benchmarks, in a process of its own (started with
  * Child.start from bench/lib/child.ts): startCollector on a temporary SQLite
  * file, synchronous=FULL as in production. With `record`, it notes when each
- * event's transaction has committed — the moment Ledger.submit resolves, which
+ * event's transaction has committed — the moment IngestQueue.submit resolves, which
  * is after the fsync and before the ack is sent — as a wall-clock time with
  * sub-millisecond resolution (performance.timeOrigin + performance.now(), the
  * same clock the other bench processes read). observations.received_at is the
@@ -36,10 +36,10 @@ serveRequests({
       listen: '127.0.0.1:0', database: join(dir, 'collector.sqlite'), logLevel: 'silent', agents: a.agents,
     }), { log: silentLogger, synchronous: 'FULL' });
     if (a.record) {
-      const ledger = collector.ledger;
-      const submit = ledger.submit.bind(ledger);
-      // Wrapping the instance's method is enough: the session calls ledger.submit on this object.
-      ledger.submit = (agentId, valid, invalid, started, frame) => {
+      const queue = collector.ingest;
+      const submit = queue.submit.bind(queue);
+      // Wrapping the instance's method is enough: the session calls queue.submit on this object.
+      queue.submit = (agentId, valid, invalid, started, frame) => {
         const receivedAt = wallNow();
         return submit(agentId, valid, invalid, started, frame).then((o) => {
           const committedAt = wallNow();
@@ -59,7 +59,7 @@ serveRequests({
   },
   async count() {
     await collector!.settled();
-    return collector!.db.prepare('SELECT count(*) FROM observations').pluck().get() as number;
+    return collector!.store.countObservations();
   },
   /** Hi-res wall clock minus Date.now(): how far this process's sub-millisecond clock is off the system's. */
   clock: () => wallNow() - Date.now(),

@@ -15,7 +15,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { freeTcpPort, makeTempDir, spawnDaemon, waitUntil } from '../../test/e2e/fixtures/procs.ts';
+import { freeTcpPort } from '../../test/support/ports.ts';
+import { spawnDaemon } from '../../test/support/procs.ts';
+import { tempDir } from '../../test/support/temp.ts';
+import { waitUntil } from '../../test/support/wait.ts';
 
 const GENERATOR_YML = fileURLToPath(new URL('../snmp-exporter/generator.yml', import.meta.url));
 
@@ -44,7 +47,7 @@ function generate(dir: string): Promise<void> {
 }
 
 export async function startSnmpExporter(): Promise<SnmpExporter> {
-  const dir = await makeTempDir('dcprobe-bench-snmp-exporter-');
+  const dir = tempDir('dcprobe-bench-snmp-exporter-').dir;
   try {
     await copyFile(GENERATOR_YML, join(dir, 'generator.yml'));
     await generate(dir);

@@ -4,7 +4,7 @@
  * benchmark's stream (50 agents × 192 ports, every event a change, evidence
  * JSON), at synchronous=FULL in WAL, in transactions of BATCH rows, as the
  * table grows to ROWS. Used to find where the store writer's time goes
- * (docs/benchmarks.md, "Store writer thread"). No collector code: the schema
+ * (docs/benchmarks.md, "Frame journal"). No collector code: the schema
  * is inlined so variants can differ from migration to migration.
  *
  *   node bench/tools/index-cost.mjs [ROWS=600000] [BATCH=1000]

@@ -4,16 +4,18 @@
  * EVENTS events of the bench's stream (50 agents, frames of 100), then time
  * the projector moving them into a fresh store in steps of PROJECT_EVENTS,
  * on this thread, with nothing else running. The figure behind the sustained
- * ingest rate (docs/benchmarks.md "Integer keys").
+ * ingest rate (docs/benchmarks.md "Validation without zod, integer keys").
  *
  *   node --import tsx bench/tools/projection-cost.ts [EVENTS=300000] [RUNS=3]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDb } from '../../collector/src/store/db.ts';
-import { journalFile, journalWriter, openJournal, projector, readJournal } from '../../collector/src/ingest/journal.ts';
-import { PROJECT_EVENTS, prepareStatements, type CommitItem } from '../../collector/src/ingest/writer.ts';
+import { openDb } from '../../collector/src/store/sqlite/db.ts';
+import { journalFile, journalWriter, openJournal, readJournal } from '../../collector/src/store/sqlite/journal.ts';
+import { PROJECT_EVENTS, projector } from '../../collector/src/store/sqlite/projector.ts';
+import { prepareStatements } from '../../collector/src/store/sqlite/rows.ts';
+import type { CommitItem } from '../../collector/src/store/types.ts';
 import { agentId, eventsFrame } from '../lib/events.ts';
 
 const EVENTS = Number(process.argv[2] ?? 300_000);

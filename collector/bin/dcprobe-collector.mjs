@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../src/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Runs collector/dist/dcprobe-collector.mjs (built by `npm install`'s prepare step or
+// `npm run build`) with plain node; the TypeScript sources through tsx when that
+// bundle is missing or older than a source file, or with DCPROBE_COLLECTOR_TSX=1
+// (shared/launch.mjs).
+import { launch } from '@dcprobe/shared/launch';
+
+await launch({
+  bundle: new URL('../dist/dcprobe-collector.mjs', import.meta.url),
+  sources: [new URL('../src/', import.meta.url), new URL('../../shared/src/', import.meta.url)],
+  forceSourceEnv: 'DCPROBE_COLLECTOR_TSX',
+  fromSources: async () => (await import('../src/cli.ts')).main,
+});

@@ -1,75 +1,148 @@
 /**
- * dcprobe-collector: run | check-config | hash-token | reconcile.
- * Exit codes: 0 ok, 1 runtime failure, 2 bad input (config, flags, scenario).
+ * dcprobe-collector: run | check-config | hash-token | reconcile | customers import | backup.
+ * Each command is one entry of COMMANDS: its flags, listed once, give both
+ * `COMMAND --help` and the parser. Exit codes: 0 ok, 1 runtime failure,
+ * 2 bad input (config, flags, scenario).
  */
-import { isCoded, redact } from '@dcprobe/shared';
-import { loadConfig, printableConfig } from './config.ts';
+import { readFileSync } from 'node:fs';
+import {
+  DcprobeError, E, commandHelp, isCoded, parseCommandArgs, programHelp, redact, versionLine, wantsHelp,
+  type CliIo, type CommandSpec, type FlagSpec,
+} from '@dcprobe/shared';
+import { BUILD } from './build-info.ts';
+import { RECONCILE } from './cli/reconcile.ts';
+import { CUSTOMERS } from './cli/customers.ts';
+import { checkConfigFiles, loadConfig, printableConfig } from './config.ts';
 import { hashToken, newToken } from './tokens.ts';
 
-const HELP = `usage: dcprobe-collector <command>
+export type Io = CliIo;
+const PROGRAM = 'dcprobe-collector';
+/** Agents refuse shorter tokens, and so does the config. */
+export const MIN_TOKEN_LENGTH = 16;
 
-  run --config FILE            run the collector (HTTP API, /metrics, /healthz, agents' WebSocket /agent)
-  check-config FILE            validate a config file; prints it with secrets as <secret>
-  hash-token [TOKEN]           print the sha256 hash to store as tokenHash (a new random token if none given)
-  reconcile SCENARIO.json [--month YYYY-MM] [--as-of TIME] [--format json|csv]
-                               reconcile an SLA scenario offline and print the result
-`;
 
-export interface Io { out: (s: string) => void; err: (s: string) => void }
+const CONFIG: FlagSpec = { name: 'config', short: 'c', value: 'FILE', help: 'the collector config (YAML)' };
+
+interface Command { spec: CommandSpec; run(args: string[], io: Io): Promise<number> }
+
+const COMMANDS: readonly Command[] = [
+  {
+    spec: { name: 'run', args: '--config FILE', summary: "run the collector (HTTP API, /metrics, /healthz, agents' WebSocket /agent); logs are JSON lines on stdout", flags: [CONFIG] },
+    async run(args) {
+      const { runCommand } = await import('./cli/run.ts');
+      return runCommand(required(this.spec, args, 'config'));
+    },
+  },
+  {
+    spec: {
+      name: 'check-config', args: 'FILE', flags: [CONFIG],
+      summary: 'validate a config and the TLS files it names; prints it with secrets as <secret>, or every problem found',
+    },
+    async run(args, io) {
+      const p = parseCommandArgs(this.spec, args);
+      const file = (p.flags.config as string | undefined) ?? p.positional[0];
+      if (!file || p.positional.length > (p.flags.config ? 0 : 1)) throw usage(this.spec, 'give one config file');
+      return checkConfig(file, io);
+    },
+  },
+  {
+    spec: {
+      name: 'hash-token', args: '[TOKEN | --stdin]', flags: [{ name: 'stdin', help: 'read the token from standard input (keeps it out of ps and the shell history)' }],
+      summary: `print the sha256 hash to store as tokenHash; with no token, a new random one (tokens need at least ${MIN_TOKEN_LENGTH} characters)`,
+      more: 'A token that begins with "-" goes after "--": hash-token -- -TOKEN',
+    },
+    async run(args, io) {
+      const p = parseCommandArgs(this.spec, args);
+      if (p.positional.length > 1 || (p.flags.stdin && p.positional.length > 0)) throw usage(this.spec, 'give one token, or --stdin');
+      const given = p.flags.stdin ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : p.positional[0];
+      if (given === undefined) {
+        const token = newToken();
+        io.out(`token: ${token}`);
+        io.out(`tokenHash: ${hashToken(token)}`);
+        return 0;
+      }
+      if (given.length === 0) throw usage(this.spec, 'the token is empty');
+      if (given.length < MIN_TOKEN_LENGTH) throw usage(this.spec, `the token has ${given.length} characters; at least ${MIN_TOKEN_LENGTH} are needed (agents and the config refuse shorter ones)`);
+      io.out(`tokenHash: ${hashToken(given)}`);
+      return 0;
+    },
+  },
+  {
+    spec: RECONCILE,
+    async run(args, io) {
+      const { reconcileCommand } = await import('./cli/reconcile.ts');
+      return reconcileCommand(args, io);
+    },
+  },
+  {
+    spec: {
+      name: 'backup', args: '--config FILE DEST', flags: [CONFIG],
+      summary: "copy the store consistently while the collector runs: one SQLite file at DEST with every acked event (the ingest journal's included)",
+    },
+    async run(args, io) {
+      const p = parseCommandArgs(this.spec, args);
+      const file = required(this.spec, args, 'config');
+      if (p.positional.length !== 1) throw usage(this.spec, 'give one destination file');
+      const { backupCommand } = await import('./cli/backup.ts');
+      return backupCommand(loadConfig(file), p.positional[0]!, io);
+    },
+  },
+  {
+    spec: CUSTOMERS,
+    async run(args, io) {
+      const { customersCommand } = await import('./cli/customers.ts');
+      return customersCommand(args, io);
+    },
+  },
+];
+
+const HELP = programHelp(PROGRAM, COMMANDS.map((c) => c.spec), [['--version', 'print the version, the commit it was built from and the Node.js version']]);
+
 const stdio: Io = { out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`), err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`) };
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
+function usage(spec: CommandSpec, message: string): DcprobeError {
+  return new DcprobeError(E.USAGE, `${spec.name}: ${message}`);
+}
+
+/** The value of a required flag, or a usage error naming it. */
+function required(spec: CommandSpec, args: string[], name: string): string {
+  const v = parseCommandArgs(spec, args).flags[name];
+  if (typeof v !== 'string') throw usage(spec, `--${name} ${spec.flags.find((f) => f.name === name)?.value ?? ''} is required`.trimEnd());
+  return v;
+}
+
+function checkConfig(file: string, io: Io): number {
+  let problems: string[];
+  try {
+    const c = loadConfig(file);
+    problems = checkConfigFiles(c);
+    if (problems.length === 0) {
+      io.out(JSON.stringify(printableConfig(c), null, 2));
+      io.out(`${file}: ok (${c.agents.length} agents, ${c.customers.length} customers, ${c.apiTokens.length} API tokens)`);
+      return 0;
+    }
+  } catch (e) {
+    if (!isCoded(e)) throw e;
+    problems = e.message.split('\n');
+  }
+  if (problems.length === 1) io.err(problems[0]!);
+  else io.err([`${file}: ${problems.length} problems`, ...problems.map((p) => `  ${p}`)].join('\n'));
+  return 2;
 }
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   const [cmd, ...args] = argv;
+  if (cmd === '--version' || cmd === 'version') { io.out(versionLine(BUILD)); return 0; }
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') { (cmd ? io.out : io.err)(HELP); return cmd ? 0 : 2; }
+  const command = COMMANDS.find((c) => c.spec.name === cmd);
+  if (!command) { io.err(`unknown command ${JSON.stringify(cmd)}\n${HELP}`); return 2; }
+  if (wantsHelp(args)) { io.out(commandHelp(PROGRAM, command.spec)); return 0; }
   try {
-    switch (cmd) {
-      case 'run': return await run(args, io);
-      case 'check-config': {
-        if (!args[0]) { io.err('check-config: give a config file'); return 2; }
-        const c = loadConfig(args[0]);
-        io.out(JSON.stringify(printableConfig(c), null, 2));
-        io.out(`${args[0]}: ok (${c.agents.length} agents, ${c.customers.length} customers, ${c.apiTokens.length} API tokens)`);
-        return 0;
-      }
-      case 'hash-token': {
-        const token = args[0] ?? newToken();
-        if (!args[0]) io.out(`token: ${token}`);
-        io.out(`tokenHash: ${hashToken(token)}`);
-        return 0;
-      }
-      case 'reconcile': {
-        const { reconcileCommand } = await import('./cli/reconcile.ts');
-        return await reconcileCommand(args, io);
-      }
-      case undefined: case '--help': case '-h': case 'help':
-        io.out(HELP); return cmd === undefined ? 2 : 0;
-      default:
-        io.err(`unknown command ${JSON.stringify(cmd)}\n${HELP}`); return 2;
-    }
+    return await command.run(args, io);
   } catch (e) {
-    if (isCoded(e)) { io.err(`${e.message}`); return e.code.startsWith('DCP_CONFIG') || e.code === 'DCP_SCENARIO_INVALID' ? 2 : 1; }
+    if (isCoded(e, E.USAGE)) { io.err(`${e.message}\n(${PROGRAM} ${cmd} --help lists its flags)`); return 2; }
+    if (isCoded(e)) { io.err(e.message); return e.code.startsWith('DCP_CONFIG') || e.code === E.SCENARIO_INVALID ? 2 : 1; }
     io.err(`unexpected error: ${(e as Error).stack ?? String(redact(e))}`);
     return 1;
   }
-}
-
-async function run(args: string[], io: Io): Promise<number> {
-  const file = flag(args, '--config');
-  if (!file) { io.err('run: --config FILE is required'); return 2; }
-  const config = loadConfig(file);
-  const { startCollector } = await import('./server.ts');
-  const { collectorRoutes } = await import('./routes.ts');
-  const c = await startCollector(config, { routes: collectorRoutes });
-  io.err(`dcprobe-collector listening on ${c.url} (agents: ${c.wsUrl}, metrics: ${c.url}/metrics)`);
-  await new Promise<void>((resolve) => {
-    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  await c.close();
-  return 0;
 }

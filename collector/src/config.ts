@@ -3,8 +3,10 @@
  * rejected, errors naming the field path, result frozen. Plain tokens in the
  * file are hashed at load so only hashes live in memory.
  */
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
-import { DcprobeError, E, deepFreeze, firstIssue, isValidTimeZone, readYamlFile, redact } from '@dcprobe/shared';
+import { allIssues, deepFreeze, invalidConfig, isValidTimeZone, readYamlFile, redact } from '@dcprobe/shared';
 import { hashToken, TOKEN_HASH_RE } from './tokens.ts';
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9470');
@@ -72,29 +74,53 @@ export interface CollectorConfig {
   customers: readonly CustomerConfig[];
 }
 
-function duplicates(list: readonly { [k: string]: unknown }[], key: string, where: string): void {
+/** Entries of a raw list whose `key` repeats an earlier one's; read from the raw input, so they are found alongside schema errors. */
+function duplicates(raw: unknown, list: string, key: string): string[] {
+  const items = raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[list] : undefined;
+  if (!Array.isArray(items)) return [];
   const seen = new Set<unknown>();
-  list.forEach((x, i) => {
-    if (seen.has(x[key])) throw new DcprobeError(E.CONFIG_INVALID, `${where}[${i}].${key}: duplicate ${JSON.stringify(x[key])}`);
-    seen.add(x[key]);
+  const out: string[] = [];
+  items.forEach((x: unknown, i) => {
+    const v = x && typeof x === 'object' ? (x as Record<string, unknown>)[key] : undefined;
+    if (v === undefined) return;
+    if (seen.has(v)) out.push(`${list}[${i}].${key}: duplicate ${JSON.stringify(v)}`);
+    seen.add(v);
+  });
+  return out;
+}
+
+/**
+ * Hashes each entry's secret, and names every secret given twice: a token decides
+ * which agent is speaking or which role a caller has, so two entries cannot share it.
+ */
+function secretHashes(list: readonly { token?: string | undefined; tokenHash?: string | undefined }[], where: string, why: string, problems: string[]): string[] {
+  const seen = new Map<string, number>();
+  return list.map((x, i) => {
+    const h = x.tokenHash ?? hashToken(x.token!);
+    const first = seen.get(h);
+    if (first !== undefined) problems.push(`${where}[${i}].${x.tokenHash !== undefined ? 'tokenHash' : 'token'}: the same token as ${where}[${first}]; ${why}`);
+    else seen.set(h, i);
+    return h;
   });
 }
 
 function splitHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
-  const port = Number(s.slice(i + 1));
-  if (port > 65535) throw new DcprobeError(E.CONFIG_INVALID, `listen: port ${port} out of range`);
-  return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port };
+  return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
 }
 
-/** Validates an already-parsed config object. */
+/** Validates an already-parsed config object; the error lists every problem found, one per line. */
 export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
   const r = configSchema.safeParse(raw ?? {});
-  if (!r.success) throw new DcprobeError(E.CONFIG_INVALID, firstIssue(r.error));
+  const problems = r.success ? [] : allIssues(r.error);
+  problems.push(...duplicates(raw, 'agents', 'id'), ...duplicates(raw, 'apiTokens', 'name'), ...duplicates(raw, 'customers', 'id'));
+  const port = r.success ? splitHostPort(r.data.listen).port : 0;
+  if (port > 65535) problems.push(`listen: port ${port} out of range`);
+  if (!r.success) throw invalidConfig(problems);
   const c = r.data;
-  duplicates(c.agents, 'id', 'agents');
-  duplicates(c.apiTokens, 'name', 'apiTokens');
-  duplicates(c.customers, 'id', 'customers');
+  const agentHashes = secretHashes(c.agents, 'agents', 'each agent needs its own', problems);
+  const apiHashes = secretHashes(c.apiTokens, 'apiTokens', 'one token has one role', problems);
+  if (problems.length > 0) throw invalidConfig(problems);
   const cfg: CollectorConfig = {
     listen: splitHostPort(c.listen),
     ...(c.tls ? { tls: c.tls } : {}),
@@ -102,8 +128,8 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     heartbeatTimeoutSeconds: c.heartbeatTimeoutSeconds,
     clockSkewWarnSeconds: c.clockSkewWarnSeconds,
     logLevel: c.logLevel,
-    agents: c.agents.map((a) => ({ id: a.id, tokenHash: a.tokenHash ?? hashToken(a.token!) })),
-    apiTokens: c.apiTokens.map((a) => ({ name: a.name, role: a.role, tokenHash: a.tokenHash ?? hashToken(a.token!) })),
+    agents: c.agents.map((a, i) => ({ id: a.id, tokenHash: agentHashes[i]! })),
+    apiTokens: c.apiTokens.map((a, i) => ({ name: a.name, role: a.role, tokenHash: apiHashes[i]! })),
     customers: c.customers,
   };
   return deepFreeze(cfg);
@@ -111,6 +137,35 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
 
 export function loadConfig(file: string): Readonly<CollectorConfig> {
   return buildConfig(readYamlFile(file));
+}
+
+/**
+ * Checks what the config points at and validation cannot see: the TLS
+ * certificate and key exist, are readable, and form a pair. One line per
+ * problem; `check-config` and `run` share it.
+ */
+export function checkConfigFiles(c: Readonly<CollectorConfig>): string[] {
+  if (!c.tls) return [];
+  const problems: string[] = [];
+  const read = (field: 'cert' | 'key'): Buffer | undefined => {
+    try {
+      return readFileSync(c.tls![field]);
+    } catch (e) {
+      problems.push(`tls.${field}: cannot read ${c.tls![field]} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  };
+  const cert = read('cert');
+  const key = read('key');
+  if (cert && key) {
+    try {
+      createSecureContext({ cert, key });
+    } catch (e) {
+      // OpenSSL's reason names the fault (no PEM data, key values mismatch); never the key itself.
+      problems.push(`tls: ${c.tls.cert} and ${c.tls.key} are not a PEM certificate and its private key (${(e as Error).message.replace(/^error:[0-9A-F]+:/, '')})`);
+    }
+  }
+  return problems;
 }
 
 /** The config as check-config prints it: secrets as `<secret>`. */

@@ -6,8 +6,9 @@
  * authenticated agents, never from free text.
  */
 import client, { Registry, Counter, Gauge, Histogram } from 'prom-client';
-import { dropLintFailingDefaults } from '@dcprobe/shared';
-import type { WriterStats } from './ingest/writer.ts';
+import { BUILD_INFO_METRIC, dropLintFailingDefaults } from '@dcprobe/shared';
+import { BUILD } from './build-info.ts';
+import type { IngestStats } from './store/types.ts';
 
 export interface SelfMetrics {
   registry: Registry;
@@ -30,6 +31,7 @@ export function makeSelfMetrics(withProcess = true): SelfMetrics {
     dropLintFailingDefaults(registry, 'dcprobe_collector_');
   }
   const r = [registry];
+  new Gauge({ ...BUILD_INFO_METRIC, registers: r }).set({ version: BUILD.version, commit: BUILD.commit, node: BUILD.node }, 1);
   return {
     registry,
     ingested: new Counter({ name: 'dcprobe_collector_events_ingested_total', help: 'Agent events by outcome: accepted (committed), duplicate (already held), rejected (failed validation, kept in quarantine).', labelNames: ['outcome'], registers: r }),
@@ -45,8 +47,8 @@ export function makeSelfMetrics(withProcess = true): SelfMetrics {
   };
 }
 
-/** The ingest journal's backlog and what its projection found, read from the writer at scrape time. */
-export function trackWriter(m: SelfMetrics, stats: () => WriterStats): void {
+/** The ingest backlog (SQLite: the journal not yet projected) and what its projection found, read from the store at scrape time. */
+export function trackIngest(m: SelfMetrics, stats: () => IngestStats): void {
   const r = [m.registry];
   new Gauge({
     name: 'dcprobe_collector_ingest_pending_events', registers: r,

@@ -13,11 +13,26 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
 }
 
-/** The first issue as `path: message`; unknown keys as `path.key: unknown key`. */
+/** One issue as `path: message`; unknown keys as `path.key: unknown key`. `prefix` is where the parsed value sits. */
+export function issueLine(i: z.ZodError['issues'][number], prefix: readonly PropertyKey[] = []): string {
+  const path = [...prefix, ...i.path];
+  if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${fieldPath([...path, k])}: unknown key`).join('; ');
+  return `${fieldPath(path) || '(root)'}: ${i.message}`;
+}
+
+/** The first issue as one line. */
 export function firstIssue(err: z.ZodError): string {
-  const i = err.issues[0]!;
-  if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${fieldPath([...i.path, k])}: unknown key`).join('; ');
-  return `${fieldPath(i.path) || '(root)'}: ${i.message}`;
+  return issueLine(err.issues[0]!);
+}
+
+/** Every issue, one line each, in the order zod found them (check-config shows them all). */
+export function allIssues(err: z.ZodError, prefix: readonly PropertyKey[] = []): string[] {
+  return err.issues.map((i) => issueLine(i, prefix));
+}
+
+/** A config that failed validation: every problem, one per line of the message. */
+export function invalidConfig(problems: readonly string[]): DcprobeError {
+  return new DcprobeError(E.CONFIG_INVALID, problems.join('\n'));
 }
 
 export function deepFreeze<T>(o: T): T {

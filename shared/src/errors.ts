@@ -29,15 +29,43 @@ export const E = {
   NUT_ERROR: 'DCP_NUT_ERROR',
   NUT_TIMEOUT: 'DCP_NUT_TIMEOUT',
   STORE_OPEN: 'DCP_STORE_OPEN',
+  /** The database refused the store's credentials (not retried). */
+  STORE_AUTH: 'DCP_STORE_AUTH',
+  /** The database could not be reached within the start-up bound, or went away. */
+  STORE_UNAVAILABLE: 'DCP_STORE_UNAVAILABLE',
+  /** An agent session was taken over by another collector: this one may no longer write or ack for it. */
+  STORE_FENCED: 'DCP_STORE_FENCED',
+  /** Another process holds the store (a second collector on the same database). */
+  STORE_LOCKED: 'DCP_STORE_LOCKED',
+  /** The listen address cannot be bound (in use, not local, privileged port). */
+  LISTEN: 'DCP_LISTEN',
+  /** A command line the program cannot follow (unknown flag, missing argument). */
+  USAGE: 'DCP_USAGE',
+  /** A backup that could not be written or checked. */
+  BACKUP: 'DCP_BACKUP',
   PROTOCOL: 'DCP_PROTOCOL',
   OUTBOX_FULL: 'DCP_OUTBOX_FULL',
+  /** Events numbered and held in memory because the outbox cannot write them (disk full); written when it can. */
+  OUTBOX_UNSAVED: 'DCP_OUTBOX_UNSAVED',
   UNAUTHORIZED: 'DCP_UNAUTHORIZED',
   FORBIDDEN: 'DCP_FORBIDDEN',
   NOT_FOUND: 'DCP_NOT_FOUND',
   VALIDATION: 'DCP_VALIDATION',
+  /** An HTTP method the path does not take. */
+  METHOD_NOT_ALLOWED: 'DCP_METHOD_NOT_ALLOWED',
+  /** A change based on a version that is no longer the latest (someone else changed it first). */
+  CONFLICT: 'DCP_CONFLICT',
+  /** A failure that is not the caller's; the details are logged, never sent. */
+  INTERNAL: 'DCP_INTERNAL',
   /** A poll that did not finish within its target's interval. */
   POLL_TIMEOUT: 'DCP_POLL_TIMEOUT',
   /** A source threw something that is not a DcprobeError (a bug in the source). */
   UNCODED: 'DCP_UNCODED',
+  /** A delivery target (webhook URL, e-mail address) the collector will not send to. */
+  DELIVERY_TARGET: 'DCP_DELIVERY_TARGET',
+  /** Rendering a statement to PDF (headless Chromium) failed or ran out of time. */
+  RENDER_FAILED: 'DCP_RENDER_FAILED',
+  /** An evidence block that is malformed, or a document that has no canonical JSON form. */
+  EVIDENCE_INVALID: 'DCP_EVIDENCE_INVALID',
 } as const;
 export type ErrorCode = (typeof E)[keyof typeof E];

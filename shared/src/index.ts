@@ -8,3 +8,7 @@ export * from './metrics-names.ts';
 export * from './config-util.ts';
 export * from './wire-fast.ts';
 export * from './subject-id.ts';
+export * from './json-bounds.ts';
+export * from './build-info.ts';
+export * from './cli.ts';
+export * from './start-failure.ts';

@@ -10,10 +10,41 @@
  */
 import { z } from 'zod';
 import { PORT_STATES, POWER_STATES, SEEN_VIA } from './states.ts';
+import { checkJsonBounds, withinJsonBounds } from './json-bounds.ts';
+import type { JsonBounds } from './json-bounds.ts';
 
 export const PROTOCOL_VERSION = 1;
 /** Largest frame either end accepts; larger ones are refused unread. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/**
+ * Deepest nesting of objects and arrays in any frame, checked on the raw text
+ * before JSON.parse (checkFrameBounds). The deepest frame the protocol makes is
+ * an events frame: frame → batch → event → evidence (EVIDENCE_BOUNDS.depth
+ * levels) = 11; 16 leaves room and stays far below every recursion limit
+ * downstream (SQLite's JSON functions stop at 1,000).
+ */
+export const MAX_FRAME_DEPTH = 16;
+/**
+ * One event's evidence: at most 8 levels (the evidence object is level 1),
+ * 1,000 keys and array items, 32,768 characters in keys and strings, keys of
+ * at most 100 characters. Sources
+ * write a flat object or one level of arrays of small objects; these bounds
+ * keep one event from being a document the store must carry for ever.
+ */
+export const EVIDENCE_BOUNDS: Readonly<JsonBounds> = { depth: 8, entries: 1000, chars: 32_768, keyChars: 100 };
+/** The hello's `host` facts: hostname, OS, CPUs, memory and a few more; 3 levels, 64 entries, 4,096 characters. */
+export const HOST_BOUNDS: Readonly<JsonBounds> = { depth: 3, entries: 64, chars: 4096 };
+/** Largest event (one JSON line in the agent's outbox); an agent sends a larger one with its evidence cut to `{"truncated":true}`. */
+export const MAX_EVENT_BYTES = 64 * 1024;
+
+/**
+ * Why a received frame must be refused before JSON.parse (too many bytes, or
+ * nested deeper than MAX_FRAME_DEPTH), or null. Both ends call it on every
+ * frame, on the raw text or bytes. Answer with error code TOO_LARGE.
+ */
+export function checkFrameBounds(data: string | Uint8Array): string | null {
+  return checkJsonBounds(data, MAX_FRAME_DEPTH, MAX_MESSAGE_BYTES);
+}
 /** Largest batch the agent sends in one `events` frame. */
 export const MAX_BATCH_EVENTS = 500;
 /** Path of the agents' WebSocket on the collector. */
@@ -32,16 +63,17 @@ export function isSubjectId(s: unknown): s is string {
 }
 const subjectId = z.string().min(1).max(SUBJECT_ID_MAX).regex(SUBJECT_ID_PATTERN, 'no white space in a subject id');
 /**
- * Evidence: a plain object whose keys are at most 100 characters, checked by a
- * predicate rather than z.record, which walks and copies every entry: that was
- * ~40 % of validating a port event and ~2 µs per event at ingest.
+ * Evidence: a plain object within EVIDENCE_BOUNDS, checked by a predicate
+ * rather than z.record, which walks and copies every entry: that was ~40 % of
+ * validating a port event and ~2 µs per event at ingest. One pass over flat
+ * evidence, the common case.
  */
 export function isEvidence(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  for (const k in v) if (k.length > 100) return false;
-  return true;
+  return withinJsonBounds(v, EVIDENCE_BOUNDS);
 }
-const evidence = z.custom<Record<string, unknown>>(isEvidence, 'expected an object whose keys are at most 100 characters');
+const evidence = z.custom<Record<string, unknown>>(isEvidence,
+  `expected an object whose keys are at most 100 characters, at most ${EVIDENCE_BOUNDS.depth} levels deep, ${EVIDENCE_BOUNDS.entries} entries and ${EVIDENCE_BOUNDS.chars} characters`);
 
 const portEvent = z.object({
   seq: z.number().int().positive(),
@@ -99,7 +131,8 @@ const hostFacts = z.object({
   os: z.string().max(255).optional(),
   cpus: z.number().int().optional(),
   memBytes: z.number().optional(),
-}).passthrough();
+}).passthrough().refine((h) => withinJsonBounds(h, HOST_BOUNDS),
+  `host facts beyond ${HOST_BOUNDS.depth} levels, ${HOST_BOUNDS.entries} entries or ${HOST_BOUNDS.chars} characters`);
 
 const currentState = z.object({
   subject: subjectId,
@@ -202,6 +235,8 @@ export const CLOSE = {
   PROTOCOL: 4400,
   REPLACED: 4409,
   SHUTDOWN: 1001,
+  /** The collector could not do its part (e.g. store a hello); the agent reconnects. */
+  INTERNAL: 1011,
 } as const;
 
 /** Formats a zod issue list as `path: message` lines, for error frames and logs. */

@@ -15,10 +15,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSwitchNetns, type SwitchNetns } from './fixtures/netns.ts';
 import { startSnmpd, listenForTraps, OID, type Snmpd } from './fixtures/snmpd.ts';
-import { freeTcpPort, freeUdpPort, killPid, makeTempDir, waitUntil } from './fixtures/procs.ts';
+import { freeTcpPort, freeUdpPort } from '../support/ports.ts';
+import { killPid } from '../support/procs.ts';
+import { tempDir } from '../support/temp.ts';
+import { waitUntil } from '../support/wait.ts';
 import { buildConfig } from '../../collector/src/config.ts';
 import { startCollector, type CollectorHandle, type StartOptions } from '../../collector/src/server.ts';
 import { silentLogger } from '../../collector/src/log.ts';
+import { storeRows, storeValue } from '../support/store-sql.ts';
 
 const AGENT_BIN = fileURLToPath(new URL('../../agent/bin/dcprobe-agent.mjs', import.meta.url));
 const TOKEN = 'e2e-snmpd-agent-token-0123';
@@ -43,12 +47,12 @@ describe('agent → collector against a real snmpd in a network namespace', () =
     agent = spawn(process.execPath, [AGENT_BIN, 'run', '--config', join(dir, 'agent.yml')], { stdio: ['ignore', log, log] });
   };
   const obs = (where = '1=1', ...p: unknown[]): Obs[] =>
-    col!.db.prepare(`SELECT subject, state, at, via, seq, received_at FROM observations WHERE ${where} ORDER BY id`).all(...p) as Obs[];
+    storeRows<Obs>(col!.config.database, `SELECT subject, state, at, via, seq, received_at FROM observations WHERE ${where} ORDER BY id`, ...p);
   const waitObs = (what: string, where: string, ...p: unknown[]) =>
     waitUntil(what, () => obs(where, ...p)[0], { timeoutMs: 30_000, intervalMs: 50 });
 
   beforeAll(async () => {
-    dir = await makeTempDir('dcprobe-e2e-agent-');
+    dir = tempDir('dcprobe-e2e-agent-').dir;
     sw = await createSwitchNetns({ ports: 4 });
     const trapPort = await freeUdpPort(sw.hostAddr);
     const refPort = await freeUdpPort(sw.hostAddr);
@@ -137,6 +141,6 @@ describe('agent → collector against a real snmpd in a network namespace', () =
     const seqs = obs('seq IS NOT NULL').map((o) => o.seq!).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1)); // none lost, none twice
     expect(obs('subject = ? AND state = ? AND at = ?', `sw1/${port.name}`, 'down', down.at)).toHaveLength(1);
-    expect(col!.db.prepare('SELECT count(*) FROM rejected_events').pluck().get()).toBe(0);
+    expect(storeValue(col!.config.database, 'SELECT count(*) FROM rejected_events')).toBe(0);
   });
 });

@@ -8,35 +8,37 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startPrometheus, promtoolCheckMetrics, type Prometheus } from './fixtures/prometheus.ts';
-import { makeTempDir } from './fixtures/procs.ts';
+import { tempDir } from '../support/temp.ts';
 import { rm } from 'node:fs/promises';
 import { buildConfig as collectorConfig } from '../../collector/src/config.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
-import { collectorRoutes } from '../../collector/src/routes.ts';
 import { silentLogger } from '../../collector/src/log.ts';
 import { buildConfig as agentConfig } from '../../agent/src/config.ts';
 import { startAgent, type AgentHandle } from '../../agent/src/agent.ts';
 import { startSimSwitch, type SimSwitch } from '../../agent/src/sim/switch.ts';
 import { startSimUps, type SimUps } from '../../agent/src/sim/ups.ts';
+import { TestAgent, portEvent } from '../support/collector-harness.ts';
 
 const RULES = fileURLToPath(new URL('../../deploy/prometheus/dcprobe-rules.yml', import.meta.url));
 const TOKEN = 'e2e-agent-token-0123456789';
+/** An agent sending subject ids with `"` and `\\` (the wire allows any non-space character). */
+const ODD = { id: 'rack-odd', token: 'e2e-odd-agent-token-0123456789' };
 
 describe('Prometheus scraping the collector', () => {
   let dir: string;
   let sw: SimSwitch, ups: SimUps, col: CollectorHandle, agent: AgentHandle, prom: Prometheus;
 
   beforeAll(async () => {
-    dir = await makeTempDir('dcprobe-e2e-prom-');
+    dir = tempDir('dcprobe-e2e-prom-').dir;
     sw = await startSimSwitch({ port: 0, ports: 8 });
     ups = await startSimUps({ port: 0 });
     col = await startCollector(collectorConfig({
       listen: '127.0.0.1:0', database: join(dir, 'c.sqlite'), logLevel: 'silent',
-      agents: [{ id: 'rack-e2e', token: TOKEN }],
+      agents: [{ id: 'rack-e2e', token: TOKEN }, ODD],
       customers: [
         { id: 'cust-01', network: { ports: ['sw1/ge-0/0/1'], uplinks: ['sw1/xe-0/1/0', 'sw1/xe-0/1/1'] }, power: { feeds: ['ups1/output'] } },
       ],
-    }), { log: silentLogger, routes: collectorRoutes });
+    }), { log: silentLogger });
     agent = await startAgent(agentConfig({
       agentId: 'rack-e2e', collectors: [col.wsUrl], token: TOKEN, dataDir: join(dir, 'agent'), logLevel: 'silent',
       metrics: { listen: '127.0.0.1:0' },
@@ -84,5 +86,22 @@ describe('Prometheus scraping the collector', () => {
     expect(agentLint.problems).toEqual([]);
     expect(collectorText + agentText).not.toContain(TOKEN);
     expect(collectorText + agentText).not.toMatch(/community="/);
+  });
+
+  it('scrapes subject ids with " and \\ whole: promtool accepts the exposition and Prometheus stores the ids as sent', async () => {
+    const port = { device: 'sw"q\\1', port: 'ge\\0/"1"' };
+    const a = await TestAgent.connect(col.wsUrl, ODD.token);
+    try {
+      await a.hello(ODD.id);
+      await a.events([portEvent(1, 'down', Date.now() - 1000, `${port.device}/${port.port}`)]);
+      const text = await (await fetch(`http://127.0.0.1:${col.port}/metrics`)).text();
+      const lint = await promtoolCheckMetrics(text);
+      expect(lint.problems).toEqual([]);
+      expect(lint.ok).toBe(true);
+      await prom.waitForSample('dcprobe_port_up', (s) => s.metric.device === port.device && s.metric.port === port.port && s.value === 0, { timeoutMs: 20_000 });
+      // The odd ids did not cost the scrape: the target is up and the other series are still there.
+      expect((await prom.targets()).every((t) => t.health === 'up')).toBe(true);
+      expect(await prom.query('dcprobe_port_up{device="sw1",port="ge-0/0/1"}')).toHaveLength(1);
+    } finally { a.close(); }
   });
 });

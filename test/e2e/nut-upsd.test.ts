@@ -5,17 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { nutSource, nutTargetSchema } from '../../agent/src/sources/nut.ts';
 import { NutClient } from '../../agent/src/nut/client.ts';
 import { silentLogger } from '../../agent/src/log.ts';
 import type { Reading, SourceInstance } from '../../agent/src/sources/types.ts';
-import { DUMMY_UPS_BIN, UPSD_BIN, startNutUpsd, type NutUpsd } from './fixtures/nut.ts';
-import { pidAlive, run, waitUntil } from './fixtures/procs.ts';
+import { startNutUpsd, type NutUpsd } from './fixtures/nut.ts';
+import { pidAlive, run } from '../support/procs.ts';
+import { waitUntil } from '../support/wait.ts';
 
-const haveNut = existsSync(UPSD_BIN) && existsSync(DUMMY_UPS_BIN);
 const ctx = () => ({ signal: new AbortController().signal, now: () => Date.now(), log: silentLogger });
 
-describe.skipIf(!haveNut)('nut source against real upsd + dummy-ups', () => {
+describe('nut source against real upsd + dummy-ups', () => {
   let nut: NutUpsd;
   let src: SourceInstance;
 
@@ -98,6 +100,30 @@ describe.skipIf(!haveNut)('nut source against real upsd + dummy-ups', () => {
       await expect(c.listUps()).rejects.toMatchObject({ code: 'DCP_NUT_ERROR', nutName: 'FEATURE-NOT-CONFIGURED' });
     } finally {
       c.close();
+    }
+  });
+
+  it('tls try against this upsd (no TLS): reads in clear and no credential reaches upsd', async () => {
+    // A relay in front of upsd records every byte the client sends it.
+    const sent: Buffer[] = [];
+    const relay = createServer((c) => {
+      const u = connect(nut.port, nut.host);
+      c.on('data', (d: Buffer) => sent.push(d));
+      c.pipe(u).pipe(c);
+      c.on('error', () => u.destroy());
+      u.on('error', () => c.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const c = new NutClient({ host: '127.0.0.1', port: (relay.address() as AddressInfo).port, timeoutMs: 2000, tls: 'try', username: 'mon', password: 'e2e pass' });
+    try {
+      expect([...(await c.listUps()).keys()]).toEqual(['dev1', 'dev2']);
+      expect([c.tlsActive, c.credentialsWithheld]).toEqual([false, true]);
+      const text = Buffer.concat(sent).toString();
+      expect(text).toMatch(/^STARTTLS\nLIST UPS\n/);
+      expect(text).not.toMatch(/USERNAME|PASSWORD|e2e pass/);
+    } finally {
+      c.close();
+      relay.close();
     }
   });
 

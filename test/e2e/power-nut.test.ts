@@ -7,11 +7,12 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { startNutUpsd, type NutUpsd } from './fixtures/nut.ts';
-import { makeTempDir, waitUntil } from './fixtures/procs.ts';
+import { tempDir } from '../support/temp.ts';
+import { sleep, waitUntil } from '../support/wait.ts';
 import { buildConfig as collectorConfig } from '../../collector/src/config.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
-import { collectorRoutes } from '../../collector/src/routes.ts';
 import { silentLogger } from '../../collector/src/log.ts';
+import { storeRows } from '../support/store-sql.ts';
 import { buildConfig as agentConfig } from '../../agent/src/config.ts';
 import { startAgent, type AgentHandle } from '../../agent/src/agent.ts';
 import { monthOf } from '@dcprobe/shared';
@@ -22,7 +23,7 @@ const API = 'e2e-power-read-token-0123456';
 describe('power: NUT upsd → agent → collector → ledger and metrics', () => {
   let dir: string, nut: NutUpsd, col: CollectorHandle, agent: AgentHandle;
 
-  const obs = (subject: string) => col.db.prepare('SELECT state, at, via FROM observations WHERE subject = ? ORDER BY at, id').all(subject) as { state: string; at: number; via: string }[];
+  const obs = (subject: string) => storeRows<{ state: string; at: number; via: string }>(col.config.database, 'SELECT state, at, via FROM observations WHERE subject = ? ORDER BY at, id', subject);
   const sla = async (customer: string) => {
     const month = monthOf(Date.now(), 'Asia/Shanghai');
     const r = await fetch(`${col.url}/api/v1/customers/${customer}/sla?month=${month}`, { headers: { authorization: `Bearer ${API}` } });
@@ -32,7 +33,7 @@ describe('power: NUT upsd → agent → collector → ledger and metrics', () =>
   const metric = async (re: RegExp) => re.exec(await col.metricsText())?.[1];
 
   beforeAll(async () => {
-    dir = await makeTempDir('dcprobe-e2e-power-');
+    dir = tempDir('dcprobe-e2e-power-').dir;
     nut = await startNutUpsd({ ups: ['upsa', 'upsb'], status: 'OL' });
     col = await startCollector(collectorConfig({
       listen: '127.0.0.1:0', database: join(dir, 'c.sqlite'), logLevel: 'silent',
@@ -42,7 +43,7 @@ describe('power: NUT upsd → agent → collector → ledger and metrics', () =>
         { id: 'cust-ab', power: { feeds: ['ups-a/output', 'ups-b/output'] } },
         { id: 'cust-a', power: { feeds: ['ups-a/output'] } },
       ],
-    }), { log: silentLogger, processMetrics: false, routes: collectorRoutes });
+    }), { log: silentLogger, processMetrics: false });
     agent = await startAgent(agentConfig({
       agentId: 'rack-power', collectors: [col.wsUrl], token: TOKEN, dataDir: join(dir, 'agent'), logLevel: 'silent',
       targets: [
@@ -67,7 +68,7 @@ describe('power: NUT upsd → agent → collector → ledger and metrics', () =>
       const set = Date.now();
       await nut.setStatus(status, { ups: 'upsa' });
       if (status === 'OB LB') { // still on battery: no transition, no event
-        await new Promise((r) => setTimeout(r, 2500));
+        await sleep(2500);
         continue;
       }
       const o = await waitUntil(`ups-a ${state}`, () => obs('ups-a/output').find((x) => x.state === state && x.at >= set - 100), { timeoutMs: 10_000 });
@@ -90,7 +91,7 @@ describe('power: NUT upsd → agent → collector → ledger and metrics', () =>
     await nut.setStatus('OFF', { ups: 'upsb' });
     await waitUntil('B off at the collector', () => obs('ups-b/output').find((o) => o.state === 'off' && o.at >= bOff - 100), { timeoutMs: 10_000 });
     await waitUntil('cust-ab off', async () => (await metric(/^dcprobe_power_service_powered\{customer="cust-ab"\} (\S+)/m)) === '0', { timeoutMs: 10_000 });
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     await nut.setStatus('OL', { ups: 'upsb' });
     await waitUntil('B back', () => obs('ups-b/output').at(-1)?.state === 'mains', { timeoutMs: 10_000 });
     const after = await sla('cust-ab');

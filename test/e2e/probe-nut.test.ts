@@ -4,18 +4,9 @@
  * subject, state and the raw readings; a clear error and exit 1 when upsd is gone.
  */
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startNutUpsd, type NutUpsd } from './fixtures/nut.ts';
-import { freeTcpPort } from './fixtures/procs.ts';
-
-const BIN = fileURLToPath(new URL('../../agent/bin/dcprobe-agent.mjs', import.meta.url));
-const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string; ms: number }>((resolve) => {
-  const t0 = Date.now();
-  execFile(process.execPath, [BIN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-    resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr, ms: Date.now() - t0 });
-  });
-});
+import { runAgentCli } from '../support/agent-cli.ts';
+import { freeTcpPort } from '../support/ports.ts';
 
 describe('probe nut against the real upsd', () => {
   let nut: NutUpsd;
@@ -24,20 +15,20 @@ describe('probe nut against the real upsd', () => {
 
   it('lists every UPS with its state and raw readings, and one with --ups', async () => {
     await nut.setStatus('OB LB', { ups: 'ups2' });
-    const all = await run(['probe', 'nut', `${nut.host}:${nut.port}`, '--json']);
+    const all = await runAgentCli(['probe', 'nut', `${nut.host}:${nut.port}`, '--json']);
     expect(all.stderr).toBe('');
     expect(all.code).toBe(0);
     const rows = JSON.parse(all.stdout) as { subject: string; state: string; evidence: Record<string, unknown> }[];
     expect(rows.map((r) => [r.state, r.evidence['ups.status']])).toEqual([['mains', 'OL'], ['battery', 'OB LB']]);
     for (const r of rows) expect(r.subject).toMatch(/\/output$/);
-    const one = await run(['probe', 'nut', `${nut.host}:${nut.port}`, '--ups', 'ups2', '--json']);
+    const one = await runAgentCli(['probe', 'nut', `${nut.host}:${nut.port}`, '--ups', 'ups2', '--json']);
     expect(JSON.parse(one.stdout)).toHaveLength(1);
     expect(JSON.parse(one.stdout)[0]).toMatchObject({ state: 'battery' });
   });
 
   it('exits 1 with a clear message when nothing listens', async () => {
     const port = await freeTcpPort();
-    const r = await run(['probe', 'nut', `127.0.0.1:${port}`, '--json']);
+    const r = await runAgentCli(['probe', 'nut', `127.0.0.1:${port}`, '--json']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}`));

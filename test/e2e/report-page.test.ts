@@ -1,15 +1,13 @@
 /**
  * The printable report page in a real headless Chromium: it renders (timeline
  * SVG, tables, print CSS, no external request), and every figure it shows equals
- * the API's `/sla` for the same customer, month and asOf. A screenshot goes to a
- * temp file (path printed) for a human look; it is not kept in the repo.
+ * the API's `/sla` for the same customer, month and asOf. It also takes a full-page
+ * screenshot (checked to be a PNG, kept in memory) and prints the page to PDF.
  */
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { TOKENS, TestAgent, portEvent } from '../integration/collector/harness.ts';
-import { API, call, startApi, stopApi, type ApiEnv } from '../integration/api/api-harness.ts';
+import { TOKENS, TestAgent, portEvent } from '../support/collector-harness.ts';
+import { API, call, startApi, stopApi, type ApiEnv } from '../support/api-harness.ts';
 
 const t = (s: string) => Date.parse(s);
 const P1 = 'sw1/ge-0/0/1', UPL = 'sw1/xe-0/1/0';
@@ -88,9 +86,8 @@ describe('report page in Chromium', () => {
     expect(await page.locator('[data-report="T-4"][data-figure="firstResponse"]').innerText()).toContain('missed');
     expect(await page.locator('[data-service="power"][data-figure="feeWaived"]').getAttribute('data-value')).toBe(String(api.power.feeWaived));
 
-    const shot = join(tmpdir(), `dcprobe-report-page-${process.pid}.png`);
-    await page.screenshot({ path: shot, fullPage: true });
-    console.log(`screenshot: ${shot}`);
+    const shot = await page.screenshot({ fullPage: true });
+    expect(shot.subarray(1, 4).toString()).toBe('PNG');
     await page.emulateMedia({ media: 'print' });
     const pdf = await page.pdf({ format: 'A4', landscape: true });
     expect(pdf.subarray(0, 4).toString()).toBe('%PDF');

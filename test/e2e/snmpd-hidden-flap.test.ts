@@ -10,14 +10,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildConfig, startCollector, type CollectorHandle } from '../../collector/src/index.ts';
 import { silentLogger } from '../../collector/src/log.ts';
 import { createSwitchNetns, type SwitchNetns } from './fixtures/netns.ts';
 import { startSnmpd, type Snmpd } from './fixtures/snmpd.ts';
-import { freeTcpPort, freeUdpPort, killPid, makeTempDir, sleep, waitUntil } from './fixtures/procs.ts';
+import { freeTcpPort, freeUdpPort } from '../support/ports.ts';
+import { killPid } from '../support/procs.ts';
+import { tempDir, type TempDir } from '../support/temp.ts';
+import { sleep, waitUntil } from '../support/wait.ts';
+import { storeRows } from '../support/store-sql.ts';
 
 const AGENT_BIN = fileURLToPath(new URL('../../agent/bin/dcprobe-agent.mjs', import.meta.url));
 const TOKEN = 'e2e-hidden-flap-agent-token-01';
@@ -26,7 +29,7 @@ const POLL_S = 30;
 interface FlapLine { msg: string; subject: string; since: number; at: number; held?: boolean }
 
 describe('a 3 s flap between two polls, no trap', () => {
-  let dir: string, sw: SwitchNetns, snmpd: Snmpd, col: CollectorHandle, agent: ChildProcess | undefined, metricsPort: number;
+  let tmp: TempDir | undefined, dir: string, sw: SwitchNetns, snmpd: Snmpd, col: CollectorHandle, agent: ChildProcess | undefined, metricsPort: number;
 
   const polls = async (): Promise<number> => {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -34,11 +37,11 @@ describe('a 3 s flap between two polls, no trap', () => {
   };
   const flapLines = (): FlapLine[] => readFileSync(join(dir, 'agent.log'), 'utf8').split('\n').filter(Boolean)
     .map((l) => JSON.parse(l) as FlapLine).filter((l) => l.msg.startsWith('hidden flap'));
-  const observations = (subject: string) => col.db.prepare('SELECT state, at, evidence FROM observations WHERE subject = ? ORDER BY id').all(subject) as
-    { state: string; at: number; evidence: string | null }[];
+  const observations = (subject: string) => storeRows<{ state: string; at: number; evidence: string | null }>(col.config.database, 'SELECT state, at, evidence FROM observations WHERE subject = ? ORDER BY id', subject);
 
   beforeAll(async () => {
-    dir = await makeTempDir('dcprobe-e2e-flap-');
+    tmp = tempDir('dcprobe-e2e-flap-');
+    dir = tmp.dir;
     sw = await createSwitchNetns({ ports: 2 });
     // The monitors' traps go to a port nobody listens on: the agent hears no trap.
     snmpd = await startSnmpd(sw, { trapPort: await freeUdpPort(sw.hostAddr) });
@@ -61,7 +64,7 @@ describe('a 3 s flap between two polls, no trap', () => {
     await col?.close();
     await snmpd?.stop();
     await sw?.destroy();
-    if (dir && !process.env.DCPROBE_E2E_KEEP) await rm(dir, { recursive: true, force: true });
+    tmp?.cleanup();
   });
 
   it('one episode, from the previous poll to the moment the port came back, carried to the collector', async () => {

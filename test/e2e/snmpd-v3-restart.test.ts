@@ -9,18 +9,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSwitchNetns, type SwitchNetns } from './fixtures/netns.ts';
 import { startSnmpd, type Snmpd } from './fixtures/snmpd.ts';
-import { freeTcpPort, killPid, makeTempDir, waitUntil } from './fixtures/procs.ts';
+import { freeTcpPort } from '../support/ports.ts';
+import { killPid } from '../support/procs.ts';
+import { tempDir, type TempDir } from '../support/temp.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const AGENT_BIN = fileURLToPath(new URL('../../agent/bin/dcprobe-agent.mjs', import.meta.url));
 const POLL_S = 5;
 
 describe('SNMPv3 polls recover after the device restarts with its engine reset', () => {
-  let dir: string, sw: SwitchNetns, snmpd: Snmpd, agent: ChildProcess | undefined, metricsPort: number;
+  let tmp: TempDir | undefined, dir: string, sw: SwitchNetns, snmpd: Snmpd, agent: ChildProcess | undefined, metricsPort: number;
 
   const metrics = async (): Promise<{ polls: number; errors: number }> => {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -32,7 +34,8 @@ describe('SNMPv3 polls recover after the device restarts with its engine reset',
     readFileSync(join(dir, 'agent.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; level: number });
 
   beforeAll(async () => {
-    dir = await makeTempDir('dcprobe-e2e-v3-');
+    tmp = tempDir('dcprobe-e2e-v3-');
+    dir = tmp.dir;
     sw = await createSwitchNetns({ ports: 2 });
     snmpd = await startSnmpd(sw, { fastLinkTraps: false });
     await snmpd.restart(); // boots 2: the reset below takes it backwards
@@ -52,7 +55,7 @@ describe('SNMPv3 polls recover after the device restarts with its engine reset',
     if (agent?.pid && agent.exitCode === null) await killPid(agent.pid);
     await snmpd?.stop();
     await sw?.destroy();
-    if (dir && !process.env.DCPROBE_E2E_KEEP) await rm(dir, { recursive: true, force: true });
+    tmp?.cleanup();
   });
 
   it('a new session with engine discovery, the reason in the log, and good polls within two intervals', async () => {

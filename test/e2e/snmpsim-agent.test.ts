@@ -12,15 +12,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { portSubjectId } from '@dcprobe/shared';
 import { buildConfig, startCollector, type CollectorHandle } from '../../collector/src/index.ts';
-import { collectorRoutes } from '../../collector/src/routes.ts';
 import { silentLogger } from '../../collector/src/log.ts';
 import { EXAMPLES_DIR, exampleRecordings, startSnmpsim, type Snmpsim } from './fixtures/snmpsim.ts';
-import { freeTcpPort, killPid, makeTempDir, waitUntil } from './fixtures/procs.ts';
+import { freeTcpPort } from '../support/ports.ts';
+import { killPid } from '../support/procs.ts';
+import { tempDir, type TempDir } from '../support/temp.ts';
+import { waitUntil } from '../support/wait.ts';
+import { storeRows, storeValue } from '../support/store-sql.ts';
 
 const AGENT_BIN = fileURLToPath(new URL('../../agent/bin/dcprobe-agent.mjs', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/snmpsim/${name}`, import.meta.url));
@@ -44,7 +46,7 @@ const targetOf = (path: string): string => path.replace(/\.gz$/, '').replace(/\.
 interface Obs { subject: string; state: string; at: number; id: number }
 
 describe('agent → collector, devices replayed by snmpsimd', () => {
-  let dir: string, sim: Snmpsim, col: CollectorHandle | undefined, agent: ChildProcess | undefined, collectorPort: number;
+  let tmp: TempDir | undefined, dir: string, sim: Snmpsim, col: CollectorHandle | undefined, agent: ChildProcess | undefined, collectorPort: number;
   let switches: string[] = [];
 
   const startCol = async () => {
@@ -56,16 +58,17 @@ describe('agent → collector, devices replayed by snmpsimd', () => {
         id: 'names-01', network: { ports: NAMES.map((n) => portSubjectId('names', n)), redundancy: 'all' },
         terms: { network: { target: 0.999 } },
       }],
-    }), { log: silentLogger, processMetrics: false, routes: collectorRoutes });
+    }), { log: silentLogger, processMetrics: false });
   };
   const obs = (where = '1=1', ...p: unknown[]): Obs[] =>
-    col!.db.prepare(`SELECT id, subject, state, at FROM observations WHERE ${where} ORDER BY id`).all(...p) as Obs[];
+    storeRows<Obs>(col!.config.database, `SELECT id, subject, state, at FROM observations WHERE ${where} ORDER BY id`, ...p);
   /** The latest state of each subject of a target. */
   const latest = (target: string, afterId = 0): Map<string, string> =>
     new Map(obs('subject LIKE ? AND id > ?', `${target}/%`, afterId).map((o) => [o.subject, o.state]));
 
   beforeAll(async () => {
-    dir = await makeTempDir('dcprobe-e2e-snmpsim-');
+    tmp = tempDir('dcprobe-e2e-snmpsim-');
+    dir = tmp.dir;
     const recordings = (await exampleRecordings()).filter((r) => r.ifRows > 0 && !LEFT_OUT.has(r.path));
     switches = recordings.map((r) => targetOf(r.path));
     sim = await startSnmpsim([
@@ -91,7 +94,7 @@ describe('agent → collector, devices replayed by snmpsimd', () => {
     if (agent?.pid && agent.exitCode === null) await killPid(agent.pid);
     await col?.close();
     await sim?.stop();
-    if (dir && !process.env.DCPROBE_E2E_KEEP) await rm(dir, { recursive: true, force: true });
+    tmp?.cleanup();
   });
 
   it('every port of every recorded switch reaches the collector in the state snmpbulkwalk reads', async () => {
@@ -135,6 +138,6 @@ describe('agent → collector, devices replayed by snmpsimd', () => {
     await sim.up();
     await waitUntil('every UPS read again', () => Object.entries(UPS).every(([n, s]) => latest(`ups-${n}`, before).get(`ups-${n}/output`) === s),
       { timeoutMs: 3 * POLL_S * 1000 + 30_000, intervalMs: 500 });
-    expect(col!.db.prepare('SELECT count(*) FROM rejected_events').pluck().get()).toBe(0);
+    expect(storeValue(col!.config.database, 'SELECT count(*) FROM rejected_events')).toBe(0);
   });
 });

@@ -6,7 +6,7 @@
  * interfaces), 2 for a wrong command line.
  */
 import pino from 'pino';
-import { isCoded } from '@dcprobe/shared';
+import { commandHelp, isCoded, type CommandSpec } from '@dcprobe/shared';
 import { makeLogger } from '../log.ts';
 import { SOURCES } from '../sources/index.ts';
 
@@ -16,6 +16,25 @@ export interface ProbeIo {
 }
 
 const USAGE = 'usage: dcprobe-agent probe KIND HOST[:PORT] [--flag value …] [--json]';
+
+const probeable = () => Object.values(SOURCES).filter((k) => k.probe).map((k) => k.kind).sort();
+
+/**
+ * `probe --help`: the command and every kind's flags; `probe KIND --help`:
+ * that kind's. The flags are the kind's own list (ProbeSupport.flags), the
+ * same list its target() accepts.
+ */
+export function probeHelp(program: string, spec: CommandSpec, args: readonly string[]): string {
+  const asked = args.find((a) => !a.startsWith('-'));
+  const kinds = asked && SOURCES[asked]?.probe ? [asked] : probeable();
+  const parts = kinds.map((k) => {
+    const p = SOURCES[k]!.probe!;
+    return commandHelp(program, {
+      name: `probe ${k}`, args: `HOST[:PORT]`, summary: `default port ${p.defaultPort}`, flags: [...spec.flags, ...p.flags],
+    });
+  });
+  return kinds.length === 1 ? parts[0]! : [commandHelp(program, { ...spec, more: `kinds: ${kinds.join(', ')}` }), ...parts].join('\n\n');
+}
 
 /** `--x v`, `--x=v`, or a bare `--x` (true) when no value follows. */
 export function parseFlags(args: readonly string[]): { positional: string[]; flags: Record<string, string | boolean> } {
@@ -54,8 +73,7 @@ export async function probeCommand(args: string[], io: ProbeIo): Promise<number>
   }
   const kind = Object.hasOwn(SOURCES, kindName) ? SOURCES[kindName] : undefined;
   if (!kind?.probe) {
-    const probeable = Object.values(SOURCES).filter((k) => k.probe).map((k) => k.kind).sort();
-    io.err(`${kind ? `kind ${kindName} cannot be probed` : `unknown kind ${kindName}`}; try one of: ${probeable.join(', ')}`);
+    io.err(`${kind ? `kind ${kindName} cannot be probed` : `unknown kind ${kindName}`}; try one of: ${probeable().join(', ')}`);
     return 2;
   }
   const hp = splitTarget(where, kind.probe.defaultPort);

@@ -17,6 +17,14 @@ import { NutError, describeServer } from './errors.ts';
 import { listBlock, oneLine, quoteArg, upsList, varList } from './protocol.ts';
 import type { Reader } from './protocol.ts';
 
+/**
+ * `off`: plain TCP; credentials, if configured, go in clear.
+ * `try`: STARTTLS first; if upsd refuses it, the session goes on in clear
+ *   WITHOUT USERNAME/PASSWORD (read-only, which upsd allows for LIST/GET by
+ *   default). A refusal is one unauthenticated line anyone on the path can
+ *   forge, so it must never make the client send the password in clear.
+ * `require`: STARTTLS or nothing. The setting for targets with credentials.
+ */
 export type NutTls = 'off' | 'try' | 'require';
 
 export interface NutClientOptions {
@@ -33,8 +41,10 @@ export interface NutClientOptions {
   verifyCert?: boolean | undefined;
 }
 
-/** upsd answers these when it has no TLS: with tls 'try' the session stays in clear. */
+/** upsd answers these when it has no TLS: with tls 'try' the session stays in clear, without logging in. */
 const NO_TLS = new Set(['FEATURE-NOT-CONFIGURED', 'FEATURE-NOT-SUPPORTED', 'UNKNOWN-COMMAND', 'INVALID-ARGUMENT']);
+/** upsd's answers to a command that needs a login. */
+const NEEDS_LOGIN = new Set(['ACCESS-DENIED', 'USERNAME-REQUIRED', 'PASSWORD-REQUIRED']);
 
 const ok = oneLine((w) => (w[0] === 'OK' ? true : undefined));
 
@@ -42,6 +52,8 @@ export class NutClient {
   readonly where: string;
   /** Whether the current connection runs over TLS (for evidence and probe output). */
   tlsActive = false;
+  /** tls 'try', upsd refused STARTTLS: the configured credentials were not sent on the current connection. */
+  credentialsWithheld = false;
   private conn: LineConn | null = null;
   private opening: Promise<LineConn> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -84,7 +96,7 @@ export class NutClient {
   private run<T>(line: string, reader: Reader<T>, label: string): Promise<T> {
     const job = async (): Promise<T> => {
       const conn = await this.connection();
-      return conn.request(line, reader, this.opts.timeoutMs, label);
+      return conn.request(line, reader, this.opts.timeoutMs, label).catch((e: unknown) => { throw this.explain(e); });
     };
     // Serialise: each command waits for the previous one to finish, whatever its outcome.
     const p = this.queue.then(job, job);
@@ -106,6 +118,9 @@ export class NutClient {
     const conn = await LineConn.open(host, port, timeoutMs, this.where);
     try {
       this.tlsActive = await this.maybeStartTls(conn);
+      // tls 'try' and STARTTLS refused: never the password in clear (see NutTls).
+      this.credentialsWithheld = !this.tlsActive && this.opts.tls === 'try' && (this.opts.username !== undefined || this.opts.password !== undefined);
+      if (this.credentialsWithheld) return conn;
       if (this.opts.username !== undefined) {
         await conn.request(`USERNAME ${quoteArg(this.opts.username)}`, ok, timeoutMs, 'USERNAME');
       }
@@ -117,6 +132,13 @@ export class NutClient {
       conn.close();
       throw e;
     }
+  }
+
+  /** A command refused for want of a login whose credentials were withheld says why, and what to change. */
+  private explain(e: unknown): unknown {
+    if (!this.credentialsWithheld || !(e instanceof NutError) || !NEEDS_LOGIN.has(e.nutName)) return e;
+    return new NutError(e.code as typeof E.NUT_ERROR, e.nutName,
+      `${e.message}; upsd refused STARTTLS, and with tls: try the credentials are never sent in clear (use tls: require with TLS on upsd)`, { cause: e });
   }
 
   private async maybeStartTls(conn: LineConn): Promise<boolean> {

@@ -13,7 +13,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DcprobeError, E } from '@dcprobe/shared';
+import { DcprobeError, E, type FlagSpec } from '@dcprobe/shared';
 import { NutClient } from '../nut/client.ts';
 import { isNutError } from '../nut/errors.ts';
 import { parseStatus, powerStateOf } from '../nut/status.ts';
@@ -139,12 +139,21 @@ function flagString(flags: Record<string, string | boolean>, name: string): stri
   return v;
 }
 
-const PROBE_FLAGS = new Set(['ups', 'username', 'password', 'tls', 'timeout', 'json']);
+const PROBE_FLAGS: readonly FlagSpec[] = [
+  { name: 'ups', value: 'NAME', help: 'one UPS of the server (default: all it lists)' },
+  { name: 'username', value: 'U', help: 'upsd user, when the server asks for a login' },
+  { name: 'password', value: 'P', help: "that user's password" },
+  { name: 'tls', value: 'MODE', help: 'STARTTLS to upsd: off|try|require (default off)' },
+  { name: 'timeout', value: 'MS', help: 'per-request timeout in milliseconds' },
+];
+// `json` is the probe command's own flag; a caller may pass it along.
+const PROBE_FLAG_NAMES = new Set([...PROBE_FLAGS.map((f) => f.name), 'json']);
 
 const probe: ProbeSupport<NutTarget> = {
   defaultPort: 3493,
+  flags: PROBE_FLAGS,
   target(host, port, flags) {
-    for (const f of Object.keys(flags)) if (!PROBE_FLAGS.has(f)) throw new DcprobeError(E.VALIDATION, `--${f}: unknown flag for nut`);
+    for (const f of Object.keys(flags)) if (!PROBE_FLAG_NAMES.has(f)) throw new DcprobeError(E.VALIDATION, `--${f}: unknown flag for nut`);
     const raw = {
       kind: 'nut', name: probeTargetName(host, 'nut'), host, port,
       ups: flagString(flags, 'ups') ?? 'all',

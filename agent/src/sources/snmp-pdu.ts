@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import type { SourceDeps, SourceInstance, SourceKind, Reading } from './types.ts';
 import { targetNameSchema } from './target-name.ts';
+import { pduProbe } from './snmp-pdu-probe.ts';
 import { checkSnmpSettings, snmpSettingsShape, toSnmpTarget } from '../snmp/target-schema.ts';
 import { openSnmp, type SnmpClientOptions } from '../snmp/client.ts';
 import { indexOf } from '../snmp/types.ts';
@@ -107,4 +108,4 @@ export function openPdu(t: PduTarget, deps: SourceDeps, opts: { client?: (t: Snm
   };
 }
 
-export const snmpPdu: SourceKind<PduTarget> = { kind: 'snmp-pdu', schema: pduTargetSchema, open: (t, deps) => openPdu(t, deps) };
+export const snmpPdu: SourceKind<PduTarget> = { kind: 'snmp-pdu', schema: pduTargetSchema, open: (t, deps) => openPdu(t, deps), probe: pduProbe(pduTargetSchema) };

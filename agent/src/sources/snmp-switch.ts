@@ -1,7 +1,7 @@
 /**
  * `snmp-switch`: port states of an access switch from IF-MIB. The kind is its
  * target schema, `open` (one SwitchInstance per target, which also takes the
- * switch's linkDown/linkUp traps) and probe support.
+ * switch's linkDown/linkUp traps), probe and discovery support.
  */
 import { z } from 'zod';
 import cron from 'node-cron';
@@ -15,6 +15,7 @@ import type { SnmpClient, SnmpTarget } from '../snmp/types.ts';
 import { SwitchInstance } from '../switch/instance.ts';
 import { switchProbe } from '../switch/probe.ts';
 import { ownSchedule } from './schedules.ts';
+import { switchDiscover } from '../switch/discover.ts';
 
 const validRegex = (s: string): boolean => { try { new RegExp(s); return true; } catch { return false; } };
 
@@ -51,6 +52,7 @@ export const snmpSwitch: SourceKind<SwitchTarget> = {
   schema: switchTargetSchema,
   open: (target, deps) => openSwitch(target, deps),
   probe: switchProbe(switchTargetSchema),
+  discover: switchDiscover(switchTargetSchema),
 };
 
 export { SwitchInstance };

@@ -13,7 +13,7 @@ import type { ProbeSupport, Reading, SourceDeps, SourceInstance, SourceKind } fr
 import { probeTargetName, targetNameSchema } from './target-name.ts';
 import { checkSnmpSettings, snmpSettingsShape, toSnmpTarget } from '../snmp/target-schema.ts';
 import { trapClaimer } from '../snmp/address.ts';
-import { flagError, snmpFlags } from '../snmp/probe-flags.ts';
+import { SNMP_PROBE_FLAGS, flagError, snmpFlags } from '../snmp/probe-flags.ts';
 import { openSnmp, type SnmpClientOptions } from '../snmp/client.ts';
 import { indexOf } from '../snmp/types.ts';
 import type { SnmpClient, SnmpTarget, VarBind } from '../snmp/types.ts';
@@ -106,6 +106,7 @@ export function openUps(t: UpsTarget, deps: SourceDeps, opts: { client?: (t: Snm
 
 const probe: ProbeSupport<UpsTarget> = {
   defaultPort: 161,
+  flags: SNMP_PROBE_FLAGS,
   target(host, port, flags) {
     const r = upsTargetSchema.safeParse({ kind: 'snmp-ups', name: probeTargetName(host, 'ups'), host, port, ...snmpFlags('snmp-ups', flags) });
     if (!r.success) throw flagError(r.error);

@@ -10,7 +10,7 @@
  */
 import type { z } from 'zod';
 import type { Logger } from 'pino';
-import type { State, SubjectKind, SeenVia } from '@dcprobe/shared';
+import type { FlagSpec, State, SubjectKind, SeenVia } from '@dcprobe/shared';
 import type { Notification, TrapClaim, TrapCredential } from '../snmp/types.ts';
 import type { SharedSockets } from '../snmp/shared-socket.ts';
 
@@ -91,6 +91,28 @@ export interface SourceKind<T extends TargetBase = TargetBase> {
   schema: z.ZodType<T>;
   open(target: T, deps: SourceDeps): SourceInstance;
   probe?: ProbeSupport<T>;
+  discover?: DiscoverSupport;
+}
+
+/**
+ * What a kind offers to `dcprobe-agent discover KIND HOST[:PORT] [flags]`: read
+ * the device once and propose config for it, checked by the programs' own schemas.
+ */
+export interface DiscoverSupport {
+  defaultPort: number;
+  /** One line per flag for --help (`--alias-pattern RE  …`). */
+  flags: readonly string[];
+  /** Reads the device; throws a coded error naming the flag when one is wrong. */
+  run(host: string, port: number, flags: Record<string, string | boolean>, deps: SourceDeps): Promise<Discovered>;
+}
+
+export interface Discovered {
+  /** A target block for agent.yml (`targets:`), valid for its kind's schema. */
+  target: Record<string, unknown>;
+  /** A block for collector.yml (`customers:`): customer ids and the subjects they hold. */
+  customers: Record<string, unknown>[];
+  /** What the operator should know: interfaces skipped and why, patterns that matched nothing. */
+  notes: string[];
 }
 
 /**
@@ -100,6 +122,8 @@ export interface SourceKind<T extends TargetBase = TargetBase> {
  */
 export interface ProbeSupport<T extends TargetBase> {
   defaultPort: number;
+  /** Every flag `target` takes, with its help: `probe --help` lists them, and no other flag is accepted. */
+  flags: readonly FlagSpec[];
   /** Builds a target; throws a coded error naming the flag when one is wrong. */
   target(host: string, port: number, flags: Record<string, string | boolean>): T;
   /** One object per reading for `--json`. */

@@ -6,13 +6,14 @@
 import type { Reading } from '../sources/types.ts';
 import type { ProbeSupport } from '../sources/types.ts';
 import { probeTargetName } from '../sources/target-name.ts';
-import { flagError, snmpFlags } from '../snmp/probe-flags.ts';
+import { SNMP_PROBE_FLAGS, flagError, snmpFlags } from '../snmp/probe-flags.ts';
 import { ADMIN_STATUS, OPER_NAMES } from '../profiles/if-mib.ts';
 import type { ZodType } from 'zod';
 
 export function switchProbe<T extends { kind: 'snmp-switch'; name: string; intervalSeconds: number }>(schema: ZodType<T>): ProbeSupport<T> {
   return {
     defaultPort: 161,
+    flags: SNMP_PROBE_FLAGS,
     target(host, port, flags) {
       const raw = { kind: 'snmp-switch', name: probeTargetName(host, 'switch'), host, port, ...snmpFlags('snmp-switch', flags), ports: 'all' };
       const parsed = schema.safeParse(raw);

@@ -1,10 +1,17 @@
-/** What every API route module gets: the ledger, the clock, the role check. */
+/** What every API route module gets: the SLA ledger, the clock, the role check, the log. */
 import type { IncomingMessage } from 'node:http';
 import { DcprobeError, E } from '@dcprobe/shared';
-import type { RouteDeps } from '../server.ts';
+import type { Logger } from 'pino';
+import type { ApiPrincipal } from '../http/auth.ts';
+import type { Role } from '../config.ts';
 import type { SlaLedger } from '../ledger/index.ts';
 
-export interface ApiContext { deps: RouteDeps; sla: SlaLedger }
+export interface ApiContext {
+  sla: SlaLedger;
+  now: () => number;
+  authorize: (req: IncomingMessage, need: Role) => ApiPrincipal;
+  log: Logger;
+}
 
 /** The time zone a customer's times are shown in; 404 for an unknown customer. */
 export function zoneOf(ctx: ApiContext, customer: string): string {
@@ -14,5 +21,5 @@ export function zoneOf(ctx: ApiContext, customer: string): string {
 }
 
 export function actor(ctx: ApiContext, req: IncomingMessage, role: 'read' | 'write' | 'admin'): string {
-  return ctx.deps.authorize(req, role).name;
+  return ctx.authorize(req, role).name;
 }

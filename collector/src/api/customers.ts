@@ -29,7 +29,7 @@ function versionJson(v: CustomerVersion, end?: number): Record<string, unknown> 
 }
 
 export function customerRoutes(ctx: ApiContext): Route[] {
-  const now = () => ctx.deps.now();
+  const now = () => ctx.now();
   const write = async (req: Parameters<Route['handler']>[0]['req'], pathId: string | undefined) => {
     const who = actor(ctx, req, 'admin');
     const b = bodyObject(await readJson(req));
@@ -53,7 +53,7 @@ export function customerRoutes(ctx: ApiContext): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v1/customers/{id}', handler: ({ req, res, url, params }) => {
+      method: 'GET', path: '/api/v1/customers/{id}', handler: async ({ req, res, url, params }) => {
         actor(ctx, req, 'read');
         const id = params.id!;
         zoneOf(ctx, id);
@@ -62,7 +62,7 @@ export function customerRoutes(ctx: ApiContext): Route[] {
           ...versionJson(ctx.sla.customers.latest(id)!),
           history: ctx.sla.customers.history(id).map((v) => versionJson(v)),
           tenures: tenures.map((t) => ({ version: t.version.version, from: t.start === 0 ? null : formatInstant(t.start, t.version.spec.timezone), to: Number.isFinite(t.end) ? formatInstant(t.end, t.version.spec.timezone) : null })),
-          audit: ctx.sla.audit.of('customer', id),
+          audit: await ctx.sla.audit.of('customer', id),
         });
       },
     },

@@ -43,7 +43,7 @@ function exclusionJson(ctx: ApiContext, v: ExclusionVersion): Record<string, unk
 const CSV_COLS = ['id', 'version', 'customer', 'service', 'start', 'end', 'category', 'ref', 'withdrawn', 'recordedBy', 'recordedAt'];
 
 export function exclusionRoutes(ctx: ApiContext): Route[] {
-  const now = () => ctx.deps.now();
+  const now = () => ctx.now();
   return [
     {
       method: 'POST', path: '/api/v1/exclusions', handler: async ({ req, res, url }) => {
@@ -51,50 +51,51 @@ export function exclusionRoutes(ctx: ApiContext): Route[] {
         const b = bodyObject(await readJson(req));
         onlyKeys(b, ['id', ...FIELDS]);
         const f = checkFields(ctx, b);
-        const v = ctx.sla.exclusions.append(id(b, 'id', false) ?? ctx.sla.exclusions.newId(), 'create', f, who, now());
+        const v = await ctx.sla.exclusions.create(id(b, 'id', false) ?? ctx.sla.exclusions.newId(), f, who, now());
         respond(req, res, url, 201, exclusionJson(ctx, v));
       },
     },
     {
-      method: 'GET', path: '/api/v1/exclusions', handler: ({ req, res, url }) => {
+      method: 'GET', path: '/api/v1/exclusions', handler: async ({ req, res, url }) => {
         actor(ctx, req, 'read');
         const customer = url.searchParams.get('customer') ?? undefined;
         const tz = customer === undefined ? 'Asia/Shanghai' : zoneOf(ctx, customer);
         const month = monthParam(url, false);
         const w = month === undefined ? {} : (({ start, end }) => ({ from: start, to: end }))(monthBounds(month, tz));
-        const list = ctx.sla.exclusions.list({ ...(customer !== undefined ? { customer } : {}), ...w, withdrawn: url.searchParams.get('withdrawn') === 'true' })
+        const list = (await ctx.sla.exclusions.list({ ...(customer !== undefined ? { customer } : {}), ...w, withdrawn: url.searchParams.get('withdrawn') === 'true' }))
           .map((v) => exclusionJson(ctx, v));
         respond(req, res, url, 200, { exclusions: list }, () => toCsvTable(CSV_COLS, list), `exclusions-${customer ?? 'all'}-${month ?? 'all'}`);
       },
     },
     {
-      method: 'GET', path: '/api/v1/exclusions/{id}', handler: ({ req, res, url, params }) => {
+      method: 'GET', path: '/api/v1/exclusions/{id}', handler: async ({ req, res, url, params }) => {
         actor(ctx, req, 'read');
+        const latest = await ctx.sla.exclusions.latest(params.id!);
         respond(req, res, url, 200, {
-          ...exclusionJson(ctx, ctx.sla.exclusions.latest(params.id!)),
-          history: ctx.sla.exclusions.history(params.id!).map((v) => exclusionJson(ctx, v)),
-          audit: ctx.sla.audit.of('exclusion', params.id!),
+          ...exclusionJson(ctx, latest),
+          history: (await ctx.sla.exclusions.history(params.id!)).map((v) => exclusionJson(ctx, v)),
+          audit: await ctx.sla.audit.of('exclusion', params.id!),
         });
       },
     },
     {
       method: 'PUT', path: '/api/v1/exclusions/{id}', handler: async ({ req, res, url, params }) => {
         const who = actor(ctx, req, 'write');
-        const latest = ctx.sla.exclusions.latest(params.id!);
+        const latest = await ctx.sla.exclusions.latest(params.id!);
         const b = bodyObject(await readJson(req));
         onlyKeys(b, [...FIELDS, 'reason']);
         const f = checkFields(ctx, { ...asBody(latest), ...b });
-        respond(req, res, url, 200, exclusionJson(ctx, ctx.sla.exclusions.append(latest.id, 'correct', f, who, now(), text(b, 'reason', 1000))));
+        respond(req, res, url, 200, exclusionJson(ctx, await ctx.sla.exclusions.revise(latest, 'correct', f, who, now(), text(b, 'reason', 1000))));
       },
     },
     {
       method: 'DELETE', path: '/api/v1/exclusions/{id}', handler: async ({ req, res, url, params }) => {
         const who = actor(ctx, req, 'write');
-        const latest = ctx.sla.exclusions.latest(params.id!);
+        const latest = await ctx.sla.exclusions.latest(params.id!);
         const raw = await readJson(req);
         const b = raw === null ? {} : bodyObject(raw);
         onlyKeys(b, ['reason']);
-        respond(req, res, url, 200, exclusionJson(ctx, ctx.sla.exclusions.append(latest.id, 'withdraw', latest, who, now(), text(b, 'reason', 1000))));
+        respond(req, res, url, 200, exclusionJson(ctx, await ctx.sla.exclusions.revise(latest, 'withdraw', latest, who, now(), text(b, 'reason', 1000))));
       },
     },
   ];

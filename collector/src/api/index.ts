@@ -4,10 +4,11 @@ import type { ApiContext } from './context.ts';
 import { reportRoutes } from './reports.ts';
 import { exclusionRoutes } from './exclusions.ts';
 import { customerRoutes } from './customers.ts';
+import { customerImportRoutes } from './customer-import.ts';
 import { slaRoutes } from './sla.ts';
 
 export type { ApiContext } from './context.ts';
 
 export function apiRoutes(ctx: ApiContext): Route[] {
-  return [...reportRoutes(ctx), ...exclusionRoutes(ctx), ...customerRoutes(ctx), ...slaRoutes(ctx)];
+  return [...reportRoutes(ctx), ...exclusionRoutes(ctx), ...customerRoutes(ctx), ...customerImportRoutes(ctx), ...slaRoutes(ctx)];
 }

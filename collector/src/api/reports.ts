@@ -57,7 +57,7 @@ const CSV_COLS = ['id', 'version', 'customer', 'service', 'reportedAt', 'noticeA
   'open', 'verdict', 'countableSeconds', 'firstResponseMissed', 'resolutionMissed', 'recordedBy'];
 
 export function reportRoutes(ctx: ApiContext): Route[] {
-  const now = () => ctx.deps.now();
+  const now = () => ctx.now();
   return [
     {
       method: 'POST', path: '/api/v1/reports', handler: async ({ req, res, url }) => {
@@ -65,12 +65,12 @@ export function reportRoutes(ctx: ApiContext): Route[] {
         const b = bodyObject(await readJson(req));
         onlyKeys(b, ['id', ...FIELDS]);
         const f = checkFields(ctx, b);
-        const v = ctx.sla.reports.append(id(b, 'id', false) ?? ctx.sla.reports.newId(), 'create', f, who, now());
+        const v = await ctx.sla.reports.create(id(b, 'id', false) ?? ctx.sla.reports.newId(), f, who, now());
         respond(req, res, url, 201, reportJson(ctx, v, now()));
       },
     },
     {
-      method: 'GET', path: '/api/v1/reports', handler: ({ req, res, url }) => {
+      method: 'GET', path: '/api/v1/reports', handler: async ({ req, res, url }) => {
         actor(ctx, req, 'read');
         const customer = url.searchParams.get('customer') ?? undefined;
         if (customer !== undefined) zoneOf(ctx, customer);
@@ -78,7 +78,7 @@ export function reportRoutes(ctx: ApiContext): Route[] {
         const asOf = now();
         // Without a month, page the stored versions before rendering them; with one,
         // the month's filter decides what is listed, so page what it kept.
-        const versions = ctx.sla.reports.list(customer);
+        const versions = await ctx.sla.reports.list(customer);
         let list: readonly Record<string, unknown>[];
         let next: string | null | undefined;
         if (month === undefined) {
@@ -86,7 +86,7 @@ export function reportRoutes(ctx: ApiContext): Route[] {
           list = p.items.map((v) => reportJson(ctx, v, asOf));
           next = p.next;
         } else {
-          ({ items: list, next } = page(url, withMonthFigures(ctx, versions.map((v) => reportJson(ctx, v, asOf)), month, asOf), (r) => r.id as string));
+          ({ items: list, next } = page(url, await withMonthFigures(ctx, versions.map((v) => reportJson(ctx, v, asOf)), month, asOf), (r) => r.id as string));
         }
         respond(req, res, url, 200, { reports: list, ...(next !== undefined ? { next } : {}) }, () => toCsvTable(CSV_COLS, list.map((r) => ({
           ...r, firstResponseMissed: (r.timers as ReturnType<typeof ticketTimers>).firstResponse.missed,
@@ -95,37 +95,37 @@ export function reportRoutes(ctx: ApiContext): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v1/reports/{id}', handler: ({ req, res, url, params }) => {
+      method: 'GET', path: '/api/v1/reports/{id}', handler: async ({ req, res, url, params }) => {
         actor(ctx, req, 'read');
         const asOf = now();
-        const latest = ctx.sla.reports.latest(params.id!);
+        const latest = await ctx.sla.reports.latest(params.id!);
         respond(req, res, url, 200, {
           ...reportJson(ctx, latest, asOf),
-          history: ctx.sla.reports.history(params.id!).map((v) => reportJson(ctx, v, asOf)),
-          audit: ctx.sla.audit.of('report', params.id!),
+          history: (await ctx.sla.reports.history(params.id!)).map((v) => reportJson(ctx, v, asOf)),
+          audit: await ctx.sla.audit.of('report', params.id!),
         });
       },
     },
     {
       method: 'PUT', path: '/api/v1/reports/{id}', handler: async ({ req, res, url, params }) => {
         const who = actor(ctx, req, 'write');
-        const latest = ctx.sla.reports.latest(params.id!);
+        const latest = await ctx.sla.reports.latest(params.id!);
         const b = bodyObject(await readJson(req));
         onlyKeys(b, [...FIELDS, 'reason']);
         const f = checkFields(ctx, { ...asBody(latest), ...b });
-        const v = ctx.sla.reports.append(latest.id, 'correct', f, who, now(), text(b, 'reason', 1000));
+        const v = await ctx.sla.reports.revise(latest, 'correct', f, who, now(), text(b, 'reason', 1000));
         respond(req, res, url, 200, reportJson(ctx, v, now()));
       },
     },
     {
       method: 'POST', path: '/api/v1/reports/{id}/notice', handler: async ({ req, res, url, params }) => {
         const who = actor(ctx, req, 'write');
-        const latest = ctx.sla.reports.latest(params.id!);
+        const latest = await ctx.sla.reports.latest(params.id!);
         const b = bodyObject(await readJson(req));
         onlyKeys(b, ['noticeAt', 'reason']);
         const noticeAt = instant(b, 'noticeAt', true)!;
         notBefore(noticeAt, 'noticeAt', latest.reportedAt, 'reportedAt');
-        const v = ctx.sla.reports.append(latest.id, 'notice', { ...latest, noticeAt }, who, now(), text(b, 'reason', 1000));
+        const v = await ctx.sla.reports.revise(latest, 'notice', { ...latest, noticeAt }, who, now(), text(b, 'reason', 1000));
         respond(req, res, url, 201, reportJson(ctx, v, now()));
       },
     },
@@ -133,11 +133,11 @@ export function reportRoutes(ctx: ApiContext): Route[] {
 }
 
 /** Keeps the reports listed in the month (docs/sla-rules.md §4) and adds their month figures from the live result. */
-function withMonthFigures(ctx: ApiContext, list: Record<string, unknown>[], month: string, asOf: number): Record<string, unknown>[] {
+async function withMonthFigures(ctx: ApiContext, list: Record<string, unknown>[], month: string, asOf: number): Promise<Record<string, unknown>[]> {
   const byCustomer = new Map<string, Map<string, Record<string, unknown>>>();
   for (const customer of new Set(list.map((r) => r.customer as string))) {
     const m = new Map<string, Record<string, unknown>>();
-    const services = ctx.sla.live.result(customer, month, asOf).customers[0]?.services ?? {};
+    const services = (await ctx.sla.live.result(customer, month, asOf)).customers[0]?.services ?? {};
     for (const s of [services.network, services.power]) for (const r of s?.reports ?? []) m.set(r.id, { ...r });
     byCustomer.set(customer, m);
   }

@@ -15,23 +15,23 @@ import { asOfParam, monthParam, respond } from './http.ts';
 export function slaRoutes(ctx: ApiContext): Route[] {
   const args = (url: URL, id: string) => {
     const tz = zoneOf(ctx, id);
-    const asOf = asOfParam(url, ctx.deps.now());
+    const asOf = asOfParam(url, ctx.now());
     return { month: monthParam(url, true, () => monthOf(asOf, tz)), asOf };
   };
   return [
     {
-      method: 'GET', path: '/api/v1/customers/{id}/sla', handler: ({ req, res, url, params }) => {
+      method: 'GET', path: '/api/v1/customers/{id}/sla', handler: async ({ req, res, url, params }) => {
         actor(ctx, req, 'read');
         const { month, asOf } = args(url, params.id!);
-        const result = reconcile(ctx.sla.live.input(params.id!, month, asOf));
+        const result = reconcile(await ctx.sla.live.input(params.id!, month, asOf));
         respond(req, res, url, 200, result, () => toCsv(result), `sla-${params.id}-${month}`);
       },
     },
     {
-      method: 'GET', path: '/api/v1/customers/{id}/scenario', handler: ({ req, res, url, params }) => {
+      method: 'GET', path: '/api/v1/customers/{id}/scenario', handler: async ({ req, res, url, params }) => {
         actor(ctx, req, 'read');
         const { month, asOf } = args(url, params.id!);
-        const scenario = toScenario(ctx.sla.live.input(params.id!, month, asOf));
+        const scenario = toScenario(await ctx.sla.live.input(params.id!, month, asOf));
         res.setHeader('content-disposition', `attachment; filename="scenario-${params.id}-${month}.json"`);
         respond(req, res, url, 200, scenario);
       },

@@ -4,16 +4,25 @@
  * err for a bad flag, an unreadable file or an invalid scenario.
  */
 import { readFile } from 'node:fs/promises';
-import { isCoded, isIsoWithOffset, MONTH_RE, parseInstant } from '@dcprobe/shared';
+import { isCoded, isIsoWithOffset, MONTH_RE, parseInstant, type CommandSpec } from '@dcprobe/shared';
 import { toCsv } from '../sla/csv.ts';
 import { reconcile } from '../sla/reconcile.ts';
 import { parseScenario } from '../sla/scenario.ts';
+import type { CliIo } from '@dcprobe/shared';
 
-export interface CommandIo { out: (s: string) => void; err: (s: string) => void }
 
-const USAGE = 'usage: dcprobe-collector reconcile SCENARIO.json [--month YYYY-MM] [--as-of TIME] [--format json|csv]';
-const FLAGS = ['--month', '--as-of', '--format'] as const;
-type Flag = (typeof FLAGS)[number];
+/** The command's flags, listed once: its parser below and `reconcile --help` read them. */
+export const RECONCILE: CommandSpec = {
+  name: 'reconcile', args: 'SCENARIO.json', summary: 'reconcile an SLA scenario file offline and print the result',
+  flags: [
+    { name: 'month', value: 'YYYY-MM', help: "the month to reconcile (default: the scenario's)" },
+    { name: 'as-of', value: 'TIME', help: "reconcile what was known at TIME, ISO 8601 with an offset (default: the scenario's asOf)" },
+    { name: 'format', value: 'json|csv', help: 'output format (default json)' },
+  ],
+};
+const USAGE = `usage: dcprobe-collector reconcile SCENARIO.json ${RECONCILE.flags.map((f) => `[--${f.name} ${f.value}]`).join(' ')}`;
+const FLAGS: readonly string[] = RECONCILE.flags.map((f) => `--${f.name}`);
+type Flag = '--month' | '--as-of' | '--format';
 
 interface Options { file: string; month?: string; asOf?: number; format: 'json' | 'csv' }
 
@@ -55,7 +64,7 @@ function parseArgs(args: readonly string[]): Options {
   return opts;
 }
 
-export async function reconcileCommand(args: string[], io: CommandIo): Promise<number> {
+export async function reconcileCommand(args: string[], io: CliIo): Promise<number> {
   let opts: Options;
   try {
     opts = parseArgs(args);

@@ -21,9 +21,10 @@ export interface Route {
 
 interface Compiled extends Route { re: RegExp; names: string[] }
 
+/** The HTTP status of each error code; any other code is a 500. */
 const STATUS: Record<string, number> = {
   [E.VALIDATION]: 400, [E.SCENARIO_INVALID]: 400, [E.TIME_INVALID]: 400,
-  [E.UNAUTHORIZED]: 401, [E.FORBIDDEN]: 403, [E.NOT_FOUND]: 404,
+  [E.UNAUTHORIZED]: 401, [E.FORBIDDEN]: 403, [E.NOT_FOUND]: 404, [E.METHOD_NOT_ALLOWED]: 405, [E.CONFLICT]: 409,
 };
 
 export function compile(routes: readonly Route[]): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
@@ -48,8 +49,9 @@ export function compile(routes: readonly Route[]): (req: IncomingMessage, res: S
       }
       return;
     }
-    if (pathMatched) return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} not allowed on ${url.pathname}` } });
-    sendJson(res, 404, { error: { code: E.NOT_FOUND, message: `no route ${url.pathname}` } });
+    sendError(res, pathMatched
+      ? new DcprobeError(E.METHOD_NOT_ALLOWED, `${req.method} not allowed on ${url.pathname}`)
+      : new DcprobeError(E.NOT_FOUND, `no route ${url.pathname}`));
   };
 }
 
@@ -69,11 +71,11 @@ export function sendError(res: ServerResponse, e: unknown): void {
   if (e instanceof DcprobeError) {
     return sendJson(res, STATUS[e.code] ?? 500, { error: { code: e.code, message: e.message } });
   }
-  sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
+  sendJson(res, 500, { error: { code: E.INTERNAL, message: 'internal error' } });
 }
 
-/** Reads a JSON body with a size bound; a bad body is a 400 naming the problem. */
-export async function readJson(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
+/** Reads a UTF-8 text body with a size bound. */
+export async function readText(req: IncomingMessage, limit = 1024 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -81,8 +83,14 @@ export async function readJson(req: IncomingMessage, limit = 1024 * 1024): Promi
     if (size > limit) throw new DcprobeError(E.VALIDATION, `body: larger than ${limit} bytes`);
     chunks.push(c as Buffer);
   }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads a JSON body with a size bound; a bad body is a 400 naming the problem. */
+export async function readJson(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
+  const text = await readText(req, limit);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+    return JSON.parse(text || 'null');
   } catch {
     throw new DcprobeError(E.VALIDATION, 'body: not valid JSON');
   }

@@ -7,27 +7,42 @@
  */
 import type { Logger } from 'pino';
 import type { Hello } from '@dcprobe/shared';
-import type { Ledger } from './ledger.ts';
+import type { AgentStore, CurrentState, ObservationRow } from '../store/types.ts';
+import type { IngestQueue } from './queue.ts';
 import type { SelfMetrics } from '../metrics.ts';
 
 interface Live { lastSeen: number; connected: number; inGap: boolean }
 
+const asCurrent = (o: ObservationRow): CurrentState => ({ subject: o.subject, kind: o.kind, state: o.state, at: o.at, agentId: o.agentId });
+
+export interface LivenessOptions { timeoutMs: number; skewWarnMs: number; now: () => number }
+
 export class Liveness {
   private readonly live = new Map<string, Live>();
   private timer: NodeJS.Timeout | undefined;
+  /** A collector that was down heard nobody: silence counts from its start at the earliest. */
+  private readonly startedAt: number;
 
-  constructor(
-    private readonly ledger: Ledger,
+  private constructor(
+    private readonly store: AgentStore,
+    private readonly queue: IngestQueue,
     private readonly metrics: SelfMetrics,
     private readonly log: Logger,
-    private readonly opts: { timeoutMs: number; skewWarnMs: number; now: () => number },
+    private readonly opts: LivenessOptions,
   ) {
-    const open = new Set(ledger.store.openGaps().map((g) => g.agentId));
-    for (const a of ledger.store.agents()) {
-      this.live.set(a.id, { lastSeen: a.lastSeen ?? opts.now(), connected: 0, inGap: open.has(a.id) });
+    this.startedAt = opts.now();
+  }
+
+  /** Liveness as the store left it: every known agent disconnected, in a gap if one is open. */
+  static async open(store: AgentStore, queue: IngestQueue, metrics: SelfMetrics, log: Logger, opts: LivenessOptions): Promise<Liveness> {
+    const l = new Liveness(store, queue, metrics, log, opts);
+    const open = new Set((await store.openGaps()).map((g) => g.agentId));
+    for (const a of await store.agents()) {
+      l.live.set(a.id, { lastSeen: a.lastSeen ?? opts.now(), connected: 0, inGap: open.has(a.id) });
       if (a.lastSeen) metrics.agentLastSeen.set({ agent: a.id }, a.lastSeen / 1000);
       metrics.agentConnected.set({ agent: a.id }, 0);
     }
+    return l;
   }
 
   start(tickMs = Math.min(1000, Math.max(50, this.opts.timeoutMs / 4))): void {
@@ -36,6 +51,12 @@ export class Liveness {
   }
 
   stop(): void { if (this.timer) clearInterval(this.timer); }
+
+  /** `never`: not once connected in this store's life (no row, no session since start). */
+  status(agentId: string): 'connected' | 'disconnected' | 'never' {
+    const l = this.live.get(agentId);
+    return !l ? 'never' : l.connected > 0 ? 'connected' : 'disconnected';
+  }
 
   private entry(agentId: string): Live {
     let l = this.live.get(agentId);
@@ -64,32 +85,35 @@ export class Liveness {
     this.metrics.agentConnected.set({ agent: agentId }, l.connected > 0 ? 1 : 0);
   }
 
-  /** Hello: close an open gap with the agent's current view; record lost seqs. */
-  hello(h: Hello): void {
+  /**
+   * Hello: record the agent, the seqs it lost (its cursor skips them at once,
+   * before any later frame is prepared), and, back from a gap, close it with
+   * the agent's current view. Resolves once the store holds it.
+   */
+  async hello(h: Hello): Promise<void> {
     const now = this.opts.now();
     const l = this.entry(h.agentId);
-    const store = this.ledger.store;
-    store.db.transaction(() => {
-      store.touchAgent(h.agentId, now, now - h.clock, h.version, h.host);
-      if (h.firstSeq !== undefined) {
-        const lost = this.ledger.cursor(h.agentId).skipTo(h.firstSeq);
-        if (lost) {
-          store.openGap(h.agentId, now, 'events_lost', lost);
-          store.saveCommitted(h.agentId, this.ledger.cursor(h.agentId).committed, now);
-          this.metrics.lostEvents.inc({ agent: h.agentId }, lost.to - lost.from + 1);
-          this.log.error({ agent: h.agentId, lost }, 'agent dropped events before they were acked (outbox overflow)');
-        }
-      }
-      if (l.inGap) {
-        store.closeGap(h.agentId, now);
-        for (const s of h.states ?? []) {
-          const cur = this.ledger.current.get(s.subject);
-          if (!cur || cur.state !== s.state) this.ledger.record(s.subject, s.kind, s.state as never, now, 'resync', h.agentId);
-        }
-        this.log.info({ agent: h.agentId }, 'agent back: gap closed');
-      }
-    }).immediate();
+    const cursor = this.queue.cursor(h.agentId);
+    const skipped = h.firstSeq !== undefined ? cursor.skipTo(h.firstSeq) : null;
+    const back = l.inGap;
+    const observations: ObservationRow[] = back ? (h.states ?? []).filter((s) => this.queue.current.get(s.subject)?.state !== s.state)
+      .map((s) => ({ subject: s.subject, kind: s.kind, state: s.state as ObservationRow['state'], at: now, via: 'resync', agentId: h.agentId, seq: null })) : [];
     l.inGap = false;
+    try {
+      await this.store.recordHello({
+        agentId: h.agentId, at: now, clockOffsetMs: now - h.clock, version: h.version, host: h.host,
+        lost: skipped ? { ...skipped, committed: cursor.committed } : undefined, closeGap: back, observations,
+      });
+    } catch (e) {
+      l.inGap = back; // the gap is still open in the store
+      throw e;
+    }
+    for (const o of observations) this.queue.note(asCurrent(o));
+    if (skipped) {
+      this.metrics.lostEvents.inc({ agent: h.agentId }, skipped.to - skipped.from + 1);
+      this.log.error({ agent: h.agentId, lost: skipped }, 'agent dropped events before they were acked (outbox overflow)');
+    }
+    if (back) this.log.info({ agent: h.agentId }, 'agent back: gap closed');
     this.seen(h.agentId);
     this.clock(h.agentId, h.clock);
   }
@@ -98,16 +122,18 @@ export class Liveness {
   tick(): void {
     const now = this.opts.now();
     for (const [agentId, l] of this.live) {
-      if (l.inGap || now - l.lastSeen <= this.opts.timeoutMs) continue;
-      const store = this.ledger.store;
-      const subjects = [...this.ledger.current.values()].filter((s) => s.agentId === agentId && s.state !== 'unknown');
-      store.db.transaction(() => {
-        store.openGap(agentId, l.lastSeen, 'silent');
-        for (const s of subjects) this.ledger.record(s.subject, s.kind, 'unknown', Math.max(l.lastSeen, s.at), 'gap', agentId, { reason: 'agent silent past heartbeat timeout' });
-      }).immediate();
+      if (l.inGap || now - Math.max(l.lastSeen, this.startedAt) <= this.opts.timeoutMs) continue;
       l.inGap = true;
-      this.metrics.agentGaps.inc({ agent: agentId });
-      this.log.warn({ agent: agentId, lastSeen: new Date(l.lastSeen).toISOString(), subjects: subjects.length }, 'agent silent past heartbeat timeout: its subjects are unknown');
+      const observations: ObservationRow[] = [...this.queue.current.values()].filter((s) => s.agentId === agentId && s.state !== 'unknown')
+        .map((s) => ({ subject: s.subject, kind: s.kind, state: 'unknown', at: Math.max(l.lastSeen, s.at), via: 'gap', agentId, seq: null, evidence: { reason: 'agent silent past heartbeat timeout' } }));
+      this.store.recordSilence({ agentId, at: now, start: l.lastSeen, observations }).then(() => {
+        for (const o of observations) this.queue.note(asCurrent(o));
+        this.metrics.agentGaps.inc({ agent: agentId });
+        this.log.warn({ agent: agentId, lastSeen: new Date(l.lastSeen).toISOString(), subjects: observations.length }, 'agent silent past heartbeat timeout: its subjects are unknown');
+      }, (e: unknown) => {
+        l.inGap = false; // not recorded: the next tick tries again
+        this.log.error({ agent: agentId, err: (e as Error).message }, 'agent gap not recorded');
+      });
     }
   }
 }

@@ -9,15 +9,17 @@ import {
   AgentFrameSchema, CLOSE, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, describeIssues, isEventsFrameFast,
   type AgentFrame, type CollectorFrame, type ErrorFrame,
 } from '@dcprobe/shared';
-import { Ledger } from './ledger.ts';
+import { IngestQueue } from './queue.ts';
 import type { Liveness } from './liveness.ts';
 import type { SelfMetrics } from '../metrics.ts';
 
 export interface SessionDeps {
-  ledger: Ledger;
+  queue: IngestQueue;
   liveness: Liveness;
   metrics: SelfMetrics;
   log: Logger;
+  /** The collector's clock: the instants it tells agents (welcome, heartbeat). */
+  now: () => number;
   heartbeatMs: number;
   dropAcks?: boolean;
 }
@@ -43,7 +45,7 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
   ws.on('error', (e) => d.log.warn({ agent: agentId, err: e.message }, 'agent socket error'));
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
-    const started = process.hrtime.bigint();
+    const started = process.hrtime.bigint(); // a duration for the ingest histogram, not an instant
     const size = Array.isArray(data) ? data.reduce((s, b) => s + b.length, 0) : (data as Buffer).byteLength;
     d.liveness.seen(agentId);
     if (size > MAX_MESSAGE_BYTES) return fail('TOO_LARGE', `frame of ${size} bytes exceeds ${MAX_MESSAGE_BYTES}`);
@@ -65,20 +67,26 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
         ws.close(CLOSE.UNAUTHORIZED, 'hello agentId does not match the token');
         return;
       }
-      d.liveness.hello(f);
       helloDone = true;
       d.metrics.frames.inc({ outcome: 'ok' });
-      d.log.info({ agent: agentId, version: f.version, committedSeq: d.ledger.cursor(agentId).committed }, 'agent connected');
-      return send({ type: 'welcome', v: PROTOCOL_VERSION, committedSeq: d.ledger.cursor(agentId).committed, serverTime: Date.now(), heartbeatMs: d.heartbeatMs });
+      d.liveness.hello(f).then(() => {
+        d.log.info({ agent: agentId, version: f.version, committedSeq: d.queue.cursor(agentId).committed }, 'agent connected');
+        send({ type: 'welcome', v: PROTOCOL_VERSION, committedSeq: d.queue.cursor(agentId).committed, serverTime: d.now(), heartbeatMs: d.heartbeatMs });
+      }, (e: unknown) => {
+        // No welcome without the hello stored: the agent reconnects and says hello again.
+        d.log.error({ agent: agentId, err: (e as Error).message }, 'hello not recorded');
+        ws.close(CLOSE.INTERNAL, 'hello not recorded; reconnect');
+      });
+      return;
     }
     if (!helloDone) return fail('NOT_HELLO', 'send hello first');
     d.metrics.frames.inc({ outcome: 'ok' });
     if (f.type === 'heartbeat') {
       d.liveness.clock(agentId, f.clock);
-      return send({ type: 'heartbeat', v: PROTOCOL_VERSION, clock: Date.now() });
+      return send({ type: 'heartbeat', v: PROTOCOL_VERSION, clock: d.now() });
     }
-    const { valid, invalid } = Ledger.validate(f.batch);
-    d.ledger.submit(agentId, valid, invalid, started, text).then(
+    const { valid, invalid } = IngestQueue.validate(f.batch);
+    d.queue.submit(agentId, valid, invalid, started, text).then(
       (o) => {
         for (const r of o.rejected) {
           send({ type: 'error', v: PROTOCOL_VERSION, code: 'BAD_EVENT', message: r.reason.slice(0, 2000), ...(r.seq !== null ? { seq: r.seq } : {}) });

@@ -13,33 +13,15 @@
  * unchanged config.
  */
 import { formatInstant } from '@dcprobe/shared';
-import type { Db } from '../store/db.ts';
 import type { CustomerConfig } from '../config.ts';
-import type { Audit } from './audit.ts';
+import { stableJson } from '../lib/stable-json.ts';
+import type { AuditEntry, CustomerVersion, LedgerStore } from '../store/types.ts';
+import { auditEntry } from './audit.ts';
 
-export interface CustomerVersion {
-  customer: string;
-  version: number;
-  validFrom: number;
-  spec: CustomerConfig;
-  source: 'config' | 'api';
-  recordedAt: number;
-  recordedBy: string;
-}
+export type { CustomerVersion } from '../store/types.ts';
 
 /** [start, end) during which `version` was in force; end is Infinity while current. */
 export interface Tenure { start: number; end: number; version: CustomerVersion }
-
-interface Row { customer: string; version: number; validFrom: number; spec: string; source: 'config' | 'api'; recordedAt: number; recordedBy: string }
-
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 /** The segments in force, from versions in the order they were recorded. */
 export function tenures(versions: readonly CustomerVersion[]): Tenure[] {
@@ -51,12 +33,20 @@ export function tenures(versions: readonly CustomerVersion[]): Tenure[] {
   return out;
 }
 
-export class CustomerStore {
+/**
+ * Every customer's versions, read once at start and kept in memory (the API
+ * and the metrics ask for them at every request); appends go to the store
+ * first, as the version after the latest held here.
+ */
+export class Customers {
   private readonly cache = new Map<string, CustomerVersion[]>();
-  constructor(private readonly db: Db, private readonly audit: Audit, private readonly onChange: (id: string) => void) {
-    const rows = db.prepare(`SELECT customer_id customer, version, valid_from validFrom, spec, source, recorded_at recordedAt, recorded_by recordedBy
-      FROM customer_versions ORDER BY customer_id, version`).all() as Row[];
-    for (const r of rows) this.push({ ...r, spec: JSON.parse(r.spec) as CustomerConfig });
+
+  private constructor(private readonly store: LedgerStore, private readonly onChange: (id: string) => void) {}
+
+  static async load(store: LedgerStore, onChange: (id: string) => void): Promise<Customers> {
+    const c = new Customers(store, onChange);
+    for (const v of await store.customerVersions()) c.push(v);
+    return c;
   }
 
   private push(v: CustomerVersion): void {
@@ -72,33 +62,41 @@ export class CustomerStore {
   latest(id: string): CustomerVersion | undefined { const l = this.cache.get(id); return l?.[l.length - 1]; }
   tenures(id: string): Tenure[] { return tenures(this.history(id)); }
 
-  /** Appends a version; the caller has validated the spec. */
-  put(spec: CustomerConfig, validFrom: number, source: 'config' | 'api', actor: string, now: number): CustomerVersion {
-    const version = (this.latest(spec.id)?.version ?? 0) + 1;
-    const v: CustomerVersion = { customer: spec.id, version, validFrom, spec, source, recordedAt: now, recordedBy: actor };
-    this.db.transaction(() => {
-      this.db.prepare(`INSERT INTO customer_versions (customer_id, version, valid_from, spec, source, recorded_at, recorded_by)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`).run(spec.id, version, validFrom, stableJson(spec), source, now, actor);
-      this.audit.record(now, actor, version === 1 ? 'create' : 'new_version', 'customer', spec.id, version,
-        { validFrom: formatInstant(validFrom), source });
-    }).immediate();
-    this.push(v);
+  /** Appends a version; the caller has validated the spec. E.CONFLICT if another writer appended first. */
+  async put(spec: CustomerConfig, validFrom: number, source: 'config' | 'api', actor: string, now: number): Promise<CustomerVersion> {
+    const e = this.next(spec, validFrom, source, actor, now);
+    await this.store.appendCustomerVersions([e]);
+    this.push(e.version);
     this.onChange(spec.id);
-    return v;
+    return e.version;
+  }
+
+  /** Appends several versions in one transaction: all of them or none (a CSV import). */
+  async putMany(changes: readonly { spec: CustomerConfig; validFrom: number }[], source: 'config' | 'api', actor: string, now: number): Promise<CustomerVersion[]> {
+    const entries = changes.map((c) => this.next(c.spec, c.validFrom, source, actor, now));
+    if (entries.length > 0) await this.store.appendCustomerVersions(entries);
+    for (const e of entries) { this.push(e.version); this.onChange(e.version.customer); }
+    return entries.map((e) => e.version);
   }
 
   /** Brings the store in line with the config at start (see the header). Returns the ids that changed. */
-  syncConfig(customers: readonly CustomerConfig[], now: number): string[] {
-    const changed: string[] = [];
+  async syncConfig(customers: readonly CustomerConfig[], now: number): Promise<string[]> {
+    const entries = customers.flatMap((c) => {
+      const lastFromConfig = [...this.history(c.id)].reverse().find((v) => v.source === 'config');
+      if (lastFromConfig && stableJson(lastFromConfig.spec) === stableJson(c)) return [];
+      return [this.next(c, this.has(c.id) ? now : 0, 'config', 'config', now)];
+    });
     // One transaction for the whole sync: one fsync, not one per customer.
-    this.db.transaction(() => {
-      for (const c of customers) {
-        const lastFromConfig = [...this.history(c.id)].reverse().find((v) => v.source === 'config');
-        if (lastFromConfig && stableJson(lastFromConfig.spec) === stableJson(c)) continue;
-        this.put(c, this.has(c.id) ? now : 0, 'config', 'config', now);
-        changed.push(c.id);
-      }
-    }).immediate();
-    return changed;
+    if (entries.length > 0) await this.store.appendCustomerVersions(entries);
+    for (const e of entries) { this.push(e.version); this.onChange(e.version.customer); }
+    return entries.map((e) => e.version.customer);
+  }
+
+  private next(spec: CustomerConfig, validFrom: number, source: 'config' | 'api', actor: string, now: number): { version: CustomerVersion; audit: AuditEntry } {
+    const version = (this.latest(spec.id)?.version ?? 0) + 1;
+    return {
+      version: { customer: spec.id, version, validFrom, spec, source, recordedAt: now, recordedBy: actor },
+      audit: auditEntry(now, actor, version === 1 ? 'create' : 'new_version', 'customer', spec.id, version, { validFrom: formatInstant(validFrom), source }),
+    };
   }
 }

@@ -3,36 +3,12 @@
  * corrected, withdrawn; each a new version with who entered it. The latest
  * version of each that is not withdrawn is what the reconciler sees.
  */
-import type { Db } from '../store/db.ts';
-import type { Exclusion, ExclusionCategory, Service } from '../sla/types.ts';
-import type { Audit } from './audit.ts';
-import { Versions } from './versioned.ts';
+import type { Exclusion } from '../sla/types.ts';
+import type { ExclusionChange, ExclusionFields, ExclusionVersion, LedgerStore } from '../store/types.ts';
+import { auditEntry } from './audit.ts';
+import { appendFirst, latestOf, newId } from './versioned.ts';
 
-export type ExclusionChange = 'create' | 'correct' | 'withdraw';
-
-/** An exclusion as the reconciler sees it, without its id. */
-export type ExclusionFields = Omit<Exclusion, 'id'>;
-
-export interface ExclusionVersion extends ExclusionFields {
-  id: string; version: number; change: ExclusionChange; withdrawn: boolean;
-  reason?: string | undefined; recordedAt: number; recordedBy: string;
-}
-
-interface Row {
-  id: string; version: number; change: ExclusionChange; customer: string | null; service: Service | null;
-  start: number; end: number; category: ExclusionCategory; ref: string; withdrawn: number;
-  reason: string | null; recordedAt: number; recordedBy: string;
-}
-
-const COLS = `exclusion_id id, version, change, customer_id customer, service, start, end, category, ref, withdrawn,
-  reason, recorded_at recordedAt, recorded_by recordedBy`;
-function fromRow(r: Row): ExclusionVersion {
-  return {
-    id: r.id, version: r.version, change: r.change, customer: r.customer ?? undefined, service: r.service ?? undefined,
-    start: r.start, end: r.end, category: r.category, ref: r.ref, withdrawn: r.withdrawn === 1,
-    reason: r.reason ?? undefined, recordedAt: r.recordedAt, recordedBy: r.recordedBy,
-  };
-}
+export type { ExclusionChange, ExclusionFields, ExclusionVersion } from '../store/types.ts';
 
 export function toCoreExclusion(v: ExclusionVersion): Exclusion {
   return {
@@ -42,42 +18,44 @@ export function toCoreExclusion(v: ExclusionVersion): Exclusion {
   };
 }
 
-export class ExclusionStore {
-  private readonly versions;
-  private readonly listAll;
-  private readonly listOf;
-  constructor(private readonly db: Db, private readonly audit: Audit, private readonly onChange: (customer: string | undefined) => void) {
-    this.versions = new Versions(db, { entity: 'exclusion', table: 'exclusion_versions', idColumn: 'exclusion_id', cols: COLS, idPrefix: 'X', fromRow });
-    this.listAll = db.prepare(`${this.versions.latestSql} ORDER BY start, exclusion_id`);
-    this.listOf = db.prepare(`${this.versions.latestSql} AND (customer_id IS NULL OR customer_id = ?) ORDER BY start, exclusion_id`);
-  }
+export interface ExclusionFilter { customer?: string; withdrawn?: boolean; from?: number; to?: number }
 
-  newId(): string { return this.versions.newId(); }
-  history(id: string): ExclusionVersion[] { return this.versions.history(id); }
-  latest(id: string): ExclusionVersion { return this.versions.latest(id); }
+/** Keeps the latest versions a listing asks for: not withdrawn (unless asked), overlapping [from, to). */
+export function filterExclusions(list: readonly ExclusionVersion[], opts: ExclusionFilter): ExclusionVersion[] {
+  return list.filter((x) => (opts.withdrawn || !x.withdrawn)
+    && (opts.from === undefined || x.end > opts.from) && (opts.to === undefined || x.start < opts.to));
+}
+
+export class Exclusions {
+  constructor(private readonly store: LedgerStore, private readonly onChange: (customer: string | undefined) => void) {}
+
+  newId(): string { return newId('X'); }
+  history(id: string): Promise<ExclusionVersion[]> { return this.store.exclusionHistory(id); }
+  async latest(id: string): Promise<ExclusionVersion> { return latestOf('exclusion', id, await this.history(id)); }
 
   /** Latest versions; with a customer, those of that customer and those of every customer. */
-  list(opts: { customer?: string; withdrawn?: boolean; from?: number; to?: number } = {}): ExclusionVersion[] {
-    const rows = (opts.customer === undefined ? this.listAll.all() : this.listOf.all(opts.customer)) as Row[];
-    return rows.map(fromRow).filter((x) => (opts.withdrawn || !x.withdrawn)
-      && (opts.from === undefined || x.end > opts.from) && (opts.to === undefined || x.start < opts.to));
+  async list(opts: ExclusionFilter = {}): Promise<ExclusionVersion[]> {
+    return filterExclusions(await this.store.latestExclusions(opts.customer), opts);
   }
 
-  append(id: string, change: ExclusionChange, f: ExclusionFields, actor: string, now: number, reason?: string): ExclusionVersion {
-    let before: string | null | undefined;
-    const v = this.db.transaction(() => {
-      const next = this.versions.next(id, change === 'create');
-      const version = next.version;
-      before = next.before;
-      const withdrawn = change === 'withdraw';
-      this.db.prepare(`INSERT INTO exclusion_versions (exclusion_id, version, change, customer_id, service, start, end, category, ref,
-        withdrawn, reason, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, version, change,
-        f.customer ?? null, f.service ?? null, f.start, f.end, f.category, f.ref, withdrawn ? 1 : 0, reason ?? null, now, actor);
-      this.audit.record(now, actor, change, 'exclusion', id, version, reason === undefined ? undefined : { reason });
-      return { ...f, id, version, change, withdrawn, reason, recordedAt: now, recordedBy: actor };
-    }).immediate();
+  /** A new exclusion: version 1. */
+  async create(id: string, f: ExclusionFields, actor: string, now: number): Promise<ExclusionVersion> {
+    const v = this.version(id, 1, 'create', f, actor, now, undefined);
+    await appendFirst('exclusion', id, () => this.store.appendExclusion(v, auditEntry(now, actor, 'create', 'exclusion', id, 1)));
     this.onChange(f.customer);
-    if (before !== undefined && before !== (f.customer ?? null)) this.onChange(before ?? undefined);
     return v;
+  }
+
+  /** A correction or the withdrawal, as the version after `prev`; E.CONFLICT if `prev` is no longer the latest. */
+  async revise(prev: ExclusionVersion, change: Exclude<ExclusionChange, 'create'>, f: ExclusionFields, actor: string, now: number, reason?: string): Promise<ExclusionVersion> {
+    const v = this.version(prev.id, prev.version + 1, change, f, actor, now, reason);
+    await this.store.appendExclusion(v, auditEntry(now, actor, change, 'exclusion', prev.id, v.version, reason === undefined ? undefined : { reason }));
+    this.onChange(f.customer);
+    if (prev.customer !== f.customer) this.onChange(prev.customer);
+    return v;
+  }
+
+  private version(id: string, version: number, change: ExclusionChange, f: ExclusionFields, actor: string, now: number, reason: string | undefined): ExclusionVersion {
+    return { ...f, id, version, change, withdrawn: change === 'withdraw', reason, recordedAt: now, recordedBy: actor };
   }
 }

@@ -4,37 +4,53 @@
  * Listeners hear which customer's data changed (null: every customer, e.g. an
  * exclusion for all), so caches such as the SLA metrics recompute only those.
  */
-import type { Db } from '../store/db.ts';
 import type { CustomerConfig } from '../config.ts';
+import type { LedgerStore } from '../store/types.ts';
 import { Audit } from './audit.ts';
-import { CustomerStore } from './customers.ts';
-import { ReportStore } from './reports.ts';
-import { ExclusionStore } from './exclusions.ts';
+import { Customers } from './customers.ts';
+import { Reports } from './reports.ts';
+import { Exclusions } from './exclusions.ts';
 import { LiveReconciler } from './live.ts';
 
 export type ChangeListener = (customer: string | null) => void;
 
 export class SlaLedger {
   readonly audit: Audit;
-  readonly customers: CustomerStore;
-  readonly reports: ReportStore;
-  readonly exclusions: ExclusionStore;
+  readonly reports: Reports;
+  readonly exclusions: Exclusions;
   readonly live: LiveReconciler;
   private readonly listeners: ChangeListener[] = [];
+  private specs: CustomerConfig[] | undefined;
 
-  constructor(readonly db: Db) {
-    const changed = (c: string | null) => { for (const l of this.listeners) l(c); };
-    this.audit = new Audit(db);
-    this.customers = new CustomerStore(db, this.audit, changed);
-    this.reports = new ReportStore(db, this.audit, changed);
-    this.exclusions = new ExclusionStore(db, this.audit, (c) => changed(c ?? null));
-    this.live = new LiveReconciler({ db, customers: this.customers, reports: this.reports, exclusions: this.exclusions });
+  private constructor(store: LedgerStore, readonly customers: Customers) {
+    this.audit = new Audit(store);
+    this.reports = new Reports(store, (c) => this.changed(c));
+    this.exclusions = new Exclusions(store, (c) => this.changed(c ?? null));
+    this.live = new LiveReconciler(store);
+  }
+
+  /** Reads the customers' versions, which the ledger keeps in memory. */
+  static async open(store: LedgerStore): Promise<SlaLedger> {
+    let ledger: SlaLedger | undefined;
+    const customers = await Customers.load(store, (c) => ledger?.changed(c));
+    ledger = new SlaLedger(store, customers);
+    return ledger;
+  }
+
+  private changed(c: string | null): void {
+    this.specs = undefined;
+    for (const l of this.listeners) l(c);
   }
 
   onChange(l: ChangeListener): void { this.listeners.push(l); }
 
-  /** Config customers at start (see CustomerStore.syncConfig). */
-  syncConfig(customers: readonly CustomerConfig[], now: number): string[] {
+  /** Every customer's latest spec, API-made ones included; the same array until a change. */
+  currentCustomers(): readonly CustomerConfig[] {
+    return (this.specs ??= this.customers.ids().map((id) => this.customers.latest(id)!.spec));
+  }
+
+  /** Config customers at start (see Customers.syncConfig). */
+  syncConfig(customers: readonly CustomerConfig[], now: number): Promise<string[]> {
     return this.customers.syncConfig(customers, now);
   }
 }

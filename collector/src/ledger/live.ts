@@ -5,15 +5,13 @@
  * so the scenario the API exports reconciles offline to the same result.
  */
 import { DcprobeError, E, formatInstant, monthBounds } from '@dcprobe/shared';
-import type { Db } from '../store/db.ts';
 import type { CustomerConfig } from '../config.ts';
 import { reconcile } from '../sla/reconcile.ts';
 import { defaultTerms, type Customer, type Observation, type ReconcileInput, type ReconcileResult } from '../sla/types.ts';
-import type { CustomerStore, Tenure } from './customers.ts';
-import type { ReportStore } from './reports.ts';
+import type { CustomerVersion, LedgerStore, MonthPlan } from '../store/types.ts';
+import { tenures as tenuresOf, type Tenure } from './customers.ts';
 import { toCoreReport } from './reports.ts';
-import type { ExclusionStore } from './exclusions.ts';
-import { toCoreExclusion } from './exclusions.ts';
+import { filterExclusions, toCoreExclusion } from './exclusions.ts';
 import { maskObservations, piecesFor, unionSpec, type Role } from './tenure.ts';
 
 const DAY_MS = 86_400_000;
@@ -64,50 +62,55 @@ function titleOf(customer: string, month: string, inWindow: readonly Tenure[]): 
   return `dcprobe live export: customer ${customer}, month ${month}; customer versions: ${versions.join(', ') || 'none in force'}${note}`;
 }
 
-export interface LiveDeps { db: Db; customers: CustomerStore; reports: ReportStore; exclusions: ExclusionStore }
+/** What the plan worked out from the customer's versions, kept for building the input. */
+interface Planned extends MonthPlan { tenures: Tenure[]; inWindow: Tenure[]; spec: CustomerConfig; roles: [string, Role][] }
 
+/** The window and subjects of one customer-month, from the versions in the snapshot (null: no version). */
+function plan(versions: readonly CustomerVersion[], month: string, asOf: number): Planned | null {
+  const tenures = tenuresOf(versions);
+  if (tenures.length === 0) return null;
+  const latest = tenures[tenures.length - 1]!.version.spec; // the last tenure is the latest version
+  const { start: monthStart } = monthBounds(month, latest.timezone);
+  // Rule 2 looks back `deadline` before a report for outages already over.
+  const from = monthStart - (latest.terms.reportDeadlineDays + 1) * DAY_MS - latest.terms.graceMinutes * 60_000;
+  const inWindow = tenures.filter((t) => t.end > from && t.start <= asOf);
+  const spec = unionSpec((inWindow.length > 0 ? inWindow : tenures.slice(-1)).map((t) => t.version.spec));
+  const roles: [string, Role][] = [
+    ...(spec.network?.ports ?? []).map((s): [string, Role] => [s, 'port']),
+    ...(spec.network?.uplinks ?? []).map((s): [string, Role] => [s, 'uplink']),
+    ...(spec.power?.feeds ?? []).map((s): [string, Role] => [s, 'feed']),
+  ];
+  return { subjects: roles.map(([s]) => s), from, asOf, tenures, inWindow, spec, roles };
+}
+
+/** Reads one customer-month through the store's snapshot and builds the reconciler's input. */
 export class LiveReconciler {
-  private readonly before;
-  private readonly between;
-  constructor(private readonly deps: LiveDeps) {
-    this.before = deps.db.prepare(`SELECT subject, state, at FROM observations WHERE subject = ? AND at <= ? ORDER BY at DESC, id DESC LIMIT 1`);
-    this.between = deps.db.prepare(`SELECT subject, state, at FROM observations WHERE subject = ? AND at > ? AND at <= ? ORDER BY at, id`);
-  }
+  constructor(private readonly store: LedgerStore) {}
 
   /** The input `reconcile` gets for this customer and month; 404 for an unknown customer. */
-  input(customerId: string, month: string, asOf: number): ReconcileInput {
-    const tenures = this.deps.customers.tenures(customerId);
-    if (tenures.length === 0) throw new DcprobeError(E.NOT_FOUND, `unknown customer ${JSON.stringify(customerId)}`);
-    const latest = this.deps.customers.latest(customerId)!.spec;
-    const { start: monthStart } = monthBounds(month, latest.timezone);
-    // Rule 2 looks back `deadline` before a report for outages already over.
-    const from = monthStart - (latest.terms.reportDeadlineDays + 1) * DAY_MS - latest.terms.graceMinutes * 60_000;
-    const inWindow = tenures.filter((t) => t.end > from && t.start <= asOf);
-    const spec = unionSpec((inWindow.length > 0 ? inWindow : tenures.slice(-1)).map((t) => t.version.spec));
-    const customer = toCoreCustomer(spec);
-    const roles: [string, Role][] = [
-      ...(spec.network?.ports ?? []).map((s): [string, Role] => [s, 'port']),
-      ...(spec.network?.uplinks ?? []).map((s): [string, Role] => [s, 'uplink']),
-      ...(spec.power?.feeds ?? []).map((s): [string, Role] => [s, 'feed']),
-    ];
+  async input(customerId: string, month: string, asOf: number): Promise<ReconcileInput> {
+    let p: Planned | null = null;
+    const snap = await this.store.readMonth(customerId, (versions) => (p = plan(versions, month, asOf)));
+    const planned = p as Planned | null;
+    if (!snap || !planned) throw new DcprobeError(E.NOT_FOUND, `unknown customer ${JSON.stringify(customerId)}`);
+    const { tenures, inWindow, spec, roles, from } = planned;
     const redundancy = spec.network?.redundancy ?? 'any';
     const observations: Observation[] = [];
     const seen = new Set<string>();
     for (const [subject, role] of roles) {
       if (seen.has(subject)) continue;
       seen.add(subject);
-      const real = [...(this.before.all(subject, from) as Observation[]), ...(this.between.all(subject, from, asOf) as Observation[])];
-      observations.push(...maskObservations(subject, piecesFor(subject, role, tenures, redundancy), real, from, asOf));
+      observations.push(...maskObservations(subject, piecesFor(subject, role, tenures, redundancy), snap.observations.get(subject) ?? [], from, asOf));
     }
     return {
       title: titleOf(customerId, month, inWindow),
-      month, asOf, customers: [customer], observations,
-      reports: this.deps.reports.list(customerId).filter((r) => r.reportedAt <= asOf).map(toCoreReport),
-      exclusions: this.deps.exclusions.list({ customer: customerId, from }).map(toCoreExclusion),
+      month, asOf, customers: [toCoreCustomer(spec)], observations,
+      reports: snap.reports.filter((r) => r.reportedAt <= asOf).map(toCoreReport),
+      exclusions: filterExclusions(snap.exclusions, { from }).map(toCoreExclusion),
     };
   }
 
-  result(customerId: string, month: string, asOf: number): ReconcileResult {
-    return reconcile(this.input(customerId, month, asOf));
+  async result(customerId: string, month: string, asOf: number): Promise<ReconcileResult> {
+    return reconcile(await this.input(customerId, month, asOf));
   }
 }

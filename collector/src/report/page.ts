@@ -10,7 +10,7 @@ import { formatInstant } from '@dcprobe/shared';
 import type { ReconcileInput, ReconcileResult, ReportResult, ServiceResult, TimerResult } from '../sla/types.ts';
 import type { ExclusionVersion } from '../ledger/exclusions.ts';
 import type { Tenure } from '../ledger/customers.ts';
-import { duration, esc, figure, shortTime } from './html.ts';
+import { duration, esc, figure, shortTime } from '../lib/html.ts';
 import { timelineSvg } from './timeline-svg.ts';
 import { PAGE_CSS } from './style.ts';
 

@@ -21,18 +21,18 @@ function withQueryToken(req: IncomingMessage, url: URL): IncomingMessage {
 
 export function reportPageRoutes(ctx: ApiContext): Route[] {
   return [{
-    method: 'GET', path: '/customers/{id}/sla/{month}', handler: ({ req, res, url, params }) => {
-      ctx.deps.authorize(withQueryToken(req, url), 'read');
+    method: 'GET', path: '/customers/{id}/sla/{month}', handler: async ({ req, res, url, params }) => {
+      ctx.authorize(withQueryToken(req, url), 'read');
       const id = params.id!, month = params.month!;
       zoneOf(ctx, id);
       if (!MONTH_RE.test(month)) throw new DcprobeError(E.VALIDATION, `month: expected YYYY-MM, got ${JSON.stringify(month)}`);
-      const asOf = asOfParam(url, ctx.deps.now());
-      const input = ctx.sla.live.input(id, month, asOf);
+      const asOf = asOfParam(url, ctx.now());
+      const input = await ctx.sla.live.input(id, month, asOf);
       const bounds = monthBounds(month, zoneOf(ctx, id));
       const html = renderPage({
         customer: id, name: ctx.sla.customers.latest(id)!.spec.name, month, input, result: reconcile(input),
         tenures: ctx.sla.customers.tenures(id).filter((t) => t.end > bounds.start && t.start < Math.min(bounds.end, asOf)),
-        exclusionVersions: ctx.sla.exclusions.list({ customer: id, withdrawn: false }), generatedAt: ctx.deps.now(),
+        exclusionVersions: await ctx.sla.exclusions.list({ customer: id, withdrawn: false }), generatedAt: ctx.now(),
       });
       res.setHeader('cache-control', 'no-store');
       res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");

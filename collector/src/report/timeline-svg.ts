@@ -6,7 +6,7 @@
  */
 import { monthBounds, parseInstant, type Interval } from '@dcprobe/shared';
 import type { Exclusion, ServiceResult } from '../sla/types.ts';
-import { esc } from './html.ts';
+import { esc } from '../lib/html.ts';
 
 const W = 1000, LABEL = 120, ROW = 22, PAD = 4;
 

@@ -1,7 +1,8 @@
 /**
  * CSV rendering of a reconcile result (RFC 4180: CRLF line ends, fields with a
- * comma, quote or line break are quoted, quotes doubled). One row per customer
- * service and one per report listed in the month, told apart by `row_type`.
+ * comma, semicolon, tab, quote or line break are quoted, quotes doubled). One
+ * row per customer service and one per report listed in the month, told apart
+ * by `row_type`.
  */
 import type { ReconcileResult, ReportResult, Service, ServiceResult } from './types.ts';
 
@@ -19,7 +20,9 @@ export function csvField(v: string | number | boolean | null | undefined): strin
   // Finance opens these in spreadsheets: text that starts like a formula (a
   // customer's report text, an id) is prefixed with ' so it stays text (OWASP CSV injection).
   const s = typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  // Quoted also with a `;` or a tab: spreadsheets in many locales split on `;`, and `x;=1+1`
+  // unquoted would open as a second cell `=1+1`, a formula past the guard above.
+  return /[",;\t\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 export function toCsv(result: ReconcileResult): string {

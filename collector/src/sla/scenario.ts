@@ -1,5 +1,5 @@
 /**
- * parseScenario: validates a scenario file (sla-examples/README.md) and turns it
+ * parseScenario: validates a scenario file (docs/sla-rules.md §5) and turns it
  * into the reconciler's typed input. Every error is DcprobeError(SCENARIO_INVALID)
  * and names the field and the item.
  */

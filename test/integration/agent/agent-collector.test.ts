@@ -1,13 +1,10 @@
 /**
  * The real pair: startAgent ↔ startCollector with a real SQLite file. Events
- * land in the ledger once each, across a collector restart and an agent restart.
+ * land in the store once each, across a collector restart and an agent restart.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -21,7 +18,10 @@ import { silentLogger } from '../../../agent/src/log.ts';
 import { buildConfig as collectorConfig } from '../../../collector/src/config.ts';
 import { startCollector } from '../../../collector/src/server.ts';
 import type { CollectorHandle } from '../../../collector/src/server.ts';
-import { sleep, until } from '../wait.ts';
+import { freeTcpPort } from '../../support/ports.ts';
+import { tempDir, type TempDir } from '../../support/temp.ts';
+import { sleep, until } from '../../support/wait.ts';
+import { storeRows } from '../../support/store-sql.ts';
 
 const TOKEN = 'rack-a-token-0123456789abcdef';
 const states = new Map<string, Reading['state']>();
@@ -37,19 +37,13 @@ const kind: SourceKind<TargetBase> = {
 const KINDS = { ...SOURCES, [kind.kind]: kind };
 
 let dir: string;
+let tmp: TempDir;
 let col: CollectorHandle | undefined;
 let ag: AgentHandle | undefined;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dcp-pair-'));
+  tmp = tempDir('dcp-pair-');
+  dir = tmp.dir;
   states.clear();
   states.set('ge-0/0/1', 'up').set('ge-0/0/2', 'up');
 });
@@ -57,12 +51,12 @@ afterEach(async () => {
   await ag?.close();
   await col?.close();
   ag = undefined; col = undefined;
-  await rm(dir, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
 describe('agent ↔ real collector (SQLite)', () => {
   it('every event lands once, across a collector restart and an agent restart', async () => {
-    const port = await freePort();
+    const port = await freeTcpPort();
     const cconf = collectorConfig({
       listen: `127.0.0.1:${port}`, database: join(dir, 'collector.sqlite'), logLevel: 'silent',
       agents: [{ id: 'rack-a', token: TOKEN }],
@@ -73,7 +67,7 @@ describe('agent ↔ real collector (SQLite)', () => {
       heartbeatSeconds: 1, targets: [{ kind: 'scripted-switch', name: 'sw1' }],
     }, undefined, KINDS);
     const startAg = () => startAgent(aconf, { log: silentLogger, processMetrics: false, sources: KINDS, link: { backoff: { minMs: 20, maxMs: 200 } } });
-    const rows = () => col!.db.prepare('SELECT seq, subject, state FROM observations WHERE agent_id = ? ORDER BY seq').all('rack-a') as
+    const rows = () => storeRows(col!.config.database, 'SELECT seq, subject, state FROM observations WHERE agent_id = ? ORDER BY seq', 'rack-a') as
       { seq: number; subject: string; state: string }[];
 
     col = await startCol();
@@ -136,7 +130,7 @@ describe('agent ↔ real collector (SQLite)', () => {
     await writeFile(tokenFile, `${TOKEN}\n`);
     await until(() => ag!.outbox.held === 0 && ag!.outbox.lastSeq === 2, 10_000, 'initial states over wss');
     await col.settled();
-    const n = col.db.prepare('SELECT count(*) AS n FROM observations WHERE agent_id = ?').get('rack-a') as { n: number };
+    const n = storeRows(col.config.database, 'SELECT count(*) AS n FROM observations WHERE agent_id = ?', 'rack-a')[0] as { n: number };
     expect(n.n).toBe(2);
   });
 

@@ -4,9 +4,6 @@
  * event at once and polls the switch to confirm.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createSocket } from 'node:dgram';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig } from '../../../agent/src/config.ts';
 import { startAgent } from '../../../agent/src/agent.ts';
@@ -15,22 +12,17 @@ import { silentLogger } from '../../../agent/src/log.ts';
 import { startSimSwitch } from '../../../agent/src/sim/switch.ts';
 import { startSimUps } from '../../../agent/src/sim/ups.ts';
 import { startFakeCollector } from './link-fake-collector.ts';
-import { until } from '../wait.ts';
+import { freeUdpPort } from '../../support/ports.ts';
+import { tempDir } from '../../support/temp.ts';
+import { sleep, until } from '../../support/wait.ts';
 
 const TOKEN = 'agent-token-0123456789abcdef';
 
-async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
-  const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  await new Promise<void>((r) => s.bind(0, host, () => r()));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('agent traps', () => {
   it('a linkDown trap becomes a trap event at once, and triggers a confirming poll', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'dcp-traps-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const { dir, cleanup } = tempDir('dcp-traps-');
+    onTestFinished(cleanup);
     const trapPort = await freeUdpPort();
     const sim = await startSimSwitch({ ports: 8, trapTo: { host: '127.0.0.1', port: trapPort, community: 'trapcomm' } });
     onTestFinished(() => sim.close());
@@ -56,14 +48,14 @@ describe('agent traps', () => {
     expect(e.at).toBeGreaterThanOrEqual(t0);
     const text = await agent.metrics.registry.metrics();
     expect(text).toContain('dcprobe_agent_traps_received_total 1');
-    await new Promise((r) => setTimeout(r, 1_500)); // the confirming poll (at most 1/s per target)
+    await sleep(1_500); // the confirming poll (at most 1/s per target)
     expect(await polls()).toBe(2);
     expect(c.store.events.size).toBe(initial + 1); // the poll agrees: no second event
   });
 
   it('a UPS on-battery trap makes a confirming poll of that UPS at once', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'dcp-traps-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const { dir, cleanup } = tempDir('dcp-traps-');
+    onTestFinished(cleanup);
     const trapPort = await freeUdpPort();
     const ups = await startSimUps({ community: 'upscomm', trapTo: { host: '127.0.0.1', port: trapPort, community: 'upscomm' } });
     onTestFinished(() => ups.close());
@@ -87,8 +79,9 @@ describe('agent traps', () => {
   });
 
   it('a UPS configured by a long IPv6 form (0:0:0:0:0:0:0:1) polls at once on its trap from ::1', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'dcp-traps-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const tmp = tempDir('dcp-traps-');
+    onTestFinished(() => tmp.cleanup());
+    const dir = tmp.dir;
     const trapPort = await freeUdpPort('::1');
     const ups = await startSimUps({ address: '::1', community: 'upscomm', trapTo: { host: '::1', port: trapPort, community: 'upscomm' } });
     onTestFinished(() => ups.close());

@@ -3,8 +3,7 @@
  * device states through a fake source kind, real outbox files, real ws.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -19,7 +18,8 @@ import type { Reading, SourceKind, TargetBase } from '../../../agent/src/sources
 import { silentLogger } from '../../../agent/src/log.ts';
 import { newStore, startFakeCollector } from './link-fake-collector.ts';
 import type { FakeCollector, FakeStore } from './link-fake-collector.ts';
-import { sleep, until } from '../wait.ts';
+import { tempDir, type TempDir } from '../../support/temp.ts';
+import { sleep, until } from '../../support/wait.ts';
 
 const TOKEN = 'agent-token-0123456789abcdef';
 /** A device whose port states the test sets; `failing` makes every poll throw like an unreachable switch. */
@@ -39,11 +39,13 @@ const fakeKind: SourceKind<TargetBase> = {
 const KINDS = { ...SOURCES, [fakeKind.kind]: fakeKind };
 
 let dir: string;
+let tmp: TempDir;
 let agents: AgentHandle[] = [];
 let collectors: FakeCollector[] = [];
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dcp-agent-'));
+  tmp = tempDir('dcp-agent-');
+  dir = tmp.dir;
   device.states = new Map([['p1', 'up'], ['p2', 'up'], ['p3', 'down']]);
   device.failing = false;
 });
@@ -51,7 +53,7 @@ afterEach(async () => {
   for (const a of agents) await a.close();
   for (const c of collectors) await c.close();
   agents = []; collectors = [];
-  await rm(dir, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
 async function collector(o: Partial<Parameters<typeof startFakeCollector>[0]> = {}) {
@@ -161,5 +163,18 @@ describe('agent (startAgent) ↔ collector', () => {
     await writeFile(join(dir, 'data', 'agent.lock'), '999999999'); // no such pid: a crashed agent's lock
     await agent(c.url);
     await expect(agent(c.url)).rejects.toMatchObject({ code: E.STORE_OPEN, message: expect.stringContaining('already open in this process') });
+  });
+
+  it('keeps a transition whose evidence is beyond the protocol\'s bounds, without that evidence', async () => {
+    const c = await collector();
+    const a = await agent(c.url);
+    await until(() => c.store.events.size === 3, 5_000, 'initial states');
+    const deep: Record<string, unknown> = {};
+    let cur = deep;
+    for (let i = 0; i < 150_000; i++) { const next = {}; cur.x = next; cur = next; }
+    await a.ingest('sw1', [{ subject: 'sw1/p9', kind: 'port', state: 'down', evidence: deep }], Date.now());
+    await until(() => of(c.store, 'sw1/p9').length > 0, 5_000, 'the trap-like reading');
+    expect(events(c.store).find((e) => e.subject === 'sw1/p9')).toMatchObject({ state: 'down', via: 'trap', evidence: { truncated: true } });
+    expect(c.store.violations).toEqual([]);
   });
 });

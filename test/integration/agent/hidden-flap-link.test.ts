@@ -7,8 +7,6 @@
  * and a real snmpd).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { FEATURES } from '@dcprobe/shared';
@@ -18,7 +16,8 @@ import { SOURCES } from '../../../agent/src/sources/index.ts';
 import type { Reading, SourceKind, TargetBase } from '../../../agent/src/sources/index.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
 import { startFakeCollector, type FakeCollector } from './link-fake-collector.ts';
-import { until } from '../wait.ts';
+import { until } from '../../support/wait.ts';
+import { tempDir, type TempDir } from '../../support/temp.ts';
 
 const TOKEN = 'agent-token-0123456789abcdef';
 /** What the next poll returns: the port's state, and a flap to report once. */
@@ -38,9 +37,10 @@ const kind: SourceKind<TargetBase> = {
 const KINDS = { ...SOURCES, [kind.kind]: kind };
 
 let dir: string;
+let tmp: TempDir;
 const closers: (() => Promise<void>)[] = [];
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'dcp-flap-')); port.state = 'up'; port.flap = null; });
-afterEach(async () => { for (const c of closers.splice(0).reverse()) await c(); await rm(dir, { recursive: true, force: true }); });
+beforeEach(() => { tmp = tempDir('dcp-flap-'); dir = tmp.dir; port.state = 'up'; port.flap = null; });
+afterEach(async () => { for (const c of closers.splice(0).reverse()) await c(); tmp.cleanup(); });
 
 async function collector(o: { features?: string[]; port?: number } = {}): Promise<FakeCollector> {
   const c = await startFakeCollector({ token: TOKEN, ...o });

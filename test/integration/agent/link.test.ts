@@ -1,6 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -11,24 +9,26 @@ import type { Link, LinkOptions } from '../../../agent/src/link.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
 import { newStore, startFakeCollector } from './link-fake-collector.ts';
 import type { FakeCollector, FakeStore } from './link-fake-collector.ts';
-import { sleep, until } from '../wait.ts';
+import { tempDir, type TempDir } from '../../support/temp.ts';
+import { sleep, until } from '../../support/wait.ts';
 
 const TOKEN = 'agent-token-0123456789abcdef';
 const ev = (i: number): OutboxEvent => ({ subject: `sw1/p${i % 48}`, kind: 'port', state: i % 2 ? 'down' : 'up', at: 1_700_000_000_000 + i, via: 'poll', evidence: { i } });
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
 let dir: string;
+let tmp: TempDir;
 let outbox: Outbox | undefined;
 let link: Link | undefined;
 let collectors: FakeCollector[] = [];
 
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'dcp-link-')); });
+beforeEach(() => { tmp = tempDir('dcp-link-'); dir = tmp.dir; });
 afterEach(async () => {
   await link?.close();
   await outbox?.close();
   for (const c of collectors) await c.close();
   link = undefined; outbox = undefined; collectors = [];
-  await rm(dir, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
 async function collector(o: Partial<Parameters<typeof startFakeCollector>[0]> = {}): Promise<FakeCollector> {

@@ -117,6 +117,33 @@ describe('NutClient against a TCP peer speaking the protocol', () => {
       expect(c.tlsActive).toBe(false);
     });
 
+    it('never sends the password in clear after a STARTTLS refusal with tls try (a refusal is one forgeable line)', async () => {
+      // This peer has no TLS: it answers STARTTLS with ERR FEATURE-NOT-CONFIGURED, as an attacker on the path would.
+      peer = await startNutPeer({ ups: UPS, login: { username: 'mon', password: 's3cret-pass' } });
+      const c = open(peer, { tls: 'try', username: 'mon', password: 's3cret-pass' });
+      const err = await c.listUps().catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: E.NUT_ERROR, nutName: 'ACCESS-DENIED' });
+      expect((err as Error).message).toMatch(/STARTTLS.*tls: require/);
+      expect((err as Error).message).not.toContain('s3cret');
+      expect(peer.sessions.flat()).toEqual(['STARTTLS', 'LIST UPS']);
+      expect(c.credentialsWithheld).toBe(true);
+    });
+
+    it('reads without logging in after a STARTTLS refusal with tls try, where upsd allows reads', async () => {
+      peer = await startNutPeer({ ups: UPS });
+      const c = open(peer, { tls: 'try', username: 'mon', password: 's3cret-pass' });
+      expect(await c.getVar('rackA', 'ups.status')).toBe('OL CHRG');
+      expect(peer.sessions[0]).toEqual(['STARTTLS', 'GET VAR rackA ups.status']);
+    });
+
+    it('logs in inside TLS with tls try when upsd offers STARTTLS', async () => {
+      peer = await startNutPeer({ ups: UPS, tls: cert, login: { username: 'mon', password: 's3cret-pass' } });
+      const c = open(peer, { tls: 'try', ca: cert.cert, username: 'mon', password: 's3cret-pass' });
+      expect(await c.getVar('rackA', 'ups.status')).toBe('OL CHRG');
+      expect([c.tlsActive, c.credentialsWithheld]).toEqual([true, false]);
+      expect(peer.sessions[0]).toEqual(['STARTTLS', 'USERNAME mon', 'PASSWORD s3cret-pass', 'GET VAR rackA ups.status']);
+    });
+
     it('fails with tls require when upsd has no TLS', async () => {
       peer = await startNutPeer({ ups: UPS });
       await expect(open(peer, { tls: 'require' }).listUps()).rejects.toMatchObject({ nutName: 'FEATURE-NOT-CONFIGURED' });

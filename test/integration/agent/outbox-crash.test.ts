@@ -4,16 +4,16 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Outbox } from '../../../agent/src/outbox.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
+import { tempDir, type TempDir } from '../../support/temp.ts';
 
 let dir: string;
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'dcp-crash-')); });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+let tmp: TempDir;
+beforeEach(() => { tmp = tempDir('dcp-crash-'); dir = tmp.dir; });
+afterEach(() => { tmp.cleanup(); });
 
 /** Runs the child until it has reported `atLeast` durable seqs, then SIGKILLs it; returns the seqs it reported. */
 function runAndKill(atLeast: number): Promise<number[]> {

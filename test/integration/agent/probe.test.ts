@@ -3,14 +3,11 @@
  * (probeCommand) and as a real process through agent/bin/dcprobe-agent.mjs.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { execFile } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { fileURLToPath } from 'node:url';
 import { probeCommand } from '../../../agent/src/cli/probe.ts';
 import { startSimSwitch, type SimSwitch, type SimSwitchOptions } from '../../../agent/src/sim/switch.ts';
 import { startSimUps } from '../../../agent/src/sim/ups.ts';
-
-const BIN = fileURLToPath(new URL('../../../agent/bin/dcprobe-agent.mjs', import.meta.url));
+import { runAgentCli } from '../../support/agent-cli.ts';
+import { silentUdpPort } from '../../support/ports.ts';
 
 async function sim(o: SimSwitchOptions = {}): Promise<SimSwitch> {
   const s = await startSimSwitch(o);
@@ -23,14 +20,6 @@ async function probe(args: string[]): Promise<{ code: number; out: string; err: 
   const t0 = Date.now();
   const code = await probeCommand(args, { out: (s) => { out += `${s}\n`; }, err: (s) => { err += `${s}\n`; } });
   return { code, out, err, ms: Date.now() - t0 };
-}
-
-/** A UDP port on loopback where nothing answers (bound by us, never read). */
-async function silentPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  onTestFinished(() => { s.close(); });
-  return s.address().port;
 }
 
 const v3 = { name: 'ops', level: 'authPriv', authProtocol: 'sha256', authKey: 'probe-auth-1', privProtocol: 'aes', privKey: 'probe-priv-1' } as const;
@@ -71,7 +60,7 @@ describe('probe snmp-switch (in-process)', () => {
   });
 
   it('no answer: says so on err and exits 1 within the default 2 × 1 s', async () => {
-    const port = await silentPort();
+    const port = await silentUdpPort();
     const r = await probe(['snmp-switch', `127.0.0.1:${port}`, '--community', 'S3cret-comm']);
     expect(r).toMatchObject({ code: 1, out: '', err: `no response from 127.0.0.1:${port} after 2 tries\n` });
     expect(r.ms).toBeLessThan(3500);
@@ -115,16 +104,10 @@ describe('probe snmp-switch (in-process)', () => {
 });
 
 describe('probe snmp-switch (real process)', () => {
-  const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-
   it('node agent/bin/dcprobe-agent.mjs probe snmp-switch 127.0.0.1:PORT --community public --json', async () => {
     const s = await sim();
     await s.setOper('ge-0/0/2', 'down');
-    const r = await run(['probe', 'snmp-switch', `127.0.0.1:${s.port}`, '--community', 'public', '--json']);
+    const r = await runAgentCli(['probe', 'snmp-switch', `127.0.0.1:${s.port}`, '--community', 'public', '--json']);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as { ifIndex: number; ifName: string; state: string; admin: string }[];
     expect(rows).toHaveLength(50);
@@ -132,8 +115,8 @@ describe('probe snmp-switch (real process)', () => {
   });
 
   it('exits 1 with the message on stderr when nothing answers', async () => {
-    const port = await silentPort();
-    const r = await run(['probe', 'snmp-switch', `127.0.0.1:${port}`, '--community', 'public']);
+    const port = await silentUdpPort();
+    const r = await runAgentCli(['probe', 'snmp-switch', `127.0.0.1:${port}`, '--community', 'public']);
     expect(r).toMatchObject({ code: 1, stdout: '' });
     expect(r.stderr).toContain(`no response from 127.0.0.1:${port} after 2 tries`);
   });

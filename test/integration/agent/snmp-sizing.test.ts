@@ -6,8 +6,6 @@
  * once, and reports the size as dcprobe_agent_snmp_max_repetitions.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -18,7 +16,8 @@ import type { Reading } from '../../../agent/src/sources/types.ts';
 import { buildConfig } from '../../../agent/src/config.ts';
 import { startAgent } from '../../../agent/src/agent.ts';
 import { startFakeCollector } from './link-fake-collector.ts';
-import { until } from '../wait.ts';
+import { until } from '../../support/wait.ts';
+import { tempDir } from '../../support/temp.ts';
 
 async function sim(o: SimSwitchOptions = {}): Promise<SimSwitch> {
   const s = await startSimSwitch(o);
@@ -112,8 +111,8 @@ describe('request sizing against devices with size limits', () => {
 
   it('the agent exports the size in use as dcprobe_agent_snmp_max_repetitions{target}', async () => {
     const s = await sim({ ports: 48, quirks: { dropAbove: 20 } });
-    const dir = await mkdtemp(join(tmpdir(), 'dcp-sizing-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const { dir, cleanup } = tempDir('dcp-sizing-');
+    onTestFinished(cleanup);
     const c = await startFakeCollector({ token: 'agent-token-0123456789abcdef' });
     onTestFinished(() => c.close());
     const agent = await startAgent(buildConfig({

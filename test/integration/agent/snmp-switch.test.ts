@@ -13,6 +13,7 @@ import type { Reading } from '../../../agent/src/sources/types.ts';
 import type { SnmpV3User } from '../../../agent/src/snmp/types.ts';
 import { openSnmp } from '../../../agent/src/snmp/client.ts';
 import { DISCOVERY_COLUMNS, IF, STATUS_COLUMNS } from '../../../agent/src/profiles/if-mib.ts';
+import { sleep } from '../../support/wait.ts';
 
 async function sim(o: SimSwitchOptions = {}): Promise<SimSwitch> {
   const s = await startSimSwitch(o);
@@ -29,7 +30,6 @@ function open(s: SimSwitch, cfg: Record<string, unknown>): SwitchInstance {
 
 const poll = (i: SwitchInstance): Promise<Reading[]> => i.poll({ signal: new AbortController().signal, now: Date.now, log: silentLogger });
 const find = (rs: Reading[], ifName: string): Reading => rs.find((r) => r.subject === `sw1/${ifName}`)!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const sha: SnmpV3User = { name: 'mon', level: 'authPriv', authProtocol: 'sha', authKey: 'authpass-1', privProtocol: 'aes', privKey: 'privpass-1' };
 const sha256: SnmpV3User = { ...sha, name: 'mon256', authProtocol: 'sha256' };

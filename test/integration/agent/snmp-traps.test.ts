@@ -13,7 +13,7 @@ import { startTrapReceiver, type RoutedTrap, type TrapReceiver } from '../../../
 import type { SnmpV3User } from '../../../agent/src/snmp/types.ts';
 import { Registry } from 'prom-client';
 import { createSocket } from 'node:dgram';
-import { until } from '../wait.ts';
+import { until } from '../../support/wait.ts';
 
 const trapUser: SnmpV3User = { name: 'trapper', level: 'authPriv', authProtocol: 'sha', authKey: 'trap-auth-1', privProtocol: 'aes', privKey: 'trap-priv-1' };
 

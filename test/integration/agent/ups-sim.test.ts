@@ -10,6 +10,7 @@ import { upsTrapKind } from '../../../agent/src/profiles/ups-mib.ts';
 import { listenPlan } from '../../../agent/src/snmp/listen.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
 import type { SourceInstance } from '../../../agent/src/sources/types.ts';
+import { sleep } from '../../support/wait.ts';
 
 const ctx = () => ({ signal: new AbortController().signal, now: () => Date.now(), log: silentLogger });
 
@@ -70,7 +71,7 @@ describe('snmp-ups against the simulated UPS', () => {
 
   it('sent upsTrapOnBattery and alarm traps the mapper recognises', async () => {
     const deadline = Date.now() + 3000;
-    while (traps.length < 9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (traps.length < 9 && Date.now() < deadline) await sleep(50);
     const names = traps.map((t) => upsTrapKind(t.trapOid)?.name);
     expect(names[0]).toBe('upsTrapOnBattery');
     expect(names.filter((n) => n === 'upsTrapAlarmEntryAdded')).toHaveLength(4);
@@ -95,7 +96,7 @@ describe('snmp-ups against the simulated UPS', () => {
     const deadline = Date.now() + 2000;
     while (Date.now() < deadline) {
       if (seen.at(-1) !== s.source()) seen.push(s.source());
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     await s.close();
     expect(seen).toEqual(['normal', 'battery', 'normal', 'none', 'normal']);

@@ -4,10 +4,12 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { TOKENS, TestAgent, collector, portEvent, tempDir } from './harness.ts';
+import { TOKENS, TestAgent, collector, portEvent, rows } from '../../support/collector-harness.ts';
+import { tempDir } from '../../support/temp.ts';
 import { startCollector } from '../../../collector/src/server.ts';
 import { buildConfig } from '../../../collector/src/config.ts';
 import { silentLogger } from '../../../collector/src/log.ts';
+import { sleep } from '../../support/wait.ts';
 
 const T0 = Date.UTC(2026, 10, 3, 2, 0, 0);
 
@@ -28,7 +30,7 @@ describe('the collector killed between commit and ack', () => {
       for (let i = 0; i < 200; i++) {
         const n = db.prepare(`SELECT committed_seq FROM agents WHERE id = 'rack-a1'`).pluck().get() as number | undefined;
         if (n === 50) break;
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
       db.close();
       expect(a.frames.filter((f) => f.type === 'ack')).toHaveLength(0);
@@ -43,7 +45,7 @@ describe('the collector killed between commit and ack', () => {
         // An agent that never saw the ack resends everything, plus what came next.
         expect((await b.events([...batch, portEvent(51, 'up', T0 + 51_000)])).seq).toBe(51);
         await c.settled();
-        const seqs = c.db.prepare('SELECT seq FROM observations ORDER BY seq').pluck().all();
+        const seqs = (await rows(c, 'SELECT seq FROM observations ORDER BY seq')).map((r) => r.seq);
         expect(seqs).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
         b.close();
       } finally { await c.close(); }

@@ -1,7 +1,9 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '@dcprobe/shared';
 import type { CollectorHandle } from '../../../collector/src/server.ts';
-import { TOKENS, TestAgent, collector, portEvent, rows, tempDir } from './harness.ts';
+import { TOKENS, TestAgent, collector, portEvent, rows } from '../../support/collector-harness.ts';
+import { tempDir } from '../../support/temp.ts';
+import { sleep } from '../../support/wait.ts';
 
 const T0 = Date.UTC(2026, 10, 3, 2, 0, 0);
 
@@ -99,6 +101,40 @@ describe('collector ingest over a real WebSocket and a real SQLite file', () => 
 });
 
 describe('agent liveness', () => {
+  // While the collector is down it hears nobody: that is not the agents falling silent.
+  // Silence counts from the later of an agent's last sign of life and the collector's start.
+  it('a restarted collector gives each agent a heartbeat timeout to return before it opens a gap', async () => {
+    const tmp = tempDir();
+    const opts = { heartbeatTimeoutSeconds: 2 };
+    let c = await collector(tmp.dir, opts);
+    try {
+      for (const id of ['rack-a1', 'rack-b2'] as const) {
+        const a = await TestAgent.connect(c.wsUrl, TOKENS[id]);
+        await a.hello(id);
+        await a.events([portEvent(1, 'up', Date.now() - 1000, `${id}/ge-0/0/1`)]);
+        a.close();
+      }
+      await c.close();
+      await sleep(2500); // down for longer than the timeout
+      c = await collector(tmp.dir, opts);
+      const started = Date.now();
+      await sleep(1200); // past the liveness timer's first ticks, inside the timeout
+      const back = await TestAgent.connect(c.wsUrl, TOKENS['rack-a1']);
+      await back.hello('rack-a1');
+      expect(await rows(c, 'SELECT agent_id FROM agent_gaps')).toEqual([]);
+      // rack-b2 never returns: its gap opens once the timeout has run from the start,
+      // and dates from its last sign of life before the restart.
+      await sleep(Math.max(0, started + 2600 - Date.now()));
+      const gaps = await rows(c, 'SELECT agent_id, start FROM agent_gaps');
+      expect(gaps.map((g) => g.agent_id)).toEqual(['rack-b2']);
+      expect(gaps[0].start).toBeLessThan(started - 2500);
+      back.close();
+    } finally {
+      await c.close();
+      tmp.cleanup();
+    }
+  });
+
   it('turns a silent agent\'s subjects unknown from its last heartbeat, and closes the gap when it returns', async () => {
     const tmp = tempDir();
     const c = await collector(tmp.dir, { heartbeatTimeoutSeconds: 0.3 });
@@ -107,7 +143,7 @@ describe('agent liveness', () => {
       await a.hello('rack-a1');
       await a.events([portEvent(1, 'up', Date.now() - 1000)]);
       const lastHeard = Date.now();
-      await new Promise((r) => setTimeout(r, 900));
+      await sleep(900);
       const gap = await rows(c, `SELECT state, at, via FROM observations WHERE via = 'gap'`);
       expect(gap).toHaveLength(1);
       expect(gap[0].state).toBe('unknown');
@@ -124,6 +160,20 @@ describe('agent liveness', () => {
       await c.close();
       tmp.cleanup();
     }
+  });
+
+  it('tells agents the time of its injected clock, in the welcome and in heartbeats', async () => {
+    const tmp = tempDir();
+    const T = Date.UTC(2030, 0, 2, 3, 4, 5);
+    const c = await collector(tmp.dir, {}, { now: () => T });
+    try {
+      const a = await TestAgent.connect(c.wsUrl, TOKENS['rack-a1']);
+      expect((await a.hello('rack-a1', { clock: T })).serverTime).toBe(T);
+      const beat = a.next('heartbeat');
+      a.send({ type: 'heartbeat', v: PROTOCOL_VERSION, clock: T });
+      expect((await beat).clock).toBe(T);
+      a.close();
+    } finally { await c.close(); tmp.cleanup(); }
   });
 
   it('flags an agent whose clock is off', async () => {

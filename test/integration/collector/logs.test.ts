@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { Writable } from 'node:stream';
 import { makeLogger } from '../../../collector/src/log.ts';
-import { TOKENS, TestAgent, collector, tempDir } from './harness.ts';
+import { TOKENS, TestAgent, collector } from '../../support/collector-harness.ts';
+import { tempDir } from '../../support/temp.ts';
+import { sleep } from '../../support/wait.ts';
 
 describe('collector logs', () => {
   it('are JSON lines, one per meaningful event, and never carry a token', async () => {
@@ -15,7 +17,7 @@ describe('collector logs', () => {
       const good = await TestAgent.connect(c.wsUrl, TOKENS['rack-a1']);
       await good.hello('rack-a1');
       good.close();
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     } finally { await c.close(); tmp.cleanup(); }
     const events = lines.map((l) => JSON.parse(l) as { msg: string; reason?: string; agent?: string });
     expect(events.find((e) => e.msg.startsWith('agent connection refused'))).toMatchObject({ reason: 'bad_token' });

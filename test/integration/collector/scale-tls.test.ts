@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '@dcprobe/shared';
-import { TestAgent, collector, portEvent, tempDir, TOKENS } from './harness.ts';
+import { TestAgent, collector, portEvent, TOKENS } from '../../support/collector-harness.ts';
+import { tempDir } from '../../support/temp.ts';
+import { storeValue } from '../../support/store-sql.ts';
 
 describe('many agents at once', () => {
   it('200 concurrent agents each get every event committed exactly once', async () => {
@@ -20,8 +22,8 @@ describe('many agents at once', () => {
         a.close();
       }));
       await c.settled();
-      expect(c.db.prepare('SELECT count(*) FROM observations').pluck().get()).toBe(2000);
-      expect(c.db.prepare('SELECT count(DISTINCT agent_id) FROM observations').pluck().get()).toBe(200);
+      expect(storeValue(c.config.database, 'SELECT count(*) FROM observations')).toBe(2000);
+      expect(storeValue(c.config.database, 'SELECT count(DISTINCT agent_id) FROM observations')).toBe(200);
     } finally { await c.close(); tmp.cleanup(); }
   });
 });

@@ -6,20 +6,19 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDb, schemaVersion } from '../../../collector/src/store/db.ts';
-import { MIGRATIONS } from '../../../collector/src/store/migrations.ts';
-import { Keys } from '../../../collector/src/store/keys.ts';
-import { ObservationStore } from '../../../collector/src/store/observations.ts';
+import { openDb, schemaVersion } from '../../../collector/src/store/sqlite/db.ts';
+import { MIGRATIONS } from '../../../collector/src/store/sqlite/migrations.ts';
+import { Keys } from '../../../collector/src/store/sqlite/keys.ts';
+import { openStore } from '../../../collector/src/store/open.ts';
+import { tempDir, type TempDir } from '../../support/temp.ts';
 
-const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+const dirs: TempDir[] = [];
+afterEach(() => { for (const d of dirs.splice(0)) d.cleanup(); });
 function file(): string {
-  const d = mkdtempSync(join(tmpdir(), 'dcprobe-keys-'));
+  const d = tempDir('dcprobe-keys-');
   dirs.push(d);
-  return join(d, 'store.db');
+  return join(d.dir, 'store.db');
 }
 
 const OLD_ROWS = [
@@ -30,7 +29,7 @@ const OLD_ROWS = [
 ];
 
 describe('migration 5: integer keys behind the observations view', () => {
-  it('keeps every row of a store written by schema 4, column for column', () => {
+  it('keeps every row of a store written by schema 4, column for column', async () => {
     const f = file();
     const old = new Database(f);
     for (const m of MIGRATIONS.slice(0, 4)) old.exec(m);
@@ -44,14 +43,16 @@ describe('migration 5: integer keys behind the observations view', () => {
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
     expect(db.prepare('SELECT * FROM observations ORDER BY id').all()).toEqual(OLD_ROWS);
     expect(db.prepare('SELECT count(*) FROM subjects').pluck().get()).toBe(2);
-    expect(new ObservationStore(db).current()).toEqual([
-      { subject: 'sw1/ge-0/0/1', kind: 'port', state: 'up', at: 4000, agentId: null },
-      { subject: 'ups-a/output', kind: 'power', state: 'battery', at: 2000, agentId: 'rack-b' },
-    ]);
-    // New rows after the migration continue the ids and reuse the keys.
-    const store = new ObservationStore(db);
-    expect(store.insert({ subject: 'ups-a/output', kind: 'power', state: 'mains', at: 5000, via: 'resync', agentId: 'rack-b', seq: null }, 5001)).toBe(true);
-    expect(store.insert({ subject: 'sw1/ge-0/0/1', kind: 'port', state: 'down', at: 6000, via: 'trap', agentId: 'rack-a', seq: 1 }, 6001)).toBe(false); // (rack-a, 1) is stored
+    const store = await openStore(f);
+    try {
+      expect(await store.currentStates()).toEqual([
+        { subject: 'sw1/ge-0/0/1', kind: 'port', state: 'up', at: 4000, agentId: null },
+        { subject: 'ups-a/output', kind: 'power', state: 'battery', at: 2000, agentId: 'rack-b' },
+      ]);
+      // New rows after the migration continue the ids and reuse the keys.
+      expect(await store.importObservations([{ subject: 'ups-a/output', kind: 'power', state: 'mains', at: 5000, via: 'resync', agentId: 'rack-b', seq: null }], 5001)).toBe(1);
+      expect(await store.importObservations([{ subject: 'sw1/ge-0/0/1', kind: 'port', state: 'down', at: 6000, via: 'trap', agentId: 'rack-a', seq: 1 }], 6001)).toBe(0); // (rack-a, 1) is stored
+    } finally { await store.close(); }
     expect(db.prepare(`SELECT id, subject, agent_id FROM observations WHERE id > 4`).all()).toEqual([{ id: 5, subject: 'ups-a/output', agent_id: 'rack-b' }]);
     expect(db.prepare('SELECT count(*) FROM subjects').pluck().get()).toBe(2);
     db.close();

@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { openDb, type Db } from '../../../collector/src/store/db.ts';
-import { existsSync, rmSync } from 'node:fs';
-import { openWriter, type CommitItem, type Writer } from '../../../collector/src/ingest/writer.ts';
-import { journalFile, openJournal } from '../../../collector/src/ingest/journal.ts';
-import { tempDir } from './harness.ts';
+import { openDb, type Db } from '../../../collector/src/store/sqlite/db.ts';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { openWriter, type Writer } from '../../../collector/src/store/sqlite/writer.ts';
+import type { CommitItem } from '../../../collector/src/store/types.ts';
+import { journalFile, openJournal } from '../../../collector/src/store/sqlite/journal.ts';
+import { tempDir } from '../../support/temp.ts';
 
-/** `count` port events of one agent from `first`, as the ledger hands them over (an array, or a whole frame). */
+/** `count` port events of one agent from `first`, as the ingest queue hands them over (an array, or a whole frame). */
 function item(agentId: string, first: number, count: number, committed = first + count - 1, rejects: CommitItem['rejects'] = [], asFrame = false): CommitItem {
   const events: Record<string, unknown>[] = [];
   for (let s = first; s < first + count; s++) {
@@ -166,11 +167,9 @@ describe('store writer thread and its journal', () => {
   });
 
   it('fails to open, naming the file, when the thread cannot open the store', async () => {
-    // A directory is not a database file: the projector's open fails.
-    try {
-      await expect(openWriter(db, tmp.dir, { synchronous: 'FULL' })).rejects.toThrow(new RegExp(`store projector for ${tmp.dir} stopped`));
-    } finally {
-      for (const f of ['', '-wal', '-shm'].map((x) => `${journalFile(tmp.dir)}${x}`)) if (existsSync(f)) rmSync(f);
-    }
+    // A directory is not a database file: the projector's open fails. Its journal lands beside it, inside the temp dir.
+    const notAFile = join(tmp.dir, 'store');
+    mkdirSync(notAFile);
+    await expect(openWriter(db, notAFile, { synchronous: 'FULL' })).rejects.toThrow(new RegExp(`store projector for ${notAFile} stopped`));
   });
 });

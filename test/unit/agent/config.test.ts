@@ -27,7 +27,7 @@ const invalid: [file: string, message: () => string, code?: string][] = [
   ['invalid-concurrency.yml', () => 'concurrency: at least 1'],
   ['invalid-heartbeat-type.yml', () => 'heartbeatSeconds: expected number'],
   ['invalid-metrics-listen.yml', () => 'metrics.listen: expected HOST:PORT, e.g. 127.0.0.1:9471'],
-  ['invalid-trap-user.yml', () => 'traps.users[0].privProtocol: required for level authPriv'],
+  ['invalid-trap-user.yml', () => 'traps.users[0].privProtocol: required for level authPriv\ntraps.users[0].privKey: required for level authPriv'],
   ['invalid-traps-no-credentials.yml', () => 'traps.communities: at least one community or user, or every trap would be dropped'],
   ['invalid-unknown-kind.yml', () => `targets[1].kind: unknown kind "foo" (known: ${known()})`],
   ['invalid-community-missing.yml', () => 'targets[1].community: required for version 2c'],

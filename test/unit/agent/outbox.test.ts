@@ -1,23 +1,24 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Outbox } from '../../../agent/src/outbox.ts';
 import type { OutboxEvent, OutboxOptions } from '../../../agent/src/outbox.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
+import { tempDir, type TempDir } from '../../support/temp.ts';
 
 const ev = (i: number): OutboxEvent => ({ subject: `sw1/p${i}`, kind: 'port', state: i % 2 ? 'down' : 'up', at: 1_700_000_000_000 + i, via: 'poll' });
 const seqs = (lines: string[]) => lines.map((l) => (JSON.parse(l) as { seq: number }).seq);
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
 let dir: string;
+let tmp: TempDir;
 const open = (o: Partial<OutboxOptions> = {}) => Outbox.open({ dir, maxEvents: 1000, warnAt: 0.8, log: silentLogger, ...o });
 const all = (ob: Outbox) => ob.read(0, 1e9, 1e12);
 
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'dcp-outbox-')); });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeEach(() => { tmp = tempDir('dcp-outbox-'); dir = tmp.dir; });
+afterEach(() => { tmp.cleanup(); });
 
 describe('Outbox', () => {
   it('numbers events from 1 and reads them back as wire JSON lines', async () => {
@@ -52,7 +53,9 @@ describe('Outbox', () => {
     await appendFile(join(dir, seg!), '{"seq":4,"subject":"sw1/p4","kind":"po');
     ob = await open();
     expect(seqs(await all(ob))).toEqual([1, 2, 3]);
-    expect((await readFile(join(dir, seg!), 'utf8')).endsWith('}\n')).toBe(true);
+    const text = await readFile(join(dir, seg!), 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.trimEnd().split('\n')).toHaveLength(3); // the torn fourth line is gone
     expect(await ob.append([ev(4)])).toBe(4);
     await ob.close();
   });
@@ -139,12 +142,18 @@ describe('Outbox', () => {
     await ob.close();
   });
 
-  it('keeps Counter64 evidence (bigint) and truncates oversized evidence', async () => {
+  it('keeps Counter64 evidence (bigint) and truncates evidence too large or too deep for the protocol', async () => {
     const ob = await open();
-    await ob.append([{ ...ev(1), evidence: { ifHCInOctets: 2n ** 40n, huge: 2n ** 70n } }, { ...ev(2), evidence: { blob: 'x'.repeat(100_000) } }]);
-    const [a, b] = (await all(ob)).map((l) => JSON.parse(l) as { evidence: unknown });
+    const deep: Record<string, unknown> = {};
+    let cur = deep;
+    for (let i = 0; i < 150_000; i++) { const next = {}; cur.x = next; cur = next; }
+    await ob.append([
+      { ...ev(1), evidence: { ifHCInOctets: 2n ** 40n, huge: 2n ** 70n } }, { ...ev(2), evidence: { blob: 'x'.repeat(100_000) } }, { ...ev(3), evidence: deep },
+    ]);
+    const [a, b, c] = (await all(ob)).map((l) => JSON.parse(l) as { evidence: unknown });
     expect(a!.evidence).toEqual({ ifHCInOctets: 2 ** 40, huge: (2n ** 70n).toString() });
     expect(b!.evidence).toEqual({ truncated: true });
+    expect(c!.evidence).toEqual({ truncated: true });
     await ob.close();
   });
 

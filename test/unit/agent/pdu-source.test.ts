@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fakeSnmp } from '../../../agent/src/snmp/fake.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
 import { openPdu, pduTargetSchema } from '../../../agent/src/sources/snmp-pdu.ts';
 import { SOURCES } from '../../../agent/src/sources/index.ts';
+import { tempDir } from '../../support/temp.ts';
 
 const INT = 2;
 const deps = { log: silentLogger, now: () => 0 };
@@ -86,7 +86,8 @@ describe('snmp-pdu target schema', () => {
   });
 
   it('loads an operator profile file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dcprobe-pdu-'));
+    const { dir, cleanup } = tempDir('dcprobe-pdu-');
+    onTestFinished(cleanup);
     const file = join(dir, 'acme-meter.yaml');
     writeFileSync(file, 'name: acme-meter\ndescription: d\nsource: vendor manual\nfeeds:\n  - feed: A\n    values: { volts: { oid: 1.3.6.1.4.1.99999.1.0, scale: 0.1 } }\n    rules:\n      - { when: { volts: { lt: 100 } }, state: "off" }\n      - { when: { volts: { gte: 100 } }, state: mains }\n');
     const f = fakeSnmp();

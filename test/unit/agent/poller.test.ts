@@ -8,8 +8,8 @@ import { createMetrics } from '../../../agent/src/metrics.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
 import type { PollContext, Reading } from '../../../agent/src/sources/types.ts';
 import type { Trigger } from '../../../agent/src/tracker.ts';
+import { sleep } from '../../support/wait.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const reading = (name: string): Reading => ({ subject: `${name}/p1`, kind: 'port', state: 'up', evidence: {} });
 
 function target(name: string, intervalSeconds: number, poll: (ctx: PollContext) => Promise<Reading[]>): PollTarget {

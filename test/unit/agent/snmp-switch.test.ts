@@ -5,6 +5,7 @@ import { DcprobeError, E } from '@dcprobe/shared';
 import { DISCOVERY_COLUMNS, IF, STATUS_COLUMNS, SYS_UPTIME } from '../../../agent/src/profiles/if-mib.ts';
 import type { SwitchInstance } from '../../../agent/src/switch/instance.ts';
 import { Device, bySubject, standardRows } from './snmp-switch-device.ts';
+import { sleep } from '../../support/wait.ts';
 
 const open: SwitchInstance[] = [];
 afterEach(() => { open.splice(0).forEach((i) => i.close()); });
@@ -197,7 +198,7 @@ describe('snmp-switch: discovery and rediscovery', () => {
     const { dev, sw } = setup({ ports: ['ge-0/0/1'], rediscover: '* * * * * *' });
     await dev.poll(sw);
     dev.fake.asked.length = 0;
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     dev.tick(1100, 500_110);
     await dev.poll(sw);
     expect(dev.fake.asked[1]).toEqual({ op: 'walk', oids: [...DISCOVERY_COLUMNS] });

@@ -18,6 +18,8 @@ describe('collector config', () => {
     ['invalid-redundancy.yml', 'customers[0].network.redundancy: Invalid option: expected one of "any"|"all"'],
     ['invalid-subject.yml', 'customers[0].power.feeds[0]: expected <device>/<port-or-feed>'],
     ['invalid-duplicate-customer.yml', 'customers[1].id: duplicate "acme-01"'],
+    ['invalid-agent-same-token.yml', 'agents[1].tokenHash: the same token as agents[0]; each agent needs its own'],
+    ['invalid-api-same-token.yml', 'apiTokens[1].token: the same token as apiTokens[0]; one token has one role'],
     ['invalid-no-service.yml', 'customers[0].network: a customer needs a network or a power service'],
     ['invalid-target.yml', 'customers[0].terms.network.target: Too big: expected number to be <1'],
   ])('%s → %s', (file, message) => {
@@ -53,6 +55,11 @@ describe('collector config', () => {
     expect(out.join('\n')).toContain('ok (2 agents, 1 customers, 1 API tokens)');
     expect(await main(['check-config', fx('invalid-role.yml')], io)).toBe(2);
     expect(err.join('\n')).toContain('apiTokens[0].role');
+    for (const [file, field] of [['invalid-agent-same-token.yml', 'agents[1].tokenHash'], ['invalid-api-same-token.yml', 'apiTokens[1].token']]) {
+      expect(await main(['check-config', fx(file!)], io)).toBe(2);
+      expect(err.at(-1)).toContain(`${field}: the same token as`);
+      expect(err.at(-1)).not.toContain('dev-');
+    }
     expect(await main(['check-config', fx('does-not-exist.yml')], io)).toBe(2);
     expect(err.at(-1)).toMatch(/cannot read config .*does-not-exist\.yml: ENOENT/);
   });

@@ -1,0 +1,184 @@
+/**
+ * The ingest queue, transport-agnostic: validates event batches, commits them
+ * with group commit (every frame that arrived while the previous commit was
+ * running goes into the next transaction, one fsync), then resolves each
+ * frame's ack. The commit itself is the store's (`IngestStore.commit`; for
+ * SQLite, the ingest journal on a thread of its own); this side owns
+ * the agents' ack cursors and the current state per subject, and changes
+ * them only once a commit has succeeded. The cursors are exact (one commit in
+ * flight, prepared against them), so they alone decide what is a duplicate.
+ */
+import { EventSchema, describeIssues, isWireEventFast, type WireEvent } from '@dcprobe/shared';
+import type { CommitItem, CurrentState, IngestStore } from '../store/types.ts';
+import type { SelfMetrics } from '../metrics.ts';
+import { SeqCursor } from './cursor.ts';
+
+export interface BatchOutcome {
+  accepted: number;
+  duplicate: number;
+  rejected: { seq: number | null; reason: string }[];
+  /** Highest contiguous committed seq for the agent after this batch. */
+  ack: number;
+  /** A hole below later committed seqs, if any. */
+  hole: { from: number; to: number } | null;
+}
+
+interface Pending {
+  agentId: string;
+  valid: WireEvent[];
+  invalid: { seq: number | null; reason: string; raw: string }[];
+  receivedAt: number;
+  startedNs: bigint;
+  /** The events frame as received (strict schema: type, v, batch), journalled as it is when all of it is new. */
+  frame: string | undefined;
+  resolve: (o: BatchOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
+/** A pending batch as committed: its new events (not already in the cursor) and duplicates. */
+interface Prepared { p: Pending; fresh: WireEvent[]; duplicate: number }
+
+export class IngestQueue {
+  private readonly cursors = new Map<string, SeqCursor>();
+  readonly current = new Map<string, CurrentState>();
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private committing: Promise<void> | null = null;
+
+  private constructor(private readonly store: IngestStore, private readonly metrics: SelfMetrics, private readonly now: () => number) {}
+
+  /** The queue with the agents' cursors and the current states as the store holds them. */
+  static async open(store: IngestStore, metrics: SelfMetrics, now: () => number): Promise<IngestQueue> {
+    const q = new IngestQueue(store, metrics, now);
+    for (const a of await store.cursors()) {
+      const c = new SeqCursor(a.committed);
+      for (const s of a.above) c.add(s);
+      q.cursors.set(a.agentId, c);
+    }
+    for (const s of await store.currentStates()) q.current.set(s.subject, s);
+    return q;
+  }
+
+  cursor(agentId: string): SeqCursor {
+    let c = this.cursors.get(agentId);
+    if (!c) { c = new SeqCursor(0); this.cursors.set(agentId, c); }
+    return c;
+  }
+
+  /** Splits a raw batch into valid events and rejects (kept verbatim with the reason). */
+  static validate(batch: unknown[]): { valid: WireEvent[]; invalid: { seq: number | null; reason: string; raw: string }[] } {
+    const valid: WireEvent[] = [];
+    const invalid: { seq: number | null; reason: string; raw: string }[] = [];
+    batch.forEach((e, i) => {
+      if (isWireEventFast(e)) { valid.push(e); return; } // the common case, without zod's copy
+      const r = EventSchema.safeParse(e);
+      if (r.success) valid.push(r.data);
+      else {
+        const seq = (e && typeof e === 'object' && Number.isSafeInteger((e as { seq?: unknown }).seq) && (e as { seq: number }).seq > 0) ? (e as { seq: number }).seq : null;
+        invalid.push({ seq, reason: `batch[${i}]: ${describeIssues(r.error)}`, raw: JSON.stringify(e).slice(0, 10_000) });
+      }
+    });
+    return { valid, invalid };
+  }
+
+  /** Queues a validated batch; resolves after the transaction holding it has committed. */
+  submit(agentId: string, valid: WireEvent[], invalid: Pending['invalid'], startedNs = process.hrtime.bigint(), frame?: string): Promise<BatchOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ agentId, valid, invalid, receivedAt: this.now(), startedNs, frame, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Waits for the commit in flight and everything queued before this call. */
+  async drain(): Promise<void> {
+    while (this.committing || this.queue.length) {
+      if (!this.committing) this.flush();
+      await this.committing;
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.committing) return; // a running commit reschedules when it ends
+    this.scheduled = true;
+    setImmediate(() => { this.scheduled = false; this.flush(); });
+  }
+
+  private flush(): void {
+    if (this.committing) return; // one commit at a time: its end reschedules
+    const items = this.queue;
+    this.queue = [];
+    if (items.length === 0) return;
+    const prepared = this.prepare(items);
+    this.committing = this.store.commit({ items: prepared.map((x) => x.item) }).then(
+      () => this.committed(prepared),
+    ).catch((e: unknown) => {
+      for (const { pr } of prepared) pr.p.reject(e); // not committed (or not accounted): no ack, the agents resend
+    }).finally(() => {
+      this.committing = null;
+      if (this.queue.length) this.schedule();
+    });
+  }
+
+  /**
+   * Drops events the cursors already hold (and repeats within this flush),
+   * and works out each item's cursor once committed, on copies: the real
+   * cursors only move when the commit has succeeded.
+   */
+  private prepare(items: Pending[]): { pr: Prepared; item: CommitItem }[] {
+    const after = new Map<string, SeqCursor>();
+    return items.map((p) => {
+      let c = after.get(p.agentId);
+      if (!c) { c = this.cursor(p.agentId).clone(); after.set(p.agentId, c); }
+      const fresh: WireEvent[] = [];
+      let duplicate = 0;
+      for (const e of p.valid) {
+        if (c.has(e.seq)) { duplicate++; continue; }
+        c.add(e.seq);
+        fresh.push(e);
+      }
+      for (const r of p.invalid) if (r.seq !== null) c.add(r.seq);
+      const item: CommitItem = {
+        agentId: p.agentId, receivedAt: p.receivedAt, count: fresh.length, committed: c.committed,
+        // The whole frame when every event in it is valid and new (the common case): no
+        // second serialisation on this thread, which is the one that bounds ingest.
+        events: p.frame !== undefined && fresh.length === p.valid.length && p.invalid.length === 0 ? p.frame : JSON.stringify(fresh),
+        rejects: p.invalid.map((r) => [r.seq, r.reason, r.raw]),
+      };
+      return { pr: { p, fresh, duplicate }, item };
+    });
+  }
+
+  private committed(prepared: { pr: Prepared }[]): void {
+    const end = process.hrtime.bigint();
+    for (const { pr: { p, fresh, duplicate } } of prepared) {
+      const cur = this.cursor(p.agentId);
+      for (const e of fresh) {
+        cur.add(e.seq);
+        this.note({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, agentId: p.agentId });
+      }
+      const accepted = fresh.length;
+      for (const r of p.invalid) if (r.seq !== null) cur.add(r.seq);
+      this.metrics.ingested.inc({ outcome: 'accepted' }, accepted);
+      this.metrics.ingested.inc({ outcome: 'duplicate' }, duplicate);
+      this.metrics.ingested.inc({ outcome: 'rejected' }, p.invalid.length);
+      this.metrics.ingestSeconds.observe(Number(end - p.startedNs) / 1e9);
+      p.resolve({ accepted, duplicate, rejected: p.invalid.map(({ seq, reason }) => ({ seq, reason })), ack: cur.committed, hole: cur.hole() });
+    }
+  }
+
+  /** Events acked but not yet readable as observations (SQLite: the ingest journal's backlog). */
+  pending(): number {
+    return this.store.ingestStats().pending;
+  }
+
+  /** Resolves once every event acked so far is in observations (the SLA ledger's reads wait for this). */
+  async settled(): Promise<void> {
+    await this.store.settled();
+  }
+
+  /** A subject's state as last observed, unless an observation at a later instant is already held. */
+  note(s: CurrentState): void {
+    const prev = this.current.get(s.subject);
+    if (!prev || s.at >= prev.at) this.current.set(s.subject, s);
+  }
+}

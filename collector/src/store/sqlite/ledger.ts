@@ -1,0 +1,133 @@
+/**
+ * The SLA ledger's tables (migration 2): customer, report and exclusion
+ * versions and the audit trail, append-only (triggers refuse UPDATE and
+ * DELETE). Each append writes its audit row in the same transaction.
+ */
+import type { CustomerConfig } from '../../config.ts';
+import { stableJson } from '../../lib/stable-json.ts';
+import type { ExclusionCategory, Service } from '../../sla/types.ts';
+import type {
+  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, ReportChange, ReportVersion,
+} from '../types.ts';
+import type { Db } from './db.ts';
+import { Versions } from './versions.ts';
+
+interface CustomerRow { customer: string; version: number; validFrom: number; spec: string; source: 'config' | 'api'; recordedAt: number; recordedBy: string }
+
+interface ReportRow {
+  id: string; version: number; change: ReportChange; customer: string; service: Service; reportedAt: number;
+  noticeAt: number | null; claimedStart: number | null; claimedEnd: number | null; firstResponseAt: number | null;
+  text: string | null; reason: string | null; recordedAt: number; recordedBy: string;
+}
+
+interface ExclusionRow {
+  id: string; version: number; change: ExclusionChange; customer: string | null; service: Service | null;
+  start: number; end: number; category: ExclusionCategory; ref: string; withdrawn: number;
+  reason: string | null; recordedAt: number; recordedBy: string;
+}
+
+const u = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+
+const CUSTOMER_COLS = `customer_id customer, version, valid_from validFrom, spec, source, recorded_at recordedAt, recorded_by recordedBy`;
+const fromCustomerRow = (r: CustomerRow): CustomerVersion => ({ ...r, spec: JSON.parse(r.spec) as CustomerConfig });
+
+const REPORT_COLS = `report_id id, version, change, customer_id customer, service, reported_at reportedAt, notice_at noticeAt,
+  claimed_start claimedStart, claimed_end claimedEnd, first_response_at firstResponseAt, text, reason,
+  recorded_at recordedAt, recorded_by recordedBy`;
+const fromReportRow = (r: ReportRow): ReportVersion => ({
+  id: r.id, version: r.version, change: r.change, customer: r.customer, service: r.service, reportedAt: r.reportedAt,
+  noticeAt: u(r.noticeAt), claimedStart: u(r.claimedStart), claimedEnd: u(r.claimedEnd),
+  firstResponseAt: u(r.firstResponseAt), text: u(r.text), reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
+});
+
+const EXCLUSION_COLS = `exclusion_id id, version, change, customer_id customer, service, start, end, category, ref, withdrawn,
+  reason, recorded_at recordedAt, recorded_by recordedBy`;
+const fromExclusionRow = (r: ExclusionRow): ExclusionVersion => ({
+  id: r.id, version: r.version, change: r.change, customer: u(r.customer), service: u(r.service),
+  start: r.start, end: r.end, category: r.category, ref: r.ref, withdrawn: r.withdrawn === 1,
+  reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
+});
+
+export class LedgerTables {
+  readonly customers;
+  readonly reports;
+  readonly exclusions;
+  // Prepared once: live reconciliation lists a customer's reports and exclusions at every recompute.
+  readonly reportsOf;
+  readonly exclusionsOf;
+  private readonly allReports;
+  private readonly allExclusions;
+  private readonly insCustomer;
+  private readonly insReport;
+  private readonly insExclusion;
+  private readonly insAudit;
+
+  constructor(private readonly db: Db) {
+    this.customers = new Versions(db, { entity: 'customer', table: 'customer_versions', idColumn: 'customer_id', cols: CUSTOMER_COLS, fromRow: fromCustomerRow });
+    this.reports = new Versions(db, { entity: 'report', table: 'report_versions', idColumn: 'report_id', cols: REPORT_COLS, fromRow: fromReportRow });
+    this.exclusions = new Versions(db, { entity: 'exclusion', table: 'exclusion_versions', idColumn: 'exclusion_id', cols: EXCLUSION_COLS, fromRow: fromExclusionRow });
+    this.allReports = db.prepare(`${this.reports.latestSql} ORDER BY reported_at, report_id`);
+    this.reportsOf = db.prepare(`${this.reports.latestSql} AND customer_id = ? ORDER BY reported_at, report_id`);
+    this.allExclusions = db.prepare(`${this.exclusions.latestSql} ORDER BY start, exclusion_id`);
+    this.exclusionsOf = db.prepare(`${this.exclusions.latestSql} AND (customer_id IS NULL OR customer_id = ?) ORDER BY start, exclusion_id`);
+    this.insCustomer = db.prepare(`INSERT INTO customer_versions (customer_id, version, valid_from, spec, source, recorded_at, recorded_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.insReport = db.prepare(`INSERT INTO report_versions (report_id, version, change, customer_id, service, reported_at, notice_at,
+      claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insExclusion = db.prepare(`INSERT INTO exclusion_versions (exclusion_id, version, change, customer_id, service, start, end, category, ref,
+      withdrawn, reason, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insAudit = db.prepare(`INSERT INTO audit (at, actor, action, entity, entity_id, version, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  }
+
+  customerVersions(): CustomerVersion[] {
+    return (this.db.prepare(`SELECT ${CUSTOMER_COLS} FROM customer_versions ORDER BY customer_id, version`).all() as CustomerRow[]).map(fromCustomerRow);
+  }
+
+  appendCustomerVersions(entries: readonly { version: CustomerVersion; audit: AuditEntry }[]): void {
+    this.db.transaction(() => {
+      for (const { version: v, audit } of entries) {
+        this.customers.expect(v.customer, v.version);
+        // Keys sorted: an unchanged spec is the same text.
+        this.insCustomer.run(v.customer, v.version, v.validFrom, stableJson(v.spec), v.source, v.recordedAt, v.recordedBy);
+        this.writeAudit(audit);
+      }
+    }).immediate();
+  }
+
+  latestReports(customer?: string): ReportVersion[] {
+    return ((customer === undefined ? this.allReports.all() : this.reportsOf.all(customer)) as ReportRow[]).map(fromReportRow);
+  }
+
+  appendReport(v: ReportVersion, audit: AuditEntry): void {
+    this.db.transaction(() => {
+      this.reports.expect(v.id, v.version);
+      this.insReport.run(v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
+        v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy);
+      this.writeAudit(audit);
+    }).immediate();
+  }
+
+  latestExclusions(customer?: string): ExclusionVersion[] {
+    return ((customer === undefined ? this.allExclusions.all() : this.exclusionsOf.all(customer)) as ExclusionRow[]).map(fromExclusionRow);
+  }
+
+  appendExclusion(v: ExclusionVersion, audit: AuditEntry): void {
+    this.db.transaction(() => {
+      this.exclusions.expect(v.id, v.version);
+      this.insExclusion.run(v.id, v.version, v.change, v.customer ?? null, v.service ?? null, v.start, v.end, v.category, v.ref,
+        v.withdrawn ? 1 : 0, v.reason ?? null, v.recordedAt, v.recordedBy);
+      this.writeAudit(audit);
+    }).immediate();
+  }
+
+  audit(entity: AuditEntity, entityId: string): AuditEntry[] {
+    const rows = this.db.prepare(`SELECT at, actor, action, entity, entity_id entityId, version, detail FROM audit
+      WHERE entity = ? AND entity_id = ? ORDER BY id`).all(entity, entityId) as (Omit<AuditEntry, 'detail'> & { detail: string | null })[];
+    return rows.map((r) => ({ ...r, detail: r.detail === null ? undefined : JSON.parse(r.detail) as unknown }));
+  }
+
+  private writeAudit(a: AuditEntry): void {
+    this.insAudit.run(a.at, a.actor, a.action, a.entity, a.entityId, a.version, a.detail === undefined ? null : JSON.stringify(a.detail));
+  }
+}

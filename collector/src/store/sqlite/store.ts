@@ -1,0 +1,79 @@
+/**
+ * The SQLite store: one database file (WAL) plus its ingest journal
+ * (`<file>.ingest`), or everything in memory for `:memory:`. Ingest commits
+ * go to the journal on a thread of its own and are projected into the
+ * observations on another (writer.ts); everything else runs on this
+ * connection, synchronously, and resolves.
+ */
+import { DcprobeError, E } from '@dcprobe/shared';
+import type {
+  AgentCursor, AgentRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
+  HelloRecord, IngestStats, MonthPlan, MonthSnapshot, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord, Store, StoreOptions,
+} from '../types.ts';
+import { openDb, type Db } from './db.ts';
+import { LedgerTables } from './ledger.ts';
+import { monthReader } from './month.ts';
+import { ObservationTables } from './observations.ts';
+import { openWriter, type Writer } from './writer.ts';
+
+export async function openSqliteStore(file: string, opts: StoreOptions = {}): Promise<SqliteStore> {
+  const db = openDb(file, opts.synchronous ? { synchronous: opts.synchronous } : {});
+  const writer = await openWriter(db, file, {
+    synchronous: opts.synchronous ?? 'FULL', ...(opts.maxPending ? { maxPending: opts.maxPending } : {}),
+    ...(opts.holdProjection ? { holdProjection: true } : {}),
+  }).catch((e: Error) => {
+    db.close();
+    throw new DcprobeError(E.STORE_OPEN, `cannot open store ${file}: ${e.message}`, { cause: e });
+  });
+  return new SqliteStore(db, writer);
+}
+
+export class SqliteStore implements Store {
+  private readonly obs: ObservationTables;
+  private readonly ledger: LedgerTables;
+  private readonly month;
+
+  constructor(private readonly db: Db, private readonly writer: Writer) {
+    this.obs = new ObservationTables(db);
+    this.ledger = new LedgerTables(db);
+    this.month = monthReader(db, this.ledger);
+  }
+
+  commit(job: CommitJob): Promise<void> { return this.writer.commit(job); }
+  settled(): Promise<void> { return this.writer.settled(); }
+  ingestStats(): IngestStats { return this.writer.stats(); }
+  async cursors(): Promise<AgentCursor[]> { return this.obs.cursors(); }
+  async currentStates(): Promise<CurrentState[]> { return this.obs.currentStates(); }
+
+  async agents(): Promise<AgentRow[]> { return this.obs.agents(); }
+  async recordHello(h: HelloRecord): Promise<void> { this.obs.recordHello(h); }
+  async recordSilence(s: SilenceRecord): Promise<void> { this.obs.recordSilence(s); }
+  async openGaps(): Promise<GapRow[]> { return this.obs.openGaps(); }
+  async gaps(from: number, to: number): Promise<GapRow[]> { return this.obs.gaps(from, to); }
+
+  async importObservations(rows: readonly ObservationRow[], receivedAt: number): Promise<number> { return this.obs.importObservations(rows, receivedAt); }
+  async countObservations(): Promise<number> { return this.obs.countObservations(); }
+  async observedSince(mark: number | null): Promise<{ mark: number; subjects: string[] }> { return this.obs.observedSince(mark); }
+  async rejectedEvents(agentId: string): Promise<RejectedEvent[]> { return this.obs.rejectedEvents(agentId); }
+
+  async customerVersions(): Promise<CustomerVersion[]> { return this.ledger.customerVersions(); }
+  async appendCustomerVersions(entries: readonly { version: CustomerVersion; audit: AuditEntry }[]): Promise<void> { this.ledger.appendCustomerVersions(entries); }
+  async reportHistory(id: string): Promise<ReportVersion[]> { return this.ledger.reports.history(id); }
+  async latestReports(customer?: string): Promise<ReportVersion[]> { return this.ledger.latestReports(customer); }
+  async appendReport(v: ReportVersion, audit: AuditEntry): Promise<void> { this.ledger.appendReport(v, audit); }
+  async exclusionHistory(id: string): Promise<ExclusionVersion[]> { return this.ledger.exclusions.history(id); }
+  async latestExclusions(customer?: string): Promise<ExclusionVersion[]> { return this.ledger.latestExclusions(customer); }
+  async appendExclusion(v: ExclusionVersion, audit: AuditEntry): Promise<void> { this.ledger.appendExclusion(v, audit); }
+  async audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]> { return this.ledger.audit(entity, entityId); }
+  async readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null> {
+    return this.month(customer, plan);
+  }
+
+  private closed = false;
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writer.close();
+    this.db.close();
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * The store: every piece of persistence the collector does, behind one
+ * interface (`Store`), so the layers above never see a database.
+ *
+ * The collector's modules, lowest first; each imports only from lower rows
+ * (test/unit/collector/layers.test.ts keeps this true):
+ *
+ *   sla/  lib/  tokens  log    the pure reconciliation core (no I/O, no clock;
+ *                              sla/ imports nothing but itself), a worker-thread
+ *                              wrapper, token hashing, logging
+ *   config                     the one loadConfig
+ *   store/                     this interface (types.ts), its implementations
+ *                              (sqlite/: the default, one file + its ingest
+ *                              journal), and openStore (open.ts), the only way in
+ *   metrics                    self-metrics registry
+ *   ingest/   ledger/          ingest: the agents' endpoint, sessions, the ingest
+ *                              queue (group commit, ack cursors, current state),
+ *                              liveness. ledger: the SLA ledger (customers,
+ *                              reports, exclusions, notices, audit; validation,
+ *                              versions, tenure masking) and live reconciliation
+ *   http/  domain-metrics  sla-metrics
+ *   api/  →  report/           the NOC API under /api/v1, the printable page
+ *   server                     startCollector: assembles all of the above
+ *   cli  index                 dcprobe-collector, the package's entry
+ *
+ *   agent ──ws──► ingest/endpoint ─► session ─► IngestQueue ─► Store.commit ─► ack
+ *   API, page, SLA metrics ─► SlaLedger ─► Store (appends, one month's snapshot)
+ *                                      └─► sla/reconcile (pure)
+ *
+ * Methods return promises: an implementation may do I/O for each (PostgreSQL);
+ * the SQLite one works synchronously and resolves. Each write method is one
+ * transaction: it happens whole or not at all.
+ */
+import type { SeenVia, State, SubjectKind } from '@dcprobe/shared';
+import type { CustomerConfig } from '../config.ts';
+import type { Exclusion, Observation, Report } from '../sla/types.ts';
+
+// ── Ingest ──────────────────────────────────────────────────────────────────
+
+/** One agent frame's share of an ingest commit, as the ingest queue hands it over. */
+export interface CommitItem {
+  agentId: string;
+  receivedAt: number;
+  /**
+   * The frame's new events as JSON text: the events frame as received when
+   * all of it is new (`{"type":"events","v":1,"batch":[…]}`), else an array
+   * of the new events. One string is cheap to pass between threads and is
+   * stored as it is; the rows are built off the ack's path.
+   */
+  events: string;
+  count: number;
+  /** Events that failed validation, kept verbatim: [seq, reason, raw]. */
+  rejects: [number | null, string, string][];
+  /** The agent's ack cursor once this item is committed (stored with it). */
+  committed: number;
+}
+
+/** Everything one ingest commit makes durable: one transaction, one fsync. */
+export interface CommitJob { items: CommitItem[] }
+
+/** What the ingest path's storage has done so far, for /metrics and /healthz. */
+export interface IngestStats {
+  /** Events acked (committed) but not yet readable as observations. */
+  pending: number;
+  /** Rows found already stored when written (the (agent, seq) guard behind the cursors). */
+  duplicate: number;
+  /** Rows the table refused, kept as rejected events with the reason. */
+  quarantined: number;
+}
+
+/** An agent's ack cursor as stored: every seq up to `committed`, and the seqs stored above a gap. */
+export interface AgentCursor { agentId: string; committed: number; above: number[] }
+
+// ── Observations and agents ─────────────────────────────────────────────────
+
+/** An observation: a subject's state from an instant on, with where it came from. */
+export interface ObservationRow {
+  subject: string;
+  kind: SubjectKind;
+  state: State;
+  at: number;
+  via: SeenVia;
+  agentId: string | null;
+  seq: number | null;
+  evidence?: Record<string, unknown> | undefined;
+}
+
+/** The latest observation of a subject. */
+export interface CurrentState { subject: string; kind: SubjectKind; state: State; at: number; agentId: string | null }
+
+export interface AgentRow {
+  id: string; committedSeq: number; firstSeen: number | null; lastSeen: number | null;
+  clockOffsetMs: number | null; version: string | null; host: string | null;
+}
+
+export interface GapRow { id: number; agentId: string; start: number; end: number | null; reason: string }
+
+/** An event that failed validation (or that the table refused), kept verbatim. */
+export interface RejectedEvent { agentId: string; seq: number | null; receivedAt: number; reason: string; raw: string }
+
+/** What an agent's hello changes, at `at` (the collector's clock). */
+export interface HelloRecord {
+  agentId: string;
+  at: number;
+  clockOffsetMs: number;
+  version: string | null;
+  host: unknown;
+  /** Seqs the agent dropped before they were acked: a gap `events_lost`, and its cursor moved to `committed`. */
+  lost?: { from: number; to: number; committed: number } | undefined;
+  /** It returns from silence: its open gap ends at `at`. */
+  closeGap: boolean;
+  /** Its own view of subjects where it differs from the collector's (`resync` observations). */
+  observations: ObservationRow[];
+}
+
+/** An agent silent past its heartbeat timeout, noticed at `at`: a gap `silent` from `start`, its subjects unknown. */
+export interface SilenceRecord { agentId: string; at: number; start: number; observations: ObservationRow[] }
+
+// ── The SLA ledger: append-only versions ────────────────────────────────────
+
+export interface CustomerVersion {
+  customer: string;
+  version: number;
+  validFrom: number;
+  spec: CustomerConfig;
+  source: 'config' | 'api';
+  recordedAt: number;
+  recordedBy: string;
+}
+
+export type ReportChange = 'create' | 'correct' | 'notice';
+
+/** A report as the reconciler sees it, plus the customer's own words. */
+export interface ReportFields extends Omit<Report, 'id'> {
+  text?: string | undefined;
+}
+
+export interface ReportVersion extends ReportFields {
+  id: string; version: number; change: ReportChange; reason?: string | undefined; recordedAt: number; recordedBy: string;
+}
+
+export type ExclusionChange = 'create' | 'correct' | 'withdraw';
+
+/** An exclusion as the reconciler sees it, without its id. */
+export type ExclusionFields = Omit<Exclusion, 'id'>;
+
+export interface ExclusionVersion extends ExclusionFields {
+  id: string; version: number; change: ExclusionChange; withdrawn: boolean;
+  reason?: string | undefined; recordedAt: number; recordedBy: string;
+}
+
+export type AuditEntity = 'customer' | 'report' | 'exclusion';
+
+/** One audit row, written in the same transaction as the change it records. */
+export interface AuditEntry {
+  at: number; actor: string; action: string; entity: AuditEntity; entityId: string; version: number | null; detail?: unknown;
+}
+
+/**
+ * What one customer-month reads, planned from the customer's versions as
+ * they are in the same snapshot: the subjects any of them had, and the window.
+ */
+export interface MonthPlan { subjects: readonly string[]; from: number; asOf: number }
+
+/** One customer-month as of one consistent snapshot. */
+export interface MonthSnapshot {
+  /** The customer's versions, oldest first. */
+  versions: CustomerVersion[];
+  /** Per planned subject: its last observation at or before `from`, then those in (from, asOf], oldest first. */
+  observations: Map<string, Observation[]>;
+  /** The latest version of each of the customer's reports, in order of receipt. */
+  reports: ReportVersion[];
+  /** The latest version of each exclusion of the customer or of every customer, withdrawn ones included. */
+  exclusions: ExclusionVersion[];
+}
+
+// ── The interface ───────────────────────────────────────────────────────────
+
+export interface IngestStore {
+  /** Resolves once the job is durable (what an ack promises). Duplicates by (agent, seq) are stored once. */
+  commit(job: CommitJob): Promise<void>;
+  /** Resolves once everything committed before the call is readable as observations. */
+  settled(): Promise<void>;
+  /** In-memory counters, read at each scrape. */
+  ingestStats(): IngestStats;
+  /** Every agent's stored cursor, with the seqs (events and rejects) stored above it. */
+  cursors(): Promise<AgentCursor[]>;
+  /** The latest observation of every subject (ties: the one stored last). */
+  currentStates(): Promise<CurrentState[]>;
+}
+
+export interface AgentStore {
+  agents(): Promise<AgentRow[]>;
+  recordHello(h: HelloRecord): Promise<void>;
+  recordSilence(s: SilenceRecord): Promise<void>;
+  openGaps(): Promise<GapRow[]>;
+  /** Gaps overlapping [from, to), by start. */
+  gaps(from: number, to: number): Promise<GapRow[]>;
+}
+
+export interface ObservationReads {
+  /** Bulk load (imports, fixtures, benchmarks) in one transaction; returns how many were new. */
+  importObservations(rows: readonly ObservationRow[], receivedAt: number): Promise<number>;
+  countObservations(): Promise<number>;
+  /**
+   * The subjects with observations stored after `mark`, and the mark to pass
+   * next time (an opaque, growing number); with null, only the current mark.
+   */
+  observedSince(mark: number | null): Promise<{ mark: number; subjects: string[] }>;
+  rejectedEvents(agentId: string): Promise<RejectedEvent[]>;
+}
+
+/**
+ * Versioned appends take the version to write; it must be one more than the
+ * latest stored (1 for a new id). If another writer appended first, the call
+ * fails with DcprobeError(E.CONFLICT) and writes nothing.
+ */
+export interface LedgerStore {
+  customerVersions(): Promise<CustomerVersion[]>;
+  /** Several customers' new versions with their audit rows, all or none. */
+  appendCustomerVersions(entries: readonly { version: CustomerVersion; audit: AuditEntry }[]): Promise<void>;
+  reportHistory(id: string): Promise<ReportVersion[]>;
+  /** Latest versions, of one customer or all, in order of receipt. */
+  latestReports(customer?: string): Promise<ReportVersion[]>;
+  appendReport(v: ReportVersion, audit: AuditEntry): Promise<void>;
+  exclusionHistory(id: string): Promise<ExclusionVersion[]>;
+  /** Latest versions (withdrawn included) by start; with a customer, its own and those of every customer. */
+  latestExclusions(customer?: string): Promise<ExclusionVersion[]>;
+  appendExclusion(v: ExclusionVersion, audit: AuditEntry): Promise<void>;
+  /** The audit rows of one entity, oldest first. */
+  audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]>;
+  /** One customer-month from one snapshot; null when `plan` returns null (e.g. no version). */
+  readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null>;
+}
+
+export interface Store extends IngestStore, AgentStore, ObservationReads, LedgerStore {
+  /** Lets the commit in flight finish, then releases everything; later calls fail. */
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** SQLite: 'FULL' by default; 'NORMAL' trades the last transactions on power loss for speed. */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Committed events beyond which commits wait until they are readable (SQLite: journal not yet projected). */
+  maxPending?: number;
+  /** Fault injection for tests: make commits readable only when a read waits (settled) or at close. */
+  holdProjection?: boolean;
+}

@@ -1,0 +1,83 @@
+/**
+ * Exactly-once, counted from outside: what each agent produced (seqs 1..N, from its own
+ * outbox or log) against the (agent, seq) pairs in the collector's store, read from the
+ * SQLite file with the collector stopped. Quarantined events count as stored
+ * (docs/protocol.md: their seq is delivered). Rows the collector writes itself (gaps,
+ * resyncs) carry no seq and are not events of an agent.
+ */
+import Database from 'better-sqlite3';
+import { expect } from 'vitest';
+
+export interface Delivery {
+  agent: string;
+  produced: number;
+  /** Produced seqs found in the store (once or more). */
+  stored: number;
+  /** Produced seqs not in the store. */
+  lost: number;
+  /** Extra copies of stored seqs. */
+  doubled: number;
+  /** Seqs in the store this agent never produced. */
+  unexpected: number;
+  firstLost: number[];
+}
+
+export function readStoreSeqs(database: string): Map<string, Map<number, number>> {
+  const db = new Database(database, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare(`
+      SELECT agent_id AS agent, seq, COUNT(*) AS n FROM (
+        SELECT agent_id, seq FROM observations WHERE seq IS NOT NULL
+        UNION ALL SELECT agent_id, seq FROM rejected_events WHERE seq IS NOT NULL
+      ) GROUP BY agent_id, seq`).all() as { agent: string; seq: number; n: number }[];
+    const out = new Map<string, Map<number, number>>();
+    for (const r of rows) {
+      let m = out.get(r.agent);
+      if (!m) out.set(r.agent, (m = new Map()));
+      m.set(r.seq, r.n);
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+/** produced: agent id → highest seq it wrote. */
+export function compare(produced: ReadonlyMap<string, number>, store: Map<string, Map<number, number>>): Delivery[] {
+  const out: Delivery[] = [];
+  for (const [agent, n] of produced) {
+    const seqs = store.get(agent) ?? new Map<number, number>();
+    const d: Delivery = { agent, produced: n, stored: 0, lost: 0, doubled: 0, unexpected: 0, firstLost: [] };
+    for (let s = 1; s <= n; s++) {
+      const k = seqs.get(s) ?? 0;
+      if (k === 0) { d.lost++; if (d.firstLost.length < 10) d.firstLost.push(s); } else { d.stored++; d.doubled += k - 1; }
+    }
+    for (const s of seqs.keys()) if (s < 1 || s > n) d.unexpected++;
+    out.push(d);
+  }
+  for (const agent of store.keys()) {
+    if (!produced.has(agent)) out.push({ agent, produced: 0, stored: 0, lost: 0, doubled: 0, unexpected: store.get(agent)!.size, firstLost: [] });
+  }
+  return out;
+}
+
+export function totals(ds: readonly Delivery[]): Omit<Delivery, 'agent' | 'firstLost'> {
+  const t = { produced: 0, stored: 0, lost: 0, doubled: 0, unexpected: 0 };
+  for (const d of ds) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += d[k];
+  return t;
+}
+
+/**
+ * Prints the counts (CI's log shows them) and asserts exactly once: every produced
+ * (agent, seq) stored, none twice, nothing from nowhere.
+ */
+export function reportAndCheck(scenario: string, produced: ReadonlyMap<string, number>, database: string): Delivery[] {
+  const ds = compare(produced, readStoreSeqs(database));
+  const t = totals(ds);
+  console.log(`fault suite | ${scenario}: produced ${t.produced}, stored ${t.stored}, lost ${t.lost}, doubled ${t.doubled}`
+    + `${t.unexpected ? `, unexpected ${t.unexpected}` : ''} (${ds.length} agents)`);
+  const bad = ds.filter((d) => d.lost || d.doubled || d.unexpected);
+  expect(bad.map((d) => `${d.agent}: produced ${d.produced}, lost ${d.lost} (first ${d.firstLost.join(',')}), doubled ${d.doubled}, unexpected ${d.unexpected}`)).toEqual([]);
+  expect(t.produced).toBeGreaterThan(0);
+  return ds;
+}
