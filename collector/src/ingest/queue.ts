@@ -8,7 +8,7 @@
  * them only once a commit has succeeded. The cursors are exact (one commit in
  * flight, prepared against them), so they alone decide what is a duplicate.
  */
-import { EventSchema, describeIssues, isWireEventFast, type WireEvent } from '@dcprobe/shared';
+import { AgentEventSchema, describeIssues, isHiddenFlapEventFast, isWireEventFast, type AgentEvent } from '@dcprobe/shared';
 import type { CommitItem, CurrentState, IngestStore } from '../store/types.ts';
 import type { SelfMetrics } from '../metrics.ts';
 import { SeqCursor } from './cursor.ts';
@@ -25,7 +25,7 @@ export interface BatchOutcome {
 
 interface Pending {
   agentId: string;
-  valid: WireEvent[];
+  valid: AgentEvent[];
   invalid: { seq: number | null; reason: string; raw: string }[];
   receivedAt: number;
   startedNs: bigint;
@@ -36,7 +36,7 @@ interface Pending {
 }
 
 /** A pending batch as committed: its new events (not already in the cursor) and duplicates. */
-interface Prepared { p: Pending; fresh: WireEvent[]; duplicate: number }
+interface Prepared { p: Pending; fresh: AgentEvent[]; duplicate: number }
 
 export class IngestQueue {
   private readonly cursors = new Map<string, SeqCursor>();
@@ -66,12 +66,12 @@ export class IngestQueue {
   }
 
   /** Splits a raw batch into valid events and rejects (kept verbatim with the reason). */
-  static validate(batch: unknown[]): { valid: WireEvent[]; invalid: { seq: number | null; reason: string; raw: string }[] } {
-    const valid: WireEvent[] = [];
+  static validate(batch: unknown[]): { valid: AgentEvent[]; invalid: { seq: number | null; reason: string; raw: string }[] } {
+    const valid: AgentEvent[] = [];
     const invalid: { seq: number | null; reason: string; raw: string }[] = [];
     batch.forEach((e, i) => {
-      if (isWireEventFast(e)) { valid.push(e); return; } // the common case, without zod's copy
-      const r = EventSchema.safeParse(e);
+      if (isWireEventFast(e) || isHiddenFlapEventFast(e)) { valid.push(e); return; } // the common case, without zod's copy
+      const r = AgentEventSchema.safeParse(e);
       if (r.success) valid.push(r.data);
       else {
         const seq = (e && typeof e === 'object' && Number.isSafeInteger((e as { seq?: unknown }).seq) && (e as { seq: number }).seq > 0) ? (e as { seq: number }).seq : null;
@@ -82,7 +82,7 @@ export class IngestQueue {
   }
 
   /** Queues a validated batch; resolves after the transaction holding it has committed. */
-  submit(agentId: string, valid: WireEvent[], invalid: Pending['invalid'], startedNs = process.hrtime.bigint(), frame?: string): Promise<BatchOutcome> {
+  submit(agentId: string, valid: AgentEvent[], invalid: Pending['invalid'], startedNs = process.hrtime.bigint(), frame?: string): Promise<BatchOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ agentId, valid, invalid, receivedAt: this.now(), startedNs, frame, resolve, reject });
       this.schedule();
@@ -129,7 +129,7 @@ export class IngestQueue {
     return items.map((p) => {
       let c = after.get(p.agentId);
       if (!c) { c = this.cursor(p.agentId).clone(); after.set(p.agentId, c); }
-      const fresh: WireEvent[] = [];
+      const fresh: AgentEvent[] = [];
       let duplicate = 0;
       for (const e of p.valid) {
         if (c.has(e.seq)) { duplicate++; continue; }
@@ -154,6 +154,8 @@ export class IngestQueue {
       const cur = this.cursor(p.agentId);
       for (const e of fresh) {
         cur.add(e.seq);
+        // A hidden flap is evidence, not a state: the current state stays.
+        if (e.kind === 'hidden-flap') { this.metrics.hiddenFlaps.inc({ agent: p.agentId }); continue; }
         this.note({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, agentId: p.agentId });
       }
       const accepted = fresh.length;
