@@ -8,7 +8,7 @@
  * them only once a commit has succeeded. The cursors are exact (one commit in
  * flight, prepared against them), so they alone decide what is a duplicate.
  */
-import { AgentEventSchema, describeIssues, isHiddenFlapEventFast, isWireEventFast, type AgentEvent } from '@dcprobe/shared';
+import { EventSchema, HiddenFlapEventSchema, describeIssues, isHiddenFlapEventFast, isWireEventFast, type AgentEvent } from '@dcprobe/shared';
 import type { CommitItem, CurrentState, IngestStore } from '../store/types.ts';
 import type { SelfMetrics } from '../metrics.ts';
 import { SeqCursor } from './cursor.ts';
@@ -71,7 +71,9 @@ export class IngestQueue {
     const invalid: { seq: number | null; reason: string; raw: string }[] = [];
     batch.forEach((e, i) => {
       if (isWireEventFast(e) || isHiddenFlapEventFast(e)) { valid.push(e); return; } // the common case, without zod's copy
-      const r = AgentEventSchema.safeParse(e);
+      // The schema of the event's own kind, so the reason names its field, not the union's "Invalid input".
+      const flap = e !== null && typeof e === 'object' && (e as { kind?: unknown }).kind === 'hidden-flap';
+      const r = (flap ? HiddenFlapEventSchema : EventSchema).safeParse(e);
       if (r.success) valid.push(r.data);
       else {
         const seq = (e && typeof e === 'object' && Number.isSafeInteger((e as { seq?: unknown }).seq) && (e as { seq: number }).seq > 0) ? (e as { seq: number }).seq : null;
