@@ -51,7 +51,8 @@ describe('probe snmp-switch against every recorded device with an ifTable (snmps
     expect(recordings.length).toBeGreaterThanOrEqual(19);
   });
 
-  it('each: every interface snmpbulkwalk lists, with its ifOperStatus and ifAdminStatus', async () => {
+  // One probe process per recording (19 and more), each a Node start-up: bounded per recording, not by the file's default.
+  it('each: every interface snmpbulkwalk lists, with its ifOperStatus and ifAdminStatus', { timeout: 20 * 30_000 }, async () => {
     const failures: string[] = [];
     for (const r of recordings) {
       const community = communityOf(r.path);
