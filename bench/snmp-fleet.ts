@@ -1,8 +1,9 @@
 /**
- * The agent's CPU and memory while it polls 200 simulated switches
- * of 48 access ports (+2 uplinks each: 10,000 ports) every 10 s. Three
- * processes, so each figure is one party's own:
- *   - the simulated switches (bench/lib/snmp-sims-child.ts, net-snmp agents on loopback);
+ * The agent's CPU and memory while it polls 2,000 simulated switches of 48
+ * access ports (+2 uplinks each: 100,000 ports) every 10 s, with its default
+ * request settings. Three processes, so each figure is one party's own:
+ *   - the simulated switches (bench/lib/snmp-sims-child.ts: the light SNMPv2c responder of
+ *     bench/lib/fleet-sim.ts, one UDP port each on loopback);
  *   - the agent (bench/lib/snmp-agent-child.ts: startAgent, real outbox in a temp dir);
  *   - the collector (bench/lib/snmp-collector-child.ts: startCollector, SQLite FULL).
  * After the initial states of every port have reached the collector and a
@@ -10,6 +11,7 @@
  * taken over the measured window.
  *
  *   npm run bench -- --only snmp-fleet [--quick]                    agent as agent/bin runs it: esbuild bundle, plain node, agent/src/v8-flags.ts
+ *   DCPROBE_BENCH_FLEET_SWITCHES=200 …                               another fleet size (default 2,000)
  *   DCPROBE_BENCH_AGENT=tsx npm run bench -- --only snmp-fleet       agent from the TypeScript sources through tsx (the bin's fallback)
  *   DCPROBE_AGENT_V8_FLAGS='' …                                      without the agent's V8 heap flags
  *   DCPROBE_BENCH_AGENT_NODE_ARGS='--max-semi-space-size=1' …         extra node flags for the agent process
@@ -30,16 +32,16 @@ const SIMS = fileURLToPath(new URL('./lib/snmp-sims-child.ts', import.meta.url))
 const AGENT = fileURLToPath(new URL('./lib/snmp-agent-child.ts', import.meta.url));
 const COLLECTOR = fileURLToPath(new URL('./lib/snmp-collector-child.ts', import.meta.url));
 
-const SWITCHES = 200;
+const SWITCHES = Number(process.env.DCPROBE_BENCH_FLEET_SWITCHES ?? 2000);
 const PORTS = 48;
 /** Interfaces per simulated switch: the access ports and two uplinks (sim/switch.ts). */
 const IFS = PORTS + 2;
 const INTERVAL_S = 10;
 /** Switches that flap a port every FLAP_MS: ~1 state change a second across the fleet. */
-const FLAPPING = 10;
+const FLAPPING = Math.max(1, Math.round(SWITCHES / 20));
 const FLAP_MS = 10_000;
 const TOKEN = 'bench-fleet-agent-token-0123456789';
-const TARGET = { cores: 0.05, rssMB: 120 };
+const TARGET = { cores: 0.2, rssMB: 150 };
 
 export async function snmpFleet(opts: BenchOptions): Promise<Table[]> {
   const measureS = opts.quick ? 20 : 60;
@@ -94,7 +96,7 @@ export async function snmpFleet(opts: BenchOptions): Promise<Table[]> {
       rows: [
         [`agent (startAgent, own process; ${how})`, fmtNum(a.cpuSeconds, 2), fmtNum(a.cores * 100, 2), fmtNum((a.cpuSeconds * 1000) / Math.max(1, st.polls), 2),
           fmtNum(a.peakRssMB, 0), fmtNum(a.rssMB, 0), fmtNum(a.heapUsedMB, 0)],
-        ['simulated switches (net-snmp agents)', fmtNum(s.cpuSeconds, 2), fmtNum(s.cores * 100, 1), fmtNum((s.cpuSeconds * 1000) / Math.max(1, st.polls), 2),
+        ['simulated switches (bench/lib/fleet-sim.ts)', fmtNum(s.cpuSeconds, 2), fmtNum(s.cores * 100, 1), fmtNum((s.cpuSeconds * 1000) / Math.max(1, st.polls), 2),
           fmtNum(s.peakRssMB, 0), fmtNum(s.rssMB, 0), fmtNum(s.heapUsedMB, 0)],
         ['collector (SQLite FULL)', fmtNum(c.cpuSeconds, 2), fmtNum(c.cores * 100, 1), null, fmtNum(c.peakRssMB, 0), fmtNum(c.rssMB, 0), fmtNum(c.heapUsedMB, 0)],
         ['other processes on the machine', other === null ? null : fmtNum(other, 1), other === null ? null : fmtNum((other / a.wallSeconds) * 100, 0), null, null, null, null],
@@ -104,7 +106,7 @@ export async function snmpFleet(opts: BenchOptions): Promise<Table[]> {
         `Agent CPU split: user ${fmtNum(a.userSeconds, 2)} s, system ${fmtNum(a.systemSeconds, 2)} s.`,
         `Polls completed in the window: ${fmtInt(st.polls)} (expected ~${fmtInt(expectedPolls)}), failed: ${st.errors}; mean poll ${fmtNum(st.pollMsSum / Math.max(1, st.polls), 1)} ms, slowest ${fmtNum(st.pollMsMax, 0)} ms.`,
         `Events committed in the window: ${fmtInt(rows1 - rows0)} (${FLAPPING} switches flap a port every ${FLAP_MS / 1000} s). Initial states of all ${fmtInt(SWITCHES * IFS)} ports at the collector ${fmtNum(initialS, 1)} s after start; then ${warmS} s of warm-up.`,
-        'Agent defaults otherwise: concurrency 16, GETBULK max-repetitions 25, jitter ±10 %; all ports selected, so each poll is one multi-column walk + a sysUpTime GET.',
+        'Agent defaults otherwise: concurrency 16, maxVarbinds 48, GETBULK max-repetitions 25 (16 for the 3 status columns under the cap), jitter ±10 %; all ports selected, so each poll is one multi-column walk + a sysUpTime GET.',
         ...(profile ? [`PROFILED run (the profiler's sampling inflates the agent's CPU): ${profile}`] : []),
         'CPU is process.cpuUsage() of each process (user + system, libuv threads included); RSS sampled every 0.5 s in the agent. "other processes": the machine\'s busy time minus these three.',
       ],

@@ -1,24 +1,45 @@
 /**
- * Traps into the agent: the receiver (traps.ts) resolves a trap to a switch
- * target and a port; here a linkUp/linkDown that names a polled port becomes a
- * `trap` reading at once (the most precise time there is), and the switch is
- * polled right away to confirm it. A UPS's state traps (upsTrapOnBattery,
- * alarms) only trigger a confirming poll of the UPS targets at that address.
+ * Traps into the agent: the receiver (traps.ts) asks the sources which target
+ * a trap belongs to (`claimsTrap` on each open instance); the claiming
+ * instance reads it (`onTrap`). Readings it announces (a linkDown naming a
+ * polled port) become `trap` events at once, and a trap that may have changed
+ * something makes that target poll now to confirm. Nothing here knows a kind.
  * Loaded only when traps are configured.
  */
 import type { Logger } from 'pino';
 import type { TrapUser } from './config.ts';
 import type { AgentMetrics } from './metrics.ts';
-import type { Reading, SourceInstance, TargetBase } from './sources/types.ts';
+import type { Reading, SourceInstance } from './sources/types.ts';
+import type { TrapCredential } from './snmp/types.ts';
+import type { TrapRoute } from './traps.ts';
 import type { Trigger } from './tracker.ts';
+
+export interface OpenTarget { name: string; instance: SourceInstance }
+
+/**
+ * The route of a trap: the instance claiming its sender with the matching
+ * credential, else the first (in config order) claiming its address alone.
+ */
+export function trapRouter(targets: () => Iterable<OpenTarget>): (address: string, credential: TrapCredential) => TrapRoute | null {
+  return (address, credential) => {
+    let best: OpenTarget | undefined;
+    for (const t of targets()) {
+      const claim = t.instance.onTrap ? t.instance.claimsTrap?.(address, credential) : null;
+      if (claim === 'credential') { best = t; break; }
+      if (claim === 'address') best ??= t;
+    }
+    if (!best) return null;
+    const { name, instance } = best;
+    return { target: name, handle: (n) => instance.onTrap!(n) };
+  };
+}
 
 export interface TrapWiring {
   address: string;
   port: number;
   communities: readonly string[];
   users: readonly TrapUser[];
-  targets: readonly TargetBase[];
-  instances: () => Iterable<SourceInstance>;
+  targets: () => Iterable<OpenTarget>;
   log: Logger;
   now: () => number;
   metrics: AgentMetrics;
@@ -27,32 +48,14 @@ export interface TrapWiring {
 }
 
 export async function startTraps(w: TrapWiring): Promise<{ port: number; close(): Promise<void> }> {
-  const [{ startTrapReceiver }, { trapTargets, normAddress }, { upsTrapTargets }] = await Promise.all([
-    import('./traps.ts'), import('./sources/snmp-switch.ts'), import('./sources/snmp-ups.ts'),
-  ]);
-  const switches = trapTargets(w.instances);
-  const upsHosts = new Set(w.targets.filter((t) => t.kind === 'snmp-ups').map((t) => normAddress((t as TargetBase & { host: string }).host)));
+  const { startTrapReceiver } = await import('./traps.ts');
   const rx = await startTrapReceiver({
     address: w.address, port: w.port, communities: w.communities, users: w.users, log: w.log, now: w.now, registry: w.metrics.registry,
-    switches: {
-      resolve(address, credential) {
-        const sw = switches.resolve(address, credential);
-        if (sw || !upsHosts.has(normAddress(address))) return sw;
-        // A UPS: let its trap through to onTrap; it names no port.
-        return { target: `ups@${address}`, map: () => ({ subject: null, ifName: null }), restarted() {} };
-      },
-    },
-    async onTrap(evt) {
+    route: trapRouter(w.targets),
+    async onTrap({ target, notification, outcome }) {
       w.metrics.trapsReceived.inc();
-      if (evt.subject && evt.state) {
-        await w.ingest(evt.target, [{
-          subject: evt.subject, kind: 'port', state: evt.state, via: 'trap',
-          evidence: { trap: evt.kind, trapOid: evt.trapOid, ifIndex: evt.ifIndex, from: evt.from },
-        }], evt.receivedAt, 'trap');
-      }
-      const ups = evt.trapOid ? upsTrapTargets(evt.from, evt.trapOid) : [];
-      if (ups.length) for (const t of ups) w.triggerPoll(t);
-      else w.triggerPoll(evt.target);
+      if (outcome.readings.length) await w.ingest(target, outcome.readings, notification.receivedAt, 'trap');
+      if (outcome.pollNow) w.triggerPoll(target);
     },
   });
   return { port: rx.port, close: () => rx.close() };

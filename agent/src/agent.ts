@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { DcprobeError, E, EventSchema, describeIssues, isCoded, isEvidence } from '@dcprobe/shared';
+import { DcprobeError, E, isSubjectId } from '@dcprobe/shared';
 import type { AgentConfig } from './config.ts';
 import { splitHostPort } from './config.ts';
 import { hostFacts } from './host.ts';
@@ -17,14 +17,15 @@ import { makeLogger } from './log.ts';
 import { createMetrics, serveMetrics } from './metrics.ts';
 import type { AgentMetrics, MetricsServer } from './metrics.ts';
 import { Outbox } from './outbox.ts';
-import type { OutboxEvent } from './outbox.ts';
+import { Recorder } from './recorder.ts';
 import { startPoller } from './poller.ts';
 import type { PollTarget } from './poller.ts';
 import { SOURCES } from './sources/index.ts';
-import type { Reading, SourceKind, TargetBase } from './sources/index.ts';
-import './sources/all.ts';
+import { startSchedules } from './sources/schedules.ts';
+import { sharedSockets } from './snmp/shared-socket.ts';
+import type { Reading, SourceKinds } from './sources/index.ts';
 import { Tracker } from './tracker.ts';
-import type { Transition, Trigger } from './tracker.ts';
+import type { Trigger } from './tracker.ts';
 import { lockDataDir } from './lock.ts';
 import { startTraps } from './agent-traps.ts';
 import { BUILD } from './build-info.ts';
@@ -34,8 +35,8 @@ export const AGENT_VERSION: string = BUILD.version;
 export interface AgentOptions {
   now?: () => number;
   log?: Logger;
-  /** Source kinds by name; default the registry. Tests pass fakes. */
-  sources?: Readonly<Record<string, SourceKind<TargetBase>>>;
+  /** Source kinds by name; default SOURCES. Tests pass fakes (and the same map to buildConfig). */
+  sources?: SourceKinds;
   /** Link tuning (backoff, pauses) for tests. */
   link?: Partial<Pick<LinkOptions, 'backoff' | 'unauthorizedBackoffMs' | 'welcomeTimeoutMs' | 'windowEvents'>>;
   processMetrics?: boolean;
@@ -79,34 +80,28 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     const tracker = new Tracker();
     const ca = config.caFile ? readCa(config.caFile) : undefined;
 
-    const targets: PollTarget[] = config.targets.map((target) => ({
-      target, instance: kinds[target.kind]!.open(target, { log: log.child({ target: target.name }), now }),
-    }));
+    const schedules = startSchedules(log);
+    cleanup.unshift(() => schedules.close());
+    const snmpSockets = sharedSockets();
+    cleanup.unshift(() => snmpSockets.close());
+    const targets: PollTarget[] = config.targets.map((target) => {
+      const tlog = log.child({ target: target.name });
+      return {
+        target, log: tlog, instance: kinds[target.kind]!.open(target, {
+          log: tlog, now, schedule: schedules.schedule, snmpSockets,
+          snmpMaxRepetitions: (n) => metrics.snmpMaxRepetitions.set({ target: target.name }, n),
+        }),
+      };
+    });
     cleanup.unshift(() => { for (const t of targets) t.instance.close(); });
-    const subjectsOf = new Map<string, Set<string>>(targets.map((t) => [t.target.name, new Set()]));
-    const rejectedOnce = new Set<string>();
-
-    /** Tracker → outbox. Events the disk refuses stay numbered in the outbox, which retries and reports them. */
-    async function record(target: string, readings: readonly Reading[], at: number, trigger: Trigger): Promise<void> {
-      const seen = subjectsOf.get(target);
-      for (const r of readings) seen?.add(r.subject);
-      const { transitions, rejected } = tracker.observe(readings, at, trigger);
-      for (const r of rejected) {
-        metrics.readingsRejected.inc({ target });
-        const key = `${r.subject}\0${String(r.state)}`;
-        if (!rejectedOnce.has(key)) { rejectedOnce.add(key); log.warn({ target, subject: r.subject, kind: r.kind, state: r.state }, 'reading outside the state vocabulary; ignored'); }
-      }
-      for (const t of transitions) logTransition(log, target, t);
-      const events = transitions.flatMap((t) => wireEvent(t, log));
-      if (events.length === 0) return;
-      try {
-        await outbox.append(events);
-      } catch (e) {
-        // Unsaved: numbered and held by the outbox, which logs, counts and retries; anything else is a bug.
-        if (!isCoded(e, E.OUTBOX_UNSAVED)) { log.error({ err: e }, 'outbox refused events'); return; }
-      }
-      for (const e of events) metrics.eventsTotal.inc({ via: e.via });
-    }
+    /** Per target, the subjects its last full poll reported (an array: 8 bytes a subject, at 100,000 ports). */
+    const subjectsOf = new Map<string, readonly string[]>(targets.map((t) => [t.target.name, []]));
+    let link: Link | undefined;
+    const recorder = new Recorder({
+      tracker, outbox, metrics, log, features: () => link?.features ?? new Set(),
+    });
+    const record = (target: string, readings: readonly Reading[], at: number, trigger: Trigger): Promise<void> =>
+      recorder.record(target, readings, at, trigger);
 
     /**
      * A full poll that no longer reports a subject it reported before (a port
@@ -114,12 +109,16 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
      * subject is not measured any more, so it is unknown, not still up.
      */
     function withVanished(target: string, readings: readonly Reading[]): readonly Reading[] {
-      const seen = subjectsOf.get(target);
-      if (!seen) return readings;
-      const now = new Set(readings.map((r) => r.subject));
-      const gone = [...seen].filter((s) => !now.has(s));
+      const before = subjectsOf.get(target);
+      if (!before) return readings;
+      // Subjects the protocol refuses are never kept, so they never turn unknown either.
+      const now = readings.map((r) => r.subject).filter(isSubjectId);
+      subjectsOf.set(target, now);
+      // The common case, checked without building a set: the same subjects in the same order.
+      if (now.length >= before.length && before.every((s, i) => now[i] === s)) return readings;
+      const still = new Set(now);
+      const gone = before.filter((s) => !still.has(s));
       if (gone.length === 0) return readings;
-      for (const s of gone) seen.delete(s);
       log.info({ target, subjects: gone.slice(0, 20), count: gone.length }, 'subjects no longer reported by their target; now unknown');
       return [...readings, ...tracker.unknownReadings(gone, { reason: 'no longer reported by its target' })];
     }
@@ -137,14 +136,15 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     });
     cleanup.unshift(() => poller.close());
 
-    const link = startLink({
+    link = startLink({
       urls: config.collectors, token: () => currentToken(config, log), ...(ca ? { ca } : {}),
       agentId: config.agentId, version: AGENT_VERSION, heartbeatMs: config.heartbeatSeconds * 1000, outbox, log, now,
-      hello: async () => ({ host: { ...(await hostFacts()) }, clock: now(), states: tracker.snapshot() }),
+      hello: async () => ({ host: { ...hostFacts() }, clock: now(), states: tracker.snapshot() }),
       onConnected: (up) => metrics.linkConnected.set(up ? 1 : 0),
       ...opts.link,
     });
-    cleanup.unshift(() => link.close());
+    link.on('welcome', () => void recorder.releaseFlaps());
+    cleanup.unshift(() => link!.close());
 
     let metricsServer: MetricsServer | undefined;
     if (config.metrics) {
@@ -156,8 +156,8 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
     if (config.traps) {
       const { host, port } = splitHostPort(config.traps.listen);
       const traps = await startTraps({
-        address: host, port, communities: config.traps.communities, users: config.traps.users, targets: config.targets,
-        instances: () => targets.map((t) => t.instance), log, now, metrics,
+        address: host, port, communities: config.traps.communities, users: config.traps.users,
+        targets: () => targets.map((t) => ({ name: t.target.name, instance: t.instance })), log, now, metrics,
         ingest, triggerPoll: (t) => poller.triggerPoll(t),
       });
       trapPort = traps.port;
@@ -180,23 +180,6 @@ export async function startAgent(config: Readonly<AgentConfig>, opts: AgentOptio
 
 async function runAll(fns: readonly (() => Promise<void> | void)[]): Promise<void> {
   for (const f of fns) await f();
-}
-
-function wireEvent(t: Transition, log: Logger): OutboxEvent[] {
-  // Evidence beyond the protocol's bounds would cost the event itself: the transition is kept without it.
-  const evidence = isEvidence(t.evidence) ? t.evidence : { truncated: true };
-  const e: OutboxEvent = { subject: t.subject, kind: t.kind, state: t.state, at: t.at, via: t.via, evidence } as OutboxEvent;
-  // Check against the wire schema here, once: the collector would refuse it, after it sat in the outbox.
-  const r = EventSchema.safeParse({ seq: 1, ...e });
-  if (r.success) return [e];
-  log.error({ subject: t.subject, problem: describeIssues(r.error) }, 'event does not fit the wire protocol; not recorded');
-  return [];
-}
-
-function logTransition(log: Logger, target: string, t: Transition): void {
-  if (t.initial) { log.debug({ target, subject: t.subject, state: t.state, at: t.at, via: t.via }, 'initial state'); return; }
-  const recovery = (t.state === 'up' || t.state === 'mains') && t.from !== 'unknown';
-  log.info({ target, subject: t.subject, from: t.from, to: t.state, at: t.at, via: t.via, ...(recovery ? { recovery } : {}) }, 'state change');
 }
 
 function readCa(file: string): Buffer {

@@ -2,16 +2,17 @@
  * The agent's one loadConfig(): YAML → zod → defaults filled, unknown keys
  * rejected, errors naming the field path (`targets[2].community: required for
  * version 2c`), result frozen. Each target is validated by the schema of its
- * kind from the SOURCES registry, so a new kind needs no change here.
+ * kind from the SOURCES map (or the kinds a test passes), so a new kind needs
+ * no change here.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { DcprobeError, E, SECRET_PLACEHOLDER, allIssues, deepFreeze, invalidConfig, readYamlFile, redact } from '@dcprobe/shared';
 import { SOURCES } from './sources/index.ts';
-import type { TargetBase } from './sources/index.ts';
-import './sources/all.ts';
+import type { SourceKinds, TargetBase } from './sources/index.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
+import { checkV3User, v3UserSchema } from './snmp/target-schema.ts';
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'expected HOST:PORT, e.g. 127.0.0.1:9471', abort: true })
   .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port out of range');
@@ -19,25 +20,8 @@ const wsUrl = z.string().refine((s) => {
   try { const u = new URL(s); return (u.protocol === 'ws:' || u.protocol === 'wss:') && u.hostname !== ''; } catch { return false; }
 }, 'expected a ws:// or wss:// URL, e.g. ws://collector:9470/agent');
 
-const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
-const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
-const trapUser = z.object({
-  name: z.string().min(1),
-  level: z.enum(['noAuthNoPriv', 'authNoPriv', 'authPriv']),
-  authProtocol: z.enum(AUTH_PROTOCOLS).optional(),
-  authKey: z.string().min(8, 'at least 8 characters').optional(),
-  privProtocol: z.enum(PRIV_PROTOCOLS).optional(),
-  privKey: z.string().min(8, 'at least 8 characters').optional(),
-}).strict().superRefine((u, ctx) => {
-  if (u.level !== 'noAuthNoPriv') {
-    if (!u.authProtocol) ctx.addIssue({ code: 'custom', path: ['authProtocol'], message: `required for level ${u.level}` });
-    if (!u.authKey) ctx.addIssue({ code: 'custom', path: ['authKey'], message: `required for level ${u.level}` });
-  }
-  if (u.level === 'authPriv') {
-    if (!u.privProtocol) ctx.addIssue({ code: 'custom', path: ['privProtocol'], message: 'required for level authPriv' });
-    if (!u.privKey) ctx.addIssue({ code: 'custom', path: ['privKey'], message: 'required for level authPriv' });
-  }
-});
+/** A v3 user the trap receiver accepts: the same fields and checks as a polled target's user. */
+const trapUser = v3UserSchema.superRefine((u, ctx) => checkV3User(u, ctx, []));
 
 const agentId = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ - only (at most 100)');
 
@@ -109,14 +93,14 @@ function invalid(message: string): DcprobeError {
 }
 
 /** Each target by the schema of its kind; problems are collected, so check-config shows them all. */
-function parseTargets(raw: readonly unknown[], problems: string[]): TargetBase[] {
-  const known = Object.keys(SOURCES).sort();
+function parseTargets(raw: readonly unknown[], kinds: SourceKinds, problems: string[]): TargetBase[] {
+  const known = Object.keys(kinds).sort();
   const names = new Set<string>();
   const out: TargetBase[] = [];
   raw.forEach((t, i) => {
     const kind = t && typeof t === 'object' ? (t as { kind?: unknown }).kind : undefined;
     if (typeof kind !== 'string') return; // the top-level schema has said so
-    const src = SOURCES[kind];
+    const src = Object.hasOwn(kinds, kind) ? kinds[kind] : undefined;
     if (!src) { problems.push(`targets[${i}].kind: unknown kind ${JSON.stringify(kind)} (known: ${known.join(', ') || 'none'})`); return; }
     const r = src.schema.safeParse(t, { error: errorMap });
     if (!r.success) { problems.push(...allIssues(r.error, ['targets', i])); return; }
@@ -143,12 +127,13 @@ function readToken(file: string): string {
  * Validates an already-parsed config object; the error lists every problem
  * found, one per line. Relative paths (tokenFile,
  * caFile, dataDir) are taken from `baseDir`, the config file's directory.
+ * `kinds`: the source kinds targets may use (tests add fakes to SOURCES).
  */
-export function buildConfig(raw: unknown, baseDir = process.cwd()): Readonly<AgentConfig> {
+export function buildConfig(raw: unknown, baseDir = process.cwd(), kinds: SourceKinds = SOURCES): Readonly<AgentConfig> {
   const r = configSchema.safeParse(raw ?? {}, { error: errorMap });
   const problems = r.success ? [] : allIssues(r.error);
   const rawTargets = r.success ? r.data.targets : (raw as { targets?: unknown } | null)?.targets;
-  const targets = parseTargets(Array.isArray(rawTargets) ? rawTargets : [], problems);
+  const targets = parseTargets(Array.isArray(rawTargets) ? rawTargets : [], kinds, problems);
   if (!r.success || problems.length > 0) throw invalidConfig(problems);
   const c = r.data;
   const tokenFile = c.tokenFile === undefined ? undefined : resolve(baseDir, c.tokenFile);

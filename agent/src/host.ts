@@ -1,38 +1,27 @@
 /**
- * Host facts for the hello (hostname, OS, CPUs, memory). systeminformation
- * shells out and reads /proc, which takes up to seconds, so the facts are
- * gathered once and cached; node's os module answers if it fails or is slow.
+ * Host facts for the hello (hostname, OS, CPUs, memory), from node:os and
+ * /etc/os-release: nothing to install, nothing that shells out, read once.
  */
 import os from 'node:os';
-import si from 'systeminformation';
+import { readFileSync } from 'node:fs';
 
 export interface HostFacts { hostname: string; os: string; cpus: number; memBytes: number }
 
-let cached: Promise<HostFacts> | undefined;
+let cached: HostFacts | undefined;
 
-export function hostFacts(timeoutMs = 5_000): Promise<HostFacts> {
-  cached ??= gather(timeoutMs);
-  return cached;
+/** `Debian GNU/Linux 12 (bookworm), Linux 6.1.0-18-amd64, x64`; the distribution only where os-release says it. */
+function osName(): string {
+  const kernel = `${os.type()} ${os.release()}, ${os.arch()}`;
+  try {
+    const m = /^PRETTY_NAME=(?:"([^"]*)"|(.*))$/m.exec(readFileSync('/etc/os-release', 'utf8'));
+    const distro = (m?.[1] ?? m?.[2] ?? '').trim();
+    return (distro ? `${distro}, ${kernel}` : kernel).slice(0, 255);
+  } catch {
+    return kernel;
+  }
 }
 
-async function gather(timeoutMs: number): Promise<HostFacts> {
-  const fallback: HostFacts = {
-    hostname: os.hostname(), os: `${os.type()} ${os.release()}`, cpus: os.cpus().length, memBytes: os.totalmem(),
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<HostFacts>((resolve) => { timer = setTimeout(() => resolve(fallback), timeoutMs); timer.unref(); });
-  const fromSi = (async (): Promise<HostFacts> => {
-    const [info, cpu, mem] = await Promise.all([si.osInfo(), si.cpu(), si.mem()]);
-    return {
-      hostname: info.hostname || fallback.hostname,
-      os: [info.distro, info.release, info.arch].filter(Boolean).join(' ') || fallback.os,
-      cpus: cpu.cores || fallback.cpus,
-      memBytes: mem.total || fallback.memBytes,
-    };
-  })().catch(() => fallback);
-  try {
-    return await Promise.race([fromSi, slow]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function hostFacts(): HostFacts {
+  cached ??= { hostname: os.hostname(), os: osName(), cpus: os.availableParallelism(), memBytes: os.totalmem() };
+  return cached;
 }

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import {
   CLOSE, CollectorFrameSchema, HelloSchema, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, checkFrameBounds, describeIssues,
 } from '@dcprobe/shared';
-import type { CollectorFrame, Hello } from '@dcprobe/shared';
+import type { CollectorFrame, HelloFrame } from '@dcprobe/shared';
 import type { LinkOptions } from './link.ts';
 import { seqOf } from './outbox-files.ts';
 
@@ -29,8 +29,9 @@ export class Session {
   private generation = 0;
   private pumping = false;
   private pumpAgain = false;
-  private lastFrame = Date.now();
-  private lastProgress = Date.now();
+  /** Agent-clock instants (LinkOptions.now) of the last frame and the last ack progress. */
+  private lastFrame: number;
+  private lastProgress: number;
   private deadAfter: number;
   private readonly ackTimeout: number;
   private beat: NodeJS.Timeout | undefined;
@@ -39,8 +40,9 @@ export class Session {
   constructor(
     readonly url: string,
     private readonly o: LinkOptions,
-    private readonly onUp: (committedSeq: number) => void,
+    private readonly onUp: (committedSeq: number, features: readonly string[]) => void,
   ) {
+    this.lastFrame = this.lastProgress = o.now();
     this.deadAfter = 3 * o.heartbeatMs;
     this.ackTimeout = o.ackTimeoutMs ?? Math.max(30_000, 3 * o.heartbeatMs);
     this.sock = new WebSocket(url, {
@@ -54,7 +56,7 @@ export class Session {
     this.done = new Promise((resolve) => this.sock.on('close', (code) => resolve(this.onClose(code))));
     this.sock.on('open', () => void this.sendHello());
     this.sock.on('message', (data, isBinary) => this.onMessage(isBinary ? '' : String(data)));
-    this.sock.on('pong', () => { this.lastFrame = Date.now(); });
+    this.sock.on('pong', () => { this.lastFrame = this.o.now(); });
     this.sock.on('unexpected-response', (_req, res) => {
       this.end.code = res.statusCode ?? 0;
       this.end.unauthorized = res.statusCode === 401 || res.statusCode === 403;
@@ -92,11 +94,17 @@ export class Session {
   private async sendHello(): Promise<void> {
     try {
       const body = await this.o.hello();
-      const hello: Hello = {
+      let hello: HelloFrame = {
         type: 'hello', v: PROTOCOL_VERSION, agentId: this.o.agentId, version: this.o.version, ...body, firstSeq: this.o.outbox.helloFirstSeq(),
       };
       const checked = HelloSchema.safeParse(hello);
       if (!checked.success) throw new Error(`hello invalid: ${describeIssues(checked.error)}`);
+      // The tracker keeps only subjects the protocol takes; should one slip through, it stays home, not the hello.
+      const bad = checked.data.quarantined;
+      if (bad) {
+        this.o.log.error({ states: bad.length, first: bad[0]!.problem }, 'states outside the protocol left out of the hello');
+        hello = { ...hello, states: checked.data.states };
+      }
       let text = JSON.stringify(hello);
       if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) {
         this.o.log.warn({ states: hello.states?.length }, 'hello too large with every subject\'s state; sending it without states');
@@ -110,7 +118,7 @@ export class Session {
   }
 
   private onMessage(text: string): void {
-    this.lastFrame = Date.now();
+    this.lastFrame = this.o.now();
     let frame: CollectorFrame;
     try {
       const over = checkFrameBounds(text); // before JSON.parse, which deep nesting makes slow
@@ -132,11 +140,11 @@ export class Session {
     const ob = this.o.outbox;
     switch (f.type) {
       case 'welcome':
-        if (!this.end.welcomed) await this.onWelcome(f.committedSeq, f.heartbeatMs);
+        if (!this.end.welcomed) await this.onWelcome(f.committedSeq, f.heartbeatMs, f.features ?? []);
         return;
       case 'ack':
         if (!this.streaming) return;
-        if (f.seq > ob.ackedSeq) this.lastProgress = Date.now();
+        if (f.seq > ob.ackedSeq) this.lastProgress = this.o.now();
         await ob.ack(f.seq);
         if (this.reportLoss()) return;
         return this.pump();
@@ -175,7 +183,7 @@ export class Session {
     this.generation++;
   }
 
-  private async onWelcome(committedSeq: number, heartbeatMs: number): Promise<void> {
+  private async onWelcome(committedSeq: number, heartbeatMs: number, features: readonly string[]): Promise<void> {
     clearTimeout(this.welcomeTimer);
     const ob = this.o.outbox;
     if (committedSeq > ob.lastSeq) await ob.rebase(committedSeq);
@@ -186,16 +194,16 @@ export class Session {
     this.cursor = Math.max(committedSeq, ob.firstSeq - 1);
     this.deadAfter = 3 * Math.max(this.o.heartbeatMs, heartbeatMs);
     this.streaming = true;
-    this.lastProgress = Date.now();
+    this.lastProgress = this.o.now();
     this.end.welcomed = true;
     this.o.log.info({ collector: safeUrl(this.url), committedSeq, held: ob.held }, 'connected to collector');
-    this.onUp(committedSeq);
+    this.onUp(committedSeq, features);
     this.beat = setInterval(() => this.tick(), Math.min(this.o.heartbeatMs, heartbeatMs));
     void this.pump();
   }
 
   private tick(): void {
-    const now = Date.now();
+    const now = this.o.now();
     if (now - this.lastFrame > this.deadAfter) {
       this.drop('collector silent for 3 heartbeats; dropping the link', { silentMs: now - this.lastFrame });
       return;
@@ -226,7 +234,7 @@ export class Session {
           const lines = await this.o.outbox.read(this.cursor, Math.min(MAX_BATCH_EVENTS, window - inFlight), MAX_MESSAGE_BYTES - ENVELOPE_BYTES);
           if (gen !== this.generation) continue;
           if (lines.length === 0 || !this.streaming || this.sock.readyState !== WebSocket.OPEN) break;
-          if (inFlight <= 0) this.lastProgress = Date.now(); // the ack clock starts with the first unacked event
+          if (inFlight <= 0) this.lastProgress = this.o.now(); // the ack clock starts with the first unacked event
           this.send(`{"type":"events","v":${PROTOCOL_VERSION},"batch":[${lines.join(',')}]}`);
           this.cursor = seqOf(lines.at(-1)!)!;
         }

@@ -45,27 +45,31 @@ export interface LinkOptions {
   random?: () => number;
 }
 
-export interface Link extends EventEmitter<{ welcome: [number]; down: [{ code: number; unauthorized: boolean }] }> {
+export interface Link extends EventEmitter<{ welcome: [number, ReadonlySet<string>]; down: [{ code: number; unauthorized: boolean }] }> {
   readonly connected: boolean;
+  /** What the last collector to welcome this agent takes beyond version 1 (welcome.features); empty before any. */
+  readonly features: ReadonlySet<string>;
   close(): Promise<void>;
 }
 
 export function startLink(o: LinkOptions): Link {
-  const link = new EventEmitter() as Link & { connected: boolean };
+  const link = new EventEmitter() as Link & { connected: boolean; features: ReadonlySet<string> };
   const random = o.random ?? Math.random;
   const { minMs, maxMs } = o.backoff ?? { minMs: 500, maxMs: 30_000 };
   let closed = false;
   let current: Session | undefined;
   let wake: (() => void) | undefined;
   link.connected = false;
+  link.features = new Set();
   const onAppend = () => current?.wake();
   o.outbox.on('append', onAppend);
 
   async function session(url: string): Promise<SessionEnd> {
-    const s = new Session(url, o, (committedSeq) => {
+    const s = new Session(url, o, (committedSeq, features) => {
       link.connected = true;
+      link.features = new Set(features);
       o.onConnected?.(true);
-      link.emit('welcome', committedSeq);
+      link.emit('welcome', committedSeq, link.features);
     });
     current = s;
     const end = await s.done;

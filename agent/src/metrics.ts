@@ -26,6 +26,7 @@ export interface AgentMetrics {
   outboxLost: Counter;
   trapsReceived: Counter;
   linkConnected: Gauge;
+  snmpMaxRepetitions: Gauge<'target'>;
   /** UPS battery charge, runtime and load from each poll's readings. */
   power: PowerGauges;
   /** The outbox gauges read this at scrape time. */
@@ -86,6 +87,11 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): AgentMet
     trapsReceived: new Counter({ name: 'dcprobe_agent_traps_received_total', help: 'SNMP traps received.', registers }),
     linkConnected: new Gauge({
       name: 'dcprobe_agent_link_connected', help: '1 while a collector has welcomed this agent, else 0.', registers,
+    }),
+    snmpMaxRepetitions: new Gauge({
+      name: 'dcprobe_agent_snmp_max_repetitions',
+      help: 'GETBULK max-repetitions the agent asks of an SNMP target now (halved for a device that does not answer larger requests); 0: walks with GETNEXT.',
+      labelNames: ['target'], registers,
     }),
     power: powerGauges(registry),
     watchOutbox(o) { outbox = o; },

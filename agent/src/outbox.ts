@@ -22,7 +22,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { DcprobeError, E, EVIDENCE_BOUNDS, MAX_EVENT_BYTES, withinJsonBounds } from '@dcprobe/shared';
-import type { WireEvent } from '@dcprobe/shared';
+import type { AgentEvent, HiddenFlapEvent, WireEvent } from '@dcprobe/shared';
 import { seqOf, writeState } from './outbox-files.ts';
 import type { HighWater } from './outbox-hwm.ts';
 import { realIo } from './outbox-io.ts';
@@ -32,7 +32,7 @@ import { recoverOutbox } from './outbox-recover.ts';
 import { Segments } from './outbox-segments.ts';
 import { Episode } from './outbox-episode.ts';
 
-export type OutboxEvent = Omit<WireEvent, 'seq'>;
+export type OutboxEvent = Omit<WireEvent, 'seq'> | Omit<HiddenFlapEvent, 'seq'>;
 
 export interface OutboxOptions {
   dir: string;
@@ -166,7 +166,7 @@ export class Outbox extends EventEmitter<{ append: [number] }> {
     return this.serial(async () => {
       if (committedSeq <= this.given) return;
       const held = await this.readNow(this.head, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-      const events = [...held, ...(this.unsaved?.lines ?? [])].map((l) => { const { seq: _s, ...e } = JSON.parse(l) as WireEvent; return e; });
+      const events = [...held, ...(this.unsaved?.lines ?? [])].map((l) => { const { seq: _s, ...e } = JSON.parse(l) as AgentEvent; return e; });
       const oldGiven = this.given;
       await this.segs.closeActive();
       this.stopRetry();

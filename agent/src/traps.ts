@@ -1,42 +1,36 @@
 /**
  * The trap receiver: net-snmp's createReceiver behind one function. It accepts
  * v1/v2c traps with a configured community and v3 traps from a configured user
- * (authNoPriv or authPriv; net-snmp checks digests and decrypts), maps
- * linkDown/linkUp from a configured switch to `<switch>/<ifName>`, and hands
- * each accepted trap to `onTrap` so the poll loop can emit a `trap` event and
- * poll that switch at once to confirm. Everything else is counted and dropped.
+ * (authNoPriv or authPriv; net-snmp checks digests and decrypts), normalises
+ * the sender's address once, and hands each accepted trap to the route that
+ * claims its sender (agent-traps.ts asks the sources). What the trap means is
+ * the claiming source's business; the receiver knows no device kind.
+ * Everything unclaimed is counted and dropped.
  *
- * Library callbacks become plain calls here, once: `onTrap` exceptions are
- * caught and logged, never thrown back into net-snmp's socket handler.
+ * Library callbacks become plain calls here, once: route and `onTrap`
+ * exceptions are caught and logged, never thrown back into net-snmp's socket handler.
  */
 import snmp from 'net-snmp';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import type { PortState } from '@dcprobe/shared';
 import { listenPlan } from './snmp/listen.ts';
-import { v3UserOptions } from './snmp/client.ts';
-import type { SnmpV3User, VarBind } from './snmp/types.ts';
-import { isRestart, parseTrap, type TrapKind } from './switch/trap-map.ts';
-import type { TrapResolver } from './sources/snmp-switch.ts';
+import { v3UserOptions } from './snmp/session.ts';
+import { normAddress } from './snmp/address.ts';
+import { readNotification } from './snmp/notification.ts';
+import type { Notification, SnmpV3User, TrapCredential } from './snmp/types.ts';
+import type { TrapOutcome } from './sources/types.ts';
 
-export interface TrapEvent {
-  /** The configured switch (target name) the trap came from. */
+/** The target a trap belongs to, and how that target's source reads it. */
+export interface TrapRoute {
   target: string;
-  /** `<switch>/<ifName>` when the trap names a port this target polls, else null. */
-  subject: string | null;
-  kind: TrapKind;
-  /** snmpTrapOID.0 (or the v1 equivalent). */
-  trapOid: string | null;
-  ifIndex: number | null;
-  ifName: string | null;
-  /** For linkDown/linkUp: the state announced (from ifOperStatus when sent). */
-  state: PortState | null;
-  /** Agent clock, UTC ms. */
-  receivedAt: number;
-  /** Sender's address as seen on the socket. */
-  from: string;
-  version: '1' | '2c' | '3';
-  varbinds: VarBind[];
+  handle(n: Notification): TrapOutcome;
+}
+
+/** A trap, the target that claimed it, and what its source made of it. */
+export interface RoutedTrap {
+  target: string;
+  notification: Notification;
+  outcome: TrapOutcome;
 }
 
 export type DropReason = 'unknownSource' | 'badCredentials' | 'malformed' | 'notATrap';
@@ -55,8 +49,9 @@ export interface TrapReceiverOptions {
   address: string;
   communities: readonly string[];
   users: readonly SnmpV3User[];
-  switches: TrapResolver;
-  onTrap(evt: TrapEvent): void | Promise<void>;
+  /** The route of a trap from `address` (normalised) with this credential; null drops it as unknownSource. */
+  route(address: string, credential: TrapCredential): TrapRoute | null;
+  onTrap(t: RoutedTrap): void | Promise<void>;
   log: Logger;
   /** Agent clock (tests control it). */
   now?: () => number;
@@ -102,23 +97,17 @@ export async function startTrapReceiver(o: TrapReceiverOptions): Promise<TrapRec
 
   const handle = (notification: { pdu: any; rinfo: { address: string } }): void => {
     const { pdu, rinfo } = notification;
-    const from = rinfo.address;
+    const from = normAddress(rinfo.address);
     if (!NOTIFICATION_PDUS.has(pdu.type)) return drop('notATrap', from);
-    const credential = pdu.community !== undefined ? { community: String(pdu.community) } : pdu.user !== undefined ? { user: String(pdu.user) } : {};
-    const sw = o.switches.resolve(from, credential);
-    if (!sw) return drop('unknownSource', from);
-    const receivedAt = now();
-    const t = parseTrap(pdu);
-    if (isRestart(t)) sw.restarted();
-    const { subject, ifName } = sw.map(t.ifIndex, t.uptime, receivedAt);
+    const credential: TrapCredential = pdu.community !== undefined ? { community: String(pdu.community) } : pdu.user !== undefined ? { user: String(pdu.user) } : {};
+    const route = o.route(from, credential);
+    if (!route) return drop('unknownSource', from);
+    const n: Notification = { from, receivedAt: now(), version: versionOf(pdu), ...readNotification(pdu) };
+    const outcome = route.handle(n);
     counters.accepted++;
-    const evt: TrapEvent = {
-      target: sw.target, subject, kind: t.kind, trapOid: t.trapOid, ifIndex: t.ifIndex, ifName, state: t.state,
-      receivedAt, from, version: versionOf(pdu), varbinds: t.varbinds,
-    };
-    o.log.debug({ target: evt.target, subject, kind: evt.kind, ifIndex: evt.ifIndex }, 'trap received');
+    o.log.debug({ target: route.target, trapOid: n.trapOid, ...outcome.detail }, 'trap received');
     Promise.resolve()
-      .then(() => o.onTrap(evt))
+      .then(() => o.onTrap({ target: route.target, notification: n, outcome }))
       .catch((err: unknown) => o.log.error({ err }, 'trap handler failed'));
   };
 
@@ -130,7 +119,12 @@ export async function startTrapReceiver(o: TrapReceiverOptions): Promise<TrapRec
     (err: unknown, notification: { pdu: any; rinfo: { address: string } } | null) => {
       counters.received++;
       if (err) return drop(reasonOf(err), (err as { rinfo?: { address?: string } }).rinfo?.address);
-      if (notification) handle(notification);
+      if (!notification) return;
+      try {
+        handle(notification);
+      } catch (e) {
+        o.log.error({ err: e }, 'trap handling failed');
+      }
     },
   );
   const auth = receiver.getAuthorizer();
@@ -154,7 +148,7 @@ export async function startTrapReceiver(o: TrapReceiverOptions): Promise<TrapRec
 }
 
 /** The PDU does not say its message version; the security fields do. */
-function versionOf(pdu: { type: number; user?: unknown }): TrapEvent['version'] {
+function versionOf(pdu: { type: number; user?: unknown }): Notification['version'] {
   if (pdu.type === snmp.PduType.Trap) return '1';
   return pdu.user !== undefined ? '3' : '2c';
 }

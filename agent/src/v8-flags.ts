@@ -8,7 +8,7 @@
  * the live data before a major GC, which put a 200-switch agent at ~130 MB RSS.
  * --optimize-for-size makes V8 keep the heaps small (smaller semi-spaces,
  * earlier major GCs); a 1 MB semi-space keeps the young generation small.
- * Measured with `npm run bench -- --only snmp-fleet` (docs/benchmarks.md, issue 3).
+ * Measured with `npm run bench -- --only snmp-fleet` (docs/benchmarks.md).
  * No old-space cap: a larger fleet must not die of an out-of-memory limit.
  *
  * DCPROBE_AGENT_V8_FLAGS replaces the list ('' to set none).

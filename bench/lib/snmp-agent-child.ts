@@ -20,7 +20,6 @@ import { startAgent, type AgentHandle } from '../../agent/src/agent.ts';
 import { buildConfig } from '../../agent/src/config.ts';
 import { makeLogger } from '../../agent/src/log.ts';
 import { SOURCES } from '../../agent/src/sources/index.ts';
-import '../../agent/src/sources/all.ts';
 import type { PollContext, Reading, SourceKind, TargetBase } from '../../agent/src/sources/types.ts';
 import { serveRequests } from './child.ts';
 import { collectGarbage, memory, startUsage } from './measure.ts';
@@ -96,7 +95,7 @@ serveRequests({
       ob.append = (events) => {
         const calledAt = wallNow();
         return append(events).then((seq) => {
-          outboxCalls.push({ op: 'append', calledAt, doneAt: wallNow(), subjects: events.map((e) => `${e.subject} ${e.state}`) });
+          outboxCalls.push({ op: 'append', calledAt, doneAt: wallNow(), subjects: events.map((e) => `${e.subject} ${'state' in e ? e.state : e.kind}`) });
           return seq;
         });
       };
@@ -140,6 +139,8 @@ serveRequests({
   },
   /** V8's heap spaces (MB used / committed), for telling live data from a grown young generation. */
   heapSpaces: () => v8.getHeapSpaceStatistics().map((h) => ({ space: h.space_name, usedMB: h.space_used_size / 2 ** 20, sizeMB: h.space_size / 2 ** 20 })),
+  /** A heap snapshot into `file` (what a large agent's memory is made of). */
+  heapSnapshot: (a: { file: string }) => v8.writeHeapSnapshot(a.file),
   /** Memory now; after a full GC when the process runs with --expose-gc (live objects only). */
   memory: () => ({ gc: collectGarbage(), ...memory() }),
 }, async () => {

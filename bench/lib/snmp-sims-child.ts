@@ -1,29 +1,38 @@
 /**
  * Simulated switches for the fleet benchmark, in a process of their own so
- * their work (net-snmp's agent answering every poll) is not counted as the
- * polling agent's: N agent/src/sim/switch.ts instances on 127.0.0.1, each on
- * its own UDP port. `flapping` of them take a port down or up every
- * `flapEveryMs`, so a few events flow through the agent's tracker, outbox
- * and link during the measurement, as in a real rack.
+ * their work is not counted as the polling agent's: N switches of the light
+ * responder in fleet-sim.ts on 127.0.0.1, each on its own UDP port.
+ * `flapping` of them take a port down or up every `flapEveryMs`, so a few
+ * events flow through the agent's tracker, outbox and link during the
+ * measurement, as in a real rack.
  *
  * Commands: start { switches, ports, flapping, flapEveryMs } → { ports: number[] }; mark / usage.
  */
-import { startSimSwitch, type SimSwitch } from '../../agent/src/sim/switch.ts';
+import { startFleet } from './fleet-sim.ts';
 import { serveRequests } from './child.ts';
 import { startUsage } from './measure.ts';
 
-const sims: SimSwitch[] = [];
+let fleet: Awaited<ReturnType<typeof startFleet>> | null = null;
+let flapper: NodeJS.Timeout | null = null;
 let usage = startUsage(1000);
 
 serveRequests({
   async start(a: { switches: number; ports: number; flapping: number; flapEveryMs: number }) {
-    for (let i = 0; i < a.switches; i++) {
-      sims.push(await startSimSwitch({ ports: a.ports, ...(i < a.flapping ? { flapEveryMs: a.flapEveryMs } : {}) }));
+    fleet = await startFleet({ switches: a.switches, ports: a.ports });
+    // Ports 3, 6 and 10 of each flapping switch take turns, as sim/switch.ts's flapEveryMs does.
+    const flappers = fleet.switches.slice(0, a.flapping);
+    let turn = 0;
+    if (flappers.length) {
+      flapper = setInterval(() => {
+        const row = [2, 5, 9][turn++ % 3]!;
+        for (const s of flappers) s.flip(row);
+      }, a.flapEveryMs);
     }
-    return { ports: sims.map((s) => s.port) };
+    return { ports: fleet.switches.map((s) => s.port) };
   },
   mark() { usage = startUsage(1000); },
   usage: () => usage.stop(),
 }, async () => {
-  await Promise.all(sims.map((s) => s.close()));
+  if (flapper) clearInterval(flapper);
+  await fleet?.close();
 });

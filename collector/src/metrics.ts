@@ -25,6 +25,8 @@ export interface SelfMetrics {
   agentClockSkewed: Gauge<'agent'>;
   agentGaps: Counter<'agent'>;
   lostEvents: Counter<'agent'>;
+  hiddenFlaps: Counter<'agent'>;
+  helloQuarantined: Counter<'agent'>;
 }
 
 export function makeSelfMetrics(withProcess = true): SelfMetrics {
@@ -49,6 +51,8 @@ export function makeSelfMetrics(withProcess = true): SelfMetrics {
     agentClockOffset: new Gauge({ name: 'dcprobe_agent_clock_offset_seconds', help: 'Collector clock minus agent clock at the last hello or heartbeat.', labelNames: ['agent'], registers: r }),
     agentClockSkewed: new Gauge({ name: 'dcprobe_agent_clock_skewed', help: '1 when the agent clock is off by more than clockSkewWarnSeconds.', labelNames: ['agent'], registers: r }),
     agentGaps: new Counter({ name: 'dcprobe_agent_gaps_total', help: 'Times an agent went silent past its heartbeat timeout (its subjects became unknown).', labelNames: ['agent'], registers: r }),
+    hiddenFlaps: new Counter({ name: 'dcprobe_collector_hidden_flaps_total', help: 'Hidden flaps stored: a port down and up again between two polls, seen by its ifLastChange (evidence; no measured seconds).', labelNames: ['agent'], registers: r }),
+    helloQuarantined: new Counter({ name: 'dcprobe_collector_hello_states_quarantined_total', help: 'Entries of agents\' hello states set aside as invalid (the rest of the hello stands).', labelNames: ['agent'], registers: r }),
     lostEvents: new Counter({ name: 'dcprobe_agent_lost_events_total', help: 'Events an agent reported dropped from its outbox before they were acked (outbox overflow).', labelNames: ['agent'], registers: r }),
   };
 }

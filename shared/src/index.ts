@@ -7,6 +7,7 @@ export * from './secrets.ts';
 export * from './metrics-names.ts';
 export * from './config-util.ts';
 export * from './wire-fast.ts';
+export * from './subject-id.ts';
 export * from './json-bounds.ts';
 export * from './build-info.ts';
 export * from './cli.ts';

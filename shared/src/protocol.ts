@@ -50,9 +50,17 @@ export const MAX_BATCH_EVENTS = 500;
 /** Path of the agents' WebSocket on the collector. */
 export const AGENT_WS_PATH = '/agent';
 
-/** A subject id: 1 to SUBJECT_ID_MAX characters, no white space (also checked by wire-fast.ts). */
+/**
+ * A subject id: 1 to SUBJECT_ID_MAX characters, no white space. The one
+ * definition: the schemas, wire-fast.ts and the agent (before its tracker
+ * keeps a subject) all ask isSubjectId; subject-id.ts encodes interface names
+ * so that every port's id passes it.
+ */
 export const SUBJECT_ID_MAX = 200;
 export const SUBJECT_ID_PATTERN = /^[^\s]+$/;
+export function isSubjectId(s: unknown): s is string {
+  return typeof s === 'string' && s.length >= 1 && s.length <= SUBJECT_ID_MAX && SUBJECT_ID_PATTERN.test(s);
+}
 const subjectId = z.string().min(1).max(SUBJECT_ID_MAX).regex(SUBJECT_ID_PATTERN, 'no white space in a subject id');
 /**
  * Evidence: a plain object within EVIDENCE_BOUNDS, checked by a predicate
@@ -82,8 +90,41 @@ const powerEvent = portEvent.extend({
   state: z.enum(POWER_STATES),
 }).strict();
 
+/** A state change of a port or a power subject: what the collector stores as an observation. */
 export const EventSchema = z.discriminatedUnion('kind', [portEvent, powerEvent]);
 export type WireEvent = z.infer<typeof EventSchema>;
+
+/**
+ * A hidden flap: a poll found a port up, as the previous poll did, but with
+ * a newer ifLastChange, so it went down and came back in between with no trap
+ * and no poll to see it. `since` is the previous poll (the port was up then),
+ * `at` is ifLastChange in wall time (up again from then). How long it was
+ * down is unknown, so it counts no measured seconds.
+ *
+ * Sent only to a collector whose welcome lists FEATURES.HIDDEN_FLAP (an older
+ * one would refuse the kind); otherwise the agent carries the episode in the
+ * subject's next port event, as evidence.hiddenFlaps: [{ since, at }].
+ */
+export const HiddenFlapEventSchema = z.object({
+  seq: z.number().int().positive(),
+  subject: subjectId,
+  kind: z.literal('hidden-flap'),
+  since: z.number().int().nonnegative(),
+  at: z.number().int().nonnegative(),
+  via: z.literal('lastchange'),
+  evidence: evidence.optional(),
+}).strict().refine((e) => e.since <= e.at, { message: 'since must not be after at', path: ['since'] });
+export type HiddenFlapEvent = z.infer<typeof HiddenFlapEventSchema>;
+
+/** Every event an agent may send: state changes, and the kinds a collector advertised. */
+export const AgentEventSchema = z.union([EventSchema, HiddenFlapEventSchema]);
+export type AgentEvent = WireEvent | HiddenFlapEvent;
+
+/** What a collector's welcome may advertise it takes beyond protocol version 1's state changes. */
+export const FEATURES = {
+  /** HiddenFlapEventSchema events. */
+  HIDDEN_FLAP: 'hidden-flap',
+} as const;
 
 const hostFacts = z.object({
   hostname: z.string().max(255).optional(),
@@ -100,6 +141,29 @@ const currentState = z.object({
   since: z.number().int().nonnegative(),
 }).strict();
 
+export type CurrentState = z.infer<typeof currentState>;
+
+/** A `states` entry the hello schema set aside: where it was and why. */
+export interface QuarantinedState { index: number; problem: string; entry: unknown }
+
+/**
+ * A bad entry in `states` (a subject id the protocol refuses, say) must not
+ * cost the agent its connection and every other subject: it is set aside in
+ * `quarantined` (absent when there is none) and the rest of the hello stands.
+ */
+function quarantineStates<T extends { states?: unknown[] | undefined }>(h: T): Omit<T, 'states'> & { states?: CurrentState[]; quarantined?: QuarantinedState[] } {
+  const { states, ...rest } = h;
+  if (states === undefined) return rest;
+  const good: CurrentState[] = [];
+  const quarantined: QuarantinedState[] = [];
+  states.forEach((entry, index) => {
+    const r = currentState.safeParse(entry);
+    if (r.success) good.push(r.data);
+    else quarantined.push({ index, problem: describeIssues(r.error), entry });
+  });
+  return { ...rest, states: good, ...(quarantined.length ? { quarantined } : {}) };
+}
+
 export const HelloSchema = z.object({
   type: z.literal('hello'),
   v: z.literal(PROTOCOL_VERSION),
@@ -109,10 +173,13 @@ export const HelloSchema = z.object({
   clock: z.number().int(),
   /** Lowest seq the agent still holds: anything below it that was never acked is lost (outbox overflow). */
   firstSeq: z.number().int().positive().optional(),
-  /** The agent's current view, so the collector can close an agent gap on return. */
-  states: z.array(currentState).max(100_000).optional(),
-}).strict();
-export type Hello = z.infer<typeof HelloSchema>;
+  /** The agent's current view, so the collector can close an agent gap on return; bad entries are quarantined, not fatal. */
+  states: z.array(z.unknown()).max(100_000).optional(),
+}).strict().transform(quarantineStates);
+/** A hello as validated: `states` holds the good entries, `quarantined` the others. */
+export type Hello = z.output<typeof HelloSchema>;
+/** A hello as an agent builds it. */
+export type HelloFrame = z.input<typeof HelloSchema>;
 
 export const WelcomeSchema = z.object({
   type: z.literal('welcome'),
@@ -120,6 +187,8 @@ export const WelcomeSchema = z.object({
   committedSeq: z.number().int().nonnegative(),
   serverTime: z.number().int(),
   heartbeatMs: z.number().int().positive(),
+  /** What this collector takes beyond version 1's state changes (FEATURES); absent: nothing more. */
+  features: z.array(z.string().min(1).max(50)).max(100).optional(),
 }).strict();
 export type Welcome = z.infer<typeof WelcomeSchema>;
 

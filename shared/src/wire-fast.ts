@@ -10,7 +10,7 @@
  * Why: at saturation, zod (and the copies it returns) was about a fifth of the
  * collector's main thread, the thread that bounds ingest (docs/benchmarks.md).
  */
-import { MAX_BATCH_EVENTS, PROTOCOL_VERSION, SUBJECT_ID_MAX, SUBJECT_ID_PATTERN, isEvidence, type WireEvent } from './protocol.ts';
+import { MAX_BATCH_EVENTS, PROTOCOL_VERSION, isEvidence, isSubjectId, type HiddenFlapEvent, type WireEvent } from './protocol.ts';
 import { PORT_STATES, POWER_STATES, SEEN_VIA } from './states.ts';
 
 const PORT = new Set<unknown>(PORT_STATES);
@@ -46,7 +46,24 @@ export function isWireEventFast(e: unknown): e is WireEvent {
   if (!('evidence' in e)) { if (keys !== 6) return false; } else if (keys !== 7 || !isPlainObject(e.evidence) || !isEvidence(e.evidence)) return false;
   return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0
     && typeof at === 'number' && Number.isSafeInteger(at) && at >= 0
-    && typeof subject === 'string' && subject.length >= 1 && subject.length <= SUBJECT_ID_MAX && SUBJECT_ID_PATTERN.test(subject)
+    && isSubjectId(subject)
     && (kind === 'port' ? PORT.has(state) : kind === 'power' && POWER.has(state))
     && VIA.has(via);
+}
+
+/** One hidden-flap event exactly as HiddenFlapEventSchema accepts it (no copy). */
+export function isHiddenFlapEventFast(e: unknown): e is HiddenFlapEvent {
+  if (!isPlainObject(e)) return false;
+  let keys = 0;
+  for (const k in e) {
+    if (k !== 'seq' && k !== 'subject' && k !== 'kind' && k !== 'since' && k !== 'at' && k !== 'via' && k !== 'evidence') return false;
+    keys++;
+  }
+  const { seq, subject, kind, since, at, via } = e;
+  if (!('evidence' in e)) { if (keys !== 6) return false; } else if (keys !== 7 || !isPlainObject(e.evidence) || !isEvidence(e.evidence)) return false;
+  return kind === 'hidden-flap' && via === 'lastchange'
+    && typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0
+    && typeof since === 'number' && Number.isSafeInteger(since) && since >= 0
+    && typeof at === 'number' && Number.isSafeInteger(at) && at >= since
+    && isSubjectId(subject);
 }

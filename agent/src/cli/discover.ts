@@ -13,7 +13,6 @@ import { stringify } from 'yaml';
 import { E, isCoded } from '@dcprobe/shared';
 import { makeLogger } from '../log.ts';
 import { SOURCES } from '../sources/index.ts';
-import '../sources/all.ts';
 import { parseFlags, splitTarget, type ProbeIo } from './probe.ts';
 
 const USAGE = 'usage: dcprobe-agent discover KIND HOST[:PORT] [--flag value …] [--json]';

@@ -2,13 +2,13 @@
  * `dcprobe-agent probe KIND HOST[:PORT] [flags] [--json]`: generic over the
  * source registry. The kind's ProbeSupport turns flags into a target; the
  * command opens it, polls once and prints every reading. Exit 0 on answers,
- * 1 when the device did not answer or refused us, 2 for a wrong command line.
+ * 1 when the device did not answer, refused us, or had nothing to read (no
+ * interfaces), 2 for a wrong command line.
  */
 import pino from 'pino';
 import { commandHelp, isCoded, type CommandSpec } from '@dcprobe/shared';
 import { makeLogger } from '../log.ts';
 import { SOURCES } from '../sources/index.ts';
-import '../sources/all.ts';
 
 export interface ProbeIo {
   out(s: string): void;
@@ -71,7 +71,7 @@ export async function probeCommand(args: string[], io: ProbeIo): Promise<number>
     io.err(`${USAGE}\nkinds: ${Object.keys(SOURCES).sort().join(', ')}`);
     return 2;
   }
-  const kind = SOURCES[kindName];
+  const kind = Object.hasOwn(SOURCES, kindName) ? SOURCES[kindName] : undefined;
   if (!kind?.probe) {
     io.err(`${kind ? `kind ${kindName} cannot be probed` : `unknown kind ${kindName}`}; try one of: ${probeable().join(', ')}`);
     return 2;
@@ -93,6 +93,11 @@ export async function probeCommand(args: string[], io: ProbeIo): Promise<number>
     const readings = await instance.poll({ signal: new AbortController().signal, now: Date.now, log });
     if (json) io.out(JSON.stringify(readings.map((r) => kind.probe!.json(r)), null, 2));
     else for (const r of readings) io.out(kind.probe.text(r));
+    if (readings.length === 0 && kind.probe.none) {
+      // It answered, but there is nothing the agent could measure there: not a success.
+      io.err(`${hp.host.includes(':') ? `[${hp.host}]` : hp.host}:${hp.port} ${kind.probe.none}`);
+      return 1;
+    }
     return 0;
   } catch (err) {
     io.err(isCoded(err) ? err.message : `probe failed: ${err instanceof Error ? err.name : String(err)}`);

@@ -2,6 +2,19 @@
  * IF-MIB (RFC 2863) as data: the OIDs the switch source reads and the enum
  * maps that turn ifOperStatus / ifAdminStatus into the project's vocabulary.
  * A vendor with other columns or other meanings is another table like this one.
+ *
+ * Port state and admin state. The state is ifOperStatus alone (OPER_STATE):
+ * up(1) → up; down(2), testing(3), dormant(5), notPresent(6),
+ * lowerLayerDown(7) → down, since none of them carries the customer's
+ * traffic; unknown(4) and values outside 1–7 → unknown, never down. Every
+ * port event carries ifAdminStatus as evidence, as read (`ifAdminStatus`,
+ * the number) and by name (`admin`: up, down or testing): a port that is down
+ * with `admin: down` was shut administratively, on purpose; `admin: testing`
+ * is in a test mode (its ifOperStatus is then testing(3), so down). Poll
+ * events take it from the poll that saw the change (which reads it for every
+ * port whose ifOperStatus or ifLastChange moved), trap events from the
+ * trap's own ifAdminStatus varbind or else the last poll. Whether an administrative
+ * shutdown counts against the SLA is the collector's rule, not the agent's.
  */
 import type { PortState } from '@dcprobe/shared';
 
@@ -20,8 +33,13 @@ export const IF = {
 
 /** What discovery walks: names and descriptions change only on reconfiguration. */
 export const DISCOVERY_COLUMNS = [IF.ifDescr, IF.ifName, IF.ifAlias] as const;
-/** What every poll reads per selected interface. */
-export const STATUS_COLUMNS = [IF.ifOperStatus, IF.ifAdminStatus, IF.ifLastChange] as const;
+/**
+ * What every poll reads per selected interface. ifAdminStatus is read only
+ * for the ports whose ifOperStatus or ifLastChange moved (and on a first
+ * read): every event comes from such a port, and a third column in every
+ * poll would cost a third more requests and varbinds for nothing.
+ */
+export const STATUS_COLUMNS = [IF.ifOperStatus, IF.ifLastChange] as const;
 
 /**
  * ifOperStatus → port state. Only `up` carries traffic; `unknown` (4) means the
@@ -53,9 +71,6 @@ export const TRAP = {
   linkDown: '1.3.6.1.6.3.1.1.5.3',
   linkUp: '1.3.6.1.6.3.1.1.5.4',
 } as const;
-
-/** SNMPv1 generic-trap numbers (RFC 1157) for the same events. */
-export const V1_GENERIC = { coldStart: 0, warmStart: 1, linkDown: 2, linkUp: 3 } as const;
 
 /** TimeTicks are 32-bit centiseconds: sysUpTime wraps after ~497 days. */
 export const TICKS_WRAP = 2 ** 32;

@@ -10,9 +10,10 @@ import type { Logger } from 'pino';
 import { IF, SYS_UPTIME, TICKS_WRAP, TRAP } from '../profiles/if-mib.ts';
 import { listenPlan } from '../snmp/listen.ts';
 import type { SnmpV3User } from '../snmp/types.ts';
-import { v3UserOptions } from '../snmp/client.ts';
+import { v3UserOptions } from '../snmp/session.ts';
 import { rfcGetBulk } from './getbulk.ts';
 import { speedUp } from './fast-mib.ts';
+import { applyQuirks, type QuirkStats, type Quirks } from './quirks.ts';
 
 export interface SimTrapTo {
   host: string;
@@ -36,6 +37,8 @@ export interface SimSwitchOptions {
   initialUptime?: number;
   /** Most varbinds in one GETBULK response (snmpd's maxGetbulkResponses is 100). */
   bulkLimit?: number;
+  /** Size limits of an embedded agent: drop or refuse (tooBig) requests above a size, or every GETBULK. */
+  quirks?: Quirks;
   /** Answer from a sorted OID index instead of net-snmp's O(rows) tree walks (default true; see fast-mib.ts). */
   fastMib?: boolean;
   log?: Logger;
@@ -55,6 +58,8 @@ export interface SimInterface {
 export interface SimSwitch {
   readonly port: number;
   readonly address: string;
+  /** Requests seen by kind, and those dropped or refused by `quirks`. */
+  readonly requests: QuirkStats;
   interfaces(): SimInterface[];
   /** Current sysUpTime in centiseconds. */
   uptime(): number;
@@ -119,6 +124,7 @@ export async function startSimSwitch(opts: SimSwitchOptions = {}): Promise<SimSw
     if (err) log?.debug({ err: err.name }, 'sim switch: request rejected');
   });
   rfcGetBulk(agent, opts.bulkLimit ?? 100);
+  const requests = applyQuirks(agent, opts.quirks ?? {});
   agent.getAuthorizer().addCommunity(opts.community ?? 'public');
   if (opts.v3User) agent.getAuthorizer().addUser({ name: opts.v3User.name, ...v3UserOptions(opts.v3User) });
 
@@ -181,6 +187,7 @@ export async function startSimSwitch(opts: SimSwitchOptions = {}): Promise<SimSw
   const sim: SimSwitch = {
     port: 0,
     address,
+    requests,
     interfaces: () => ifs.map((x) => ({ ...x })),
     uptime,
     async setOper(ifName, state) {

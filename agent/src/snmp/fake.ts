@@ -8,7 +8,8 @@ import { oidParts } from './types.ts';
 
 export interface FakeSnmp extends SnmpClient {
   values: Map<string, VarBind>;
-  asked: { op: 'get' | 'walk'; oids: string[] }[];
+  /** Walks record their scalars too: `{ op: 'walk', oids, scalars }`. */
+  asked: { op: 'get' | 'walk'; oids: string[]; scalars?: string[] }[];
   fail: Error | null;
   set(oid: string, type: number, value: VarBind['value']): void;
 }
@@ -19,8 +20,9 @@ function cmpOid(a: string, b: string): number {
   return x.length - y.length;
 }
 
-export function fakeSnmp(): FakeSnmp {
+export function fakeSnmp(where = '192.0.2.10:161'): FakeSnmp {
   const fake: FakeSnmp = {
+    where,
     values: new Map(),
     asked: [],
     fail: null,
@@ -30,11 +32,18 @@ export function fakeSnmp(): FakeSnmp {
       if (fake.fail) throw fake.fail;
       return oids.map((oid) => fake.values.get(oid) ?? { oid, type: 128, value: null });
     },
-    async walk(bases) {
-      fake.asked.push({ op: 'walk', oids: [...bases] });
+    async walk(bases, opts = {}) {
+      fake.asked.push({ op: 'walk', oids: [...bases], ...(opts.scalars?.length ? { scalars: [...opts.scalars] } : {}) });
       if (fake.fail) throw fake.fail;
       const all = [...fake.values.values()].sort((a, b) => cmpOid(a.oid, b.oid));
-      return new Map(bases.map((b) => [b, all.filter((vb) => isUnder(b, vb.oid))]));
+      const row = (b: string, oid: string) => Number(oid.replace(/^\./, '').slice(b.replace(/^\./, '').length + 1));
+      const out = new Map(bases.map((b) => [b, all.filter((vb) => isUnder(b, vb.oid) && (opts.upTo === undefined || row(b, vb.oid) <= opts.upTo))]));
+      for (const s of opts.scalars ?? []) {
+        const next = all.find((vb) => cmpOid(vb.oid, s) > 0);
+        out.set(s, next ? [next] : []);
+      }
+      opts.onFirstAnswer?.();
+      return out;
     },
     close() {},
   };

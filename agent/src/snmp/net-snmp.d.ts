@@ -5,3 +5,9 @@ declare module 'net-snmp' {
   const snmp: any;
   export default snmp;
 }
+
+// net-snmp's BER library, reached only by snmp/fast-oid.ts.
+declare module 'asn1-ber' {
+  const asn1: unknown;
+  export default asn1;
+}

@@ -6,8 +6,9 @@
  * Messages carry the field path only, never a value: the config loader puts
  * `targets[2].` in front (`targets[2].community: required for version 2c`).
  */
+import { createCipheriv } from 'node:crypto';
 import { z } from 'zod';
-import type { SnmpTarget, SnmpV3User, SnmpVersion } from './types.ts';
+import type { BulkMode, SnmpTarget, SnmpV3User, SnmpVersion } from './types.ts';
 
 export const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 export const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
@@ -15,6 +16,20 @@ export const SECURITY_LEVELS = ['noAuthNoPriv', 'authNoPriv', 'authPriv'] as con
 
 /** RFC 3414 §11.2: passwords shorter than 8 characters are refused by agents. */
 const MIN_KEY_LENGTH = 8;
+
+/**
+ * Whether this Node.js can do DES (SNMPv3 privProtocol des): OpenSSL 3 keeps
+ * it in the legacy provider, off by default in Node 20, on with
+ * `--openssl-legacy-provider`. Asked of the runtime, once.
+ */
+let des: boolean | undefined;
+export function desAvailable(): boolean {
+  if (des === undefined) {
+    try { createCipheriv('des-cbc', Buffer.alloc(8), Buffer.alloc(8)); des = true; } catch { des = false; }
+  }
+  return des;
+}
+const NO_DES = 'des is not available in this Node.js (OpenSSL 3 keeps DES in its legacy provider, which is off): use aes, or run node with --openssl-legacy-provider';
 
 export const v3UserSchema = z.strictObject({
   name: z.string().min(1),
@@ -40,7 +55,11 @@ export const snmpSettingsShape = {
   user: v3UserSchema.optional(),
   timeoutMs: z.number().int().min(10).max(60_000).default(2000),
   retries: z.number().int().min(0).max(10).default(1),
+  /** GETBULK max-repetitions: the most asked; `bulk: auto` halves it for a device that does not answer. */
   maxRepetitions: z.number().int().min(1).max(200).default(25),
+  /** Most varbinds in one request (and so in one response): under the 64 of many embedded agents. */
+  maxVarbinds: z.number().int().min(1).max(500).default(48),
+  bulk: z.enum(['auto', 'on', 'off']).default('auto'),
 };
 
 export interface SnmpSettings {
@@ -52,6 +71,8 @@ export interface SnmpSettings {
   timeoutMs: number;
   retries: number;
   maxRepetitions: number;
+  maxVarbinds: number;
+  bulk: BulkMode;
 }
 
 type Ctx = { addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void };
@@ -83,6 +104,7 @@ export function checkV3User(u: SnmpV3User, ctx: Ctx, at: (string | number)[] = [
     if (u.privKey !== undefined && u.privKey !== '' && u.privKey.length < MIN_KEY_LENGTH) {
       ctx.addIssue({ code: 'custom', path: [...at, 'privKey'], message: `must be at least ${MIN_KEY_LENGTH} characters` });
     }
+    if (u.privProtocol === 'des' && !desAvailable()) ctx.addIssue({ code: 'custom', path: [...at, 'privProtocol'], message: NO_DES });
   } else {
     unused(ctx, u.privProtocol, [...at, 'privProtocol'], level);
     unused(ctx, u.privKey, [...at, 'privKey'], level);
@@ -100,6 +122,7 @@ export function checkSnmpSettings(s: SnmpSettings, ctx: Ctx): void {
     need(ctx, s.community, ['community'], version);
     unused(ctx, s.user, ['user'], version);
   }
+  if (s.version === '1' && s.bulk === 'on') ctx.addIssue({ code: 'custom', path: ['bulk'], message: 'not available with version 1 (SNMPv1 has no GETBULK)' });
 }
 
 export const snmpSettingsSchema = z.strictObject(snmpSettingsShape).superRefine(checkSnmpSettings);
@@ -113,6 +136,8 @@ export function toSnmpTarget(s: SnmpSettings): SnmpTarget {
     timeoutMs: s.timeoutMs,
     retries: s.retries,
     maxRepetitions: s.maxRepetitions,
+    maxVarbinds: s.maxVarbinds,
+    bulk: s.bulk,
   };
   if (s.version === '3') t.user = { ...s.user! };
   else t.community = s.community!;

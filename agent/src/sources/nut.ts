@@ -17,14 +17,14 @@ import { DcprobeError, E, type FlagSpec } from '@dcprobe/shared';
 import { NutClient } from '../nut/client.ts';
 import { isNutError } from '../nut/errors.ts';
 import { parseStatus, powerStateOf } from '../nut/status.ts';
-import { registerSource } from './index.ts';
 import type { ProbeSupport, Reading, SourceInstance, SourceKind } from './types.ts';
+import { probeTargetName, targetNameSchema } from './target-name.ts';
 
 const upsName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a upsd UPS name: letters, digits, . _ - (at most 64)');
 
 export const nutTargetSchema = z.strictObject({
   kind: z.literal('nut'),
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'use letters, digits, ".", "_" and "-" (it prefixes subject ids)'),
+  name: targetNameSchema,
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(3493),
   /** One UPS, several, or every UPS upsd lists (LIST UPS each poll). */
@@ -155,7 +155,7 @@ const probe: ProbeSupport<NutTarget> = {
   target(host, port, flags) {
     for (const f of Object.keys(flags)) if (!PROBE_FLAG_NAMES.has(f)) throw new DcprobeError(E.VALIDATION, `--${f}: unknown flag for nut`);
     const raw = {
-      kind: 'nut', name: host.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'nut', host, port,
+      kind: 'nut', name: probeTargetName(host, 'nut'), host, port,
       ups: flagString(flags, 'ups') ?? 'all',
       username: flagString(flags, 'username'),
       password: flagString(flags, 'password'),
@@ -174,5 +174,3 @@ const probe: ProbeSupport<NutTarget> = {
 };
 
 export const nutSource: SourceKind<NutTarget> = { kind: 'nut', schema: nutTargetSchema as z.ZodType<NutTarget>, open, probe };
-
-registerSource(nutSource);

@@ -7,9 +7,9 @@
 import { z } from 'zod';
 import type { FlagSpec } from '@dcprobe/shared';
 import type { ProbeSupport, Reading, TargetBase } from './types.ts';
-import { SNMP_PROBE_FLAGS } from '../snmp/probe-flags.ts';
+import { SNMP_PROBE_FLAGS, flagError, snmpFlags } from '../snmp/probe-flags.ts';
 import { builtinProfiles } from '../profiles/pdu/loader.ts';
-import { flagError, probeName, snmpFlags } from './snmp-ups.ts';
+import { probeTargetName } from './target-name.ts';
 
 /** Read when help is printed: the built-in profiles are the YAML files beside the loader. */
 const profileFlags = (): FlagSpec[] => [
@@ -25,7 +25,7 @@ export function pduProbe<T extends TargetBase>(schema: z.ZodType<T>): ProbeSuppo
     target(host, port, flags) {
       const { profile, 'profile-file': profileFile, feeds, ...snmp } = flags;
       const r = schema.safeParse({
-        kind: 'snmp-pdu', name: probeName(host), host, port, ...snmpFlags(snmp),
+        kind: 'snmp-pdu', name: probeTargetName(host, 'pdu'), host, port, ...snmpFlags('snmp-pdu', snmp),
         ...(profile !== undefined ? { profile } : {}),
         ...(profileFile !== undefined ? { profileFile } : {}),
         ...(typeof feeds === 'string' ? { feeds: feeds.split(',').filter(Boolean) } : {}),

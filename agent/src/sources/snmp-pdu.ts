@@ -11,10 +11,10 @@
  */
 import { z } from 'zod';
 import type { SourceDeps, SourceInstance, SourceKind, Reading } from './types.ts';
-import { registerSource } from './index.ts';
+import { targetNameSchema } from './target-name.ts';
 import { pduProbe } from './snmp-pdu-probe.ts';
 import { checkSnmpSettings, snmpSettingsShape, toSnmpTarget } from '../snmp/target-schema.ts';
-import { openSnmp } from '../snmp/client.ts';
+import { openSnmp, type SnmpClientOptions } from '../snmp/client.ts';
 import { indexOf } from '../snmp/types.ts';
 import type { SnmpClient, SnmpTarget, VarBind } from '../snmp/types.ts';
 import { loadBuiltinProfile, loadProfileFile } from '../profiles/pdu/loader.ts';
@@ -22,13 +22,10 @@ import { evaluateFeed, type RawValue } from '../profiles/pdu/rules.ts';
 import type { PduFeedDef, PduProfile } from '../profiles/pdu/schema.ts';
 import { isCoded } from '@dcprobe/shared';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-/** net-snmp answers a GET of many OIDs in one PDU; keep each well under a 1500-byte frame's worth. */
-const GET_CHUNK = 40;
 
 export const pduTargetSchema = z.strictObject({
   kind: z.literal('snmp-pdu'),
-  name: z.string().regex(NAME, 'use letters, digits, ".", "_" and "-" (it prefixes subject ids)'),
+  name: targetNameSchema,
   intervalSeconds: z.number().positive().max(3600).default(10),
   /** A built-in profile by name (profiles/pdu/<name>.yaml). */
   profile: z.string().min(1).optional(),
@@ -80,9 +77,9 @@ export function planFeeds(profile: PduProfile, rows: ReadonlyMap<string, VarBind
   return out;
 }
 
-export function openPdu(t: PduTarget, _deps: SourceDeps, opts: { client?: (t: SnmpTarget) => SnmpClient } = {}): SourceInstance {
+export function openPdu(t: PduTarget, deps: SourceDeps, opts: { client?: (t: SnmpTarget, o: SnmpClientOptions) => SnmpClient } = {}): SourceInstance {
   const profile = profileOf(t);
-  const client = (opts.client ?? openSnmp)(toSnmpTarget(t));
+  const client = (opts.client ?? openSnmp)(toSnmpTarget(t), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions, now: deps.now, ...(deps.snmpSockets ? { sockets: deps.snmpSockets } : {}) });
   const rowColumns = [...new Set(profile.feeds.flatMap((f) => (f.rows === undefined ? [] : [f.rows])))];
   const wanted = t.feeds ? new Set(t.feeds) : null;
   const seen = new Set<string>();
@@ -92,9 +89,8 @@ export function openPdu(t: PduTarget, _deps: SourceDeps, opts: { client?: (t: Sn
       const plan = planFeeds(profile, rows).filter((p) => !wanted || wanted.has(p.feed));
       const oids = [...new Set(plan.flatMap((p) => [...p.oids.values()]))];
       const got = new Map<string, VarBind>();
-      for (let i = 0; i < oids.length; i += GET_CHUNK) {
-        for (const vb of await client.get(oids.slice(i, i + GET_CHUNK))) got.set(vb.oid.replace(/^\./, ''), vb);
-      }
+      // The client splits the GET to the device's size limit.
+      for (const vb of await client.get(oids)) got.set(vb.oid.replace(/^\./, ''), vb);
       const readings: Reading[] = plan.map((p) => {
         seen.add(p.feed);
         const raw = new Map([...p.oids].map(([name, oid]) => [name, toRaw(got.get(oid))]));
@@ -113,5 +109,3 @@ export function openPdu(t: PduTarget, _deps: SourceDeps, opts: { client?: (t: Sn
 }
 
 export const snmpPdu: SourceKind<PduTarget> = { kind: 'snmp-pdu', schema: pduTargetSchema, open: (t, deps) => openPdu(t, deps), probe: pduProbe(pduTargetSchema) };
-
-registerSource(snmpPdu);

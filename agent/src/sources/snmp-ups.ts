@@ -9,23 +9,20 @@
  * not answer throws (coded by the SNMP client) and the poll loop marks it unknown.
  */
 import { z } from 'zod';
-import { isIP } from 'node:net';
-import { DcprobeError, E } from '@dcprobe/shared';
-import { registerSource } from './index.ts';
 import type { ProbeSupport, Reading, SourceDeps, SourceInstance, SourceKind } from './types.ts';
+import { probeTargetName, targetNameSchema } from './target-name.ts';
 import { checkSnmpSettings, snmpSettingsShape, toSnmpTarget } from '../snmp/target-schema.ts';
-import { openSnmp } from '../snmp/client.ts';
-import { SNMP_PROBE_FLAGS, flagNames } from '../snmp/probe-flags.ts';
+import { trapClaimer } from '../snmp/address.ts';
+import { SNMP_PROBE_FLAGS, flagError, snmpFlags } from '../snmp/probe-flags.ts';
+import { openSnmp, type SnmpClientOptions } from '../snmp/client.ts';
 import { indexOf } from '../snmp/types.ts';
 import type { SnmpClient, SnmpTarget, VarBind } from '../snmp/types.ts';
 import { INPUT_COLUMNS, OID, OUTPUT_COLUMNS, OUTPUT_SOURCE_STATE, SCALARS, alarmName, upsTrapKind } from '../profiles/ups-mib.ts';
 import type { ColumnDef } from '../profiles/ups-mib.ts';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 export const upsTargetSchema = z.strictObject({
   kind: z.literal('snmp-ups'),
-  name: z.string().regex(NAME, 'use letters, digits, ".", "_" and "-" (it prefixes subject ids)'),
+  name: targetNameSchema,
   intervalSeconds: z.number().positive().max(3600).default(10),
   ...snmpSettingsShape,
 }).superRefine(checkSnmpSettings);
@@ -84,29 +81,13 @@ export function decodeUps(subject: string, scalars: readonly VarBind[], cols: Re
 
 const TABLE_COLUMNS = [...INPUT_COLUMNS, ...OUTPUT_COLUMNS].map((c) => c.oid).concat(OID.upsAlarmDescr);
 
-/** Open UPS targets by polled address, for the trap receiver. */
-const BY_ADDRESS = new Map<string, Set<string>>();
-
-export function normAddress(a: string): string {
-  const s = a.toLowerCase();
-  return s.startsWith('::ffff:') && isIP(s.slice(7)) === 4 ? s.slice(7) : s;
-}
-
 /**
- * Which snmp-ups targets a UPS-MIB trap from `address` should make poll now:
- * the names of open targets polling that address, when the trap is one after
- * which the output may have changed (upsTrapOnBattery, alarm added/removed).
+ * A UPS's traps only ask for a confirming poll, and only those after which
+ * the output may have changed (upsTrapOnBattery, alarm added/removed): the
+ * poll reads the state, the trap does not carry it.
  */
-export function upsTrapTargets(address: string, trapOid: string): string[] {
-  if (!upsTrapKind(trapOid)?.confirm) return [];
-  return [...(BY_ADDRESS.get(normAddress(address)) ?? [])];
-}
-
-export function openUps(t: UpsTarget, _deps: SourceDeps, opts: { client?: (t: SnmpTarget) => SnmpClient } = {}): SourceInstance {
-  const client = (opts.client ?? openSnmp)(toSnmpTarget(t));
-  const addr = normAddress(t.host);
-  if (!BY_ADDRESS.has(addr)) BY_ADDRESS.set(addr, new Set());
-  BY_ADDRESS.get(addr)!.add(t.name);
+export function openUps(t: UpsTarget, deps: SourceDeps, opts: { client?: (t: SnmpTarget, o: SnmpClientOptions) => SnmpClient } = {}): SourceInstance {
+  const client = (opts.client ?? openSnmp)(toSnmpTarget(t), { log: deps.log, onMaxRepetitions: deps.snmpMaxRepetitions, now: deps.now, ...(deps.snmpSockets ? { sockets: deps.snmpSockets } : {}) });
   const subject = `${t.name}/output`;
   return {
     async poll() {
@@ -114,76 +95,20 @@ export function openUps(t: UpsTarget, _deps: SourceDeps, opts: { client?: (t: Sn
       const cols = await client.walk(TABLE_COLUMNS);
       return [decodeUps(subject, scalars, cols)];
     },
-    close() {
-      BY_ADDRESS.get(addr)?.delete(t.name);
-      if (BY_ADDRESS.get(addr)?.size === 0) BY_ADDRESS.delete(addr);
-      client.close();
+    close: () => client.close(),
+    claimsTrap: trapClaimer(t, deps.log),
+    onTrap(n) {
+      const kind = n.trapOid === null ? null : upsTrapKind(n.trapOid);
+      return { readings: [], pollNow: kind?.confirm ?? false, detail: { trap: kind?.name ?? n.trapOid } };
     },
   };
 }
-
-// ---- probe ----------------------------------------------------------------------------------
-
-type Flags = Record<string, string | boolean>;
-const FLAG_FOR: Record<string, string> = {
-  community: 'community', version: 'version', user: 'v3-user', 'user.name': 'v3-user', 'user.level': 'level',
-  'user.authProtocol': 'auth-proto', 'user.authKey': 'auth-key', 'user.privProtocol': 'priv-proto',
-  'user.privKey': 'priv-key', timeoutMs: 'timeout', retries: 'retries',
-};
-// `json` is the probe command's own flag; a caller may pass it along.
-const KNOWN_FLAGS = new Set([...flagNames(SNMP_PROBE_FLAGS), 'json']);
-
-function str(flags: Flags, name: string): string | undefined {
-  const v = flags[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new DcprobeError(E.VALIDATION, `--${name}: needs a value`);
-  return v;
-}
-
-function num(flags: Flags, name: string, dflt: number): number {
-  const v = str(flags, name);
-  if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v)) throw new DcprobeError(E.VALIDATION, `--${name}: must be a whole number`);
-  return Number(v);
-}
-
-/** SNMP connection flags shared by the UPS and PDU probes → raw settings for the schema. */
-export function snmpFlags(flags: Flags): Record<string, unknown> {
-  for (const f of Object.keys(flags)) if (!KNOWN_FLAGS.has(f)) throw new DcprobeError(E.VALIDATION, `--${f}: unknown flag`);
-  const userName = str(flags, 'v3-user');
-  const authKey = str(flags, 'auth-key');
-  const privKey = str(flags, 'priv-key');
-  const user = userName === undefined ? undefined : Object.fromEntries(Object.entries({
-    name: userName,
-    level: str(flags, 'level') ?? (privKey ? 'authPriv' : authKey ? 'authNoPriv' : 'noAuthNoPriv'),
-    authProtocol: str(flags, 'auth-proto') ?? (authKey ? 'sha' : undefined),
-    authKey,
-    privProtocol: str(flags, 'priv-proto') ?? (privKey ? 'aes' : undefined),
-    privKey,
-  }).filter(([, v]) => v !== undefined));
-  return {
-    version: str(flags, 'version') ?? (userName ? '3' : '2c'),
-    ...(userName === undefined ? { community: str(flags, 'community') ?? 'public' } : { user }),
-    timeoutMs: num(flags, 'timeout', 1000),
-    retries: num(flags, 'retries', 1),
-  };
-}
-
-/** A schema failure named by the flag that sets the field, never by its value. */
-export function flagError(err: z.ZodError): DcprobeError {
-  const i = err.issues[0]!;
-  const path = i.path.join('.');
-  return new DcprobeError(E.VALIDATION, `${FLAG_FOR[path] ? `--${FLAG_FOR[path]}` : path || 'target'}: ${i.message}`);
-}
-
-/** A subject prefix from the host: `10.0.0.1`, `ups1.example`, `::1` → `1` (must start with a letter or digit). */
-export const probeName = (host: string): string => host.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'ups';
 
 const probe: ProbeSupport<UpsTarget> = {
   defaultPort: 161,
   flags: SNMP_PROBE_FLAGS,
   target(host, port, flags) {
-    const r = upsTargetSchema.safeParse({ kind: 'snmp-ups', name: probeName(host), host, port, ...snmpFlags(flags) });
+    const r = upsTargetSchema.safeParse({ kind: 'snmp-ups', name: probeTargetName(host, 'ups'), host, port, ...snmpFlags('snmp-ups', flags) });
     if (!r.success) throw flagError(r.error);
     return r.data;
   },
@@ -199,5 +124,3 @@ const probe: ProbeSupport<UpsTarget> = {
 };
 
 export const snmpUps: SourceKind<UpsTarget> = { kind: 'snmp-ups', schema: upsTargetSchema, open: (t, deps) => openUps(t, deps), probe };
-
-registerSource(snmpUps);

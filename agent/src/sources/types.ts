@@ -3,10 +3,16 @@
  * a kind declares its target schema and opens an instance; the instance only
  * returns readings or throws a coded error. The poll loop owns timing, the
  * abort signal, self-metrics, and turning a failure into `unknown`.
+ *
+ * A kind that takes traps says so on its instances (`claimsTrap`, `onTrap`):
+ * the trap receiver hands each trap to the instance that claims its sender,
+ * and knows nothing of kinds.
  */
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { FlagSpec, State, SubjectKind, SeenVia } from '@dcprobe/shared';
+import type { Notification, TrapClaim, TrapCredential } from '../snmp/types.ts';
+import type { SharedSockets } from '../snmp/shared-socket.ts';
 
 export interface Reading {
   /** `<device>/<ifName>`, `<ups>/output`, `<pdu>/<feed>`. */
@@ -20,6 +26,12 @@ export interface Reading {
   since?: number;
   /** How this reading was obtained, when not a plain poll. */
   via?: SeenVia;
+  /**
+   * A port up now and at the previous poll whose device says it changed in
+   * between (ifLastChange moved): up at `since` (that poll), up again from
+   * `at` (the change, in UTC ms). The tracker turns it into a hidden flap.
+   */
+  hiddenFlap?: { since: number; at: number };
   /** Raw readings behind the state (ifOperStatus value, ups.status text …), kept as evidence. */
   evidence: Record<string, unknown>;
   /** Numeric readings worth exporting as agent metrics (battery charge, runtime …). */
@@ -33,14 +45,37 @@ export interface PollContext {
   log: Logger;
 }
 
+/** What a source makes of a trap it claimed. */
+export interface TrapOutcome {
+  /** States the trap itself announces (a linkDown naming a polled port), recorded at once as `trap`. */
+  readings: Reading[];
+  /** Poll this target now to confirm (the trap says something may have changed). */
+  pollNow: boolean;
+  /** What the source read in the trap, for the debug log (`{ kind: 'linkDown', ifIndex: 7 }`). */
+  detail?: Record<string, unknown>;
+}
+
 export interface SourceInstance {
   poll(ctx: PollContext): Promise<Reading[]>;
   close(): void;
+  /**
+   * Whether a trap from `address` (normalised, snmp/address.ts) with this
+   * credential is this instance's; the receiver prefers a `credential` claim
+   * to an `address` one, then the first target in the config.
+   */
+  claimsTrap?(address: string, credential: TrapCredential): TrapClaim | null;
+  onTrap?(n: Notification): TrapOutcome;
 }
 
 export interface SourceDeps {
   log: Logger;
   now: () => number;
+  /** For kinds that send GETBULK: the max-repetitions in use now (0: GETNEXT), for the agent's gauge. */
+  snmpMaxRepetitions?: (n: number) => void;
+  /** The agent's shared SNMP sockets (one per address family); kinds open their own without. */
+  snmpSockets?: SharedSockets;
+  /** Calls `fn` on every match of a cron expression, shared across targets; returns the unsubscribe. Kinds fall back to their own timer. */
+  schedule?: (expression: string, fn: () => void) => () => void;
 }
 
 /** Fields every target has, whatever its kind. */
@@ -95,4 +130,6 @@ export interface ProbeSupport<T extends TargetBase> {
   json(r: Reading): Record<string, unknown>;
   /** One line per reading for humans. */
   text(r: Reading): string;
+  /** What to tell the operator when the device answered with nothing to read (`lists no interfaces …`). */
+  none?: string;
 }

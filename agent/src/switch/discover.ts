@@ -10,7 +10,7 @@
  * config, to be kept like agent.yml. Pure where it can be (`proposeSwitch`).
  */
 import type { ZodType } from 'zod';
-import { DcprobeError, E } from '@dcprobe/shared';
+import { DcprobeError, E, portSubjectId } from '@dcprobe/shared';
 import type { DiscoverSupport, Discovered } from '../sources/types.ts';
 import { openSnmp } from '../snmp/client.ts';
 import { toSnmpTarget, type SnmpSettings } from '../snmp/target-schema.ts';
@@ -20,8 +20,6 @@ import { switchProbe } from './probe.ts';
 export const DEFAULT_ALIAS_PATTERN = 'CUST:(?<customer>[A-Za-z0-9._-]+)';
 /** The collector's customer id rule (collector config `customers[].id`). */
 const CUSTOMER_ID = /^[A-Za-z0-9._-]{1,100}$/;
-/** Subjects are `<target>/<ifName>` and may hold no white space (shared/protocol.ts). */
-const SUBJECT_PART = /^\S+$/;
 const DISCOVER_FLAGS = ['name', 'alias-pattern', 'uplink-pattern'];
 
 export interface ProposeOptions {
@@ -55,21 +53,22 @@ export function proposeSwitch(ifs: readonly IfInfo[], o: ProposeOptions): Discov
   const byCustomer = new Map<string, string[]>();
   const ports: string[] = [];
   const uplinks: string[] = [];
+  const uplinkSubjects: string[] = [];
   for (const i of ifs) {
     const isUplink = uplink?.test(i.ifAlias) ?? false;
     const m = isUplink ? null : alias.exec(i.ifAlias);
     if (!isUplink && !m) continue;
-    if (!SUBJECT_PART.test(i.ifName)) { notes.push(`ifIndex ${i.ifIndex}: ifName ${JSON.stringify(i.ifName)} has white space, so it cannot name a subject; skipped`); continue; }
-    if (isUplink) { uplinks.push(i.ifName); continue; }
+    // agent.yml names ports as the device does; collector.yml names their subjects (any name encodes into one).
+    if (isUplink) { uplinks.push(i.ifName); uplinkSubjects.push(portSubjectId(o.name, i.name)); continue; }
     const id = m!.groups?.customer ?? '';
     if (!CUSTOMER_ID.test(id)) { notes.push(`${i.ifName}: customer id ${JSON.stringify(id)} from ifAlias is not a valid id (letters, digits, . _ -); skipped`); continue; }
     ports.push(i.ifName);
-    byCustomer.set(id, [...(byCustomer.get(id) ?? []), `${o.name}/${i.ifName}`]);
+    byCustomer.set(id, [...(byCustomer.get(id) ?? []), portSubjectId(o.name, i.name)]);
   }
   if (ports.length === 0) notes.push(`no ifAlias matched ${o.aliasPattern}: the target polls every interface and no customer is proposed`);
   if (uplink && uplinks.length === 0) notes.push(`no ifAlias matched the uplink pattern ${o.uplinkPattern}`);
   const customers = [...byCustomer].map(([id, subjects]) => ({
-    id, network: { ports: subjects, ...(uplinks.length ? { uplinks: uplinks.map((u) => `${o.name}/${u}`) } : {}) },
+    id, network: { ports: subjects, ...(uplinks.length ? { uplinks: uplinkSubjects } : {}) },
   }));
   return {
     target: { kind: 'snmp-switch', name: o.name, ...o.connection, ports: ports.length ? ports : 'all', ...(uplinks.length ? { uplinks } : {}) },

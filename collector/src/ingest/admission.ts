@@ -20,7 +20,7 @@
  * Ownership is rebuilt at start from the current states (under this rule every
  * subject's latest observation is its owner's).
  */
-import type { WireEvent } from '@dcprobe/shared';
+import type { AgentEvent } from '@dcprobe/shared';
 import type { CurrentState } from '../store/types.ts';
 
 export const REFUSALS = ['foreign_subject', 'future', 'too_old', 'subject_cap', 'seq_conflict'] as const;
@@ -38,7 +38,8 @@ export interface AdmissionLimits {
 export const PRINT_WINDOW = 20_000;
 
 const deviceOf = (subject: string) => subject.slice(0, Math.max(0, subject.indexOf('/')));
-const fingerprint = (e: WireEvent) => `${e.subject}\t${e.kind}\t${e.state}\t${e.at}\t${e.via}`;
+/** A hidden flap has no state: its start (`since`) stands in its place. */
+const fingerprint = (e: AgentEvent) => `${e.subject}\t${e.kind}\t${'state' in e ? e.state : e.since}\t${e.at}\t${e.via}`;
 
 export class Admission {
   private readonly owners = new Map<string, string>();
@@ -64,7 +65,7 @@ export class Admission {
   }
 
   /** Why a new (not yet held) event must be refused, or null; a subject it is the first to report becomes the agent's. */
-  check(agentId: string, e: WireEvent, receivedAt: number): Refusal | null {
+  check(agentId: string, e: AgentEvent, receivedAt: number): Refusal | null {
     if (e.at > receivedAt + this.limits.futureMs) return 'future';
     if (e.at < receivedAt - this.limits.historyMs) return 'too_old';
     const owner = this.owner(e.subject);
@@ -76,7 +77,7 @@ export class Admission {
   }
 
   /** An event whose seq the agent's cursor already holds: null if it is a plain resend, else why not. */
-  checkRepeat(agentId: string, e: WireEvent): Refusal | null {
+  checkRepeat(agentId: string, e: AgentEvent): Refusal | null {
     const known = this.prints.get(agentId)?.get(e.seq);
     return known === undefined || known === fingerprint(e) ? null : 'seq_conflict';
   }
@@ -100,7 +101,7 @@ export class Admission {
     this.owned.set(agentId, (this.owned.get(agentId) ?? 0) + 1);
   }
 
-  private remember(agentId: string, e: WireEvent): null {
+  private remember(agentId: string, e: AgentEvent): null {
     let p = this.prints.get(agentId);
     if (!p) { p = new Map(); this.prints.set(agentId, p); }
     p.set(e.seq, fingerprint(e));

@@ -8,7 +8,7 @@
  * them only once a commit has succeeded. The cursors are exact (one commit in
  * flight, prepared against them), so they alone decide what is a duplicate.
  */
-import { EventSchema, describeIssues, isWireEventFast, type WireEvent } from '@dcprobe/shared';
+import { EventSchema, HiddenFlapEventSchema, describeIssues, isHiddenFlapEventFast, isWireEventFast, type AgentEvent } from '@dcprobe/shared';
 import type { CommitItem, CurrentState, IngestStore } from '../store/types.ts';
 import type { SelfMetrics } from '../metrics.ts';
 import { SeqCursor } from './cursor.ts';
@@ -26,7 +26,7 @@ export interface BatchOutcome {
 
 interface Pending {
   agentId: string;
-  valid: WireEvent[];
+  valid: AgentEvent[];
   invalid: { seq: number | null; reason: string; raw: string; refusal?: Refusal }[];
   receivedAt: number;
   startedNs: bigint;
@@ -37,7 +37,7 @@ interface Pending {
 }
 
 /** A pending batch as committed: its new events (not already in the cursor) and duplicates. */
-interface Prepared { p: Pending; fresh: WireEvent[]; duplicate: number }
+interface Prepared { p: Pending; fresh: AgentEvent[]; duplicate: number }
 
 const REASONS: Record<Refusal, string> = {
   foreign_subject: 'subject belongs to another agent',
@@ -48,7 +48,7 @@ const REASONS: Record<Refusal, string> = {
 };
 
 /** A valid event the admission refused, as a rejected event: kept verbatim with the reason. */
-function refusal(e: WireEvent, seq: number | null, why: Refusal, reason: string): Pending['invalid'][number] {
+function refusal(e: AgentEvent, seq: number | null, why: Refusal, reason: string): Pending['invalid'][number] {
   return { seq, reason: `${why}: ${reason} (subject ${e.subject}, seq ${e.seq}, at ${e.at})`, raw: JSON.stringify(e), refusal: why };
 }
 
@@ -86,12 +86,14 @@ export class IngestQueue {
   }
 
   /** Splits a raw batch into valid events and rejects (kept verbatim with the reason). */
-  static validate(batch: unknown[]): { valid: WireEvent[]; invalid: { seq: number | null; reason: string; raw: string }[] } {
-    const valid: WireEvent[] = [];
+  static validate(batch: unknown[]): { valid: AgentEvent[]; invalid: { seq: number | null; reason: string; raw: string }[] } {
+    const valid: AgentEvent[] = [];
     const invalid: { seq: number | null; reason: string; raw: string }[] = [];
     batch.forEach((e, i) => {
-      if (isWireEventFast(e)) { valid.push(e); return; } // the common case, without zod's copy
-      const r = EventSchema.safeParse(e);
+      if (isWireEventFast(e) || isHiddenFlapEventFast(e)) { valid.push(e); return; } // the common case, without zod's copy
+      // The schema of the event's own kind, so the reason names its field, not the union's "Invalid input".
+      const flap = e !== null && typeof e === 'object' && (e as { kind?: unknown }).kind === 'hidden-flap';
+      const r = (flap ? HiddenFlapEventSchema : EventSchema).safeParse(e);
       if (r.success) valid.push(r.data);
       else {
         const seq = (e && typeof e === 'object' && Number.isSafeInteger((e as { seq?: unknown }).seq) && (e as { seq: number }).seq > 0) ? (e as { seq: number }).seq : null;
@@ -102,7 +104,7 @@ export class IngestQueue {
   }
 
   /** Queues a validated batch; resolves after the transaction holding it has committed. */
-  submit(agentId: string, valid: WireEvent[], invalid: Pending['invalid'], startedNs = process.hrtime.bigint(), frame?: string): Promise<BatchOutcome> {
+  submit(agentId: string, valid: AgentEvent[], invalid: Pending['invalid'], startedNs = process.hrtime.bigint(), frame?: string): Promise<BatchOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ agentId, valid, invalid, receivedAt: this.now(), startedNs, frame, resolve, reject });
       this.schedule();
@@ -151,7 +153,7 @@ export class IngestQueue {
     return items.map((p) => {
       let c = after.get(p.agentId);
       if (!c) { c = this.cursor(p.agentId).clone(); after.set(p.agentId, c); }
-      const fresh: WireEvent[] = [];
+      const fresh: AgentEvent[] = [];
       let duplicate = 0;
       const refused: Pending['invalid'] = [];
       for (const e of p.valid) {
@@ -185,6 +187,8 @@ export class IngestQueue {
       const cur = this.cursor(p.agentId);
       for (const e of fresh) {
         cur.add(e.seq);
+        // A hidden flap is evidence, not a state: the current state stays.
+        if (e.kind === 'hidden-flap') { this.metrics.hiddenFlaps.inc({ agent: p.agentId }); continue; }
         this.note({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, agentId: p.agentId });
       }
       const accepted = fresh.length;

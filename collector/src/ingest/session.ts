@@ -12,7 +12,7 @@
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from 'pino';
 import {
-  AgentFrameSchema, CLOSE, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, checkFrameBounds, describeIssues, isEventsFrameFast,
+  AgentFrameSchema, CLOSE, FEATURES, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, checkFrameBounds, describeIssues, isEventsFrameFast,
   type AgentFrame, type CollectorFrame, type ErrorFrame,
 } from '@dcprobe/shared';
 import { IngestQueue } from './queue.ts';
@@ -89,9 +89,18 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
       clearTimeout(helloDeadline);
       if (!counted) { counted = true; d.liveness.connected(agentId, 1); }
       d.metrics.frames.inc({ outcome: 'ok' });
+      if (f.quarantined) {
+        // One bad entry costs that entry only: the agent, its other subjects and its events go on.
+        d.metrics.helloQuarantined.inc({ agent: agentId }, f.quarantined.length);
+        d.log.warn({ agent: agentId, entries: f.quarantined.length, first: { index: f.quarantined[0]!.index, problem: f.quarantined[0]!.problem } },
+          'hello states entries set aside as invalid; the rest of the hello stands');
+      }
       d.liveness.hello(f).then(() => {
         d.log.info({ agent: agentId, version: f.version, committedSeq: d.queue.cursor(agentId).committed }, 'agent connected');
-        send({ type: 'welcome', v: PROTOCOL_VERSION, committedSeq: d.queue.cursor(agentId).committed, serverTime: d.now(), heartbeatMs: d.heartbeatMs });
+        send({
+          type: 'welcome', v: PROTOCOL_VERSION, committedSeq: d.queue.cursor(agentId).committed, serverTime: d.now(), heartbeatMs: d.heartbeatMs,
+          features: [FEATURES.HIDDEN_FLAP],
+        });
       }, (e: unknown) => {
         // No welcome without the hello stored: the agent reconnects and says hello again.
         d.metrics.storeFailures.inc({ operation: 'hello' });

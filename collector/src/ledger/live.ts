@@ -83,6 +83,10 @@ function plan(versions: readonly CustomerVersion[], month: string, asOf: number)
   return { subjects: roles.map(([s]) => s), from, asOf, tenures, inWindow, spec, roles };
 }
 
+function holds(spec: CustomerConfig, subject: string): boolean {
+  return Boolean(spec.network?.ports.includes(subject) || spec.network?.uplinks?.includes(subject) || spec.power?.feeds.includes(subject));
+}
+
 /** Reads one customer-month through the store's snapshot and builds the reconciler's input. */
 export class LiveReconciler {
   constructor(private readonly store: LedgerStore) {}
@@ -102,11 +106,14 @@ export class LiveReconciler {
       seen.add(subject);
       observations.push(...maskObservations(subject, piecesFor(subject, role, tenures, redundancy), snap.observations.get(subject) ?? [], from, asOf));
     }
+    // A flap counts for the customer only while a version in force held its subject.
+    const hiddenFlaps = snap.hiddenFlaps.filter((f) => tenures.some((t) => t.start <= f.at && f.at < t.end && holds(t.version.spec, f.subject)));
     return {
       title: titleOf(customerId, month, inWindow),
       month, asOf, customers: [toCoreCustomer(spec)], observations,
       reports: snap.reports.filter((r) => r.reportedAt <= asOf).map(toCoreReport),
       exclusions: filterExclusions(snap.exclusions, { from }).map(toCoreExclusion),
+      ...(hiddenFlaps.length ? { hiddenFlaps } : {}),
     };
   }
 

@@ -70,9 +70,17 @@ ${timelineSvg({ service, month: d.month, timezone: tz, asOf: d.input.asOf, resul
 <tbody>${s.reports.map((r) => reportRow(service, r)).join('') || '<tr><td colspan="11">No report reaches into this month.</td></tr>'}</tbody></table>
 <table class="unreported"><caption>Measured outages nobody reported (${s.unreported.length})</caption><thead><tr><th>Start</th><th>End</th><th>In month</th><th>Reportable until</th></tr></thead>
 <tbody>${s.unreported.map((u) => `<tr data-figure="unreported" data-service="${service}" data-value="${u.seconds}"><td>${esc(shortTime(u.start))}</td><td>${u.end ? esc(shortTime(u.end)) : 'ongoing'}</td><td>${esc(duration(u.seconds))}</td><td>${esc(shortTime(u.reportableUntil))}</td></tr>`).join('') || '<tr><td colspan="4">None.</td></tr>'}</tbody></table>
+${hiddenFlapTable(service, s)}
 <table class="exclusions"><caption>Exclusions (${exclusions.length})</caption><thead><tr><th>Id</th><th>Category</th><th>Reference</th><th>Window</th><th>Entered by</th></tr></thead>
 <tbody>${exclusions.map((x) => `<tr data-exclusion="${esc(x.id)}"><td>${esc(x.id)}</td><td>${esc(x.category.replace('_', ' '))}</td><td>${esc(x.ref)}</td><td>${esc(shortTime(formatInstant(x.start, tz)))} – ${esc(shortTime(formatInstant(x.end, tz)))}</td><td>${esc(who.get(x.id)?.recordedBy ?? '')}</td></tr>`).join('') || '<tr><td colspan="5">None.</td></tr>'}</tbody></table>
 </section>`;
+}
+
+/** Hidden flaps (SLA rules §2): listed with their bounds, counting no minutes. */
+function hiddenFlapTable(service: string, s: ServiceResult): string {
+  const rows = s.hiddenFlaps.map((f) => `<tr data-figure="hiddenFlap" data-service="${service}" data-subject="${esc(f.subject)}" data-value="${esc(f.start)}/${esc(f.end)}"><td>${esc(f.subject)}</td><td>${esc(shortTime(f.start))}</td><td>${esc(shortTime(f.end))}</td></tr>`);
+  return `<table class="hidden-flaps"><caption>Hidden flaps: down and up again between two polls, length unknown, no minutes counted (${s.hiddenFlaps.length})</caption><thead><tr><th>Subject</th><th>Up at the poll of</th><th>Up again from</th></tr></thead>
+<tbody>${rows.join('') || '<tr><td colspan="3">None.</td></tr>'}</tbody></table>`;
 }
 
 function tenureTable(d: PageData, tz: string): string {

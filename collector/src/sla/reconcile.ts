@@ -14,7 +14,7 @@ import {
   foldGroup, indexObservations, NETWORK_TRUTH, POWER_TRUTH, serviceTimeline, timelineOf, type Group, type SubjectTimeline,
 } from './timeline.ts';
 import type {
-  Customer, CustomerResult, Exclusion, ReconcileInput, ReconcileResult, Report, Service,
+  Customer, CustomerResult, Exclusion, HiddenFlap, ReconcileInput, ReconcileResult, Report, Service,
 } from './types.ts';
 
 export function reconcile(input: ReconcileInput): ReconcileResult {
@@ -32,6 +32,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   };
   const reports = groupReports(input.reports, asOf);
   const exclusions = groupExclusions(input.exclusions);
+  const flaps = groupFlaps(input.hiddenFlaps ?? [], wanted);
 
   const customers: CustomerResult[] = input.customers.map((c) => {
     const month = monthIn(c.timezone);
@@ -44,6 +45,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         timeline: serviceTimeline(groups, asOf),
         reports: reports.get(key(c.id, service)) ?? [],
         exclusions: exclusionsFor(exclusions, c.id, service),
+        hiddenFlaps: serviceSubjects(c, service).flatMap((s) => flaps.get(s) ?? []),
       });
     }
     return { id: c.id, timezone: c.timezone, services };
@@ -53,6 +55,22 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
 
 export function subjectsOf(c: Customer): string[] {
   return [...(c.network?.ports ?? []), ...(c.network?.uplinks ?? []), ...(c.power?.feeds ?? [])];
+}
+
+/** The subjects one service of a customer is measured on, each once. */
+function serviceSubjects(c: Customer, service: Service): string[] {
+  const s = service === 'network' ? [...(c.network?.ports ?? []), ...(c.network?.uplinks ?? [])] : [...(c.power?.feeds ?? [])];
+  return [...new Set(s)];
+}
+
+function groupFlaps(flaps: readonly HiddenFlap[], wanted: ReadonlySet<string>): Map<string, HiddenFlap[]> {
+  const by = new Map<string, HiddenFlap[]>();
+  for (const f of flaps) {
+    if (!wanted.has(f.subject)) continue;
+    const l = by.get(f.subject);
+    if (l) l.push(f); else by.set(f.subject, [f]);
+  }
+  return by;
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   at, fail, IdRegistry, instant, list, object, oneOf, onlyKeys, optionalInstant, optionalText, text,
 } from './scenario-fields.ts';
 import {
-  EXCLUSION_CATEGORIES, SERVICES, type Customer, type Exclusion, type Observation, type ReconcileInput, type Report,
+  EXCLUSION_CATEGORIES, SERVICES, type Customer, type Exclusion, type HiddenFlap, type Observation, type ReconcileInput, type Report,
 } from './types.ts';
 
 export interface ScenarioOverrides {
@@ -21,7 +21,7 @@ export interface ScenarioOverrides {
 
 export function parseScenario(json: unknown, overrides: ScenarioOverrides = {}): ReconcileInput {
   const o = object(json, '');
-  onlyKeys(o, ['title', 'month', 'asOf', 'customers', 'observations', 'reports', 'exclusions'], '');
+  onlyKeys(o, ['title', 'month', 'asOf', 'customers', 'observations', 'reports', 'exclusions', 'hiddenFlaps'], '');
   const title = optionalText(o, 'title', '');
   const month = overrides.month ?? text(o, 'month', '');
   if (!MONTH_RE.test(month)) fail(overrides.month === undefined ? 'month' : '--month', `expected YYYY-MM, got ${JSON.stringify(month)}`);
@@ -36,7 +36,23 @@ export function parseScenario(json: unknown, overrides: ScenarioOverrides = {}):
     exclusions: parseExclusions(list(o, 'exclusions', '', false), byId),
   };
   if (title !== undefined) input.title = title;
+  const flaps = list(o, 'hiddenFlaps', '', false);
+  if (flaps.length > 0) input.hiddenFlaps = parseHiddenFlaps(flaps);
   return input;
+}
+
+/** `hiddenFlaps: [{ subject, since, at }]`: evidence listed with the outages, counting no seconds. */
+function parseHiddenFlaps(items: readonly unknown[]): HiddenFlap[] {
+  return items.map((raw, i) => {
+    const p = at('hiddenFlaps', i);
+    const o = object(raw, p);
+    onlyKeys(o, ['subject', 'since', 'at'], p);
+    const subject = text(o, 'subject', p);
+    const since = instant(o, 'since', p);
+    const t = instant(o, 'at', p);
+    if (since > t) fail(at(p, 'since'), 'must not be after at');
+    return { subject, since, at: t };
+  });
 }
 
 const ALL_STATES = [...new Set<string>([...PORT_STATES, ...POWER_STATES])];

@@ -12,7 +12,7 @@ import { allowance, coverage, isBreached, partIn, seconds, spansPartIn } from '.
 import { applyExclusions, isListedIn, reportResult, type EvaluatedReport, type ExclusionWindow } from './report-result.ts';
 import { isDown, isUnknown, LazySpans, spansWhere, type ServiceTimeline, type Span } from './timeline.ts';
 import type {
-  ExclusionResult, GapResult, IncidentResult, Report, ReportResult, Service, ServiceResult, Terms,
+  ExclusionResult, GapResult, HiddenFlap, HiddenFlapResult, IncidentResult, Report, ReportResult, Service, ServiceResult, Terms,
 } from './types.ts';
 
 export interface ServiceContext {
@@ -26,6 +26,8 @@ export interface ServiceContext {
   reports: readonly Report[];
   /** Exclusion windows that apply to this customer and service. */
   exclusions: readonly ExclusionWindow[];
+  /** Hidden flaps of this service's subjects (any order). */
+  hiddenFlaps?: readonly HiddenFlap[];
 }
 
 export function reconcileService(ctx: ServiceContext): ServiceResult {
@@ -87,7 +89,19 @@ export function reconcileService(ctx: ServiceContext): ServiceResult {
     incidents,
     gaps: gapList(unknowns, month, tz),
     exclusions: exclusionList(ctx.exclusions, beforeExclusions, month, tz),
+    hiddenFlaps: hiddenFlapList(ctx.hiddenFlaps ?? [], month, asOf, tz),
   };
+}
+
+/**
+ * Hidden flaps listed where outages are (docs/sla-rules.md §2): those whose
+ * bounds reach into the month, known by asOf. They add to no figure.
+ */
+function hiddenFlapList(flaps: readonly HiddenFlap[], month: Interval, asOf: number, tz: string): HiddenFlapResult[] {
+  return flaps
+    .filter((f) => f.at <= asOf && f.at > month.start && f.since < month.end)
+    .sort((a, b) => a.at - b.at || a.since - b.since || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0))
+    .map((f) => ({ subject: f.subject, start: formatInstant(f.since, tz), end: formatInstant(f.at, tz) }));
 }
 
 /** Measured outages reaching into the month, each with the reports that matched it. */

@@ -45,6 +45,9 @@ export function toScenario(input: ReconcileInput): Json {
     Object.assign(j, { start: iso(x.start, tz), end: iso(x.end, tz), category: x.category, ref: x.ref });
     return j;
   });
+  if (input.hiddenFlaps?.length) {
+    out.hiddenFlaps = input.hiddenFlaps.map((f) => ({ subject: f.subject, since: iso(f.since, subjectZone.get(f.subject)), at: iso(f.at, subjectZone.get(f.subject)) }));
+  }
   return out;
 }
 

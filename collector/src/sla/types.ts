@@ -22,6 +22,13 @@ export type ExclusionCategory = (typeof EXCLUSION_CATEGORIES)[number];
 /** A measured state change of one subject. A repeated state is no change. */
 export interface Observation { subject: string; state: State; at: number }
 
+/**
+ * A hidden flap (docs/sla-rules.md §2): the subject left its state and came
+ * back between two polls. Down somewhere after `since`, back by `at`; how long
+ * is unknown, so it counts no seconds.
+ */
+export interface HiddenFlap { subject: string; since: number; at: number }
+
 export interface NetworkSpec { ports: string[]; redundancy: Redundancy; uplinks: string[] }
 export interface PowerSpec { feeds: string[] }
 
@@ -78,6 +85,8 @@ export interface ReconcileInput {
   observations: Observation[];
   reports: Report[];
   exclusions: Exclusion[];
+  /** Listed with their bounds; they change no figure. Absent: none. */
+  hiddenFlaps?: HiddenFlap[] | undefined;
 }
 
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
@@ -173,7 +182,12 @@ export interface ServiceResult {
   gaps: GapResult[];
   /** Exclusions of this customer and service reaching into the month, with the countable time each removed. */
   exclusions: ExclusionResult[];
+  /** Hidden flaps of the service's subjects reaching into the month up to asOf, by `end`: evidence only, no seconds. */
+  hiddenFlaps: HiddenFlapResult[];
 }
+
+/** A hidden flap as listed: down at some instant after `start`, up again at `end`. */
+export interface HiddenFlapResult { subject: string; start: string; end: string }
 
 export interface ExclusionResult {
   id: string;

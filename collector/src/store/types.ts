@@ -33,7 +33,7 @@
  */
 import type { SeenVia, State, SubjectKind } from '@dcprobe/shared';
 import type { CustomerConfig } from '../config.ts';
-import type { Exclusion, Observation, Report } from '../sla/types.ts';
+import type { Exclusion, HiddenFlap, Observation, Report } from '../sla/types.ts';
 
 // ── Ingest ──────────────────────────────────────────────────────────────────
 
@@ -168,6 +168,8 @@ export interface MonthSnapshot {
   versions: CustomerVersion[];
   /** Per planned subject: its last observation at or before `from`, then those in (from, asOf], oldest first. */
   observations: Map<string, Observation[]>;
+  /** The planned subjects' hidden flaps ending in (from, asOf], by subject then end. */
+  hiddenFlaps: HiddenFlap[];
   /** The latest version of each of the customer's reports, in order of receipt. */
   reports: ReportVersion[];
   /** The latest version of each exclusion of the customer or of every customer, withdrawn ones included. */

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { buildConfig } from '../../../agent/src/config.ts';
 import { startAgent } from '../../../agent/src/agent.ts';
 import type { AgentHandle } from '../../../agent/src/agent.ts';
-import { registerSource } from '../../../agent/src/sources/index.ts';
+import { SOURCES } from '../../../agent/src/sources/index.ts';
 import type { Reading, SourceKind, TargetBase } from '../../../agent/src/sources/index.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
 import { buildConfig as collectorConfig } from '../../../collector/src/config.ts';
@@ -33,7 +33,8 @@ const kind: SourceKind<TargetBase> = {
     close() {},
   }),
 };
-registerSource(kind);
+/** The product's kinds and this test's own, for buildConfig and startAgent alike. */
+const KINDS = { ...SOURCES, [kind.kind]: kind };
 
 let dir: string;
 let tmp: TempDir;
@@ -64,8 +65,8 @@ describe('agent ↔ real collector (SQLite)', () => {
     const aconf = buildConfig({
       agentId: 'rack-a', collectors: [`ws://127.0.0.1:${port}/agent`], token: TOKEN, dataDir: join(dir, 'agent'),
       heartbeatSeconds: 1, targets: [{ kind: 'scripted-switch', name: 'sw1' }],
-    });
-    const startAg = () => startAgent(aconf, { log: silentLogger, processMetrics: false, link: { backoff: { minMs: 20, maxMs: 200 } } });
+    }, undefined, KINDS);
+    const startAg = () => startAgent(aconf, { log: silentLogger, processMetrics: false, sources: KINDS, link: { backoff: { minMs: 20, maxMs: 200 } } });
     const rows = () => storeRows(col!.config.database, 'SELECT seq, subject, state FROM observations WHERE agent_id = ? ORDER BY seq', 'rack-a') as
       { seq: number; subject: string; state: string }[];
 
@@ -103,7 +104,7 @@ describe('agent ↔ real collector (SQLite)', () => {
     ag = await startAgent(buildConfig({
       agentId: 'rack-a', collectors: [col.wsUrl], token: 'not-the-right-token-at-all', dataDir: join(dir, 'agent'),
       targets: [{ kind: 'scripted-switch', name: 'sw1' }],
-    }), { log, processMetrics: false, link: { backoff: { minMs: 20, maxMs: 200 }, unauthorizedBackoffMs: 60_000 } });
+    }, undefined, KINDS), { log, processMetrics: false, sources: KINDS, link: { backoff: { minMs: 20, maxMs: 200 }, unauthorizedBackoffMs: 60_000 } });
     await sleep(1000);
     expect(ag.link.connected).toBe(false);
     expect(lines.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([expect.stringMatching(/refused this agent's token/)]);
@@ -123,7 +124,7 @@ describe('agent ↔ real collector (SQLite)', () => {
     ag = await startAgent(buildConfig({
       agentId: 'rack-a', collectors: [col.wsUrl], tokenFile, caFile: cert, dataDir: join(dir, 'agent'),
       targets: [{ kind: 'scripted-switch', name: 'sw1' }],
-    }), { log: silentLogger, processMetrics: false, link: { backoff: { minMs: 20, maxMs: 200 }, unauthorizedBackoffMs: 300 } });
+    }, undefined, KINDS), { log: silentLogger, processMetrics: false, sources: KINDS, link: { backoff: { minMs: 20, maxMs: 200 }, unauthorizedBackoffMs: 300 } });
     await sleep(500);
     expect(ag.link.connected).toBe(false);
     await writeFile(tokenFile, `${TOKEN}\n`);

@@ -77,4 +77,25 @@ describe('agent traps', () => {
     expect(['trap', 'lastchange']).toContain(e.via);
     expect(e.at).toBeGreaterThanOrEqual(t0 - 1_000);
   });
+
+  it('a UPS configured by a long IPv6 form (0:0:0:0:0:0:0:1) polls at once on its trap from ::1', async () => {
+    const tmp = tempDir('dcp-traps-');
+    onTestFinished(() => tmp.cleanup());
+    const dir = tmp.dir;
+    const trapPort = await freeUdpPort('::1');
+    const ups = await startSimUps({ address: '::1', community: 'upscomm', trapTo: { host: '::1', port: trapPort, community: 'upscomm' } });
+    onTestFinished(() => ups.close());
+    const c = await startFakeCollector({ token: TOKEN });
+    onTestFinished(() => c.close());
+    const agent = await startAgent(buildConfig({
+      agentId: 'rack-a', collectors: [c.url], token: TOKEN, dataDir: join(dir, 'data'),
+      traps: { listen: `[::1]:${trapPort}`, communities: ['upscomm'] },
+      targets: [{ kind: 'snmp-ups', name: 'ups6', host: '0:0:0:0:0:0:0:1', port: ups.port, community: 'upscomm', intervalSeconds: 3600 }],
+    }), { log: silentLogger, processMetrics: false });
+    onTestFinished(() => agent.close());
+    await until(() => c.store.events.size === 1, 10_000, 'initial UPS state');
+    await ups.setSource('battery');
+    await until(() => c.store.events.size === 2, 5_000, 'battery via the confirming poll');
+    expect([...c.store.events.values()][1]).toMatchObject({ subject: 'ups6/output', state: 'battery' });
+  });
 });

@@ -13,7 +13,7 @@ import type { WireEvent } from '@dcprobe/shared';
 import { buildConfig } from '../../../agent/src/config.ts';
 import { startAgent } from '../../../agent/src/agent.ts';
 import type { AgentHandle } from '../../../agent/src/agent.ts';
-import { registerSource } from '../../../agent/src/sources/index.ts';
+import { SOURCES } from '../../../agent/src/sources/index.ts';
 import type { Reading, SourceKind, TargetBase } from '../../../agent/src/sources/index.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
 import { newStore, startFakeCollector } from './link-fake-collector.ts';
@@ -35,7 +35,8 @@ const fakeKind: SourceKind<TargetBase> = {
     close() {},
   }),
 };
-registerSource(fakeKind);
+/** The product's kinds and this test's own, for buildConfig and startAgent alike. */
+const KINDS = { ...SOURCES, [fakeKind.kind]: fakeKind };
 
 let dir: string;
 let tmp: TempDir;
@@ -65,8 +66,8 @@ async function agent(url: string, extra: Record<string, unknown> = {}, log = sil
   const config = buildConfig({
     agentId: 'rack-a', collectors: [url], token: TOKEN, dataDir: join(dir, 'data'), heartbeatSeconds: 1,
     targets: [{ kind: 'fake-switch', name: 'sw1' }], ...extra,
-  });
-  const a = await startAgent(config, { log, processMetrics: false, link: { backoff: { minMs: 20, maxMs: 200 } } });
+  }, undefined, KINDS);
+  const a = await startAgent(config, { log, processMetrics: false, sources: KINDS, link: { backoff: { minMs: 20, maxMs: 200 } } });
   agents.push(a);
   return a;
 }

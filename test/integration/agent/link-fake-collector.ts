@@ -9,12 +9,14 @@ import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 import type { AddressInfo } from 'node:net';
 import {
-  AgentFrameSchema, CLOSE, EventSchema, PROTOCOL_VERSION, describeIssues,
+  AgentFrameSchema, CLOSE, EventSchema, FEATURES, HiddenFlapEventSchema, PROTOCOL_VERSION, describeIssues,
 } from '@dcprobe/shared';
-import type { Hello, WireEvent } from '@dcprobe/shared';
+import type { Hello, HiddenFlapEvent, WireEvent } from '@dcprobe/shared';
 
 export interface FakeStore {
   events: Map<number, WireEvent>;
+  /** Hidden-flap events (only taken when `features` lists them, as a real collector would). */
+  flaps: Map<number, HiddenFlapEvent>;
   high: number;
   duplicates: number;
   hellos: Hello[];
@@ -48,6 +50,8 @@ export interface FakeOptions {
   store?: FakeStore;
   /** The collector's committed seq at start (e.g. it outlived the agent's data dir). */
   initialHigh?: number;
+  /** welcome.features: what it takes beyond state changes. */
+  features?: string[];
 }
 
 export interface FakeCollector {
@@ -59,7 +63,7 @@ export interface FakeCollector {
 }
 
 export function newStore(): FakeStore {
-  return { events: new Map(), high: 0, duplicates: 0, hellos: [], violations: [], connections: 0, refused: 0, eventFrames: 0 };
+  return { events: new Map(), flaps: new Map(), high: 0, duplicates: 0, hellos: [], violations: [], connections: 0, refused: 0, eventFrames: 0 };
 }
 
 export async function startFakeCollector(o: FakeOptions): Promise<FakeCollector> {
@@ -69,6 +73,7 @@ export async function startFakeCollector(o: FakeOptions): Promise<FakeCollector>
   let dropArmed = o.dropAfterFrames;
   let failArmed = o.failFirstCommit ?? false;
   let swallow = o.swallowFrames ?? 0;
+  const takesFlaps = o.features?.includes(FEATURES.HIDDEN_FLAP) ?? false;
   const wss = new WebSocketServer({
     host: '127.0.0.1', port: o.port ?? 0, path: '/agent',
     verifyClient: (info, cb) => {
@@ -103,7 +108,7 @@ export async function startFakeCollector(o: FakeOptions): Promise<FakeCollector>
         store.hellos.push(frame);
         if (frame.firstSeq !== undefined) store.high = Math.max(store.high, frame.firstSeq - 1);
         advance();
-        send({ type: 'welcome', committedSeq: store.high, serverTime: Date.now(), heartbeatMs: o.heartbeatMs ?? 10_000 });
+        send({ type: 'welcome', committedSeq: store.high, serverTime: Date.now(), heartbeatMs: o.heartbeatMs ?? 10_000, ...(o.features ? { features: o.features } : {}) });
         return;
       }
       if (!helloSeen) { store.violations.push(`${frame.type} before hello`); return; }
@@ -114,10 +119,13 @@ export async function startFakeCollector(o: FakeOptions): Promise<FakeCollector>
       if (failArmed) { failArmed = false; send({ type: 'error', code: 'INTERNAL', message: 'commit failed; resend' }); return; }
       if (Buffer.byteLength(String(data)) > 1024 * 1024) store.violations.push('frame larger than MAX_MESSAGE_BYTES');
       for (const raw of frame.batch) {
-        const r = EventSchema.safeParse(raw);
+        const flap = takesFlaps && (raw as { kind?: unknown }).kind === 'hidden-flap' ? HiddenFlapEventSchema.safeParse(raw) : null;
+        const r = flap ?? EventSchema.safeParse(raw);
         if (!r.success) { store.violations.push(`bad event: ${describeIssues(r.error)}`); continue; }
-        if (store.events.has(r.data.seq) || r.data.seq <= store.high) store.duplicates++;
-        else store.events.set(r.data.seq, r.data);
+        const seq = r.data.seq;
+        if (store.events.has(seq) || store.flaps.has(seq) || seq <= store.high) store.duplicates++;
+        else if (flap?.success) store.flaps.set(seq, flap.data);
+        else store.events.set(seq, r.data as WireEvent);
       }
       const ack = () => { advance(); if (ws.readyState === ws.OPEN) send({ type: 'ack', seq: store.high }); };
       if (dropArmed !== undefined && store.eventFrames >= dropArmed) {
@@ -131,7 +139,7 @@ export async function startFakeCollector(o: FakeOptions): Promise<FakeCollector>
   });
 
   function advance() {
-    while (store.events.has(store.high + 1)) store.high++;
+    while (store.events.has(store.high + 1) || store.flaps.has(store.high + 1)) store.high++;
   }
 
   return {

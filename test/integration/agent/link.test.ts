@@ -196,6 +196,22 @@ describe('link ↔ collector (real ws)', () => {
     expect(downs[0]! - t0).toBeLessThan(1_000);
   });
 
+  it('measures silence on the agent\'s clock (LinkOptions.now), not the system\'s', async () => {
+    const c = await collector({ heartbeatMs: 500 });
+    outbox = await openOutbox();
+    let skew = 0;
+    connect([c.url], { heartbeatMs: 500, now: () => Date.now() + skew });
+    await until(() => link!.connected, 5_000, 'connected');
+    const downs: number[] = [];
+    link!.on('down', () => downs.push(Date.now()));
+    const t0 = Date.now();
+    for (const s of c.sockets) (s as unknown as { _socket: { pause(): void } })._socket.pause();
+    skew = 60_000; // a minute passes on the agent's clock at once: three heartbeats of silence already
+    await until(() => downs.length >= 1, 5_000, 'drop');
+    // At the next heartbeat tick (≤ 500 ms), not after 1.5 s of real silence.
+    expect(downs[0]! - t0).toBeLessThan(1_200);
+  });
+
   it('renumbers after a collector that already committed beyond this agent (data dir reset)', async () => {
     const c = await collector({ initialHigh: 1000 });
     outbox = await openOutbox();

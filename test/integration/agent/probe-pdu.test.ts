@@ -31,6 +31,6 @@ describe('probe snmp-pdu', () => {
   it('names the flag at fault, never a value', async () => {
     expect(await probe('snmp-pdu', '127.0.0.1', '--community', 'meter')).toMatchObject({ code: 2, err: 'profile: exactly one of profile or profileFile is required\n' });
     expect(await probe('snmp-pdu', '127.0.0.1', '--profile', 'no-such', '--community', 'meter')).toMatchObject({ code: 2 });
-    expect((await probe('snmp-pdu', '127.0.0.1', '--profile', 'ups-mib-input', '--colour', 'x')).err).toBe('--colour: unknown flag\n');
+    expect((await probe('snmp-pdu', '127.0.0.1', '--profile', 'ups-mib-input', '--colour', 'x')).err).toBe('--colour: unknown flag for snmp-pdu\n');
   });
 });

@@ -5,6 +5,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { probeCommand } from '../../../agent/src/cli/probe.ts';
 import { startSimSwitch, type SimSwitch, type SimSwitchOptions } from '../../../agent/src/sim/switch.ts';
+import { startSimUps } from '../../../agent/src/sim/ups.ts';
 import { runAgentCli } from '../../support/agent-cli.ts';
 import { silentUdpPort } from '../../support/ports.ts';
 
@@ -81,6 +82,13 @@ describe('probe snmp-switch (in-process)', () => {
     expect(r.err).toMatch(new RegExp(`^(no response from 127\\.0\\.0\\.1:${s.port} after 2 tries|SNMPv3 credentials rejected by 127\\.0\\.0\\.1:${s.port}.*)\\n$`));
     expect(r.err).not.toMatch(/Wrong-key-123|probe-priv-1/);
     expect(r.ms).toBeLessThan(3500);
+  });
+
+  it('a device that lists no interfaces: says so and exits 1', async () => {
+    const ups = await startSimUps({ community: 'public' }); // UPS-MIB only, no ifTable
+    onTestFinished(() => ups.close());
+    const r = await probe(['snmp-switch', `127.0.0.1:${ups.port}`, '--community', 'public', '--json']);
+    expect(r).toMatchObject({ code: 1, out: '[]\n', err: `127.0.0.1:${ups.port} lists no interfaces (its ifTable is empty, or not served to this community or user)\n` });
   });
 
   it.each([

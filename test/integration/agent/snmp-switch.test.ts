@@ -132,9 +132,9 @@ describe('snmp-switch against the sim switch', () => {
 
   it('the sim\'s fast OID index answers exactly as net-snmp\'s own agent does', async () => {
     const walkAll = async (s: SimSwitch) => {
-      const c = openSnmp({ host: '127.0.0.1', port: s.port, version: '2c', community: 'public', timeoutMs: 5000, retries: 0, maxRepetitions: 7 });
+      const c = openSnmp({ host: '127.0.0.1', port: s.port, version: '2c', community: 'public', timeoutMs: 5000, retries: 0, maxRepetitions: 7, maxVarbinds: 48, bulk: 'auto' });
       try {
-        const cols = await c.walk([...DISCOVERY_COLUMNS, ...STATUS_COLUMNS]);
+        const cols = await c.walk([...DISCOVERY_COLUMNS, IF.ifAdminStatus, ...STATUS_COLUMNS]);
         const past = await c.walk([IF.ifAlias]); // runs off the end of the MIB
         return { cols: [...cols.entries()], past: [...past.entries()] };
       } finally { c.close(); }

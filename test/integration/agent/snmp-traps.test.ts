@@ -6,9 +6,10 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { silentLogger } from '../../../agent/src/log.ts';
 import { startSimSwitch, type SimSwitch, type SimTrapTo } from '../../../agent/src/sim/switch.ts';
-import { openSwitch, switchTargetSchema, trapTargets } from '../../../agent/src/sources/snmp-switch.ts';
+import { openSwitch, switchTargetSchema } from '../../../agent/src/sources/snmp-switch.ts';
 import type { SwitchInstance } from '../../../agent/src/switch/instance.ts';
-import { startTrapReceiver, type TrapEvent, type TrapReceiver } from '../../../agent/src/traps.ts';
+import { trapRouter } from '../../../agent/src/agent-traps.ts';
+import { startTrapReceiver, type RoutedTrap, type TrapReceiver } from '../../../agent/src/traps.ts';
 import type { SnmpV3User } from '../../../agent/src/snmp/types.ts';
 import { Registry } from 'prom-client';
 import { createSocket } from 'node:dgram';
@@ -16,16 +17,28 @@ import { until } from '../../support/wait.ts';
 
 const trapUser: SnmpV3User = { name: 'trapper', level: 'authPriv', authProtocol: 'sha', authKey: 'trap-auth-1', privProtocol: 'aes', privKey: 'trap-priv-1' };
 
+/** What the tests look at: the route's target, the notification, and the switch's reading of it. */
+type TrapEvent = RoutedTrap['notification'] & { target: string; subject: string | null; ifName: string | null; kind: string; ifIndex: number | null; state: string | null };
+
+function flatten(t: RoutedTrap): TrapEvent {
+  const d = t.outcome.detail as { subject: string | null; ifName: string | null; kind: string; ifIndex: number | null };
+  return { ...t.notification, target: t.target, ...d, state: t.outcome.readings[0]?.state ?? null };
+}
+
 interface Rig { rx: TrapReceiver; events: TrapEvent[]; next(): Promise<TrapEvent>; registry: Registry }
 
-async function receiver(opts: { switchHost?: string; instances?: () => SwitchInstance[] } = {}): Promise<Rig> {
+/** The receiver routing to the switches opened so far (`open`), or to `instances` only. */
+const open: { name: string; instance: SwitchInstance }[] = [];
+
+async function receiver(opts: { instances?: () => SwitchInstance[] } = {}): Promise<Rig> {
   const events: TrapEvent[] = [];
   let waiter: ((e: TrapEvent) => void) | null = null;
   const registry = new Registry();
+  const targets = () => (opts.instances ? opts.instances().map((instance) => ({ name: instance.name, instance })) : open);
   const rx = await startTrapReceiver({
     port: 0, address: '127.0.0.1', communities: ['trapcomm'], users: [trapUser], log: silentLogger, registry,
-    switches: trapTargets(opts.instances),
-    onTrap(e) { events.push(e); waiter?.(e); },
+    route: trapRouter(targets),
+    onTrap(t) { const e = flatten(t); events.push(e); waiter?.(e); },
   });
   onTestFinished(() => rx.close());
   const next = () => new Promise<TrapEvent>((resolve, reject) => {
@@ -44,7 +57,8 @@ async function simWithTraps(trapTo: SimTrapTo, initialUptime?: number): Promise<
 async function polledSwitch(s: SimSwitch, cfg: Record<string, unknown> = {}): Promise<SwitchInstance> {
   const target = switchTargetSchema.parse({ kind: 'snmp-switch', name: 'sw1', host: '127.0.0.1', port: s.port, community: 'public', ports: { aliasPattern: '^CUST:' }, ...cfg });
   const inst = openSwitch(target, { log: silentLogger, now: Date.now });
-  onTestFinished(() => inst.close());
+  open.push({ name: inst.name, instance: inst });
+  onTestFinished(() => { inst.close(); open.splice(open.findIndex((o) => o.instance === inst), 1); });
   await inst.poll({ signal: new AbortController().signal, now: Date.now, log: silentLogger });
   return inst;
 }
@@ -65,7 +79,7 @@ describe('trap receiver', () => {
     const e = await up;
     expect(e).toMatchObject({ subject: 'sw1/ge-0/0/7', kind: 'linkUp', state: 'up' });
     expect(e.receivedAt).toBeGreaterThanOrEqual(t0);
-    expect(e.varbinds.map((v) => v.oid)).toContain('1.3.6.1.2.1.2.2.1.8.7');
+    expect(e.varbinds.map((v: { oid: string }) => v.oid)).toContain('1.3.6.1.2.1.2.2.1.8.7');
     expect(rig.rx.counters).toMatchObject({ received: 2, accepted: 2 });
   });
 

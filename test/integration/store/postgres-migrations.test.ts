@@ -24,7 +24,7 @@ async function fresh(): Promise<Postgres> {
 }
 
 /** SQLite relations that are the SQLite store's own machinery (integer keys, its journal mark). */
-const SQLITE_ONLY = new Set(['subjects', 'agent_keys', 'observation_rows', 'ingest_projection']);
+const SQLITE_ONLY = new Set(['subjects', 'agent_keys', 'observation_rows', 'hidden_flap_rows', 'ingest_projection']);
 const LEDGER = ['customer_versions', 'report_versions', 'exclusion_versions', 'audit'];
 
 describe('PostgreSQL migrations', () => {

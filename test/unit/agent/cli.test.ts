@@ -10,7 +10,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isCoded } from '@dcprobe/shared';
 import { main } from '../../../agent/src/cli.ts';
 import { SOURCES } from '../../../agent/src/sources/index.ts';
-import '../../../agent/src/sources/all.ts';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '', err = '';
@@ -40,7 +39,7 @@ describe('dcprobe-agent --help', () => {
     for (const k of kinds) expect(all).toContain(`usage: dcprobe-agent probe ${k} HOST[:PORT]`);
     const sw = (await cli('probe', 'snmp-switch', '--help')).out;
     expect(sw).not.toContain('probe nut');
-    expect(flagsIn(sw)).toEqual(['json', 'community', 'version', 'v3-user', 'level', 'auth-proto', 'auth-key', 'priv-proto', 'priv-key', 'timeout', 'retries', 'max-repetitions']);
+    expect(flagsIn(sw)).toEqual(['json', 'community', 'version', 'v3-user', 'level', 'auth-proto', 'auth-key', 'priv-proto', 'priv-key', 'timeout', 'retries', 'max-repetitions', 'max-varbinds', 'bulk']);
     expect(flagsIn((await cli('probe', 'nut', '--help')).out)).toEqual(['json', 'ups', 'username', 'password', 'tls', 'timeout']);
     expect(flagsIn((await cli('probe', 'snmp-pdu', '--help')).out).slice(0, 4)).toEqual(['json', 'profile', 'profile-file', 'feeds']);
   });

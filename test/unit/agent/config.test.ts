@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { E } from '@dcprobe/shared';
 import { buildConfig, loadConfig, printableConfig } from '../../../agent/src/config.ts';
 import { SOURCES } from '../../../agent/src/sources/index.ts';
+import { desAvailable } from '../../../agent/src/snmp/target-schema.ts';
 import { main } from '../../../agent/src/cli.ts';
 
 const DIR = resolve(import.meta.dirname, '../../fixtures/agent-config');
@@ -94,6 +95,21 @@ describe('dcprobe-agent check-config', () => {
   it('names the field and exits 2 on an invalid config', async () => {
     const r = await run('check-config', f('invalid-community-missing.yml'));
     expect(r).toEqual({ code: 2, out: '', err: `${f('invalid-community-missing.yml')}: targets[1].community: required for version 2c` });
+  });
+
+  it('refuses SNMPv3 DES where this Node.js cannot do it, naming the field and why', () => {
+    const base = { agentId: 'a1', collectors: ['ws://127.0.0.1:9470/agent'], token: 'x'.repeat(16) };
+    const user = { name: 'u1', level: 'authPriv', authProtocol: 'sha', authKey: 'auth-key-1', privProtocol: 'des', privKey: 'priv-key-1' };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ traps: { users: [user] } }, 'traps.users[0].privProtocol'],
+      [{ targets: [{ kind: 'snmp-ups', name: 'u', host: '192.0.2.1', version: '3', user }] }, 'targets[0].user.privProtocol'],
+    ];
+    for (const [extra, field] of cases) {
+      if (desAvailable()) { expect(() => buildConfig({ ...base, ...extra })).not.toThrow(); continue; }
+      expect(() => buildConfig({ ...base, ...extra })).toThrow(expect.objectContaining({
+        code: E.CONFIG_INVALID, message: `${field}: des is not available in this Node.js (OpenSSL 3 keeps DES in its legacy provider, which is off): use aes, or run node with --openssl-legacy-provider`,
+      }));
+    }
   });
 
   it('usage errors exit 2, --help exits 0', async () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { E } from '@dcprobe/shared';
 import { switchTargetSchema, snmpSwitch } from '../../../agent/src/sources/snmp-switch.ts';
-import { toSnmpTarget } from '../../../agent/src/snmp/target-schema.ts';
+import { desAvailable, toSnmpTarget } from '../../../agent/src/snmp/target-schema.ts';
+
+/** What check-config says of DES where this Node.js lacks it (Node 20's OpenSSL 3 without the legacy provider). */
+const NO_DES = 'des is not available in this Node.js (OpenSSL 3 keeps DES in its legacy provider, which is off): use aes, or run node with --openssl-legacy-provider';
 import { parseFlags, splitTarget } from '../../../agent/src/cli/probe.ts';
 
 const base = { kind: 'snmp-switch', name: 'sw1', host: '192.0.2.10', community: 'public', ports: 'all' };
@@ -15,7 +18,7 @@ function firstIssue(cfg: Record<string, unknown>): string {
 describe('snmp-switch target schema', () => {
   it('fills defaults', () => {
     expect(switchTargetSchema.parse(base)).toEqual({
-      ...base, intervalSeconds: 30, port: 161, version: '2c', timeoutMs: 2000, retries: 1, maxRepetitions: 25,
+      ...base, intervalSeconds: 30, port: 161, version: '2c', timeoutMs: 2000, retries: 1, maxRepetitions: 25, maxVarbinds: 48, bulk: 'auto',
       uplinks: [], rediscover: '0 */6 * * *', trapFrom: [],
     });
   });
@@ -27,7 +30,7 @@ describe('snmp-switch target schema', () => {
       user: { name: 'mon', level: 'authPriv', authProtocol: 'sha256', authKey: 'authpass1', privProtocol: 'aes', privKey: 'privpass1' },
     });
     expect(toSnmpTarget(v3)).toEqual({
-      host: '192.0.2.10', port: 161, version: '3', timeoutMs: 2000, retries: 1, maxRepetitions: 25,
+      host: '192.0.2.10', port: 161, version: '3', timeoutMs: 2000, retries: 1, maxRepetitions: 25, maxVarbinds: 48, bulk: 'auto',
       user: { name: 'mon', level: 'authPriv', authProtocol: 'sha256', authKey: 'authpass1', privProtocol: 'aes', privKey: 'privpass1' },
     });
   });
@@ -52,6 +55,10 @@ describe('snmp-switch target schema', () => {
     [{ trapFrom: ['sw1.example'] }, 'trapFrom.0: not an IP address'],
     [{ communty: 'public' }, ': Unrecognized key: "communty"'],
     [{ port: 0 }, 'port: Too small: expected number to be >=1'],
+    [{ version: '1', bulk: 'on' }, 'bulk: not available with version 1 (SNMPv1 has no GETBULK)'],
+    [{ bulk: 'sometimes' }, 'bulk: Invalid option: expected one of "auto"|"on"|"off"'],
+    [{ maxVarbinds: 0 }, 'maxVarbinds: Too small: expected number to be >=1'],
+    [{ version: '3', community: undefined, user: { ...user, privProtocol: 'des' } }, desAvailable() ? 'valid' : `user.privProtocol: ${NO_DES}`],
   ])('%j → %s', (patch, message) => {
     expect(firstIssue({ ...base, ...patch })).toBe(message);
   });
@@ -82,8 +89,22 @@ describe('snmp-switch probe flags', () => {
     [{ community: 'public', timeout: 'soon' }, '--timeout: must be a whole number'],
     [{ community: true }, '--community: needs a value'],
     [{ community: 'public', verbose: true }, '--verbose: unknown flag for snmp-switch'],
+    [{ community: 'public', 'max-varbinds': '0' }, '--max-varbinds: Too small: expected number to be >=1'],
+    [{ community: 'public', bulk: 'always' }, '--bulk: Invalid option: expected one of "auto"|"on"|"off"'],
+    [{ community: 'public', version: '1', bulk: 'on' }, '--bulk: not available with version 1 (SNMPv1 has no GETBULK)'],
   ])('%j → %s', (flags, message) => {
     expect(() => target(flags as Record<string, string | boolean>)).toThrow(expect.objectContaining({ code: E.VALIDATION, message }));
+  });
+
+  it('uses the agent\'s request defaults, and takes --max-varbinds, --max-repetitions and --bulk', () => {
+    expect(target({ community: 'public' })).toMatchObject({ maxVarbinds: 48, maxRepetitions: 25, bulk: 'auto' });
+    expect(target({ community: 'public', 'max-varbinds': '20', 'max-repetitions': '5', bulk: 'off' })).toMatchObject({ maxVarbinds: 20, maxRepetitions: 5, bulk: 'off' });
+  });
+
+  it('refuses DES by its flag where this Node.js cannot do it', () => {
+    const flags = { 'v3-user': 'mon', 'auth-proto': 'sha', 'auth-key': 'authpass1', 'priv-proto': 'des', 'priv-key': 'privpass1' };
+    if (desAvailable()) expect(target(flags)).toMatchObject({ user: { privProtocol: 'des' } });
+    else expect(() => target(flags)).toThrow(expect.objectContaining({ code: E.VALIDATION, message: `--priv-proto: ${NO_DES}` }));
   });
 
   it('reads the command line', () => {

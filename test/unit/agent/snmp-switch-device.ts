@@ -2,6 +2,7 @@
  * A switch as the recording fake sees it: rows of IF-MIB values and a clock,
  * so source tests read like "the device says … at …".
  */
+import type { Logger } from 'pino';
 import { silentLogger } from '../../../agent/src/log.ts';
 import { fakeSnmp, type FakeSnmp } from '../../../agent/src/snmp/fake.ts';
 import { IF, SYS_UPTIME } from '../../../agent/src/profiles/if-mib.ts';
@@ -11,8 +12,9 @@ import type { Reading } from '../../../agent/src/sources/types.ts';
 
 export interface Row {
   ifIndex: number;
-  ifName?: string;
-  ifDescr?: string;
+  /** Text, or the octets exactly as a device sends them. */
+  ifName?: string | Buffer;
+  ifDescr?: string | Buffer;
   ifAlias?: string;
   oper?: number;
   admin?: number;
@@ -48,9 +50,9 @@ export class Device {
     this.fake.set(`${column}.${ifIndex}`, column === IF.ifLastChange ? TICKS : INT, value);
   }
 
-  open(cfg: Partial<SwitchTarget> & Record<string, unknown> = {}): SwitchInstance {
+  open(cfg: Partial<SwitchTarget> & Record<string, unknown> = {}, log: Logger = silentLogger): SwitchInstance {
     const target = switchTargetSchema.parse({ kind: 'snmp-switch', name: 'sw1', host: '192.0.2.10', community: 'public', ports: 'all', ...cfg });
-    return openSwitch(target, { log: silentLogger, now: () => this.now }, { client: () => this.fake });
+    return openSwitch(target, { log, now: () => this.now }, { client: () => this.fake });
   }
 
   poll(inst: SwitchInstance): Promise<Reading[]> {

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { DcprobeError, E } from '@dcprobe/shared';
 import { DISCOVERY_COLUMNS, IF, STATUS_COLUMNS, SYS_UPTIME } from '../../../agent/src/profiles/if-mib.ts';
 import type { SwitchInstance } from '../../../agent/src/switch/instance.ts';
@@ -37,7 +39,7 @@ describe('snmp-switch: state from ifOperStatus (RFC 2863)', () => {
     const [r] = await dev.poll(sw);
     expect(r!.evidence).toEqual({
       ifIndex: 2, ifName: 'ge-0/0/2', ifAlias: 'CUST:cust-02', ifDescr: 'port 2',
-      ifOperStatus: 2, ifAdminStatus: 1, ifLastChange: 1234, sysUpTime: 500_000,
+      ifOperStatus: 2, ifAdminStatus: 1, admin: 'up', ifLastChange: 1234, sysUpTime: 500_000,
     });
   });
 
@@ -63,6 +65,24 @@ describe('snmp-switch: state from ifOperStatus (RFC 2863)', () => {
     const { dev, sw } = setup();
     dev.fake.fail = new DcprobeError(E.SNMP_TIMEOUT, 'no response from 192.0.2.10:161 after 2 tries');
     await expect(dev.poll(sw)).rejects.toMatchObject({ code: E.SNMP_TIMEOUT });
+  });
+});
+
+describe('snmp-switch: a device that does not serve sysUpTime.0', () => {
+  it('is still read, untimed, with one warning naming the device', async () => {
+    const lines: { msg: string; device?: string }[] = [];
+    const log = pino({ level: 'warn' }, new Writable({ write(ch, _e, cb) { lines.push(JSON.parse(String(ch))); cb(); } }));
+    const dev = new Device();
+    dev.rows(standardRows());
+    dev.set(IF.ifOperStatus, 3, 2);
+    dev.set(IF.ifLastChange, 3, 400);
+    const sw = dev.open({ ports: ['ge-0/0/3'] }, log);
+    open.push(sw);
+    const [r] = await dev.poll(sw);
+    expect(r).toMatchObject({ subject: 'sw1/ge-0/0/3', state: 'down', evidence: { sysUpTime: null, ifLastChange: 400 } });
+    expect(r!.since).toBeUndefined();
+    await dev.poll(sw);
+    expect(lines.map((l) => l.msg)).toEqual(['192.0.2.10:161 does not serve sysUpTime.0: port changes are timed by the poll, and a reboot that renumbers ifIndex is only caught by the rediscovery schedule']);
   });
 });
 
@@ -130,10 +150,12 @@ describe('snmp-switch: discovery and rediscovery', () => {
   it('learns names on the first poll, then polls only status', async () => {
     const { dev, sw } = setup({ ports: ['ge-0/0/1', 'ge-0/0/2'] });
     await dev.poll(sw);
-    expect(dev.fake.asked[0]).toEqual({ op: 'walk', oids: [...DISCOVERY_COLUMNS] });
+    // A small GET first, so a device that cannot answer the walk is known to be alive.
+    expect(dev.fake.asked.slice(0, 2)).toEqual([{ op: 'get', oids: [SYS_UPTIME] }, { op: 'walk', oids: [...DISCOVERY_COLUMNS] }]);
     const gets = dev.fake.asked.filter((a) => a.op === 'get');
     expect(gets).toContainEqual({ op: 'get', oids: [SYS_UPTIME] });
-    expect(gets).toContainEqual({ op: 'get', oids: [1, 2].flatMap((i) => STATUS_COLUMNS.map((c) => `${c}.${i}`)) });
+    // sysUpTime in the same GET as the rows.
+    expect(gets).toContainEqual({ op: 'get', oids: [SYS_UPTIME, ...[1, 2].flatMap((i) => STATUS_COLUMNS.map((c) => `${c}.${i}`))] });
     dev.fake.asked.length = 0;
     dev.tick(30_000, 503_000);
     await dev.poll(sw);
@@ -143,7 +165,8 @@ describe('snmp-switch: discovery and rediscovery', () => {
   it('walks the status columns when most of the table is polled', async () => {
     const { dev, sw } = setup({ ports: 'all' });
     await dev.poll(sw);
-    expect(dev.fake.asked).toContainEqual({ op: 'walk', oids: [...STATUS_COLUMNS] });
+    // sysUpTime rides in the walk's first request (a non-repeater after …1.3, so sysUpTime.0).
+    expect(dev.fake.asked).toContainEqual({ op: 'walk', oids: [...STATUS_COLUMNS], scalars: ['1.3.6.1.2.1.1.3'] });
   });
 
   it('re-learns ifIndex when sysUpTime goes backwards (a reload renumbered the ports)', async () => {
@@ -178,7 +201,7 @@ describe('snmp-switch: discovery and rediscovery', () => {
     await sleep(1100);
     dev.tick(1100, 500_110);
     await dev.poll(sw);
-    expect(dev.fake.asked[0]).toEqual({ op: 'walk', oids: [...DISCOVERY_COLUMNS] });
+    expect(dev.fake.asked[1]).toEqual({ op: 'walk', oids: [...DISCOVERY_COLUMNS] });
   });
 
   it('names an interface by ifDescr when the device has no ifName', async () => {

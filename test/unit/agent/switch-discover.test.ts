@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_ALIAS_PATTERN, proposeSwitch } from '../../../agent/src/switch/discover.ts';
 import type { IfInfo } from '../../../agent/src/switch/interfaces.ts';
 
-const i = (ifIndex: number, ifName: string, ifAlias: string): IfInfo => ({ ifIndex, ifName, ifAlias, ifDescr: ifName });
+const i = (ifIndex: number, ifName: string, ifAlias: string): IfInfo => ({ ifIndex, ifName, ifAlias, ifDescr: ifName, name: Buffer.from(ifName) });
 const conn = { host: '10.0.0.1', version: '2c', community: 'public' };
 
 describe('proposeSwitch', () => {
-  it('skips a matching port whose ifName cannot be part of a subject, and says so', () => {
+  it('proposes a port whose ifName has white space: agent.yml names it as the device does, collector.yml by its encoded subject', () => {
     const d = proposeSwitch([i(1, 'Gi 1/0/1', 'CUST:acme'), i(2, 'Gi1/0/2', 'CUST:acme')], { name: 'sw', aliasPattern: DEFAULT_ALIAS_PATTERN, connection: conn });
-    expect(d.target).toEqual({ kind: 'snmp-switch', name: 'sw', ...conn, ports: ['Gi1/0/2'] });
-    expect(d.customers).toEqual([{ id: 'acme', network: { ports: ['sw/Gi1/0/2'] } }]);
-    expect(d.notes).toEqual(['ifIndex 1: ifName "Gi 1/0/1" has white space, so it cannot name a subject; skipped']);
+    expect(d.target).toEqual({ kind: 'snmp-switch', name: 'sw', ...conn, ports: ['Gi 1/0/1', 'Gi1/0/2'] });
+    expect(d.customers).toEqual([{ id: 'acme', network: { ports: ['sw/Gi%201/0/1', 'sw/Gi1/0/2'] } }]);
+    expect(d.notes).toEqual([]);
   });
 
   it('treats an interface matching the uplink pattern as an uplink even if its alias also names a customer', () => {

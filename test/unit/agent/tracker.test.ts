@@ -82,8 +82,19 @@ describe('Tracker', () => {
     t.observe([port('up')], T);
     const bad = { ...port('up'), state: 'battery' as Reading['state'] };
     const r = t.observe([bad], T + 1);
-    expect(r).toEqual({ transitions: [], rejected: [bad] });
+    expect(r).toEqual({ transitions: [], flaps: [], rejected: [{ reading: bad, problem: 'state outside the vocabulary of its kind' }] });
     expect(t.get('sw1/ge-0/0/1')?.state).toBe('up');
+  });
+
+  it('never keeps a subject the wire would refuse, so it cannot reach the outbox or the hello; evidence never costs a reading', () => {
+    const t = new Tracker();
+    const spaced = port('up', { subject: 'winxp/MS TCP Loopback interface' });
+    const long = port('up', { subject: `sw1/${'x'.repeat(200)}` });
+    const badEvidence = port('up', { subject: 'sw1/p2', evidence: { ['k'.repeat(101)]: 1 } });
+    const r = t.observe([spaced, long, badEvidence, port('up')], T);
+    expect(r.rejected.map((x) => x.problem)).toEqual(['subject id outside the protocol', 'subject id outside the protocol']);
+    expect(r.transitions.map((x) => x.subject)).toEqual(['sw1/p2', 'sw1/ge-0/0/1']);
+    expect(t.snapshot().map((x) => x.subject).sort()).toEqual(['sw1/ge-0/0/1', 'sw1/p2']);
   });
 
   it('tracks subjects independently and snapshots current state with since', () => {
@@ -103,5 +114,30 @@ describe('Tracker', () => {
     expect(rs).toEqual([{ subject: 'sw1/ge-0/0/1', kind: 'port', state: 'unknown', evidence: { error: 'DCP_SNMP_TIMEOUT' } }]);
     const [x] = t.observe(rs, T + 9).transitions;
     expect(x).toMatchObject({ state: 'unknown', at: T + 9, via: 'poll', initial: false, from: 'up' });
+  });
+});
+
+describe('Tracker: hidden flaps (up at two polls, ifLastChange moved in between)', () => {
+  const P1 = T, P2 = T + 30e3;
+  const flap = (since: number, at: number) => ({ hiddenFlap: { since, at } });
+  const rows: { name: string; steps: { at: number; r: Reading; trigger?: Trigger }[]; want: { since: number; at: number }[] }[] = [
+    { name: 'up, then up with a flap between the polls: one episode with its bounds',
+      steps: [{ at: P1, r: port('up') }, { at: P2, r: port('up', flap(P1 + 50, P1 + 13_000)) }], want: [{ since: P1 + 50, at: P1 + 13_000 }] },
+    { name: 'no previous reading (first poll): nothing',
+      steps: [{ at: P2, r: port('up', flap(P1, P1 + 13_000)) }], want: [] },
+    { name: 'the state changed: a transition, not a hidden flap',
+      steps: [{ at: P1, r: port('up') }, { at: P2, r: port('down', flap(P1, P1 + 13_000)) }], want: [] },
+    { name: 'a port down at both polls: not reported (IF-MIB cannot tell a hidden recovery from a change between down states)',
+      steps: [{ at: P1, r: port('down') }, { at: P2, r: port('down', flap(P1, P1 + 13_000)) }], want: [] },
+    { name: 'traps recorded the episode after that poll: already told',
+      steps: [{ at: P1, r: port('up') }, { at: P1 + 10e3, r: port('down', { via: 'trap' }) }, { at: P1 + 13e3, r: port('up', { via: 'trap' }) },
+        { at: P2, r: port('up', flap(P1, P1 + 13_000)) }], want: [] },
+    { name: 'an end after the poll, or before its start, is not plausible',
+      steps: [{ at: P1, r: port('up') }, { at: P2, r: port('up', flap(P1, P2 + 1)) }, { at: P2 + 30e3, r: port('up', flap(P2, P2 - 1)) }], want: [] },
+  ];
+  it.each(rows)('$name', ({ steps, want }) => {
+    const t = new Tracker();
+    const got = steps.flatMap((s) => t.observe([s.r], s.at, s.trigger).flaps.map((f) => ({ since: f.since, at: f.at })));
+    expect(got).toEqual(want);
   });
 });

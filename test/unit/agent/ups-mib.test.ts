@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { fakeSnmp } from '../../../agent/src/snmp/fake.ts';
 import { silentLogger } from '../../../agent/src/log.ts';
 import { OID, alarmName, upsTrapKind } from '../../../agent/src/profiles/ups-mib.ts';
-import { decodeUps, openUps, snmpUps, upsTargetSchema, upsTrapTargets } from '../../../agent/src/sources/snmp-ups.ts';
+import { decodeUps, openUps, snmpUps, upsTargetSchema } from '../../../agent/src/sources/snmp-ups.ts';
+import { normAddress } from '../../../agent/src/snmp/address.ts';
+import { trapRouter } from '../../../agent/src/agent-traps.ts';
+import type { Notification } from '../../../agent/src/snmp/types.ts';
 
 const INT = 2, OIDT = 6, GAUGE = 66;
 const deps = { log: silentLogger, now: () => 0 };
@@ -107,13 +110,25 @@ describe('UPS-MIB tables', () => {
     ['1.3.6.1.6.3.1.1.5.3', null],
   ])('trap %s → %j', (oid, kind) => expect(upsTrapKind(oid)).toEqual(kind));
 
-  it('maps a UPS trap from a polled address to its target while open', () => {
-    const inst = openUps(target({ name: 'upsA', host: '10.9.9.9' }), deps, { client: () => upsFake(3) });
-    expect(upsTrapTargets('::ffff:10.9.9.9', '1.3.6.1.2.1.33.2.1')).toEqual(['upsA']);
-    expect(upsTrapTargets('10.9.9.9', '1.3.6.1.2.1.33.2.2')).toEqual([]);
-    expect(upsTrapTargets('10.9.9.8', '1.3.6.1.2.1.33.2.1')).toEqual([]);
-    inst.close();
-    expect(upsTrapTargets('10.9.9.9', '1.3.6.1.2.1.33.2.1')).toEqual([]);
+  const trap = (trapOid: string, from: string): Notification => ({ from, receivedAt: 0, version: '2c', trapOid, uptime: null, varbinds: [] });
+
+  it('a UPS claims traps from the address it polls; the state traps ask for a confirming poll', () => {
+    const ups = openUps(target({ name: 'upsA', host: '10.9.9.9' }), deps, { client: () => upsFake(3) });
+    const route = trapRouter(() => [{ name: 'upsA', instance: ups }]);
+    expect(route(normAddress('::ffff:10.9.9.9'), {})?.target).toBe('upsA');
+    expect(route('10.9.9.9', {})!.handle(trap('1.3.6.1.2.1.33.2.1', '10.9.9.9'))).toEqual({ readings: [], pollNow: true, detail: { trap: 'upsTrapOnBattery' } });
+    expect(route('10.9.9.9', {})!.handle(trap('1.3.6.1.2.1.33.2.2', '10.9.9.9')).pollNow).toBe(false);
+    expect(route('10.9.9.8', {})).toBeNull();
+    ups.close();
+  });
+
+  it('a UPS configured as 2001:0DB8:0:0::5 polls at once on a trap from 2001:db8::5', () => {
+    const ups = openUps(target({ name: 'ups6', host: '2001:0DB8:0:0::5' }), deps, { client: () => upsFake(3) });
+    const from = normAddress('2001:db8::5');
+    const route = trapRouter(() => [{ name: 'ups6', instance: ups }])(from, { community: 'public' });
+    expect(route?.target).toBe('ups6');
+    expect(route!.handle(trap('1.3.6.1.2.1.33.2.1', from)).pollNow).toBe(true);
+    ups.close();
   });
 });
 
@@ -121,14 +136,17 @@ describe('snmp-ups probe', () => {
   const probe = snmpUps.probe!;
   it('builds v2c and v3 targets from flags', () => {
     expect(probe.target('10.0.0.5', 1161, { community: 'c0mm' })).toMatchObject({ name: '10.0.0.5', port: 1161, version: '2c', community: 'c0mm', timeoutMs: 1000 });
-    expect(probe.target('::1', 161, { 'v3-user': 'u', 'auth-key': 'authpass1', 'priv-key': 'privpass1' })).toMatchObject({
+    expect(probe.target('::1', 161, { 'v3-user': 'u', 'auth-proto': 'sha', 'auth-key': 'authpass1', 'priv-proto': 'aes', 'priv-key': 'privpass1' })).toMatchObject({
       name: '1', version: '3', user: { name: 'u', level: 'authPriv', authProtocol: 'sha', privProtocol: 'aes' },
     });
   });
   it.each([
-    [{ bogus: '1' }, '--bogus: unknown flag'],
-    [{ 'v3-user': 'u', 'auth-key': 'short' }, '--auth-key: must be at least 8 characters'],
-    [{ timeout: 'soon' }, '--timeout: must be a whole number'],
+    [{ community: 'c', bogus: '1' }, '--bogus: unknown flag for snmp-ups'],
+    [{ 'v3-user': 'u', 'auth-proto': 'sha', 'auth-key': 'short' }, '--auth-key: must be at least 8 characters'],
+    [{ 'v3-user': 'u', 'auth-key': 'authpass1' }, '--auth-proto: required for level authNoPriv'],
+    [{}, '--community: required for version 2c'],
+    [{ community: 'c', bulk: 'maybe' }, '--bulk: Invalid option: expected one of "auto"|"on"|"off"'],
+    [{ community: 'c', timeout: 'soon' }, '--timeout: must be a whole number'],
   ])('%j → %s', (flags, message) => {
     expect(() => probe.target('h', 161, flags)).toThrow(message);
   });

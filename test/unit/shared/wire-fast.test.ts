@@ -5,18 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  AgentFrameSchema, EventSchema, MAX_BATCH_EVENTS, isEventsFrameFast, isWireEventFast,
+  AgentFrameSchema, EventSchema, HiddenFlapEventSchema, MAX_BATCH_EVENTS, isEventsFrameFast, isHiddenFlapEventFast, isWireEventFast,
 } from '@dcprobe/shared';
 import { eventJson } from '../../../bench/lib/events.ts';
 
 const port = { seq: 7, subject: 'sw1/ge-0/0/1', kind: 'port', state: 'down', at: 1_780_000_000_000, via: 'trap', evidence: { ifIndex: 501 } };
 const power = { seq: 1, subject: 'ups-a/output', kind: 'power', state: 'battery', at: 0, via: 'poll' };
+const flap = { seq: 8, subject: 'sw1/ge-0/0/2', kind: 'hidden-flap', since: 1_780_000_000_000, at: 1_780_000_003_000, via: 'lastchange', evidence: { ifLastChange: 4_200 } };
+const flapBare = { seq: 3, subject: 'sw1/MS%20TCP', kind: 'hidden-flap', since: 0, at: 0, via: 'lastchange' };
 
 /** Values that probe every check: types, bounds, white space, lengths, the other kind's states. */
 const PROBES: unknown[] = [
   undefined, null, true, 0, -0, 1, -1, 1.5, 2 ** 53, 2 ** 53 - 1, Number.MAX_VALUE, '', ' ', 'a b', 'a\u00a0b', 'a\tb',
   'x'.repeat(200), 'x'.repeat(201), 'port', 'power', 'up', 'down', 'unknown', 'mains', 'battery', 'bypass', 'off',
-  'poll', 'trap', 'lastchange', 'gap', 'resync', 'UP', 'sideways', [], [1], {}, { k: 1 }, { ['k'.repeat(101)]: 1 },
+  'poll', 'trap', 'lastchange', 'gap', 'resync', 'UP', 'sideways', 'hidden-flap', 1_780_000_003_001, 1_779_999_999_999, [], [1], {}, { k: 1 }, { ['k'.repeat(101)]: 1 },
   { ['k'.repeat(100)]: 1 }, { nested: { deep: [1, 2] } },
 ];
 
@@ -57,6 +59,21 @@ describe('isWireEventFast', () => {
       if (isWireEventFast(v)) expect(EventSchema.safeParse(v).success).toBe(true);
     }
     expect(isWireEventFast(Object.assign(Object.create(null), port))).toBe(false); // left to zod
+  });
+});
+
+describe('isHiddenFlapEventFast', () => {
+  it('accepts hidden-flap events, and no state change', () => {
+    expect(isHiddenFlapEventFast(flap)).toBe(true);
+    expect(isHiddenFlapEventFast(flapBare)).toBe(true);
+    expect(isHiddenFlapEventFast(port)).toBe(false);
+    expect(isWireEventFast(flap)).toBe(false);
+  });
+
+  it('agrees with HiddenFlapEventSchema on every mutation', () => {
+    let n = 0;
+    for (const base of [flap, flapBare]) for (const m of mutations(base)) { agree(m, isHiddenFlapEventFast, HiddenFlapEventSchema); n++; }
+    expect(n).toBeGreaterThan(600);
   });
 });
 

@@ -169,5 +169,26 @@ export const MIGRATIONS: readonly string[] = [
     SELECT r.id, s.name AS subject, r.kind, r.state, r.at, r.via, k.agent_id, r.seq, r.received_at, r.evidence
     FROM observation_rows r JOIN subjects s ON s.id = r.subject_id LEFT JOIN agent_keys k ON k.id = r.agent_key;
   `,
+  // 6: hidden flaps (docs/sla-rules.md §2): a subject left its state and came
+  // back between two polls, bounded by \`since\` and \`at\`. Evidence beside the
+  // observations, never a state: current state and measured time never read it.
+  // Its (agent, seq) guard is the observations' one: an agent numbers both alike.
+  `
+  CREATE TABLE hidden_flap_rows (
+    id INTEGER PRIMARY KEY,
+    subject_id INTEGER NOT NULL REFERENCES subjects(id),
+    since INTEGER NOT NULL,
+    at INTEGER NOT NULL CHECK (at >= since),
+    agent_key INTEGER REFERENCES agent_keys(id),
+    seq INTEGER,
+    received_at INTEGER NOT NULL,
+    evidence TEXT
+  ) STRICT;
+  CREATE UNIQUE INDEX hidden_flap_rows_agent_seq ON hidden_flap_rows(agent_key, seq) WHERE seq IS NOT NULL;
+  CREATE INDEX hidden_flap_rows_subject_at ON hidden_flap_rows(subject_id, at);
+  CREATE VIEW hidden_flaps AS
+    SELECT r.id, s.name AS subject, r.since, r.at, k.agent_id, r.seq, r.received_at, r.evidence
+    FROM hidden_flap_rows r JOIN subjects s ON s.id = r.subject_id LEFT JOIN agent_keys k ON k.id = r.agent_key;
+  `,
 ];
 

@@ -49,9 +49,10 @@ export class ObservationTables {
 
   cursors(): AgentCursor[] {
     const above = this.db.prepare(`SELECT seq FROM observations WHERE agent_id = ? AND seq > ?
+      UNION SELECT seq FROM hidden_flaps WHERE agent_id = ? AND seq > ?
       UNION SELECT seq FROM rejected_events WHERE agent_id = ? AND seq > ?`).pluck();
     return this.db.transaction(() => this.agents().map((a) => ({
-      agentId: a.id, committed: a.committedSeq, above: above.all(a.id, a.committedSeq, a.id, a.committedSeq) as number[],
+      agentId: a.id, committed: a.committedSeq, above: above.all(a.id, a.committedSeq, a.id, a.committedSeq, a.id, a.committedSeq) as number[],
     })))();
   }
 

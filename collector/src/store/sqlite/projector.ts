@@ -4,7 +4,7 @@
  * transactions, each with the store's mark of how far it holds the journal.
  * A crash anywhere is recovered by projecting the rows past the mark.
  */
-import type { WireEvent } from '@dcprobe/shared';
+import type { AgentEvent, HiddenFlapEvent } from '@dcprobe/shared';
 import type { Db } from './db.ts';
 import { ROW_WIDTH, makeKeys, pushRow, writeItem, type RowsItem, type Statements } from './rows.ts';
 
@@ -54,14 +54,21 @@ export function projector(db: Db, st: Statements, source: { db: Db; table: strin
       if (frames.length === 0) break;
       for (const raw of frames) {
         const rows: unknown[] = [];
-        const v = JSON.parse(raw.events) as WireEvent[] | { batch: WireEvent[] };
-        for (const e of Array.isArray(v) ? v : v.batch) pushRow(rows, e);
+        const flaps: HiddenFlapEvent[] = [];
+        const v = JSON.parse(raw.events) as AgentEvent[] | { batch: AgentEvent[] };
+        for (const e of Array.isArray(v) ? v : v.batch) {
+          if (e.kind === 'hidden-flap') flaps.push(e); else pushRow(rows, e);
+        }
         const f: RowsItem = { agentId: raw.agentId, receivedAt: raw.receivedAt, rows };
+        for (const e of flaps) {
+          try { st.flap.run(st.keys.subject(e.subject), e.since, e.at, st.keys.agent(raw.agentId), e.seq, raw.receivedAt, e.evidence === undefined ? null : JSON.stringify(e.evidence)); }
+          catch (err) { st.reject.run(raw.agentId, e.seq, raw.receivedAt, `refused by the store: ${(err as Error).message}`, JSON.stringify(e)); out.quarantined++; }
+        }
         makeKeys(st, f); // outside the frame's savepoint, which may be undone alone
         try {
           frame(f, out);
         } catch {
-          for (let r = 0; r < raw.count; r++) {
+          for (let r = 0; r < rows.length / ROW_WIDTH; r++) {
             try { row(f, r, out); } catch (e) { quarantine(st, f, r, (e as Error).message); out.quarantined++; }
           }
         }

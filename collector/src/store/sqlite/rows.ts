@@ -33,6 +33,8 @@ export interface Statements {
   inserted: Stmt;
   reject: Stmt;
   committed: Stmt;
+  /** One hidden flap (migration 6): subject key, since, at, agent key, seq, received_at, evidence; an (agent, seq) stored is skipped. */
+  flap: Stmt;
   /** Subject and agent keys for observation_rows, cached on this connection (keys.ts). */
   keys: Keys;
 }
@@ -57,6 +59,8 @@ export function prepareStatements(db: Db): Statements {
     // max(): a hello that skipped the cursor forward (lost events) may have stored a higher one meanwhile.
     committed: db.prepare(`INSERT INTO agents (id, committed_seq, first_seen, last_seen) VALUES (?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET committed_seq = max(committed_seq, excluded.committed_seq), last_seen = max(coalesce(last_seen, 0), excluded.last_seen)`),
+    flap: db.prepare(`INSERT INTO hidden_flap_rows (subject_id, since, at, agent_key, seq, received_at, evidence)
+      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
     keys: new Keys(db),
   };
 }
