@@ -20,7 +20,9 @@ const keep = (): boolean => Boolean(process.env.DCPROBE_E2E_KEEP);
 export function tempDir(prefix = 'dcprobe-test-'): TempDir {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const remove = (): void => {
-    if (!keep()) rmSync(dir, { recursive: true, force: true });
+    // A worker thread still closing (a store that failed to open) may add a file while the
+    // tree is removed: rmSync retries ENOTEMPTY instead of failing the test on cleanup.
+    if (!keep()) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   };
   const unregister = onProcessExit(remove);
   return {
