@@ -45,6 +45,10 @@ describe('the hash chain', () => {
     expect(walk(links, [rowsA, [[1, 'cust-a', 1, 0, '{"x":1}', 'config', 5, 'config']]])?.reason).toBe("customer_versions row 1 was changed: link 2's hash does not match its rows");
     expect(walk(links, [[rowsA[1]!], rowsB])).toMatchObject({ link: 1, row: 1, reason: 'observations row 1 is missing (link 1 covers ids 1..2)' });
     expect(walk([links[0]!, { ...links[1]!, prev: CHAIN_GENESIS }], rows)).toMatchObject({ link: 2, row: null });
+    // A row slipped in after link 1, then the collector appended ids 4..4: the gap at 3 is named.
+    const row4: ChainRow = [4, 'sw1/ge-0/0/1', 'port', 'down', 4000, 'poll', 'rack-a1', 4, 4001, null];
+    const later: ChainLink = { id: 2, table: 'observations', first: 4, last: 4, prev: links[0]!.hash, hash: linkHash(links[0]!.hash, 'observations', 4, 4, [row4]) };
+    expect(walk([links[0]!, later], [rowsA, [row4]])?.reason).toBe('link 2 covers observations ids 4..4, but the previous link of observations ended at 2');
     const w = new ChainWalk();
     w.link(links[0]!, rowsA);
     expect(w.end('observations', 3, 3)?.reason).toBe('observations row 3 is in no link of the chain');
