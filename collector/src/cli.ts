@@ -88,6 +88,19 @@ const COMMANDS: readonly Command[] = [
     },
   },
   {
+    spec: {
+      name: 'verify-store', args: '--config FILE', flags: [CONFIG],
+      summary: "walk the store's hash chain (observations, customer, report and exclusion versions, audit) and name the first row that does not fit; prints the head hash (exit 1 when something does not fit)",
+    },
+    async run(args, io) {
+      const p = parseCommandArgs(this.spec, args);
+      const file = required(this.spec, args, 'config');
+      if (p.positional.length) throw usage(this.spec, 'takes no arguments besides --config');
+      const { verifyStoreCommand } = await import('./cli/verify-store.ts');
+      return verifyStoreCommand(loadConfig(file), io);
+    },
+  },
+  {
     spec: CUSTOMERS,
     async run(args, io) {
       const { customersCommand } = await import('./cli/customers.ts');

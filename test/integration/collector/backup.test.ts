@@ -13,6 +13,7 @@ import { formatInstant } from '@dcprobe/shared';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildPrograms, httpUntilOk, startProgram, ROOT, type Built, type Program } from '../../support/programs.ts';
 import { TestAgent } from '../../support/collector-harness.ts';
+import { openDb } from '../../../collector/src/store/sqlite/db.ts';
 
 const FIXTURE = join(ROOT, 'test/fixtures/stores/schema-6');
 const TOKEN = { agent: 'backup-agent-token-0123456789', api: 'backup-admin-token-0123456789' };
@@ -140,6 +141,9 @@ describe('dcprobe-collector backup', () => {
     mkdirSync(dir);
     copyFileSync(join(FIXTURE, 'dcprobe.sqlite'), join(dir, 'dcprobe.sqlite'));
     copyFileSync(join(FIXTURE, 'dcprobe.sqlite.ingest'), join(dir, 'dcprobe.sqlite.ingest'));
+    // The fixture is at schema 5: brought to the current schema (as by the collector that then
+    // crashed), without projecting its journal.
+    openDb(join(dir, 'dcprobe.sqlite')).close();
     const fixture = readFileSync(join(FIXTURE, 'collector.yml'), 'utf8');
     const file = join(tmp, 'crashed.yml');
     writeFileSync(file, fixture.replace(/^database: .*$/m, `database: ${join(dir, 'dcprobe.sqlite')}`));

@@ -24,7 +24,8 @@ async function fresh(): Promise<Postgres> {
 }
 
 /** SQLite relations that are the SQLite store's own machinery (integer keys, its journal mark). */
-const SQLITE_ONLY = new Set(['subjects', 'agent_keys', 'observation_rows', 'hidden_flap_rows', 'ingest_projection']);
+// store_chain: the hash chain's links (store/chain.ts); the PostgreSQL store does not write them yet.
+const SQLITE_ONLY = new Set(['subjects', 'agent_keys', 'observation_rows', 'hidden_flap_rows', 'ingest_projection', 'store_chain']);
 const LEDGER = ['customer_versions', 'report_versions', 'exclusion_versions', 'audit'];
 
 describe('PostgreSQL migrations', () => {

@@ -13,7 +13,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { DcprobeError, E } from '@dcprobe/shared';
-import { MIGRATIONS } from './migrations.ts';
+import { CHAIN_VERSION, MIGRATIONS } from './migrations.ts';
+import { sealExisting } from './chain.ts';
 
 export type Db = Database.Database;
 
@@ -70,6 +71,7 @@ function migrate(db: Db): void {
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
+      if (v + 1 === CHAIN_VERSION) sealExisting(db);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

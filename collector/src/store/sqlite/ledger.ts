@@ -11,6 +11,7 @@ import type {
 } from '../types.ts';
 import type { Db } from './db.ts';
 import { Versions } from './versions.ts';
+import { ChainWriter } from './chain.ts';
 
 interface CustomerRow { customer: string; version: number; validFrom: number; spec: string; source: 'config' | 'api'; recordedAt: number; recordedBy: string }
 
@@ -62,8 +63,10 @@ export class LedgerTables {
   private readonly insReport;
   private readonly insExclusion;
   private readonly insAudit;
+  private readonly chain: ChainWriter;
 
   constructor(private readonly db: Db) {
+    this.chain = new ChainWriter(db);
     this.customers = new Versions(db, { entity: 'customer', table: 'customer_versions', idColumn: 'customer_id', cols: CUSTOMER_COLS, fromRow: fromCustomerRow });
     this.reports = new Versions(db, { entity: 'report', table: 'report_versions', idColumn: 'report_id', cols: REPORT_COLS, fromRow: fromReportRow });
     this.exclusions = new Versions(db, { entity: 'exclusion', table: 'exclusion_versions', idColumn: 'exclusion_id', cols: EXCLUSION_COLS, fromRow: fromExclusionRow });
@@ -86,12 +89,14 @@ export class LedgerTables {
 
   appendCustomerVersions(entries: readonly { version: CustomerVersion; audit: AuditEntry }[]): void {
     this.db.transaction(() => {
+      const sealed = this.chain.mark(['customer_versions', 'audit']);
       for (const { version: v, audit } of entries) {
         this.customers.expect(v.customer, v.version);
         // Keys sorted: an unchanged spec is the same text.
         this.insCustomer.run(v.customer, v.version, v.validFrom, stableJson(v.spec), v.source, v.recordedAt, v.recordedBy);
         this.writeAudit(audit);
       }
+      this.chain.seal(sealed);
     }).immediate();
   }
 
@@ -101,10 +106,12 @@ export class LedgerTables {
 
   appendReport(v: ReportVersion, audit: AuditEntry): void {
     this.db.transaction(() => {
+      const sealed = this.chain.mark(['report_versions', 'audit']);
       this.reports.expect(v.id, v.version);
       this.insReport.run(v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
         v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy);
       this.writeAudit(audit);
+      this.chain.seal(sealed);
     }).immediate();
   }
 
@@ -114,10 +121,12 @@ export class LedgerTables {
 
   appendExclusion(v: ExclusionVersion, audit: AuditEntry): void {
     this.db.transaction(() => {
+      const sealed = this.chain.mark(['exclusion_versions', 'audit']);
       this.exclusions.expect(v.id, v.version);
       this.insExclusion.run(v.id, v.version, v.change, v.customer ?? null, v.service ?? null, v.start, v.end, v.category, v.ref,
         v.withdrawn ? 1 : 0, v.reason ?? null, v.recordedAt, v.recordedBy);
       this.writeAudit(audit);
+      this.chain.seal(sealed);
     }).immediate();
   }
 

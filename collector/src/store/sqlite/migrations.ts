@@ -190,5 +190,23 @@ export const MIGRATIONS: readonly string[] = [
     SELECT r.id, s.name AS subject, r.since, r.at, k.agent_id, r.seq, r.received_at, r.evidence
     FROM hidden_flap_rows r JOIN subjects s ON s.id = r.subject_id LEFT JOIN agent_keys k ON k.id = r.agent_key;
   `,
+  // 7: the hash chain (store/chain.ts, store/sqlite/chain.ts): one link per
+  // table per write transaction, each hashing the rows it added and the link
+  // before it. Append-only like the ledger. The rows already stored are sealed
+  // by one link per table when this migration runs (db.ts).
+  `
+  CREATE TABLE store_chain (
+    id INTEGER PRIMARY KEY,
+    tbl TEXT NOT NULL,
+    first_id INTEGER NOT NULL,
+    last_id INTEGER NOT NULL,
+    prev TEXT NOT NULL,
+    hash TEXT NOT NULL
+  ) STRICT;
+  CREATE TRIGGER store_chain_no_update BEFORE UPDATE ON store_chain BEGIN SELECT RAISE(ABORT, 'store_chain is append-only'); END;
+  CREATE TRIGGER store_chain_no_delete BEFORE DELETE ON store_chain BEGIN SELECT RAISE(ABORT, 'store_chain is append-only'); END;
+  `,
 ];
 
+/** The schema version whose migration starts the hash chain: the rows stored before it are sealed then. */
+export const CHAIN_VERSION = 7;

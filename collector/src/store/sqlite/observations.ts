@@ -10,6 +10,7 @@ import type {
   AgentCursor, AgentRow, CurrentState, GapRow, HelloRecord, ObservationRow, RejectedEvent, SilenceRecord,
 } from '../types.ts';
 import type { Db } from './db.ts';
+import { ChainWriter } from './chain.ts';
 import { Keys } from './keys.ts';
 import { ROW_WIDTH, prepareStatements, pushRow, writeItem, type Statements } from './rows.ts';
 
@@ -24,8 +25,10 @@ export class ObservationTables {
   private readonly maxId;
   private readonly subjectsSince;
   private statements: Statements | null = null;
+  private readonly chain: ChainWriter;
 
   constructor(private readonly db: Db) {
+    this.chain = new ChainWriter(db);
     // One observation the collector makes itself (gap, resync): rare, so its keys
     // are made in SQL, in the caller's transaction, with nothing cached to undo.
     this.putSubject = db.prepare(`INSERT INTO subjects (name) VALUES (?) ON CONFLICT DO NOTHING`);
@@ -65,6 +68,7 @@ export class ObservationTables {
 
   recordHello(h: HelloRecord): void {
     this.db.transaction(() => {
+      const sealed = this.chain.mark(['observations']);
       this.upsertAgent.run({ id: h.agentId, now: h.at, offset: h.clockOffsetMs, version: h.version, host: h.host === undefined ? null : JSON.stringify(h.host) });
       if (h.lost) {
         this.openGapStmt.run(h.agentId, h.at, h.at, 'events_lost', h.lost.from, h.lost.to);
@@ -72,13 +76,16 @@ export class ObservationTables {
       }
       if (h.closeGap) this.closeGapStmt.run(h.at, h.agentId);
       for (const o of h.observations) this.insert(o, h.at);
+      this.chain.seal(sealed);
     }).immediate();
   }
 
   recordSilence(s: SilenceRecord): void {
     this.db.transaction(() => {
+      const sealed = this.chain.mark(['observations']);
       this.openGapStmt.run(s.agentId, s.start, null, 'silent', null, null);
       for (const o of s.observations) this.insert(o, s.at);
+      this.chain.seal(sealed);
     }).immediate();
   }
 
@@ -111,6 +118,7 @@ export class ObservationTables {
     const st = (this.statements ??= prepareStatements(this.db));
     let inserted = 0;
     const load = this.db.transaction(() => {
+      const sealed = this.chain.mark(['observations']);
       for (let i = 0; i < rows.length;) {
         const agentId = rows[i]!.agentId;
         const flat: unknown[] = [];
@@ -118,6 +126,7 @@ export class ObservationTables {
         const r = writeItem(st, { agentId, receivedAt, rows: flat });
         inserted += r === true ? flat.length / ROW_WIDTH : r.length;
       }
+      this.chain.seal(sealed);
     });
     try {
       load.immediate();

@@ -6,6 +6,7 @@
  */
 import type { AgentEvent, HiddenFlapEvent } from '@dcprobe/shared';
 import type { Db } from './db.ts';
+import { ChainWriter } from './chain.ts';
 import { ROW_WIDTH, makeKeys, pushRow, writeItem, type RowsItem, type Statements } from './rows.ts';
 
 /**
@@ -44,11 +45,13 @@ export function projector(db: Db, st: Statements, source: { db: Db; table: strin
   const mark = db.prepare('INSERT INTO ingest_projection (id, through) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET through = excluded.through');
   const markNow = db.prepare('SELECT coalesce(max(through), 0) FROM ingest_projection').pluck();
   let through = markNow.get() as number;
+  const chain = new ChainWriter(db);
   // Nested transactions are savepoints: a refused frame is undone alone.
   const frame = db.transaction((f: RowsItem, out: Projected) => moveFrame(st, f, out));
   const row = db.transaction((f: RowsItem, r: number, out: Projected) => moveFrame(st, { ...f, rows: f.rows.slice(r * ROW_WIDTH, (r + 1) * ROW_WIDTH) }, out));
   const step = db.transaction((maxEvents: number): Projected => {
     const out: Projected = { through, events: 0, duplicate: 0, quarantined: 0 };
+    const sealed = chain.mark(['observations', 'hidden_flaps']);
     scan: for (;;) {
       const frames = take.all(out.through) as JournalRow[];
       if (frames.length === 0) break;
@@ -80,6 +83,7 @@ export function projector(db: Db, st: Statements, source: { db: Db; table: strin
       }
     }
     if (out.through !== through) mark.run(out.through);
+    chain.seal(sealed);
     return out;
   });
   return {
