@@ -49,6 +49,49 @@ export const customerSchema = z.object({
   }).strict().default({ reportDeadlineDays: 5, graceMinutes: 10, unverified: 'count' }),
 }).strict().refine((c) => c.network || c.power, { message: 'a customer needs a network or a power service', path: ['network'] });
 
+const mailbox = z.string().regex(/^[^\s@<>"]+@[^\s@<>"]+$/, 'expected a plain e-mail address');
+
+/** Where a customer's restoration notices (and statements) go; the webhook secret is a secret. */
+const noticeChannelsSchema = z.object({
+  customer: z.string().min(1),
+  /** Send a drafted notice without waiting for the NOC to confirm it. */
+  autoSend: z.boolean().default(false),
+  webhook: z.object({
+    url: z.string().url('expected an https URL (http only to loopback)'),
+    secret: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'expected whsec_<base64> (see docs/customer-evidence.md)'),
+  }).strict().optional(),
+  email: z.object({ to: z.array(mailbox).min(1) }).strict().optional(),
+}).strict();
+
+const noticesSchema = z.object({
+  /** How long the measured service must stay up, without a break, before the notice is drafted. */
+  settlingSeconds: z.number().nonnegative().default(900),
+  /** How often open reports are checked for a measured recovery. */
+  checkIntervalSeconds: z.number().positive().default(30),
+  /** Bound on one delivery attempt. */
+  attemptTimeoutSeconds: z.number().positive().default(30),
+  retry: z.object({
+    firstDelaySeconds: z.number().positive().default(30),
+    maxDelaySeconds: z.number().positive().default(3600),
+    maxAttempts: z.number().int().positive().default(30),
+    maxAgeHours: z.number().positive().default(72),
+  }).strict().default({ firstDelaySeconds: 30, maxDelaySeconds: 3600, maxAttempts: 30, maxAgeHours: 72 }),
+  smtp: z.object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(25),
+    secure: z.boolean().default(false),
+    requireTls: z.boolean().default(false),
+    user: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    from: mailbox,
+    fromName: z.string().optional(),
+  }).strict().optional(),
+  customers: z.array(noticeChannelsSchema).default([]),
+}).strict();
+
+export type NoticesConfig = z.infer<typeof noticesSchema>;
+export type NoticeChannelsConfig = z.infer<typeof noticeChannelsSchema>;
+
 const configSchema = z.object({
   listen: hostPort.default('127.0.0.1:9470'),
   tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
@@ -59,6 +102,7 @@ const configSchema = z.object({
   agents: z.array(agentSchema).default([]),
   apiTokens: z.array(apiTokenSchema).default([]),
   customers: z.array(customerSchema).default([]),
+  notices: noticesSchema.optional(),
 }).strict();
 
 export type CustomerConfig = z.infer<typeof customerSchema>;
@@ -72,6 +116,8 @@ export interface CollectorConfig {
   agents: readonly { id: string; tokenHash: string }[];
   apiTokens: readonly { name: string; role: Role; tokenHash: string }[];
   customers: readonly CustomerConfig[];
+  /** Restoration notices and their delivery; absent: none are drafted. */
+  notices?: NoticesConfig;
 }
 
 /** Entries of a raw list whose `key` repeats an earlier one's; read from the raw input, so they are found alongside schema errors. */
@@ -104,6 +150,21 @@ function secretHashes(list: readonly { token?: string | undefined; tokenHash?: s
   });
 }
 
+/** A channel list names each customer once; e-mail needs the relay; SMTP credentials come as a pair. */
+function noticeProblems(n: NoticesConfig | undefined): string[] {
+  if (!n) return [];
+  const out: string[] = [];
+  const seen = new Set<string>();
+  n.customers.forEach((c, i) => {
+    if (seen.has(c.customer)) out.push(`notices.customers[${i}].customer: duplicate ${JSON.stringify(c.customer)}`);
+    seen.add(c.customer);
+    if (c.email && !n.smtp) out.push(`notices.customers[${i}].email: needs notices.smtp (the relay to send through)`);
+    if (!c.webhook && !c.email) out.push(`notices.customers[${i}]: needs a webhook or an email channel`);
+  });
+  if (n.smtp && (n.smtp.user === undefined) !== (n.smtp.password === undefined)) out.push('notices.smtp: user and password go together');
+  return out;
+}
+
 function splitHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
   return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
@@ -114,6 +175,7 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
   const r = configSchema.safeParse(raw ?? {});
   const problems = r.success ? [] : allIssues(r.error);
   problems.push(...duplicates(raw, 'agents', 'id'), ...duplicates(raw, 'apiTokens', 'name'), ...duplicates(raw, 'customers', 'id'));
+  if (r.success) problems.push(...noticeProblems(r.data.notices));
   const port = r.success ? splitHostPort(r.data.listen).port : 0;
   if (port > 65535) problems.push(`listen: port ${port} out of range`);
   if (!r.success) throw invalidConfig(problems);
@@ -131,6 +193,7 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     agents: c.agents.map((a, i) => ({ id: a.id, tokenHash: agentHashes[i]! })),
     apiTokens: c.apiTokens.map((a, i) => ({ name: a.name, role: a.role, tokenHash: apiHashes[i]! })),
     customers: c.customers,
+    ...(c.notices ? { notices: c.notices } : {}),
   };
   return deepFreeze(cfg);
 }

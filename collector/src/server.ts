@@ -27,6 +27,7 @@ import { makeApiAuth } from './http/auth.ts';
 import { apiRoutes } from './api/index.ts';
 import { reportPageRoutes } from './report/routes.ts';
 import { makeLogger } from './log.ts';
+import { NoticeService } from './notify/service.ts';
 
 export interface CollectorHandle {
   url: string;
@@ -38,6 +39,8 @@ export interface CollectorHandle {
   /** The SLA ledger the API, the page and the SLA metrics read. */
   sla: SlaLedger;
   slaMetrics: SlaMetrics;
+  /** Restoration notices and their deliveries; absent without `notices` in the config. */
+  notices: NoticeService | undefined;
   metrics: SelfMetrics;
   config: Readonly<CollectorConfig>;
   metricsText(): Promise<string>;
@@ -85,7 +88,10 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const domain = makeDomainMetrics(() => ingest.current.values(), () => sla.currentCustomers());
   const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics()) + (await slaMetrics.text());
 
-  const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens), log };
+  const notices = config.notices
+    ? await NoticeService.start({ store, sla, config: config.notices, log, now, settled: () => ingest.settled() })
+    : undefined;
+  const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens), log, notices };
   const routes: Route[] = [
     // `status` is the collector's own health (what a supervisor or load balancer acts on); an
     // agent that never connected is the agents' problem, listed here and alerted on, not a reason
@@ -123,13 +129,14 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   return {
     url: `${scheme}://${host}:${port}`,
     wsUrl: `${config.tls ? 'wss' : 'ws'}://${host}:${port}${AGENT_WS_PATH}`,
-    port, store, ingest, liveness, sla, slaMetrics, metrics, config, metricsText,
+    port, store, ingest, liveness, sla, slaMetrics, notices, metrics, config, metricsText,
     async settled() {
       await ingest.drain();
       await ingest.settled();
     },
     async close() {
       liveness.stop();
+      await notices?.close();
       agents.close();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();

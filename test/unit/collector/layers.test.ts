@@ -20,7 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['store'],
   ['metrics'],
   ['ingest', 'ledger', 'notices', 'statements'],
-  ['sla-window'],
+  ['sla-window', 'notify'],
   ['http', 'domain-metrics', 'sla-metrics', 'agent-health'],
   ['api'],
   ['report'],
