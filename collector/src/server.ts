@@ -28,6 +28,7 @@ import { apiRoutes } from './api/index.ts';
 import { reportPageRoutes } from './report/routes.ts';
 import { makeLogger } from './log.ts';
 import { NoticeService } from './notify/service.ts';
+import { timerMetricsText } from './timer-metrics.ts';
 
 export interface CollectorHandle {
   url: string;
@@ -86,7 +87,8 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const slaMetrics = await SlaMetrics.open(sla, store, now);
   // Domain metrics label ports and feeds with their current owners, API-made customers included.
   const domain = makeDomainMetrics(() => ingest.current.values(), () => sla.currentCustomers());
-  const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics()) + (await slaMetrics.text());
+  const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics()) + (await slaMetrics.text())
+    + (await timerMetricsText(sla, store, now()));
 
   const notices = config.notices
     ? await NoticeService.start({ store, sla, config: config.notices, log, now, settled: () => ingest.settled() })

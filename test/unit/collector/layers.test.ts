@@ -21,7 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['metrics'],
   ['ingest', 'ledger', 'notices', 'statements'],
   ['sla-window', 'notify'],
-  ['http', 'domain-metrics', 'sla-metrics', 'agent-health'],
+  ['http', 'domain-metrics', 'sla-metrics', 'agent-health', 'timer-metrics'],
   ['api'],
   ['report'],
   ['server'],
