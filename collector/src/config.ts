@@ -92,6 +92,20 @@ const noticesSchema = z.object({
 export type NoticesConfig = z.infer<typeof noticesSchema>;
 export type NoticeChannelsConfig = z.infer<typeof noticeChannelsSchema>;
 
+/** Month-end statements: frozen for every customer when its month ends in its own time zone. */
+const statementsSchema = z.object({
+  /** Wait after the month's end (late events from agents' outboxes) before freezing. */
+  delaySeconds: z.number().nonnegative().default(3600),
+  /** The longest the scheduler sleeps before looking at the clock again. */
+  checkIntervalSeconds: z.number().positive().default(3600),
+  /** Bound on rendering one PDF with headless Chromium. */
+  renderTimeoutSeconds: z.number().positive().default(120),
+  /** Named in each statement's evidence block. */
+  issuer: z.string().min(1).optional(),
+}).strict();
+
+export type StatementsConfig = z.infer<typeof statementsSchema>;
+
 const configSchema = z.object({
   listen: hostPort.default('127.0.0.1:9470'),
   tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
@@ -103,6 +117,7 @@ const configSchema = z.object({
   apiTokens: z.array(apiTokenSchema).default([]),
   customers: z.array(customerSchema).default([]),
   notices: noticesSchema.optional(),
+  statements: statementsSchema.optional(),
 }).strict();
 
 export type CustomerConfig = z.infer<typeof customerSchema>;
@@ -118,6 +133,8 @@ export interface CollectorConfig {
   customers: readonly CustomerConfig[];
   /** Restoration notices and their delivery; absent: none are drafted. */
   notices?: NoticesConfig;
+  /** Month-end statements; absent: none are frozen. */
+  statements?: StatementsConfig;
 }
 
 /** Entries of a raw list whose `key` repeats an earlier one's; read from the raw input, so they are found alongside schema errors. */
@@ -194,6 +211,7 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     apiTokens: c.apiTokens.map((a, i) => ({ name: a.name, role: a.role, tokenHash: apiHashes[i]! })),
     customers: c.customers,
     ...(c.notices ? { notices: c.notices } : {}),
+    ...(c.statements ? { statements: c.statements } : {}),
   };
   return deepFreeze(cfg);
 }

@@ -29,6 +29,7 @@ import { reportPageRoutes } from './report/routes.ts';
 import { makeLogger } from './log.ts';
 import { NoticeService } from './notify/service.ts';
 import { timerMetricsText } from './timer-metrics.ts';
+import { StatementService } from './issuing/statements.ts';
 
 export interface CollectorHandle {
   url: string;
@@ -42,6 +43,8 @@ export interface CollectorHandle {
   slaMetrics: SlaMetrics;
   /** Restoration notices and their deliveries; absent without `notices` in the config. */
   notices: NoticeService | undefined;
+  /** Month-end statements; absent without `statements` in the config. */
+  statements: StatementService | undefined;
   metrics: SelfMetrics;
   config: Readonly<CollectorConfig>;
   metricsText(): Promise<string>;
@@ -93,7 +96,10 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const notices = config.notices
     ? await NoticeService.start({ store, sla, config: config.notices, log, now, settled: () => ingest.settled() })
     : undefined;
-  const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens), log, notices };
+  const statements = config.statements
+    ? await StatementService.start({ store, sla, config: config.statements, log, now, settled: () => ingest.settled() })
+    : undefined;
+  const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens), log, notices, statements };
   const routes: Route[] = [
     // `status` is the collector's own health (what a supervisor or load balancer acts on); an
     // agent that never connected is the agents' problem, listed here and alerted on, not a reason
@@ -131,7 +137,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   return {
     url: `${scheme}://${host}:${port}`,
     wsUrl: `${config.tls ? 'wss' : 'ws'}://${host}:${port}${AGENT_WS_PATH}`,
-    port, store, ingest, liveness, sla, slaMetrics, notices, metrics, config, metricsText,
+    port, store, ingest, liveness, sla, slaMetrics, notices, statements, metrics, config, metricsText,
     async settled() {
       await ingest.drain();
       await ingest.settled();
@@ -139,6 +145,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     async close() {
       liveness.stop();
       await notices?.close();
+      await statements?.close();
       agents.close();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();

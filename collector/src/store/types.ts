@@ -290,6 +290,9 @@ export interface DeliveryStore {
   /** E.CONFLICT if (customer, month, revision) exists. */
   recordStatement(s: StatementRecord): Promise<void>;
   statements(customer: string, month?: string): Promise<StatementRecord[]>;
+  /** The instant up to which month ends were handled (statements/schedule.ts); null before the first start. */
+  statementWatermark(): Promise<number | null>;
+  setStatementWatermark(at: number): Promise<void>;
 }
 
 export interface Store extends IngestStore, AgentStore, ObservationReads, LedgerStore, DeliveryStore {

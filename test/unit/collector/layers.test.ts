@@ -24,6 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['http', 'domain-metrics', 'sla-metrics', 'agent-health', 'timer-metrics'],
   ['api'],
   ['report'],
+  ['issuing'],
   ['server'],
   ['cli', 'index'],
 ];

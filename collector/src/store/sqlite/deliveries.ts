@@ -135,6 +135,14 @@ export class DeliveryTables {
     return rows.map((r) => ({ ...r, files: files.all(r.id) as StatementRecord['files'] }));
   }
 
+  statementWatermark(): number | null {
+    return (this.db.prepare(`SELECT watermark FROM statement_schedule WHERE id = 1`).pluck().get() as number | undefined) ?? null;
+  }
+
+  setStatementWatermark(at: number): void {
+    this.db.prepare(`INSERT INTO statement_schedule (id, watermark) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET watermark = max(watermark, excluded.watermark)`).run(at);
+  }
+
   private update(d: Delivery): void {
     const changed = this.updDelivery.run(d.status, d.nextAttemptAt, d.receipt?.at ?? null, d.receipt?.response ?? null, d.id).changes;
     if (changed !== 1) throw new DcprobeError(E.NOT_FOUND, `unknown delivery ${JSON.stringify(d.id)}`);

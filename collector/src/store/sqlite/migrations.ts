@@ -231,6 +231,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER statements_kept BEFORE DELETE ON statements BEGIN SELECT RAISE(ABORT, 'statements are append-only'); END;
   CREATE TRIGGER statement_files_frozen BEFORE UPDATE ON statement_files BEGIN SELECT RAISE(ABORT, 'statement files are append-only'); END;
   CREATE TRIGGER statement_files_kept BEFORE DELETE ON statement_files BEGIN SELECT RAISE(ABORT, 'statement files are append-only'); END;
+  -- the month ends handled so far: a restarted collector catches up from here, firing none twice
+  CREATE TABLE statement_schedule (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    watermark INTEGER NOT NULL
+  ) STRICT;
   `,
 ];
 

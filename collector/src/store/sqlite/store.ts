@@ -84,6 +84,8 @@ export class SqliteStore implements Store {
   async deliveries(item?: { kind: 'notice' | 'statement'; id: string }): Promise<StoredDelivery[]> { return this.out.deliveries(item); }
   async recordStatement(s: StatementRecord): Promise<void> { this.out.recordStatement(s); }
   async statements(customer: string, month?: string): Promise<StatementRecord[]> { return this.out.statements(customer, month); }
+  async statementWatermark(): Promise<number | null> { return this.out.statementWatermark(); }
+  async setStatementWatermark(at: number): Promise<void> { this.out.setStatementWatermark(at); }
 
   private closed = false;
   async close(): Promise<void> {

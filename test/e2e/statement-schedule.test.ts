@@ -1,0 +1,67 @@
+/**
+ * Month-end statements frozen by the running collector, each when the month
+ * ends in its customer's own time zone: October 2026 in Asia/Shanghai (ends
+ * 16:00 UTC) and in Europe/Berlin (a DST month, 745 hours, ends 23:00 UTC),
+ * under a clock the test moves. Each is rendered to PDF by headless Chromium,
+ * stored with its CSV, scenario export and manifest, served by the API byte
+ * for byte, verifies offline, and is frozen once.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { verifyCommand } from '../../collector/src/cli/verify.ts';
+import { API, call, startApi, stopApi, type ApiEnv } from '../support/api-harness.ts';
+import { run } from '../support/procs.ts';
+import { eventually, sleep } from '../support/wait.ts';
+
+const START = Date.parse('2026-10-31T15:00:00Z');
+let env: ApiEnv | undefined;
+afterEach(async () => { if (env) await stopApi(env); env = undefined; });
+
+const customers = [
+  { id: 'cust-sh', name: 'Shanghai <b>Trading</b>', timezone: 'Asia/Shanghai', network: { ports: ['sw1/ge-0/0/1'] } },
+  { id: 'cust-be', name: 'Berlin GmbH', timezone: 'Europe/Berlin', network: { ports: ['sw1/ge-0/0/2'] } },
+];
+const list = async (e: ApiEnv, id: string) => (await call(e, 'GET', `/api/v1/customers/${id}/statements`, { token: 'read' })).json.statements as any[];
+
+describe('month-end statements in the running collector', () => {
+  it('freezes each customer\'s month when it ends in the customer\'s zone, once, and serves files that verify', async () => {
+    env = await startApi(START, { customers, statements: { delaySeconds: 60, checkIntervalSeconds: 0.2, renderTimeoutSeconds: 90, issuer: 'Example IDC' } });
+    const e = env;
+    await sleep(500);
+    expect([await list(e, 'cust-sh'), await list(e, 'cust-be')]).toEqual([[], []]);
+
+    // Shanghai's October has ended (16:00 UTC) and the minute's delay passed; Berlin's has not.
+    e.clock.now = Date.parse('2026-10-31T16:01:30Z');
+    const sh = await eventually(() => list(e, 'cust-sh'), (l) => l.length === 1, 120_000, 200);
+    expect(sh[0]).toMatchObject({ id: 'ST-cust-sh-2026-10-r0', month: '2026-10', revision: 0, issuedAt: '2026-11-01T00:01:30+08:00' });
+    expect(await list(e, 'cust-be')).toEqual([]);
+
+    e.clock.now = Date.parse('2026-10-31T23:01:30Z');
+    const be = await eventually(() => list(e, 'cust-be'), (l) => l.length === 1, 120_000, 200);
+    expect(be[0]).toMatchObject({ id: 'ST-cust-be-2026-10-r0', month: '2026-10', issuedAt: '2026-11-01T00:01:30+01:00' });
+    expect(be[0].files.map((f: any) => f.name)).toEqual(['ST-cust-be-2026-10-r0.csv', 'ST-cust-be-2026-10-r0.manifest.json', 'ST-cust-be-2026-10-r0.pdf', 'ST-cust-be-2026-10-r0.scenario.json']);
+
+    // Later ticks freeze nothing again.
+    await sleep(1000);
+    expect([(await list(e, 'cust-sh')).length, (await list(e, 'cust-be')).length]).toEqual([1, 1]);
+
+    const dir = join(e.tmp.dir, 'downloaded');
+    await mkdir(dir);
+    for (const f of be[0].files) {
+      const r = await fetch(`${e.c.url}/api/v1/customers/cust-be/statements/2026-10/${f.name}`, { headers: { authorization: `Bearer ${API.read}` } });
+      expect(r.status).toBe(200);
+      expect(r.headers.get('x-content-sha256')).toBe(f.sha256);
+      await writeFile(join(dir, f.name), Buffer.from(await r.arrayBuffer()));
+    }
+    const out: string[] = [];
+    expect(await verifyCommand([join(dir, 'ST-cust-be-2026-10-r0.manifest.json')], { out: (x) => out.push(x), err: (x) => out.push(x) })).toBe(0);
+    expect(out.at(-1)).toBe('verified');
+    expect(out).toContain('ST-cust-be-2026-10-r0.pdf: sha256 ok');
+    const text = (await run('pdftotext', ['-layout', join(dir, 'ST-cust-be-2026-10-r0.pdf'), '-'])).stdout;
+    expect(text).toContain('Statement ST-cust-be-2026-10-r0');
+    expect(text).toContain('Berlin GmbH');
+    // The DST month: 745 hours, so a 99.9 % target allows 44 min 42 s.
+    expect(text).toMatch(/Allowed this month\s+44 min 42 s\s+2682 s/);
+  }, 300_000);
+});
