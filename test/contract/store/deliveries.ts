@@ -76,5 +76,22 @@ export function deliveryContract(ctx: ContractContext): void {
       await store.saveDelivery(dead('email'));
       expect((await store.notice('N1'))?.status).toBe('failed');
     });
+
+    it('keeps a frozen statement with its files once, refuses the same revision again, and keeps the schedule watermark', async () => {
+      const { store } = await ctx.open();
+      const st = (revision: number, text: string) => ({
+        id: `ST-c1-2026-10-r${revision}`, customer: 'c1', month: '2026-10', revision, issuedAt: T + revision, reason: revision ? 'late report' : null,
+        files: [{ name: `ST-c1-2026-10-r${revision}.csv`, mediaType: 'text/csv', sha256: 'ab'.repeat(32), content: Buffer.from(text) }],
+      });
+      await store.recordStatement(st(0, 'a,b\r\n'));
+      await expect(store.recordStatement(st(0, 'changed'))).rejects.toMatchObject({ code: E.CONFLICT });
+      await store.recordStatement(st(1, 'a,c\r\n'));
+      expect(await store.statements('c1', '2026-10')).toEqual([st(0, 'a,b\r\n'), st(1, 'a,c\r\n')]);
+      expect(await store.statements('c1', '2026-09')).toEqual([]);
+      expect(await store.statementWatermark()).toBeNull();
+      await store.setStatementWatermark(T);
+      await store.setStatementWatermark(T - 1); // never moves back
+      expect(await store.statementWatermark()).toBe(T);
+    });
   });
 }
