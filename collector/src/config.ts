@@ -102,6 +102,8 @@ const statementsSchema = z.object({
   renderTimeoutSeconds: z.number().positive().default(120),
   /** Named in each statement's evidence block. */
   issuer: z.string().min(1).optional(),
+  /** The provider's Ed25519 private key (PEM, mode 0600) that signs each statement's evidence; absent: digest only. */
+  signingKeyFile: z.string().min(1).optional(),
 }).strict();
 
 export type StatementsConfig = z.infer<typeof statementsSchema>;

@@ -10,6 +10,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyCommand } from '../../collector/src/cli/verify.ts';
+import { newSigningKey } from '../../collector/src/evidence/keys.ts';
+import { tempDir } from '../support/temp.ts';
 import { API, call, startApi, stopApi, type ApiEnv } from '../support/api-harness.ts';
 import { run } from '../support/procs.ts';
 import { eventually, sleep } from '../support/wait.ts';
@@ -26,7 +28,11 @@ const list = async (e: ApiEnv, id: string) => (await call(e, 'GET', `/api/v1/cus
 
 describe('month-end statements in the running collector', () => {
   it('freezes each customer\'s month when it ends in the customer\'s zone, once, and serves files that verify', async () => {
-    env = await startApi(START, { customers, statements: { delaySeconds: 60, checkIntervalSeconds: 0.2, renderTimeoutSeconds: 90, issuer: 'Example IDC' } });
+    const keys = tempDir('dcp-statement-key-');
+    const key = newSigningKey();
+    await writeFile(join(keys.dir, 'provider.key'), key.privatePem, { mode: 0o600 });
+    await writeFile(join(keys.dir, 'provider.pem'), key.publicPem);
+    env = await startApi(START, { customers, statements: { delaySeconds: 60, checkIntervalSeconds: 0.2, renderTimeoutSeconds: 90, issuer: 'Example IDC', signingKeyFile: join(keys.dir, 'provider.key') } });
     const e = env;
     await sleep(500);
     expect([await list(e, 'cust-sh'), await list(e, 'cust-be')]).toEqual([[], []]);
@@ -55,8 +61,10 @@ describe('month-end statements in the running collector', () => {
       await writeFile(join(dir, f.name), Buffer.from(await r.arrayBuffer()));
     }
     const out: string[] = [];
-    expect(await verifyCommand([join(dir, 'ST-cust-be-2026-10-r0.manifest.json')], { out: (x) => out.push(x), err: (x) => out.push(x) })).toBe(0);
+    expect(await verifyCommand([join(dir, 'ST-cust-be-2026-10-r0.manifest.json'), '--public-key', join(keys.dir, 'provider.pem')], { out: (x) => out.push(x), err: (x) => out.push(x) })).toBe(0);
+    keys.cleanup();
     expect(out.at(-1)).toBe('verified');
+    expect(out).toContain(`ST-cust-be-2026-10-r0.manifest.json: signature ok (key ${key.keyId})`);
     expect(out).toContain('ST-cust-be-2026-10-r0.pdf: sha256 ok');
     const text = (await run('pdftotext', ['-layout', join(dir, 'ST-cust-be-2026-10-r0.pdf'), '-'])).stdout;
     expect(text).toContain('Statement ST-cust-be-2026-10-r0');

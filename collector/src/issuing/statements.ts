@@ -9,9 +9,11 @@
  * up on months that ended meanwhile and freeze none twice. A later correction
  * never touches a frozen statement (the store refuses it): it is a revision.
  */
-import { monthBounds } from '@dcprobe/shared';
+import { readFileSync } from 'node:fs';
+import { DcprobeError, E, monthBounds } from '@dcprobe/shared';
 import type { Logger } from 'pino';
 import type { StatementsConfig } from '../config.ts';
+import { signerFromPem, type Signer } from '../evidence/keys.ts';
 import type { SlaLedger } from '../ledger/index.ts';
 import { renderPage } from '../report/page.ts';
 import { issueStatement } from '../statements/issue.ts';
@@ -32,8 +34,11 @@ export interface StatementServiceOptions {
 export class StatementService {
   private scheduler: MonthEndScheduler | undefined;
   private current: Promise<void> | undefined;
+  private readonly signer: Signer | undefined;
 
-  private constructor(private readonly o: StatementServiceOptions) {}
+  private constructor(private readonly o: StatementServiceOptions) {
+    this.signer = o.config.signingKeyFile === undefined ? undefined : loadSigner(o.config.signingKeyFile);
+  }
 
   get store(): Store { return this.o.store; }
 
@@ -88,7 +93,7 @@ export class StatementService {
         tenures: this.o.sla.customers.tenures(customer).filter((t) => t.end > bounds.start && t.start < bounds.end),
       }),
       render: (html) => renderPdf(html, { timeoutMs: this.o.config.renderTimeoutSeconds * 1000 }),
-    }, { issuedAt, timezone: m.timezone, issuer: this.o.config.issuer });
+    }, { issuedAt, timezone: m.timezone, issuer: this.o.config.issuer, signer: this.signer });
     return {
       id: issued.statementId, customer, month: m.month, revision: 0, issuedAt, reason: null,
       files: issued.files.map((f) => ({ name: f.name, mediaType: f.mediaType, sha256: f.sha256, content: f.bytes })),
@@ -98,5 +103,16 @@ export class StatementService {
   async close(): Promise<void> {
     this.scheduler?.stop();
     await this.current?.catch(() => {});
+  }
+}
+
+/** The signing key, read once at start: a missing or malformed key stops the start, naming the file, never the key. */
+function loadSigner(file: string): Signer {
+  let pem: string;
+  try { pem = readFileSync(file, 'utf8'); } catch (e) {
+    throw new DcprobeError(E.CONFIG_INVALID, `statements.signingKeyFile: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try { return signerFromPem(pem); } catch {
+    throw new DcprobeError(E.CONFIG_INVALID, `statements.signingKeyFile: ${file} is not a PEM private key`);
   }
 }
