@@ -1,7 +1,8 @@
 /**
  * Restoration notices in the running collector. Every check interval, each
- * open report whose service the measurements show back up for the settling
- * time gets its drafted notice (notices/draft.ts), stored once per report. The
+ * open report of a customer with delivery channels, whose service the
+ * measurements show back up for the settling time, gets its drafted notice
+ * (notices/draft.ts), stored once per report. The
  * NOC confirms a draft through the API, or the customer's auto-send policy
  * does; confirming stores one delivery per configured channel, and each is
  * run to its end (delivery/run.ts) with every step saved before the next. The
@@ -80,7 +81,8 @@ export class NoticeService {
     const drafted: NoticeRecord[] = [];
     for (const r of await this.o.sla.reports.list()) {
       if (this.closed) break;
-      if (r.noticeAt !== undefined || (await this.o.store.noticeOfReport(r.id))) continue;
+      // Only customers with a delivery channel get drafts: a draft nobody can send would wait (and alert) forever.
+      if (!this.channels.has(r.customer) || r.noticeAt !== undefined || (await this.o.store.noticeOfReport(r.id))) continue;
       const decision = await this.decide(r);
       if (decision?.state !== 'ready') continue;
       const n = noticeRecord(r, decision.draft);

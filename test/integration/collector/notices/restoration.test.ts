@@ -42,10 +42,10 @@ async function measureOutage(wsUrl: string, now: number): Promise<TestAgent> {
   return a;
 }
 
-async function fileReport(base: { url: string }, id: string, reportedAt: number): Promise<void> {
+async function fileReport(base: { url: string }, id: string, reportedAt: number, customer = 'cust-a'): Promise<void> {
   const r = await fetch(`${base.url}/api/v1/reports`, {
     method: 'POST', headers: { authorization: `Bearer ${API.write}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ id, customer: 'cust-a', service: 'network', reportedAt: new Date(reportedAt).toISOString(), text: 'link down <b>since</b> noon' }),
+    body: JSON.stringify({ id, customer, service: 'network', reportedAt: new Date(reportedAt).toISOString(), text: 'link down <b>since</b> noon' }),
   });
   expect(r.status).toBe(201);
 }
@@ -58,19 +58,27 @@ describe('restoration notices in the running collector', () => {
     const secret = newWebhookSecret();
     const port = await freeTcpPort();
     const url = `http://127.0.0.1:${port}/dcprobe/notices`;
-    const env: ApiEnv = await startApi(Date.now(), { notices: noticesConfig(url, secret) }, { now: Date.now });
+    // cust-b has no delivery channel: its report gets no draft that nobody could send.
+    const customers = [
+      { id: 'cust-a', network: { ports: [PORT], uplinks: [UPLINK] } },
+      { id: 'cust-b', network: { ports: ['sw1/ge-0/0/5'] } },
+    ];
+    const env: ApiEnv = await startApi(Date.now(), { customers, notices: noticesConfig(url, secret) }, { now: Date.now });
     cleanups.push(() => stopApi(env));
     const db = env.c.config.database;
     const t = Date.now();
     const agent = await measureOutage(env.c.wsUrl, t);
     await fileReport(env.c, 'R-1', t - 30_000);
+    await fileReport(env.c, 'R-2', t - 30_000, 'cust-b');
+    const b = (state: 'up' | 'down', at: number) => ({ subject: 'sw1/ge-0/0/5', kind: 'port' as const, state, at, via: 'poll' as const, agentId: null, seq: null });
+    await env.c.store.importObservations([b('down', t - 60_000), b('up', t - 10_000)], t);
 
     // Still down: nothing is drafted.
     await new Promise((r) => setTimeout(r, 500));
     expect((await call(env, 'GET', '/api/v1/notices')).json.notices).toEqual([]);
 
     await agent.events([portEvent(4, 'up', Date.now())], 4);
-    const drafted = await eventually(async () => (await call(env, 'GET', '/api/v1/notices?customer=cust-a')).json.notices, (l: any[]) => l.length === 1, 10_000);
+    const drafted = await eventually(async () => (await call(env, 'GET', '/api/v1/notices')).json.notices, (l: any[]) => l.length === 1, 10_000);
     expect(drafted[0]).toMatchObject({ id: 'N-R-1', report: 'R-1', status: 'drafted', confirmedAt: null });
     expect(drafted[0].draft.outages).toHaveLength(1);
     // Drafted is not sent: nothing leaves before the NOC confirms.
