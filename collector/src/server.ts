@@ -97,7 +97,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     ? await NoticeService.start({ store, sla, config: config.notices, log, now, settled: () => ingest.settled() })
     : undefined;
   const statements = config.statements
-    ? await StatementService.start({ store, sla, config: config.statements, log, now, settled: () => ingest.settled() })
+    ? await StatementService.start({ store, sla, config: config.statements, log, now, settled: () => ingest.settled(), delivery: notices })
     : undefined;
   const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens), log, notices, statements };
   const routes: Route[] = [
@@ -144,8 +144,8 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     },
     async close() {
       liveness.stop();
-      await notices?.close();
       await statements?.close();
+      await notices?.close();
       agents.close();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();

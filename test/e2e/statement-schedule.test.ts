@@ -12,6 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { verifyCommand } from '../../collector/src/cli/verify.ts';
 import { newSigningKey } from '../../collector/src/evidence/keys.ts';
 import { tempDir } from '../support/temp.ts';
+import { newWebhookSecret } from '../../collector/src/delivery/signature.ts';
+import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { API, call, startApi, stopApi, type ApiEnv } from '../support/api-harness.ts';
 import { run } from '../support/procs.ts';
 import { eventually, sleep } from '../support/wait.ts';
@@ -32,7 +34,12 @@ describe('month-end statements in the running collector', () => {
     const key = newSigningKey();
     await writeFile(join(keys.dir, 'provider.key'), key.privatePem, { mode: 0o600 });
     await writeFile(join(keys.dir, 'provider.pem'), key.publicPem);
-    env = await startApi(START, { customers, statements: { delaySeconds: 60, checkIntervalSeconds: 0.2, renderTimeoutSeconds: 90, issuer: 'Example IDC', signingKeyFile: join(keys.dir, 'provider.key') } });
+    const secret = newWebhookSecret();
+    const receiver = await WebhookReceiver.start({ secret });
+    // The collector signs with its clock, which this test sets to October: only the timestamp is stale.
+    receiver.respond = (r) => ({ status: r.check === 'ok' || r.check === 'stale_timestamp' ? 200 : 401 });
+    const notices = { customers: [{ customer: 'cust-be', webhook: { url: receiver.url, secret } }] };
+    env = await startApi(START, { customers, notices, statements: { delaySeconds: 60, checkIntervalSeconds: 0.2, renderTimeoutSeconds: 90, issuer: 'Example IDC', signingKeyFile: join(keys.dir, 'provider.key') } });
     const e = env;
     await sleep(500);
     expect([await list(e, 'cust-sh'), await list(e, 'cust-be')]).toEqual([[], []]);
@@ -65,6 +72,20 @@ describe('month-end statements in the running collector', () => {
     keys.cleanup();
     expect(out.at(-1)).toBe('verified');
     expect(out).toContain(`ST-cust-be-2026-10-r0.manifest.json: signature ok (key ${key.keyId})`);
+
+    // Delivered through cust-be's webhook (cust-sh has no channel): the files named with the SHA-256 the API serves.
+    await eventually(async () => receiver.accepted.size, (n) => n === 1, 30_000, 100);
+    await receiver.stop();
+    const [id, body] = [...receiver.accepted][0]!;
+    expect(receiver.requests.map((r) => r.check)).toEqual(['stale_timestamp']);
+    expect(id).toBe('D-ST-cust-be-2026-10-r0-webhook');
+    const sent = JSON.parse(body!);
+    expect(sent).toMatchObject({
+      type: 'dcprobe.statement',
+      statement: { id: 'ST-cust-be-2026-10-r0', customer: 'cust-be', month: '2026-10', revision: 0, issuedAt: '2026-11-01T00:01:30+01:00', reason: null },
+    });
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    expect([...sent.statement.files].sort(byName)).toEqual([...be[0].files].sort(byName));
     expect(out).toContain('ST-cust-be-2026-10-r0.pdf: sha256 ok');
     const text = (await run('pdftotext', ['-layout', join(dir, 'ST-cust-be-2026-10-r0.pdf'), '-'])).stdout;
     expect(text).toContain('Statement ST-cust-be-2026-10-r0');

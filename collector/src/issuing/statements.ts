@@ -19,7 +19,9 @@ import { renderPage } from '../report/page.ts';
 import { issueStatement } from '../statements/issue.ts';
 import { renderPdf } from '../statements/render-pdf.ts';
 import { MonthEndScheduler, type MonthEnd } from '../statements/schedule.ts';
-import type { Store, StatementRecord } from '../store/types.ts';
+import type { Store, StatementRecord, StoredDelivery } from '../store/types.ts';
+import { newDelivery } from '../delivery/machine.ts';
+import type { NoticeService } from '../notify/service.ts';
 
 export interface StatementServiceOptions {
   store: Store;
@@ -29,6 +31,8 @@ export interface StatementServiceOptions {
   now: () => number;
   /** Resolves once what was acked so far is readable (the ingest queue's settled). */
   settled: () => Promise<void>;
+  /** The delivery channels (notices.customers): a frozen statement goes out through the customer's. */
+  delivery?: NoticeService | undefined;
 }
 
 export class StatementService {
@@ -71,10 +75,21 @@ export class StatementService {
       if (inMonth.length === 0) continue;
       if ((await this.o.store.statements(spec.id, m.month)).length > 0) continue;
       const s = await this.issue(spec.id, m);
-      await this.o.store.recordStatement(s);
+      const deliveries = this.deliveriesOf(s, spec.timezone, spec.name);
+      await this.o.store.recordStatement(s, deliveries);
+      for (const d of deliveries) this.o.delivery!.run(d);
       this.o.log.info({ statement: s.id, customer: spec.id, month: m.month, files: s.files.length }, 'month-end statement frozen');
     }
     await this.o.store.setStatementWatermark(m.end + this.o.config.delaySeconds * 1000);
+  }
+
+  /** One delivery per channel of the customer, stored with the statement, sent once it is stored. */
+  private deliveriesOf(s: StatementRecord, tz: string, name: string | undefined): StoredDelivery[] {
+    const at = this.o.now();
+    return (this.o.delivery?.channelsOf(s.customer) ?? []).map((c) => ({
+      delivery: newDelivery({ id: `D-${s.id}-${c.channel}`, channel: c.channel, customer: s.customer, item: { kind: 'statement', id: s.id }, target: c.target, createdAt: at }),
+      content: c.statement(s, tz, name),
+    }));
   }
 
   private async issue(customer: string, m: MonthEnd): Promise<StatementRecord> {

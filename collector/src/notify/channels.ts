@@ -11,10 +11,16 @@ import type { Channel, RetryPolicy } from '../delivery/types.ts';
 import { displayUrl, webhookSender, webhookUrl, type WebhookContent } from '../delivery/webhook.ts';
 import { noticeEmail, noticePayload, type NoticeContext } from '../notices/message.ts';
 import type { NoticeDraft } from '../notices/draft.ts';
+import { formatInstant } from '@dcprobe/shared';
+import type { StatementRecord } from '../store/types.ts';
 
 export interface CustomerChannels {
   autoSend: boolean;
-  list: { channel: Channel; target: string; sender: Sender<unknown>; content: (d: NoticeDraft, c: NoticeContext) => string }[];
+  list: {
+    channel: Channel; target: string; sender: Sender<unknown>;
+    content: (d: NoticeDraft, c: NoticeContext) => string;
+    statement: (s: StatementRecord, timezone: string, customerName: string | undefined) => string;
+  }[];
 }
 
 export function retryPolicy(n: NoticesConfig): RetryPolicy {
@@ -38,6 +44,7 @@ function channelsOf(n: NoticesConfig, c: NoticeChannelsConfig, now: () => number
     list.push({
       channel: 'webhook', target: displayUrl(webhookUrl(c.webhook.url)), sender: sender as Sender<unknown>,
       content: (d, x) => JSON.stringify({ body: JSON.stringify(noticePayload(d, x)) } satisfies WebhookContent),
+      statement: (st, tz) => JSON.stringify({ body: JSON.stringify(statementPayload(st, tz)) } satisfies WebhookContent),
     });
   }
   if (c.email && n.smtp) {
@@ -51,12 +58,45 @@ function channelsOf(n: NoticesConfig, c: NoticeChannelsConfig, now: () => number
     list.push({
       channel: 'email', target: c.email.to.join(', '), sender: sender as Sender<unknown>,
       content: (d, x) => JSON.stringify(noticeEmail(d, x, to) satisfies EmailContent),
+      statement: (st, tz, name) => JSON.stringify(statementEmail(st, tz, name, to)),
     });
   }
   return list;
 }
 
-/** The stored content back as what the channel's sender takes. */
+export const STATEMENT_EVENT = 'dcprobe.statement';
+
+/** A frozen statement announced by webhook: its files with their SHA-256 (fetched from the API, checked with `verify`). */
+function statementPayload(s: StatementRecord, tz: string): Record<string, unknown> {
+  return {
+    type: STATEMENT_EVENT,
+    statement: {
+      id: s.id, customer: s.customer, month: s.month, revision: s.revision, issuedAt: formatInstant(s.issuedAt, tz), reason: s.reason,
+      files: s.files.map((f) => ({ name: f.name, mediaType: f.mediaType, size: f.content.length, sha256: f.sha256 })),
+    },
+  };
+}
+
+/** A frozen statement by e-mail: a short summary with the files attached (stored base64, see parseContent). */
+function statementEmail(s: StatementRecord, tz: string, name: string | undefined, to: { address: string }[]) {
+  const text = [
+    `Statement ${s.id} for ${s.month}${s.revision > 0 ? ` (revision ${s.revision}${s.reason ? `: ${s.reason}` : ''})` : ''}`,
+    `issued ${formatInstant(s.issuedAt, tz)}.`,
+    '',
+    'Files (SHA-256):',
+    ...s.files.map((f) => `  ${f.name}  ${f.sha256}`),
+    '',
+    'Check them with: dcprobe-collector verify <manifest> --public-key <provider key>',
+  ].join('\n');
+  return {
+    to, subject: `Statement ${s.id}: ${name ?? s.customer}, ${s.month}`, text,
+    attachments: s.files.map((f) => ({ filename: f.name, contentType: f.mediaType, base64: f.content.toString('base64') })),
+  };
+}
+
+/** The stored content back as what the channel's sender takes (attachments were stored base64). */
 export function parseContent(text: string): unknown {
-  return JSON.parse(text) as unknown;
+  const c = JSON.parse(text) as { attachments?: { filename: string; contentType: string; base64: string }[] };
+  if (!Array.isArray(c.attachments)) return c;
+  return { ...c, attachments: c.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.base64, 'base64') })) };
 }

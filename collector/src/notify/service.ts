@@ -136,8 +136,13 @@ export class NoticeService {
     return (await this.o.store.notice(n.id))!;
   }
 
+  /** A customer's channels (for a statement's deliveries), or none. */
+  channelsOf(customer: string): CustomerChannels['list'] {
+    return this.channels.get(customer)?.list ?? [];
+  }
+
   /** Runs one delivery in the background until delivered, failed or the service closes. */
-  private run(s: StoredDelivery): void {
+  run(s: StoredDelivery): void {
     const d = s.delivery;
     if (this.running.has(d.id) || this.closed) return;
     const sender = this.channels.get(d.customer)?.list.find((c) => c.channel === d.channel)?.sender;

@@ -287,8 +287,8 @@ export interface DeliveryStore {
   deliverNotice(d: Delivery, actor: string): Promise<void>;
   /** Deliveries of one item, or every one not yet delivered or failed (what recover() resumes). */
   deliveries(item?: { kind: 'notice' | 'statement'; id: string }): Promise<StoredDelivery[]>;
-  /** E.CONFLICT if (customer, month, revision) exists. */
-  recordStatement(s: StatementRecord): Promise<void>;
+  /** E.CONFLICT if (customer, month, revision) exists. Its deliveries, if any, are stored in the same transaction. */
+  recordStatement(s: StatementRecord, deliveries?: readonly StoredDelivery[]): Promise<void>;
   statements(customer: string, month?: string): Promise<StatementRecord[]>;
   /** The instant up to which month ends were handled (statements/schedule.ts); null before the first start. */
   statementWatermark(): Promise<number | null>;

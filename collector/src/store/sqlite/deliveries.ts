@@ -65,11 +65,7 @@ export class DeliveryTables {
         const n = this.notice(id);
         throw new DcprobeError(n ? E.CONFLICT : E.NOT_FOUND, n ? `notice ${id} is ${n.status}, not drafted` : `unknown notice ${JSON.stringify(id)}`);
       }
-      for (const { delivery: d, content } of deliveries) {
-        this.insDelivery.run(d.id, d.item.kind, d.item.id, d.channel, d.customer, d.target, content, d.createdAt, d.status,
-          d.nextAttemptAt, d.receipt?.at ?? null, d.receipt?.response ?? null);
-        this.writeAttempts(d);
-      }
+      for (const d of deliveries) this.insertDelivery(d);
     }).immediate();
   }
 
@@ -117,7 +113,7 @@ export class DeliveryTables {
     return rows.map((r) => ({ delivery: this.fromRow(r), content: r.content }));
   }
 
-  recordStatement(s: StatementRecord): void {
+  recordStatement(s: StatementRecord, deliveries: readonly StoredDelivery[]): void {
     this.db.transaction(() => {
       const exists = this.db.prepare(`SELECT 1 FROM statements WHERE customer_id = ? AND month = ? AND revision = ?`).get(s.customer, s.month, s.revision);
       if (exists) throw new DcprobeError(E.CONFLICT, `statement ${s.customer} ${s.month} revision ${s.revision} already exists`);
@@ -125,6 +121,7 @@ export class DeliveryTables {
         .run(s.id, s.customer, s.month, s.revision, s.issuedAt, s.reason);
       const ins = this.db.prepare(`INSERT INTO statement_files (statement_id, name, media_type, sha256, content) VALUES (?, ?, ?, ?, ?)`);
       for (const f of s.files) ins.run(s.id, f.name, f.mediaType, f.sha256, f.content);
+      for (const d of deliveries) this.insertDelivery(d);
     }).immediate();
   }
 
@@ -141,6 +138,12 @@ export class DeliveryTables {
 
   setStatementWatermark(at: number): void {
     this.db.prepare(`INSERT INTO statement_schedule (id, watermark) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET watermark = max(watermark, excluded.watermark)`).run(at);
+  }
+
+  private insertDelivery({ delivery: d, content }: StoredDelivery): void {
+    this.insDelivery.run(d.id, d.item.kind, d.item.id, d.channel, d.customer, d.target, content, d.createdAt, d.status,
+      d.nextAttemptAt, d.receipt?.at ?? null, d.receipt?.response ?? null);
+    this.writeAttempts(d);
   }
 
   private update(d: Delivery): void {

@@ -82,7 +82,7 @@ export class SqliteStore implements Store {
   async saveDelivery(d: Delivery): Promise<void> { this.out.saveDelivery(d); }
   async deliverNotice(d: Delivery, actor: string): Promise<void> { this.out.deliverNotice(d, actor); }
   async deliveries(item?: { kind: 'notice' | 'statement'; id: string }): Promise<StoredDelivery[]> { return this.out.deliveries(item); }
-  async recordStatement(s: StatementRecord): Promise<void> { this.out.recordStatement(s); }
+  async recordStatement(s: StatementRecord, deliveries: readonly StoredDelivery[] = []): Promise<void> { this.out.recordStatement(s, deliveries); }
   async statements(customer: string, month?: string): Promise<StatementRecord[]> { return this.out.statements(customer, month); }
   async statementWatermark(): Promise<number | null> { return this.out.statementWatermark(); }
   async setStatementWatermark(at: number): Promise<void> { this.out.setStatementWatermark(at); }
