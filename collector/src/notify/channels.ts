@@ -66,14 +66,16 @@ function channelsOf(n: NoticesConfig, c: NoticeChannelsConfig, now: () => number
 
 export const STATEMENT_EVENT = 'dcprobe.statement';
 
-/** A frozen statement announced by webhook: its files with their SHA-256 (fetched from the API, checked with `verify`). */
-function statementPayload(s: StatementRecord, tz: string): Record<string, unknown> {
+/**
+ * A frozen statement by webhook (docs/customer-evidence.md): its id, the
+ * manifest as JSON, and every file with its SHA-256 and its bytes in base64.
+ */
+function statementPayload(s: StatementRecord, _tz: string): Record<string, unknown> {
+  const manifest = s.files.find((f) => f.name.endsWith('.manifest.json'));
   return {
-    type: STATEMENT_EVENT,
-    statement: {
-      id: s.id, customer: s.customer, month: s.month, revision: s.revision, issuedAt: formatInstant(s.issuedAt, tz), reason: s.reason,
-      files: s.files.map((f) => ({ name: f.name, mediaType: f.mediaType, size: f.content.length, sha256: f.sha256 })),
-    },
+    type: STATEMENT_EVENT, statement: s.id,
+    manifest: manifest ? JSON.parse(manifest.content.toString('utf8')) as unknown : null,
+    files: s.files.map((f) => ({ name: f.name, mediaType: f.mediaType, size: f.content.length, sha256: f.sha256, base64: f.content.toString('base64') })),
   };
 }
 
