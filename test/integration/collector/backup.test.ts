@@ -13,8 +13,10 @@ import { formatInstant } from '@dcprobe/shared';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildPrograms, httpUntilOk, startProgram, ROOT, type Built, type Program } from '../../support/programs.ts';
 import { TestAgent } from '../../support/collector-harness.ts';
+import { MIGRATIONS } from '../../../collector/src/store/sqlite/migrations.ts';
 
-const FIXTURE = join(ROOT, 'test/fixtures/stores/schema-5');
+/** A store of the current schema (backup copies only those), written by make-store.ts. */
+const FIXTURE = join(ROOT, `test/fixtures/stores/schema-${MIGRATIONS.length}`);
 const TOKEN = { agent: 'backup-agent-token-0123456789', api: 'backup-admin-token-0123456789' };
 const P1 = 'sw1/ge-0/0/1';
 /** The streamed port: another customer's, so cust-net's export stays what it was before the stream. */
