@@ -1,8 +1,8 @@
 /**
- * dcprobe-collector: run | check-config | hash-token | reconcile | customers import | backup.
+ * dcprobe-collector: run | check-config | hash-token | reconcile | verify | customers import | backup.
  * Each command is one entry of COMMANDS: its flags, listed once, give both
  * `COMMAND --help` and the parser. Exit codes: 0 ok, 1 runtime failure,
- * 2 bad input (config, flags, scenario).
+ * 2 bad input (config, flags, scenario), 3 evidence that does not verify.
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -11,6 +11,7 @@ import {
 } from '@dcprobe/shared';
 import { BUILD } from './build-info.ts';
 import { RECONCILE } from './cli/reconcile.ts';
+import { VERIFY } from './cli/verify.ts';
 import { CUSTOMERS } from './cli/customers.ts';
 import { checkConfigFiles, loadConfig, printableConfig } from './config.ts';
 import { hashToken, newToken } from './tokens.ts';
@@ -72,6 +73,13 @@ const COMMANDS: readonly Command[] = [
     async run(args, io) {
       const { reconcileCommand } = await import('./cli/reconcile.ts');
       return reconcileCommand(args, io);
+    },
+  },
+  {
+    spec: VERIFY,
+    async run(args, io) {
+      const { verifyCommand } = await import('./cli/verify.ts');
+      return verifyCommand(args, io);
     },
   },
   {

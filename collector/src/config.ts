@@ -63,6 +63,64 @@ const limitsSchema = z.object({
   helloTimeoutSeconds: z.number().positive().default(10),
 }).strict();
 export type Limits = z.infer<typeof limitsSchema>;
+const mailbox = z.string().regex(/^[^\s@<>"]+@[^\s@<>"]+$/, 'expected a plain e-mail address');
+
+/** Where a customer's restoration notices (and statements) go; the webhook secret is a secret. */
+const noticeChannelsSchema = z.object({
+  customer: z.string().min(1),
+  /** Send a drafted notice without waiting for the NOC to confirm it. */
+  autoSend: z.boolean().default(false),
+  webhook: z.object({
+    url: z.string().url('expected an https URL (http only to loopback)'),
+    secret: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'expected whsec_<base64> (see docs/customer-evidence.md)'),
+  }).strict().optional(),
+  email: z.object({ to: z.array(mailbox).min(1) }).strict().optional(),
+}).strict();
+
+const noticesSchema = z.object({
+  /** How long the measured service must stay up, without a break, before the notice is drafted. */
+  settlingSeconds: z.number().nonnegative().default(900),
+  /** How often open reports are checked for a measured recovery. */
+  checkIntervalSeconds: z.number().positive().default(30),
+  /** Bound on one delivery attempt. */
+  attemptTimeoutSeconds: z.number().positive().default(30),
+  retry: z.object({
+    firstDelaySeconds: z.number().positive().default(30),
+    maxDelaySeconds: z.number().positive().default(3600),
+    maxAttempts: z.number().int().positive().default(30),
+    maxAgeHours: z.number().positive().default(72),
+  }).strict().default({ firstDelaySeconds: 30, maxDelaySeconds: 3600, maxAttempts: 30, maxAgeHours: 72 }),
+  smtp: z.object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(25),
+    secure: z.boolean().default(false),
+    requireTls: z.boolean().default(false),
+    user: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    from: mailbox,
+    fromName: z.string().optional(),
+  }).strict().optional(),
+  customers: z.array(noticeChannelsSchema).default([]),
+}).strict();
+
+export type NoticesConfig = z.infer<typeof noticesSchema>;
+export type NoticeChannelsConfig = z.infer<typeof noticeChannelsSchema>;
+
+/** Month-end statements: frozen for every customer when its month ends in its own time zone. */
+const statementsSchema = z.object({
+  /** Wait after the month's end (late events from agents' outboxes) before freezing. */
+  delaySeconds: z.number().nonnegative().default(3600),
+  /** The longest the scheduler sleeps before looking at the clock again. */
+  checkIntervalSeconds: z.number().positive().default(3600),
+  /** Bound on rendering one PDF with headless Chromium. */
+  renderTimeoutSeconds: z.number().positive().default(120),
+  /** Named in each statement's evidence block. */
+  issuer: z.string().min(1).optional(),
+  /** The provider's Ed25519 private key (PEM, mode 0600) that signs each statement's evidence; absent: digest only. */
+  signingKeyFile: z.string().min(1).optional(),
+}).strict();
+
+export type StatementsConfig = z.infer<typeof statementsSchema>;
 
 const configSchema = z.object({
   listen: hostPort.default('127.0.0.1:9470'),
@@ -75,6 +133,8 @@ const configSchema = z.object({
   agents: z.array(agentSchema).default([]),
   apiTokens: z.array(apiTokenSchema).default([]),
   customers: z.array(customerSchema).default([]),
+  notices: noticesSchema.optional(),
+  statements: statementsSchema.optional(),
 }).strict();
 
 export type CustomerConfig = z.infer<typeof customerSchema>;
@@ -89,6 +149,10 @@ export interface CollectorConfig {
   agents: readonly { id: string; tokenHash: string; devices?: readonly string[] }[];
   apiTokens: readonly { name: string; role: Role; tokenHash: string }[];
   customers: readonly CustomerConfig[];
+  /** Restoration notices and their delivery; absent: none are drafted. */
+  notices?: NoticesConfig;
+  /** Month-end statements; absent: none are frozen. */
+  statements?: StatementsConfig;
 }
 
 /** Entries of a raw list whose `key` repeats an earlier one's; read from the raw input, so they are found alongside schema errors. */
@@ -133,6 +197,21 @@ function sharedDevices(agents: readonly { id: string; devices?: string[] | undef
   return out;
 }
 
+/** A channel list names each customer once; e-mail needs the relay; SMTP credentials come as a pair. */
+function noticeProblems(n: NoticesConfig | undefined): string[] {
+  if (!n) return [];
+  const out: string[] = [];
+  const seen = new Set<string>();
+  n.customers.forEach((c, i) => {
+    if (seen.has(c.customer)) out.push(`notices.customers[${i}].customer: duplicate ${JSON.stringify(c.customer)}`);
+    seen.add(c.customer);
+    if (c.email && !n.smtp) out.push(`notices.customers[${i}].email: needs notices.smtp (the relay to send through)`);
+    if (!c.webhook && !c.email) out.push(`notices.customers[${i}]: needs a webhook or an email channel`);
+  });
+  if (n.smtp && (n.smtp.user === undefined) !== (n.smtp.password === undefined)) out.push('notices.smtp: user and password go together');
+  return out;
+}
+
 function splitHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
   return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
@@ -143,7 +222,7 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
   const r = configSchema.safeParse(raw ?? {});
   const problems = r.success ? [] : allIssues(r.error);
   problems.push(...duplicates(raw, 'agents', 'id'), ...duplicates(raw, 'apiTokens', 'name'), ...duplicates(raw, 'customers', 'id'));
-  if (r.success) problems.push(...sharedDevices(r.data.agents));
+  if (r.success) problems.push(...sharedDevices(r.data.agents), ...noticeProblems(r.data.notices));
   const port = r.success ? splitHostPort(r.data.listen).port : 0;
   if (port > 65535) problems.push(`listen: port ${port} out of range`);
   if (!r.success) throw invalidConfig(problems);
@@ -162,6 +241,8 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     agents: c.agents.map((a, i) => ({ id: a.id, tokenHash: agentHashes[i]!, ...(a.devices ? { devices: a.devices } : {}) })),
     apiTokens: c.apiTokens.map((a, i) => ({ name: a.name, role: a.role, tokenHash: apiHashes[i]! })),
     customers: c.customers,
+    ...(c.notices ? { notices: c.notices } : {}),
+    ...(c.statements ? { statements: c.statements } : {}),
   };
   return deepFreeze(cfg);
 }

@@ -31,6 +31,9 @@ import { makeApiAuth } from './http/auth.ts';
 import { apiRoutes } from './api/index.ts';
 import { reportPageRoutes } from './report/routes.ts';
 import { makeLogger } from './log.ts';
+import { NoticeService } from './notify/service.ts';
+import { timerMetricsText } from './timer-metrics.ts';
+import { StatementService } from './issuing/statements.ts';
 
 export interface CollectorHandle {
   url: string;
@@ -42,6 +45,10 @@ export interface CollectorHandle {
   /** The SLA ledger the API, the page and the SLA metrics read. */
   sla: SlaLedger;
   slaMetrics: SlaMetrics;
+  /** Restoration notices and their deliveries; absent without `notices` in the config. */
+  notices: NoticeService | undefined;
+  /** Month-end statements; absent without `statements` in the config. */
+  statements: StatementService | undefined;
   metrics: SelfMetrics;
   config: Readonly<CollectorConfig>;
   metricsText(): Promise<string>;
@@ -94,10 +101,17 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const slaMetrics = await SlaMetrics.open(sla, store, now);
   // Domain metrics label ports and feeds with their current owners, API-made customers included.
   const domain = makeDomainMetrics(() => ingest.current.values(), () => sla.currentCustomers());
-  const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics()) + (await slaMetrics.text());
+  const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics()) + (await slaMetrics.text())
+    + (await timerMetricsText(sla, store, now()));
 
   const health = new IngestHealth(ingest, now, opts.projectionStuckMs);
-  const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens), log };
+  const notices = config.notices
+    ? await NoticeService.start({ store, sla, config: config.notices, log, now, settled: () => ingest.settled() })
+    : undefined;
+  const statements = config.statements
+    ? await StatementService.start({ store, sla, config: config.statements, log, now, settled: () => ingest.settled(), delivery: notices })
+    : undefined;
+  const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens), log, notices, statements };
   const routes: Route[] = [
     // `status` is the collector's own health (what a supervisor or load balancer acts on); an
     // agent that never connected is the agents' problem, listed here and alerted on, not a reason
@@ -146,7 +160,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   return {
     url: `${scheme}://${host}:${port}`,
     wsUrl: `${config.tls ? 'wss' : 'ws'}://${host}:${port}${AGENT_WS_PATH}`,
-    port, store, ingest, liveness, sla, slaMetrics, metrics, config, metricsText,
+    port, store, ingest, liveness, sla, slaMetrics, notices, statements, metrics, config, metricsText,
     async settled() {
       await ingest.drain();
       await ingest.settled();
@@ -154,6 +168,8 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     async close() {
       liveness.stop();
       health.stop();
+      await statements?.close();
+      await notices?.close();
       agents.close();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();

@@ -5,12 +5,18 @@ import type { Logger } from 'pino';
 import type { ApiPrincipal } from '../http/auth.ts';
 import type { Role } from '../config.ts';
 import type { SlaLedger } from '../ledger/index.ts';
+import type { NoticeService } from '../notify/service.ts';
+import type { Store } from '../store/types.ts';
 
 export interface ApiContext {
   sla: SlaLedger;
   now: () => number;
   authorize: (req: IncomingMessage, need: Role) => ApiPrincipal;
   log: Logger;
+  /** Restoration notices; absent when the config has no `notices`. */
+  notices?: NoticeService | undefined;
+  /** Frozen statements; absent when the config has no `statements`. */
+  statements?: { store: Store } | undefined;
 }
 
 /** The time zone a customer's times are shown in; 404 for an unknown customer. */

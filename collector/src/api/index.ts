@@ -1,4 +1,4 @@
-/** The NOC's HTTP API under /api/v1: reports, exclusions, customers, SLA figures and scenarios. */
+/** The NOC's HTTP API under /api/v1: reports, exclusions, customers, SLA figures and scenarios, restoration notices, statements. */
 import type { Route } from '../http/router.ts';
 import type { ApiContext } from './context.ts';
 import { reportRoutes } from './reports.ts';
@@ -6,9 +6,11 @@ import { exclusionRoutes } from './exclusions.ts';
 import { customerRoutes } from './customers.ts';
 import { customerImportRoutes } from './customer-import.ts';
 import { slaRoutes } from './sla.ts';
+import { noticeRoutes } from './notices.ts';
+import { statementRoutes } from './statements.ts';
 
 export type { ApiContext } from './context.ts';
 
 export function apiRoutes(ctx: ApiContext): Route[] {
-  return [...reportRoutes(ctx), ...exclusionRoutes(ctx), ...customerRoutes(ctx), ...customerImportRoutes(ctx), ...slaRoutes(ctx)];
+  return [...reportRoutes(ctx), ...exclusionRoutes(ctx), ...customerRoutes(ctx), ...customerImportRoutes(ctx), ...slaRoutes(ctx), ...noticeRoutes(ctx), ...statementRoutes(ctx)];
 }

@@ -24,9 +24,16 @@ import { toCsv } from '../sla/csv.ts';
 import { reconcile } from '../sla/reconcile.ts';
 import { parseScenario } from '../sla/scenario.ts';
 import type { ReconcileResult } from '../sla/types.ts';
-import type { CliIo } from '@dcprobe/shared';
+import type { CliIo, CommandSpec } from '@dcprobe/shared';
 
 export const VERIFY_FAILED = 3;
+
+/** The command's flags, listed once, for `verify --help`. */
+export const VERIFY: CommandSpec = {
+  name: 'verify', args: 'MANIFEST.json|SCENARIO.json',
+  summary: 'check a statement (its manifest, with the files beside it) or a scenario export offline and recompute its minutes; exit 3 when something does not verify',
+  flags: [{ name: 'public-key', value: 'PEM', help: "the provider's public key to check the signature with (may be given more than once)" }],
+};
 const USAGE = 'usage: dcprobe-collector verify MANIFEST.json|SCENARIO.json [--public-key PROVIDER.pem]...';
 const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}$/;
 

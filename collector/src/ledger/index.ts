@@ -44,6 +44,9 @@ export class SlaLedger {
 
   onChange(l: ChangeListener): void { this.listeners.push(l); }
 
+  /** A report version the store appended itself (a notice's receipt, with its delivery): listeners recompute. */
+  recorded(customer: string): void { this.changed(customer); }
+
   /** Every customer's latest spec, API-made ones included; the same array until a change. */
   currentCustomers(): readonly CustomerConfig[] {
     return (this.specs ??= this.customers.ids().map((id) => this.customers.latest(id)!.spec));

@@ -34,6 +34,7 @@
 import type { SeenVia, State, SubjectKind } from '@dcprobe/shared';
 import type { CustomerConfig } from '../config.ts';
 import type { Exclusion, HiddenFlap, Observation, Report } from '../sla/types.ts';
+import type { Delivery } from '../delivery/types.ts';
 
 // ── Ingest ──────────────────────────────────────────────────────────────────
 
@@ -235,7 +236,68 @@ export interface LedgerStore {
   readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null>;
 }
 
-export interface Store extends IngestStore, AgentStore, ObservationReads, LedgerStore {
+// ── Notices, deliveries and statements ──────────────────────────────────────
+
+/** drafted: waiting for the NOC (or the customer's auto-send policy); confirmed: its deliveries exist; delivered: a receipt counted. */
+export type NoticeStatus = 'drafted' | 'confirmed' | 'delivered' | 'failed';
+
+/** A restoration notice: at most one per report (the store refuses a second). */
+export interface NoticeRecord {
+  id: string;
+  report: string;
+  customer: string;
+  /** The draft with its evidence, as JSON (notices/draft.ts NoticeDraft). */
+  draft: string;
+  status: NoticeStatus;
+  draftedAt: number;
+  confirmedAt: number | null;
+  confirmedBy: string | null;
+  /** The first receipt: what became the report's noticeAt. */
+  deliveredAt: number | null;
+}
+
+/** A delivery with what it sends, stored so that a resend after a restart sends the same bytes. */
+export interface StoredDelivery { delivery: Delivery; content: string }
+
+/** A frozen statement (or a revision of one) and its files with their SHA-256. */
+export interface StatementRecord {
+  id: string; customer: string; month: string; revision: number; issuedAt: number; reason: string | null;
+  files: { name: string; mediaType: string; sha256: string; content: Buffer }[];
+}
+
+/**
+ * What the notices' and statements' deliveries persist. Every method is one
+ * transaction; unique keys (one notice per report, one delivery per item and
+ * channel, one attempt per number) make a repeated call after a restart a
+ * no-op rather than a duplicate.
+ */
+export interface DeliveryStore {
+  /** Stores a new draft; false (and nothing written) if the report already has a notice. */
+  recordNotice(n: NoticeRecord): Promise<boolean>;
+  notice(id: string): Promise<NoticeRecord | null>;
+  noticeOfReport(report: string): Promise<NoticeRecord | null>;
+  notices(customer?: string): Promise<NoticeRecord[]>;
+  /** drafted → confirmed, with its deliveries, all or none; E.CONFLICT if it is no longer a draft. */
+  confirmNotice(id: string, at: number, by: string, deliveries: readonly StoredDelivery[]): Promise<void>;
+  /** Saves a delivery's state and attempts (it must exist). A failed notice delivery marks the notice failed once every channel failed. */
+  saveDelivery(d: Delivery): Promise<void>;
+  /**
+   * Saves a delivered notice delivery and, if it is the notice's first receipt,
+   * appends the report's next version with noticeAt = the receipt time and its
+   * audit row (detail: the delivery and its attempts), in the same transaction.
+   */
+  deliverNotice(d: Delivery, actor: string): Promise<void>;
+  /** Deliveries of one item, or every one not yet delivered or failed (what recover() resumes). */
+  deliveries(item?: { kind: 'notice' | 'statement'; id: string }): Promise<StoredDelivery[]>;
+  /** E.CONFLICT if (customer, month, revision) exists. Its deliveries, if any, are stored in the same transaction. */
+  recordStatement(s: StatementRecord, deliveries?: readonly StoredDelivery[]): Promise<void>;
+  statements(customer: string, month?: string): Promise<StatementRecord[]>;
+  /** The instant up to which month ends were handled (statements/schedule.ts); null before the first start. */
+  statementWatermark(): Promise<number | null>;
+  setStatementWatermark(at: number): Promise<void>;
+}
+
+export interface Store extends IngestStore, AgentStore, ObservationReads, LedgerStore, DeliveryStore {
   /** Lets the commit in flight finish, then releases everything; later calls fail. */
   close(): Promise<void>;
 }

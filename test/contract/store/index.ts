@@ -14,6 +14,7 @@ import { ingestContract } from './ingest.ts';
 import { agentContract } from './agents.ts';
 import { ledgerContract } from './ledger.ts';
 import { monthContract } from './month.ts';
+import { deliveryContract } from './deliveries.ts';
 
 export interface StoreUnderTest {
   store: Store;
@@ -58,6 +59,7 @@ export function runStoreContract(o: StoreContractOptions): void {
     ingestContract(ctx);
     agentContract(ctx);
     ledgerContract(ctx);
+    deliveryContract(ctx);
     monthContract(ctx);
   });
 }

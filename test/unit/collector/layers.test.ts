@@ -20,10 +20,11 @@ const LAYERS: readonly (readonly string[])[] = [
   ['store'],
   ['metrics'],
   ['ingest', 'ledger', 'notices', 'statements'],
-  ['sla-window'],
-  ['http', 'domain-metrics', 'sla-metrics', 'agent-health'],
+  ['sla-window', 'notify'],
+  ['http', 'domain-metrics', 'sla-metrics', 'agent-health', 'timer-metrics'],
   ['api'],
   ['report'],
+  ['issuing'],
   ['server'],
   ['cli', 'index'],
 ];

@@ -174,6 +174,69 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX hidden_flaps_agent_seq ON hidden_flaps (agent_id, seq) WHERE seq IS NOT NULL;
   CREATE INDEX hidden_flaps_subject_at ON hidden_flaps (subject, at);
   `,
+  // 4: SQLite's migration 8: restoration notices, their deliveries with every
+  // attempt, frozen statements with their files (append-only), and the
+  // month-end schedule's watermark. Same relations, same columns, same order.
+  `
+  CREATE TABLE notices (
+    id text PRIMARY KEY,
+    report_id text NOT NULL UNIQUE,
+    customer_id text NOT NULL,
+    draft text NOT NULL,
+    status text NOT NULL CHECK (status IN ('drafted','confirmed','delivered','failed')),
+    drafted_at bigint NOT NULL,
+    confirmed_at bigint,
+    confirmed_by text,
+    delivered_at bigint
+  );
+  CREATE INDEX notices_customer ON notices (customer_id, drafted_at);
+  CREATE TABLE deliveries (
+    id text PRIMARY KEY,
+    item_kind text NOT NULL CHECK (item_kind IN ('notice','statement')),
+    item_id text NOT NULL,
+    channel text NOT NULL CHECK (channel IN ('webhook','email')),
+    customer_id text NOT NULL,
+    target text NOT NULL,
+    content text NOT NULL,
+    created_at bigint NOT NULL,
+    status text NOT NULL CHECK (status IN ('pending','sending','delivered','failed')),
+    next_attempt_at bigint,
+    receipt_at bigint,
+    receipt_response text,
+    UNIQUE (item_kind, item_id, channel)
+  );
+  CREATE INDEX deliveries_open ON deliveries (status) WHERE status IN ('pending','sending');
+  CREATE TABLE delivery_attempts (
+    delivery_id text NOT NULL REFERENCES deliveries (id),
+    n integer NOT NULL,
+    started_at bigint NOT NULL,
+    ended_at bigint,
+    outcome text,
+    PRIMARY KEY (delivery_id, n)
+  );
+  CREATE TABLE statements (
+    id text PRIMARY KEY,
+    customer_id text NOT NULL,
+    month text NOT NULL,
+    revision integer NOT NULL,
+    issued_at bigint NOT NULL,
+    reason text,
+    UNIQUE (customer_id, month, revision)
+  );
+  CREATE TABLE statement_files (
+    statement_id text NOT NULL REFERENCES statements (id),
+    name text NOT NULL,
+    media_type text NOT NULL,
+    sha256 text NOT NULL,
+    content bytea NOT NULL,
+    PRIMARY KEY (statement_id, name)
+  );
+  ${['statements', 'statement_files'].map(appendOnly).join('')}
+  CREATE TABLE statement_schedule (
+    id integer PRIMARY KEY CHECK (id = 1),
+    watermark bigint NOT NULL
+  );
+  `,
 ];
 
 /** Anything that runs a query: a pool, a pooled client or a client of its own. */

@@ -206,6 +206,74 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER store_chain_no_update BEFORE UPDATE ON store_chain BEGIN SELECT RAISE(ABORT, 'store_chain is append-only'); END;
   CREATE TRIGGER store_chain_no_delete BEFORE DELETE ON store_chain BEGIN SELECT RAISE(ABORT, 'store_chain is append-only'); END;
   `,
+  // 8: restoration notices, their deliveries with every attempt, and frozen
+  // statements with their files. One notice per report and one delivery per
+  // item and channel: a restart that drafts or confirms again writes nothing twice.
+  `
+  CREATE TABLE notices (
+    id TEXT PRIMARY KEY,
+    report_id TEXT NOT NULL UNIQUE,
+    customer_id TEXT NOT NULL,
+    draft TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('drafted','confirmed','delivered','failed')),
+    drafted_at INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    confirmed_by TEXT,
+    delivered_at INTEGER
+  ) STRICT;
+  CREATE INDEX notices_customer ON notices(customer_id, drafted_at);
+  CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    item_kind TEXT NOT NULL CHECK (item_kind IN ('notice','statement')),
+    item_id TEXT NOT NULL,
+    channel TEXT NOT NULL CHECK (channel IN ('webhook','email')),
+    customer_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    content TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending','sending','delivered','failed')),
+    next_attempt_at INTEGER,
+    receipt_at INTEGER,
+    receipt_response TEXT,
+    UNIQUE (item_kind, item_id, channel)
+  ) STRICT;
+  CREATE INDEX deliveries_open ON deliveries(status) WHERE status IN ('pending','sending');
+  CREATE TABLE delivery_attempts (
+    delivery_id TEXT NOT NULL REFERENCES deliveries(id),
+    n INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    outcome TEXT,
+    PRIMARY KEY (delivery_id, n)
+  ) STRICT;
+  CREATE TABLE statements (
+    id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    month TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    issued_at INTEGER NOT NULL,
+    reason TEXT,
+    UNIQUE (customer_id, month, revision)
+  ) STRICT;
+  CREATE TABLE statement_files (
+    statement_id TEXT NOT NULL REFERENCES statements(id),
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (statement_id, name)
+  ) STRICT;
+  -- a frozen statement is never changed: a correction is a new revision
+  CREATE TRIGGER statements_frozen BEFORE UPDATE ON statements BEGIN SELECT RAISE(ABORT, 'statements are append-only'); END;
+  CREATE TRIGGER statements_kept BEFORE DELETE ON statements BEGIN SELECT RAISE(ABORT, 'statements are append-only'); END;
+  CREATE TRIGGER statement_files_frozen BEFORE UPDATE ON statement_files BEGIN SELECT RAISE(ABORT, 'statement files are append-only'); END;
+  CREATE TRIGGER statement_files_kept BEFORE DELETE ON statement_files BEGIN SELECT RAISE(ABORT, 'statement files are append-only'); END;
+  -- the month ends handled so far: a restarted collector catches up from here, firing none twice
+  CREATE TABLE statement_schedule (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    watermark INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /** The schema version whose migration starts the hash chain: the rows stored before it are sealed then. */

@@ -8,8 +8,11 @@
 import { DcprobeError, E } from '@dcprobe/shared';
 import type {
   AgentCursor, AgentRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
-  HelloRecord, IngestStats, MonthPlan, MonthSnapshot, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord, Store, StoreOptions,
+  HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord, StatementRecord,
+  Store, StoreOptions, StoredDelivery,
 } from '../types.ts';
+import type { Delivery } from '../../delivery/types.ts';
+import { DeliveryTables } from './deliveries.ts';
 import { openDb, type Db } from './db.ts';
 import { LedgerTables } from './ledger.ts';
 import { monthReader } from './month.ts';
@@ -32,11 +35,13 @@ export class SqliteStore implements Store {
   private readonly obs: ObservationTables;
   private readonly ledger: LedgerTables;
   private readonly month;
+  private readonly out: DeliveryTables;
 
   constructor(private readonly db: Db, private readonly writer: Writer) {
     this.obs = new ObservationTables(db);
     this.ledger = new LedgerTables(db);
     this.month = monthReader(db, this.ledger);
+    this.out = new DeliveryTables(db, this.ledger);
   }
 
   commit(job: CommitJob): Promise<void> { return this.writer.commit(job); }
@@ -68,6 +73,19 @@ export class SqliteStore implements Store {
   async readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null> {
     return this.month(customer, plan);
   }
+
+  async recordNotice(n: NoticeRecord): Promise<boolean> { return this.out.recordNotice(n); }
+  async notice(id: string): Promise<NoticeRecord | null> { return this.out.notice(id); }
+  async noticeOfReport(report: string): Promise<NoticeRecord | null> { return this.out.noticeOfReport(report); }
+  async notices(customer?: string): Promise<NoticeRecord[]> { return this.out.notices(customer); }
+  async confirmNotice(id: string, at: number, by: string, deliveries: readonly StoredDelivery[]): Promise<void> { this.out.confirmNotice(id, at, by, deliveries); }
+  async saveDelivery(d: Delivery): Promise<void> { this.out.saveDelivery(d); }
+  async deliverNotice(d: Delivery, actor: string): Promise<void> { this.out.deliverNotice(d, actor); }
+  async deliveries(item?: { kind: 'notice' | 'statement'; id: string }): Promise<StoredDelivery[]> { return this.out.deliveries(item); }
+  async recordStatement(s: StatementRecord, deliveries: readonly StoredDelivery[] = []): Promise<void> { this.out.recordStatement(s, deliveries); }
+  async statements(customer: string, month?: string): Promise<StatementRecord[]> { return this.out.statements(customer, month); }
+  async statementWatermark(): Promise<number | null> { return this.out.statementWatermark(); }
+  async setStatementWatermark(at: number): Promise<void> { this.out.setStatementWatermark(at); }
 
   private closed = false;
   async close(): Promise<void> {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFigures, openEvidence, verifyCommand } from '../../../../collector/src/cli/verify.ts';
+import { main } from '../../../../collector/src/cli.ts';
 import { newSigningKey, publicKeyFromPem, signerFromPem } from '../../../../collector/src/evidence/keys.ts';
 import { reconcile } from '../../../../collector/src/sla/reconcile.ts';
 import { parseScenario } from '../../../../collector/src/sla/scenario.ts';
@@ -170,5 +171,32 @@ describe('dcprobe-collector verify', () => {
     expect(checkFigures('x.json', opened.evidence, otherMonth).ok).toBe(false);
     expect(openEvidence(scenario, { label: 'plain.json', required: false })).toMatchObject({ ok: true, lines: ['plain.json: no evidence block'] });
     expect(openEvidence(scenario, { label: 'plain.json', required: true }).ok).toBe(false);
+  });
+});
+
+describe('verify and reconcile --verify through the command table', () => {
+  const run = async (...argv: string[]) => {
+    const out: string[] = [], err: string[] = [];
+    const code = await main(argv, { out: (x) => out.push(x), err: (x) => err.push(x) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  it('dcprobe-collector verify checks a statement, and exits 3 for a changed scenario export', async () => {
+    const { manifest } = await writeStatement('cli-ok');
+    expect(await run('verify', manifest, '--public-key', path('provider.pem'))).toMatchObject({ code: 0, out: expect.stringMatching(/verified$/) });
+    const { manifest: bad } = await writeStatement('cli-bad', (f) => { f.scenario = Buffer.from(f.scenario.toString().replace('"reportedAt"', '"reportedAt" ')); });
+    expect((await run('verify', bad)).code).toBe(3);
+  });
+
+  it('reconcile reads a scenario export (its evidence block set aside) and with --verify recomputes the figures it states', async () => {
+    const { scenario: file } = await writeStatement('cli-reconcile');
+    const plain = await run('reconcile', file);
+    expect(plain.code).toBe(0);
+    expect(JSON.parse(plain.out)).toEqual(reconcile(parseScenario(scenario)));
+    const checked = await run('reconcile', file, '--verify', '--public-key', path('provider.pem'));
+    expect(checked.code).toBe(0);
+    expect(checked.err).toContain('figures recomputed: match');
+    const stranger = await run('reconcile', file, '--verify', '--public-key', path('stranger.pem'));
+    expect(stranger.code).toBe(3);
   });
 });
