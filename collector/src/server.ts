@@ -23,7 +23,10 @@ import { makeDomainMetrics } from './domain-metrics.ts';
 import { SlaMetrics } from './sla-metrics.ts';
 import { agentsHealth, exportConfiguredAgents } from './agent-health.ts';
 import { compile, sendJson, sendText, type Route } from './http/router.ts';
-import { makeApiAuth } from './http/auth.ts';
+import { makeGuard, TokenBook } from './http/auth.ts';
+import type { Access } from './http/access.ts';
+import { loadShareKey, ShareLinks } from './http/share-links.ts';
+import { randomBytes } from 'node:crypto';
 import { apiRoutes } from './api/index.ts';
 import { reportPageRoutes } from './report/routes.ts';
 import { makeLogger } from './log.ts';
@@ -40,6 +43,10 @@ export interface CollectorHandle {
   slaMetrics: SlaMetrics;
   metrics: SelfMetrics;
   config: Readonly<CollectorConfig>;
+  /** The route table: who may call what (the access matrix is tested from it). */
+  routes: readonly { method: string; path: string; access: Access }[];
+  /** Signs share links (tests and the admin API). */
+  shareLinks: ShareLinks;
   metricsText(): Promise<string>;
   /** Resolves once every event acked so far is readable as observations (Store.settled). */
   settled(): Promise<void>;
@@ -85,22 +92,29 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const domain = makeDomainMetrics(() => ingest.current.values(), () => sla.currentCustomers());
   const metricsText = async () => (await metrics.registry.metrics()) + (await domain.metrics()) + (await slaMetrics.text());
 
-  const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens), log };
+  const tokens = new TokenBook(config.apiTokens, (await store.apiTokens()).filter((t) => t.revokedAt === null)
+    .map((t) => ({ name: t.name, role: t.role, customer: t.customer ?? undefined, tokenHash: t.tokenHash })));
+  const shareLinks = new ShareLinks(config.shareLinkKeyFile === null ? randomBytes(32) : loadShareKey(config.shareLinkKeyFile));
+  const guard = makeGuard({
+    tokens, links: shareLinks, now, reportCustomer: async (id) => (await sla.reports.latest(id)).customer,
+  });
+  const ctx = { sla, now, log, access: { tokens, tokenStore: store, links: shareLinks } };
   const routes: Route[] = [
     // `status` is the collector's own health (what a supervisor or load balancer acts on); an
     // agent that never connected is the agents' problem, listed here and alerted on, not a reason
     // to restart or fail over this process.
-    { method: 'GET', path: '/healthz', handler: async ({ res }) => sendJson(res, 200, {
+    { method: 'GET', path: '/healthz', access: { role: 'public' }, handler: async ({ res }) => sendJson(res, 200, {
       status: 'ok', observations: await store.countObservations(), pendingEvents: ingest.pending(), agents: agentsHealth(agentIds, liveness),
     }) },
-    { method: 'GET', path: '/metrics', handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
+    // Device-wide series: public for the scraper on the operator's network, never for a customer token.
+    { method: 'GET', path: '/metrics', access: { role: 'public' }, handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
     // The API and the report page read observations: each request first waits
     // until what was acked before it is readable (Store.settled).
     ...[...apiRoutes(ctx), ...reportPageRoutes(ctx)].map((r): Route => ({
       ...r, handler: async (c) => { await ingest.settled(); return r.handler(c); },
     })),
   ];
-  const handle = compile(routes);
+  const handle = compile(routes, guard);
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => { void handle(req, res); };
   const server = config.tls
     ? https.createServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, onRequest)
@@ -123,7 +137,8 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   return {
     url: `${scheme}://${host}:${port}`,
     wsUrl: `${config.tls ? 'wss' : 'ws'}://${host}:${port}${AGENT_WS_PATH}`,
-    port, store, ingest, liveness, sla, slaMetrics, metrics, config, metricsText,
+    port, store, ingest, liveness, sla, slaMetrics, metrics, config, metricsText, shareLinks,
+    routes: routes.map((r) => ({ method: r.method, path: r.path, access: r.access })),
     async settled() {
       await ingest.drain();
       await ingest.settled();

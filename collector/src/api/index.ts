@@ -6,9 +6,10 @@ import { exclusionRoutes } from './exclusions.ts';
 import { customerRoutes } from './customers.ts';
 import { customerImportRoutes } from './customer-import.ts';
 import { slaRoutes } from './sla.ts';
+import { tokenRoutes } from './tokens.ts';
 
 export type { ApiContext } from './context.ts';
 
 export function apiRoutes(ctx: ApiContext): Route[] {
-  return [...reportRoutes(ctx), ...exclusionRoutes(ctx), ...customerRoutes(ctx), ...customerImportRoutes(ctx), ...slaRoutes(ctx)];
+  return [...reportRoutes(ctx), ...exclusionRoutes(ctx), ...customerRoutes(ctx), ...customerImportRoutes(ctx), ...slaRoutes(ctx), ...tokenRoutes(ctx)];
 }

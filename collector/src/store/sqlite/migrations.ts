@@ -169,5 +169,21 @@ export const MIGRATIONS: readonly string[] = [
     SELECT r.id, s.name AS subject, r.kind, r.state, r.at, r.via, k.agent_id, r.seq, r.received_at, r.evidence
     FROM observation_rows r JOIN subjects s ON s.id = r.subject_id LEFT JOIN agent_keys k ON k.id = r.agent_key;
   `,
+  // 6: API tokens made through the admin API, by hash only; revoking marks
+  // the row (kept: who made and revoked which token stays readable). And who
+  // entered each report: every report before this was entered by the NOC.
+  `
+  ALTER TABLE report_versions ADD COLUMN source TEXT NOT NULL DEFAULT 'noc' CHECK (source IN ('noc','customer'));
+  CREATE TABLE api_tokens (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('read','write','admin','customer')),
+    customer_id TEXT CHECK ((role = 'customer') = (customer_id IS NOT NULL)),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at INTEGER,
+    revoked_by TEXT
+  ) STRICT;
+  `,
 ];
 

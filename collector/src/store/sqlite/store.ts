@@ -7,9 +7,10 @@
  */
 import { DcprobeError, E } from '@dcprobe/shared';
 import type {
-  AgentCursor, AgentRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
+  AgentCursor, AgentRow, ApiTokenRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
   HelloRecord, IngestStats, MonthPlan, MonthSnapshot, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord, Store, StoreOptions,
 } from '../types.ts';
+import { ApiTokenTable } from './api-tokens.ts';
 import { openDb, type Db } from './db.ts';
 import { LedgerTables } from './ledger.ts';
 import { monthReader } from './month.ts';
@@ -32,11 +33,13 @@ export class SqliteStore implements Store {
   private readonly obs: ObservationTables;
   private readonly ledger: LedgerTables;
   private readonly month;
+  private readonly tokens: ApiTokenTable;
 
   constructor(private readonly db: Db, private readonly writer: Writer) {
     this.obs = new ObservationTables(db);
     this.ledger = new LedgerTables(db);
     this.month = monthReader(db, this.ledger);
+    this.tokens = new ApiTokenTable(db);
   }
 
   commit(job: CommitJob): Promise<void> { return this.writer.commit(job); }
@@ -68,6 +71,10 @@ export class SqliteStore implements Store {
   async readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null> {
     return this.month(customer, plan);
   }
+
+  apiTokens(): Promise<ApiTokenRow[]> { return this.tokens.apiTokens(); }
+  addApiToken(t: ApiTokenRow): Promise<void> { return this.tokens.addApiToken(t); }
+  revokeApiToken(name: string, at: number, by: string): Promise<boolean> { return this.tokens.revokeApiToken(name, at, by); }
 
   private closed = false;
   async close(): Promise<void> {
