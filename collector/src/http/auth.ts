@@ -64,7 +64,7 @@ export function makeGuard(d: GuardDeps) {
   }
 
   return async function guard(access: Access, g: GuardRequest): Promise<Principal | null> {
-    let p = identify(access, g);
+    const p = identify(access, g);
     if (p === null && access.links && g.method === 'GET' && access.customer && d.links.present(g.url)) {
       const customer = await concerned(access.customer, g, undefined);
       if (customer === undefined || !d.links.verify(customer, g.url, d.now())) throw forbidden('share link invalid or expired');

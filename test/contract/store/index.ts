@@ -14,6 +14,7 @@ import { ingestContract } from './ingest.ts';
 import { agentContract } from './agents.ts';
 import { ledgerContract } from './ledger.ts';
 import { monthContract } from './month.ts';
+import { apiTokenContract } from './api-tokens.ts';
 
 export interface StoreUnderTest {
   store: Store;
@@ -59,5 +60,6 @@ export function runStoreContract(o: StoreContractOptions): void {
     agentContract(ctx);
     ledgerContract(ctx);
     monthContract(ctx);
+    apiTokenContract(ctx);
   });
 }
