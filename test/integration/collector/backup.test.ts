@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { buildPrograms, httpUntilOk, startProgram, ROOT, type Built, type Program } from '../../support/programs.ts';
 import { TestAgent } from '../../support/collector-harness.ts';
 
-const FIXTURE = join(ROOT, 'test/fixtures/stores/schema-5');
+const FIXTURE = join(ROOT, 'test/fixtures/stores/schema-6');
 const TOKEN = { agent: 'backup-agent-token-0123456789', api: 'backup-admin-token-0123456789' };
 const P1 = 'sw1/ge-0/0/1';
 /** The streamed port: another customer's, so cust-net's export stays what it was before the stream. */
