@@ -4,6 +4,7 @@
  * file are hashed at load so only hashes live in memory.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { allIssues, deepFreeze, invalidConfig, isValidTimeZone, readYamlFile, redact } from '@dcprobe/shared';
@@ -23,10 +24,13 @@ const agentSchema = secretRef.extend({
 }).strict()
   .refine((a) => (a.token === undefined) !== (a.tokenHash === undefined), { message: 'exactly one of token or tokenHash is required', path: ['token'] });
 
-export const ROLES = ['read', 'write', 'admin'] as const;
+export const ROLES = ['read', 'write', 'admin', 'customer'] as const;
 export type Role = (typeof ROLES)[number];
-const apiTokenSchema = secretRef.extend({ name: z.string().min(1), role: z.enum(ROLES) }).strict()
-  .refine((a) => (a.token === undefined) !== (a.tokenHash === undefined), { message: 'exactly one of token or tokenHash is required', path: ['token'] });
+const customerId = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ - only');
+/** A customer token names its customer (one of `customers`); a NOC token names none. */
+const apiTokenSchema = secretRef.extend({ name: z.string().min(1), role: z.enum(ROLES), customer: customerId.optional() }).strict()
+  .refine((a) => (a.token === undefined) !== (a.tokenHash === undefined), { message: 'exactly one of token or tokenHash is required', path: ['token'] })
+  .refine((a) => (a.role === 'customer') === (a.customer !== undefined), { message: 'required with role customer, and only with it', path: ['customer'] });
 
 const subject = z.string().regex(/^[^\s/]+\/\S+$/, 'expected <device>/<port-or-feed>');
 const serviceTerms = z.object({
@@ -35,7 +39,7 @@ const serviceTerms = z.object({
 }).strict();
 
 export const customerSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ - only'),
+  id: customerId,
   name: z.string().optional(),
   timezone: z.string().refine(isValidTimeZone, 'unknown IANA time zone').default('Asia/Shanghai'),
   network: z.object({
@@ -132,6 +136,8 @@ const configSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   agents: z.array(agentSchema).default([]),
   apiTokens: z.array(apiTokenSchema).default([]),
+  /** The key that signs share links (http/share-links.ts); default: share-link.key beside the database. */
+  shareLinkKeyFile: z.string().min(1).optional(),
   customers: z.array(customerSchema).default([]),
   notices: noticesSchema.optional(),
   statements: statementsSchema.optional(),
@@ -147,8 +153,10 @@ export interface CollectorConfig {
   limits: Readonly<Limits>;
   logLevel: z.infer<typeof configSchema>['logLevel'];
   agents: readonly { id: string; tokenHash: string; devices?: readonly string[] }[];
-  apiTokens: readonly { name: string; role: Role; tokenHash: string }[];
+  apiTokens: readonly { name: string; role: Role; customer?: string; tokenHash: string }[];
   customers: readonly CustomerConfig[];
+  /** Made (0600) on first start when missing; null (in-memory database): a key for this run only. */
+  shareLinkKeyFile: string | null;
   /** Restoration notices and their delivery; absent: none are drafted. */
   notices?: NoticesConfig;
   /** Month-end statements; absent: none are frozen. */
@@ -229,6 +237,11 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
   const c = r.data;
   const agentHashes = secretHashes(c.agents, 'agents', 'each agent needs its own', problems);
   const apiHashes = secretHashes(c.apiTokens, 'apiTokens', 'one token has one role', problems);
+  // Checked here, once and offline (check-config): a customer made later through the API gets its tokens through the API.
+  const known = new Set(c.customers.map((x) => x.id));
+  c.apiTokens.forEach((t, i) => {
+    if (t.customer !== undefined && !known.has(t.customer)) problems.push(`apiTokens[${i}].customer: ${JSON.stringify(t.customer)} is not among customers (tokens for customers made through the API are made through the API)`);
+  });
   if (problems.length > 0) throw invalidConfig(problems);
   const cfg: CollectorConfig = {
     listen: splitHostPort(c.listen),
@@ -239,8 +252,9 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     limits: c.limits,
     logLevel: c.logLevel,
     agents: c.agents.map((a, i) => ({ id: a.id, tokenHash: agentHashes[i]!, ...(a.devices ? { devices: a.devices } : {}) })),
-    apiTokens: c.apiTokens.map((a, i) => ({ name: a.name, role: a.role, tokenHash: apiHashes[i]! })),
+    apiTokens: c.apiTokens.map((a, i) => ({ name: a.name, role: a.role, ...(a.customer !== undefined ? { customer: a.customer } : {}), tokenHash: apiHashes[i]! })),
     customers: c.customers,
+    shareLinkKeyFile: c.shareLinkKeyFile ?? (c.database === ':memory:' ? null : join(dirname(c.database), 'share-link.key')),
     ...(c.notices ? { notices: c.notices } : {}),
     ...(c.statements ? { statements: c.statements } : {}),
   };

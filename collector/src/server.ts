@@ -27,7 +27,10 @@ import { makeDomainMetrics } from './domain-metrics.ts';
 import { SlaMetrics } from './sla-metrics.ts';
 import { agentsHealth, exportConfiguredAgents } from './agent-health.ts';
 import { compile, sendJson, sendText, type Route } from './http/router.ts';
-import { makeApiAuth } from './http/auth.ts';
+import { makeGuard, TokenBook } from './http/auth.ts';
+import type { Access } from './http/access.ts';
+import { loadShareKey, ShareLinks } from './http/share-links.ts';
+import { randomBytes } from 'node:crypto';
 import { apiRoutes } from './api/index.ts';
 import { reportPageRoutes } from './report/routes.ts';
 import { makeLogger } from './log.ts';
@@ -51,6 +54,10 @@ export interface CollectorHandle {
   statements: StatementService | undefined;
   metrics: SelfMetrics;
   config: Readonly<CollectorConfig>;
+  /** The route table: who may call what (the access matrix is tested from it). */
+  routes: readonly { method: string; path: string; access: Access }[];
+  /** Signs share links (tests and the admin API). */
+  shareLinks: ShareLinks;
   metricsText(): Promise<string>;
   /** Resolves once every event acked so far is readable as observations (Store.settled). */
   settled(): Promise<void>;
@@ -111,27 +118,34 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const statements = config.statements
     ? await StatementService.start({ store, sla, config: config.statements, log, now, settled: () => ingest.settled(), delivery: notices })
     : undefined;
-  const ctx = { sla, now, authorize: makeApiAuth(config.apiTokens), log, notices, statements };
+  const tokens = new TokenBook(config.apiTokens, (await store.apiTokens()).filter((t) => t.revokedAt === null)
+    .map((t) => ({ name: t.name, role: t.role, customer: t.customer ?? undefined, tokenHash: t.tokenHash })));
+  const shareLinks = new ShareLinks(config.shareLinkKeyFile === null ? randomBytes(32) : loadShareKey(config.shareLinkKeyFile));
+  const guard = makeGuard({
+    tokens, links: shareLinks, now, reportCustomer: async (id) => (await sla.reports.latest(id)).customer,
+  });
+  const ctx = { sla, now, log, notices, statements, access: { tokens, tokenStore: store, links: shareLinks } };
   const routes: Route[] = [
     // `status` is the collector's own health (what a supervisor or load balancer acts on); an
     // agent that never connected is the agents' problem, listed here and alerted on, not a reason
     // to restart or fail over this process.
     // 503 while commits fail or the projection is stuck: agents are not acked, or reads wait for ever.
-    { method: 'GET', path: '/healthz', handler: async ({ res }) => {
+    { method: 'GET', path: '/healthz', access: { role: 'public' }, handler: async ({ res }) => {
       const problems = health.problems();
       sendJson(res, problems.length ? 503 : 200, {
         status: problems.length ? 'failing' : 'ok', ...(problems.length ? { problems } : {}),
         observations: await store.countObservations().catch(() => null), pendingEvents: ingest.pending(), agents: agentsHealth(agentIds, liveness),
       });
     } },
-    { method: 'GET', path: '/metrics', handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
+    // Device-wide series: public for the scraper on the operator's network, never for a customer token.
+    { method: 'GET', path: '/metrics', access: { role: 'public' }, handler: async ({ res }) => sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await metricsText()) },
     // The API and the report page read observations: each request first waits
     // until what was acked before it is readable (Store.settled).
     ...[...apiRoutes(ctx), ...reportPageRoutes(ctx)].map((r): Route => ({
       ...r, handler: async (c) => { await ingest.settled(); return r.handler(c); },
     })),
   ];
-  const handle = compile(routes);
+  const handle = compile(routes, guard);
   // handle() answers its own failures; this catch is the last line, so a request never ends the process.
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch((e: unknown) => { log.error({ err: (e as Error)?.message }, 'request failed outside the router'); res.destroy(); });
@@ -160,7 +174,8 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   return {
     url: `${scheme}://${host}:${port}`,
     wsUrl: `${config.tls ? 'wss' : 'ws'}://${host}:${port}${AGENT_WS_PATH}`,
-    port, store, ingest, liveness, sla, slaMetrics, notices, statements, metrics, config, metricsText,
+    port, store, ingest, liveness, sla, slaMetrics, notices, statements, metrics, config, metricsText, shareLinks,
+    routes: routes.map((r) => ({ method: r.method, path: r.path, access: r.access })),
     async settled() {
       await ingest.drain();
       await ingest.settled();

@@ -22,10 +22,15 @@ export async function startApi(now: number, extra: Record<string, unknown> = {},
 
 export async function stopApi(e: ApiEnv): Promise<void> { await e.c.close(); e.tmp.cleanup(); }
 
-export async function call(e: ApiEnv, method: string, path: string, opts: { token?: keyof typeof API | null; body?: unknown; accept?: string } = {}) {
+/** A customer token's secret, for tests that add `{ name, role: 'customer', customer, token: CUSTOMER_TOKEN }`. */
+export const CUSTOMER_TOKEN = 'customer-token-cust-a-0123456789';
+
+/** `bearer` sends that raw secret instead of a role's token (customer tokens, tokens made through the API). */
+export async function call(e: ApiEnv, method: string, path: string, opts: { token?: keyof typeof API | null; bearer?: string; body?: unknown; accept?: string } = {}) {
   const headers: Record<string, string> = {};
   const tok = opts.token === undefined ? 'admin' : opts.token;
-  if (tok) headers.authorization = `Bearer ${API[tok]}`;
+  if (opts.bearer !== undefined) headers.authorization = `Bearer ${opts.bearer}`;
+  else if (tok) headers.authorization = `Bearer ${API[tok]}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (opts.accept) headers.accept = opts.accept;
   const r = await fetch(`${e.c.url}${path}`, { method, headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });

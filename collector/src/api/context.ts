@@ -1,9 +1,10 @@
-/** What every API route module gets: the SLA ledger, the clock, the role check, the log. */
-import type { IncomingMessage } from 'node:http';
+/** What every API route module gets: the SLA ledger, the clock, the log. Who may call a route is its `access` (http/access.ts). */
 import { DcprobeError, E } from '@dcprobe/shared';
 import type { Logger } from 'pino';
-import type { ApiPrincipal } from '../http/auth.ts';
-import type { Role } from '../config.ts';
+import type { Principal } from '../http/access.ts';
+import type { TokenBook } from '../http/auth.ts';
+import type { ShareLinks } from '../http/share-links.ts';
+import type { ApiTokenStore } from '../store/types.ts';
 import type { SlaLedger } from '../ledger/index.ts';
 import type { NoticeService } from '../notify/service.ts';
 import type { Store } from '../store/types.ts';
@@ -11,12 +12,13 @@ import type { Store } from '../store/types.ts';
 export interface ApiContext {
   sla: SlaLedger;
   now: () => number;
-  authorize: (req: IncomingMessage, need: Role) => ApiPrincipal;
   log: Logger;
   /** Restoration notices; absent when the config has no `notices`. */
   notices?: NoticeService | undefined;
   /** Frozen statements; absent when the config has no `statements`. */
   statements?: { store: Store } | undefined;
+  /** The tokens in force, where API-made ones are kept, and the share-link signer. */
+  access: { tokens: TokenBook; tokenStore: ApiTokenStore; links: ShareLinks };
 }
 
 /** The time zone a customer's times are shown in; 404 for an unknown customer. */
@@ -26,6 +28,7 @@ export function zoneOf(ctx: ApiContext, customer: string): string {
   return v.spec.timezone;
 }
 
-export function actor(ctx: ApiContext, req: IncomingMessage, role: 'read' | 'write' | 'admin'): string {
-  return ctx.authorize(req, role).name;
+/** Who the ledger records as having made a change: the token's name, `share-link`, or `anonymous`. */
+export function actor(p: Principal | null): string {
+  return p?.name ?? 'anonymous';
 }

@@ -21,8 +21,8 @@ function dryRunParam(url: URL): boolean {
 
 export function customerImportRoutes(ctx: ApiContext): Route[] {
   return [{
-    method: 'POST', path: '/api/v1/customers/import', handler: async ({ req, res, url }) => {
-      const who = actor(ctx, req, 'admin');
+    method: 'POST', path: '/api/v1/customers/import', access: { role: 'admin' }, handler: async ({ req, res, url, principal }) => {
+      const who = actor(principal);
       const dryRun = dryRunParam(url);
       const now = ctx.now();
       const plan = planImport(await readText(req, MAX_BYTES), ctx.sla.customers, now);

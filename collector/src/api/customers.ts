@@ -5,7 +5,7 @@
  * a new version replaces the old one from that instant on (ledger/customers.ts).
  */
 import { fieldPath, formatInstant } from '@dcprobe/shared';
-import { readJson, type Route } from '../http/router.ts';
+import { readJson, type RequestContext, type Route } from '../http/router.ts';
 import { customerSchema, type CustomerConfig } from '../config.ts';
 import type { CustomerVersion } from '../ledger/customers.ts';
 import { bodyObject, fail, instant } from '../ledger/fields.ts';
@@ -30,8 +30,8 @@ function versionJson(v: CustomerVersion, end?: number): Record<string, unknown> 
 
 export function customerRoutes(ctx: ApiContext): Route[] {
   const now = () => ctx.now();
-  const write = async (req: Parameters<Route['handler']>[0]['req'], pathId: string | undefined) => {
-    const who = actor(ctx, req, 'admin');
+  const write = async ({ req, principal }: Pick<RequestContext, 'req' | 'principal'>, pathId: string | undefined) => {
+    const who = actor(principal);
     const b = bodyObject(await readJson(req));
     const { validFrom: vf, ...rest } = b;
     if (pathId !== undefined) {
@@ -46,15 +46,13 @@ export function customerRoutes(ctx: ApiContext): Route[] {
   };
   return [
     {
-      method: 'GET', path: '/api/v1/customers', handler: ({ req, res, url }) => {
-        actor(ctx, req, 'read');
+      method: 'GET', path: '/api/v1/customers', access: { role: 'read' }, handler: ({ req, res, url }) => {
         const list = ctx.sla.customers.ids().map((id) => versionJson(ctx.sla.customers.latest(id)!));
         respond(req, res, url, 200, { customers: list }, () => toCsvTable(['id', 'version', 'validFrom', 'source', 'recordedBy', 'spec'], list), 'customers');
       },
     },
     {
-      method: 'GET', path: '/api/v1/customers/{id}', handler: async ({ req, res, url, params }) => {
-        actor(ctx, req, 'read');
+      method: 'GET', path: '/api/v1/customers/{id}', access: { role: 'read' }, handler: async ({ req, res, url, params }) => {
         const id = params.id!;
         zoneOf(ctx, id);
         const tenures = ctx.sla.customers.tenures(id);
@@ -66,8 +64,8 @@ export function customerRoutes(ctx: ApiContext): Route[] {
         });
       },
     },
-    { method: 'POST', path: '/api/v1/customers', handler: async ({ req, res, url }) => respond(req, res, url, 201, versionJson(await write(req, undefined))) },
-    { method: 'PUT', path: '/api/v1/customers/{id}', handler: async ({ req, res, url, params }) => respond(req, res, url, 200, versionJson(await write(req, params.id!))) },
+    { method: 'POST', path: '/api/v1/customers', access: { role: 'admin' }, handler: async (c) => respond(c.req, c.res, c.url, 201, versionJson(await write(c, undefined))) },
+    { method: 'PUT', path: '/api/v1/customers/{id}', access: { role: 'admin' }, handler: async (c) => respond(c.req, c.res, c.url, 200, versionJson(await write(c, c.params.id!))) },
   ];
 }
 

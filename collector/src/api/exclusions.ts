@@ -46,8 +46,8 @@ export function exclusionRoutes(ctx: ApiContext): Route[] {
   const now = () => ctx.now();
   return [
     {
-      method: 'POST', path: '/api/v1/exclusions', handler: async ({ req, res, url }) => {
-        const who = actor(ctx, req, 'write');
+      method: 'POST', path: '/api/v1/exclusions', access: { role: 'write' }, handler: async ({ req, res, url, principal }) => {
+        const who = actor(principal);
         const b = bodyObject(await readJson(req));
         onlyKeys(b, ['id', ...FIELDS]);
         const f = checkFields(ctx, b);
@@ -56,8 +56,7 @@ export function exclusionRoutes(ctx: ApiContext): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v1/exclusions', handler: async ({ req, res, url }) => {
-        actor(ctx, req, 'read');
+      method: 'GET', path: '/api/v1/exclusions', access: { role: 'read' }, handler: async ({ req, res, url }) => {
         const customer = url.searchParams.get('customer') ?? undefined;
         const tz = customer === undefined ? 'Asia/Shanghai' : zoneOf(ctx, customer);
         const month = monthParam(url, false);
@@ -68,8 +67,7 @@ export function exclusionRoutes(ctx: ApiContext): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v1/exclusions/{id}', handler: async ({ req, res, url, params }) => {
-        actor(ctx, req, 'read');
+      method: 'GET', path: '/api/v1/exclusions/{id}', access: { role: 'read' }, handler: async ({ req, res, url, params }) => {
         const latest = await ctx.sla.exclusions.latest(params.id!);
         respond(req, res, url, 200, {
           ...exclusionJson(ctx, latest),
@@ -79,8 +77,8 @@ export function exclusionRoutes(ctx: ApiContext): Route[] {
       },
     },
     {
-      method: 'PUT', path: '/api/v1/exclusions/{id}', handler: async ({ req, res, url, params }) => {
-        const who = actor(ctx, req, 'write');
+      method: 'PUT', path: '/api/v1/exclusions/{id}', access: { role: 'write' }, handler: async ({ req, res, url, params, principal }) => {
+        const who = actor(principal);
         const latest = await ctx.sla.exclusions.latest(params.id!);
         const b = bodyObject(await readJson(req));
         onlyKeys(b, [...FIELDS, 'reason']);
@@ -89,8 +87,8 @@ export function exclusionRoutes(ctx: ApiContext): Route[] {
       },
     },
     {
-      method: 'DELETE', path: '/api/v1/exclusions/{id}', handler: async ({ req, res, url, params }) => {
-        const who = actor(ctx, req, 'write');
+      method: 'DELETE', path: '/api/v1/exclusions/{id}', access: { role: 'write' }, handler: async ({ req, res, url, params, principal }) => {
+        const who = actor(principal);
         const latest = await ctx.sla.exclusions.latest(params.id!);
         const raw = await readJson(req);
         const b = raw === null ? {} : bodyObject(raw);

@@ -8,9 +8,13 @@ import { customerImportRoutes } from './customer-import.ts';
 import { slaRoutes } from './sla.ts';
 import { noticeRoutes } from './notices.ts';
 import { statementRoutes } from './statements.ts';
+import { tokenRoutes } from './tokens.ts';
 
 export type { ApiContext } from './context.ts';
 
 export function apiRoutes(ctx: ApiContext): Route[] {
-  return [...reportRoutes(ctx), ...exclusionRoutes(ctx), ...customerRoutes(ctx), ...customerImportRoutes(ctx), ...slaRoutes(ctx), ...noticeRoutes(ctx), ...statementRoutes(ctx)];
+  return [
+    ...reportRoutes(ctx), ...exclusionRoutes(ctx), ...customerRoutes(ctx), ...customerImportRoutes(ctx), ...slaRoutes(ctx),
+    ...noticeRoutes(ctx), ...statementRoutes(ctx), ...tokenRoutes(ctx),
+  ];
 }

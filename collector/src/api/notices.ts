@@ -33,16 +33,15 @@ export function noticeRoutes(ctx: ApiContext): Route[] {
   const store = () => service().store;
   return [
     {
-      method: 'GET', path: '/api/v1/notices', handler: async ({ req, res, url }) => {
-        actor(ctx, req, 'read');
+      // A customer sees the notices of its own reports (the list, pinned to it); their deliveries are the NOC's.
+      method: 'GET', path: '/api/v1/notices', access: { role: 'read', customer: { query: 'customer' } }, handler: async ({ req, res, url }) => {
         const customer = url.searchParams.get('customer') ?? undefined;
         if (customer !== undefined) zoneOf(ctx, customer);
         respond(req, res, url, 200, { notices: (await store().notices(customer)).map(noticeJson) });
       },
     },
     {
-      method: 'GET', path: '/api/v1/notices/{id}', handler: async ({ req, res, url, params }) => {
-        actor(ctx, req, 'read');
+      method: 'GET', path: '/api/v1/notices/{id}', access: { role: 'read' }, handler: async ({ req, res, url, params }) => {
         const n = await store().notice(params.id!);
         if (!n) throw new DcprobeError(E.NOT_FOUND, `unknown notice ${JSON.stringify(params.id)}`);
         const tz = zoneOf(ctx, n.customer);
@@ -51,9 +50,8 @@ export function noticeRoutes(ctx: ApiContext): Route[] {
       },
     },
     {
-      method: 'POST', path: '/api/v1/notices/{id}/confirm', handler: async ({ req, res, url, params }) => {
-        const who = actor(ctx, req, 'write');
-        respond(req, res, url, 201, noticeJson(await service().confirm(params.id!, who)));
+      method: 'POST', path: '/api/v1/notices/{id}/confirm', access: { role: 'write' }, handler: async ({ req, res, url, params, principal }) => {
+        respond(req, res, url, 201, noticeJson(await service().confirm(params.id!, actor(principal))));
       },
     },
   ];

@@ -4,9 +4,13 @@
  * `limit`/`after` page it),
  * get with its version history, correct (PUT: a new version; given fields
  * replace, null clears an optional one), restoration notice (a new version).
+ * A customer token files its own reports (fileReport): the collector's receipt
+ * time is `reportedAt`, the token's customer is the customer, source `customer`.
  */
-import { formatInstant } from '@dcprobe/shared';
+import { DcprobeError, E, formatInstant } from '@dcprobe/shared';
 import { readJson, type Route } from '../http/router.ts';
+import type { Principal } from '../http/access.ts';
+import { reportTimers } from '../timers/contract.ts';
 import { SERVICES } from '../sla/types.ts';
 import type { ReportFields, ReportVersion } from '../ledger/reports.ts';
 import { ticketTimers } from '../ledger/timers.ts';
@@ -15,6 +19,8 @@ import { actor, zoneOf, type ApiContext } from './context.ts';
 import { monthParam, page, respond, toCsvTable } from './http.ts';
 
 const FIELDS = ['customer', 'service', 'reportedAt', 'noticeAt', 'claimedStart', 'claimedEnd', 'firstResponseAt', 'text'] as const;
+/** What a customer may say in its own report; the rest is the provider's to record. */
+const CUSTOMER_FIELDS = ['customer', 'service', 'claimedStart', 'claimedEnd', 'text'] as const;
 
 /** Validates a full set of fields (after a correction was merged in). */
 function checkFields(ctx: ApiContext, b: Body): ReportFields {
@@ -46,7 +52,7 @@ export function reportJson(ctx: ApiContext, v: ReportVersion, asOf: number): Rec
   const tz = ctx.sla.customers.latest(v.customer)?.spec.timezone ?? 'UTC';
   const iso = (ms: number | undefined) => (ms === undefined ? null : formatInstant(ms, tz));
   return {
-    id: v.id, version: v.version, change: v.change, customer: v.customer, service: v.service,
+    id: v.id, version: v.version, change: v.change, customer: v.customer, service: v.service, source: v.source ?? 'noc',
     reportedAt: iso(v.reportedAt), noticeAt: iso(v.noticeAt), claimedStart: iso(v.claimedStart), claimedEnd: iso(v.claimedEnd),
     firstResponseAt: iso(v.firstResponseAt), text: v.text ?? null, open: v.noticeAt === undefined || v.noticeAt > asOf,
     timers: ticketTimers(v, asOf, tz), reason: v.reason ?? null, recordedAt: formatInstant(v.recordedAt), recordedBy: v.recordedBy,
@@ -56,22 +62,43 @@ export function reportJson(ctx: ApiContext, v: ReportVersion, asOf: number): Rec
 const CSV_COLS = ['id', 'version', 'customer', 'service', 'reportedAt', 'noticeAt', 'claimedStart', 'claimedEnd', 'firstResponseAt',
   'open', 'verdict', 'countableSeconds', 'firstResponseMissed', 'resolutionMissed', 'recordedBy'];
 
+/** The contract's timers of a report (timers/contract.ts) in the customer's zone. */
+export function contractTimersJson(ctx: ApiContext, v: ReportVersion, asOf: number): Record<string, unknown> {
+  const tz = ctx.sla.customers.latest(v.customer)?.spec.timezone ?? 'UTC';
+  return Object.fromEntries(Object.entries(reportTimers(v, asOf)).map(([k, t]) => [k, {
+    state: t.state, due: formatInstant(t.dueAt, tz), at: t.stoppedAt === null ? null : formatInstant(t.stoppedAt, tz),
+  }]));
+}
+
+/**
+ * A new report. From a customer token: `reportedAt` is the collector's receipt
+ * time (a caller's reportedAt is refused, 400, so no client thinks it was used),
+ * the customer is the token's (another one named is a 404), the id is generated.
+ */
+export async function fileReport(ctx: ApiContext, principal: Principal | null, b: Body): Promise<ReportVersion> {
+  const now = ctx.now();
+  if (principal?.role !== 'customer') {
+    onlyKeys(b, ['id', ...FIELDS]);
+    return ctx.sla.reports.create(id(b, 'id', false) ?? ctx.sla.reports.newId(), { ...checkFields(ctx, b), source: 'noc' }, actor(principal), now);
+  }
+  if ('reportedAt' in b) fail('reportedAt', 'set by the collector: the time it receives the report');
+  onlyKeys(b, CUSTOMER_FIELDS);
+  if (b.customer !== undefined && b.customer !== principal.customer) throw new DcprobeError(E.NOT_FOUND, `unknown customer ${JSON.stringify(b.customer)}`);
+  const f = checkFields(ctx, { ...b, customer: principal.customer, reportedAt: formatInstant(now) });
+  return ctx.sla.reports.create(ctx.sla.reports.newId(), { ...f, reportedAt: now, source: 'customer' }, actor(principal), now);
+}
+
 export function reportRoutes(ctx: ApiContext): Route[] {
   const now = () => ctx.now();
   return [
     {
-      method: 'POST', path: '/api/v1/reports', handler: async ({ req, res, url }) => {
-        const who = actor(ctx, req, 'write');
-        const b = bodyObject(await readJson(req));
-        onlyKeys(b, ['id', ...FIELDS]);
-        const f = checkFields(ctx, b);
-        const v = await ctx.sla.reports.create(id(b, 'id', false) ?? ctx.sla.reports.newId(), f, who, now());
-        respond(req, res, url, 201, reportJson(ctx, v, now()));
+      method: 'POST', path: '/api/v1/reports', access: { role: 'write', customer: 'self' }, handler: async ({ req, res, url, principal }) => {
+        const v = await fileReport(ctx, principal, bodyObject(await readJson(req)));
+        respond(req, res, url, 201, { ...reportJson(ctx, v, now()), contractTimers: contractTimersJson(ctx, v, now()) });
       },
     },
     {
-      method: 'GET', path: '/api/v1/reports', handler: async ({ req, res, url }) => {
-        actor(ctx, req, 'read');
+      method: 'GET', path: '/api/v1/reports', access: { role: 'read', customer: { query: 'customer' } }, handler: async ({ req, res, url }) => {
         const customer = url.searchParams.get('customer') ?? undefined;
         if (customer !== undefined) zoneOf(ctx, customer);
         const month = monthParam(url, false);
@@ -95,8 +122,7 @@ export function reportRoutes(ctx: ApiContext): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v1/reports/{id}', handler: async ({ req, res, url, params }) => {
-        actor(ctx, req, 'read');
+      method: 'GET', path: '/api/v1/reports/{id}', access: { role: 'read', customer: { report: 'id' } }, handler: async ({ req, res, url, params }) => {
         const asOf = now();
         const latest = await ctx.sla.reports.latest(params.id!);
         respond(req, res, url, 200, {
@@ -107,19 +133,19 @@ export function reportRoutes(ctx: ApiContext): Route[] {
       },
     },
     {
-      method: 'PUT', path: '/api/v1/reports/{id}', handler: async ({ req, res, url, params }) => {
-        const who = actor(ctx, req, 'write');
+      method: 'PUT', path: '/api/v1/reports/{id}', access: { role: 'write' }, handler: async ({ req, res, url, params, principal }) => {
+        const who = actor(principal);
         const latest = await ctx.sla.reports.latest(params.id!);
         const b = bodyObject(await readJson(req));
         onlyKeys(b, [...FIELDS, 'reason']);
-        const f = checkFields(ctx, { ...asBody(latest), ...b });
+        const f = { ...checkFields(ctx, { ...asBody(latest), ...b }), source: latest.source };
         const v = await ctx.sla.reports.revise(latest, 'correct', f, who, now(), text(b, 'reason', 1000));
         respond(req, res, url, 200, reportJson(ctx, v, now()));
       },
     },
     {
-      method: 'POST', path: '/api/v1/reports/{id}/notice', handler: async ({ req, res, url, params }) => {
-        const who = actor(ctx, req, 'write');
+      method: 'POST', path: '/api/v1/reports/{id}/notice', access: { role: 'write' }, handler: async ({ req, res, url, params, principal }) => {
+        const who = actor(principal);
         const latest = await ctx.sla.reports.latest(params.id!);
         const b = bodyObject(await readJson(req));
         onlyKeys(b, ['noticeAt', 'reason']);

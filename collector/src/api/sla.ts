@@ -20,16 +20,14 @@ export function slaRoutes(ctx: ApiContext): Route[] {
   };
   return [
     {
-      method: 'GET', path: '/api/v1/customers/{id}/sla', handler: async ({ req, res, url, params }) => {
-        actor(ctx, req, 'read');
+      method: 'GET', path: '/api/v1/customers/{id}/sla', access: { role: 'read', customer: { param: 'id' } }, handler: async ({ req, res, url, params }) => {
         const { month, asOf } = args(url, params.id!);
         const result = reconcile(await ctx.sla.live.input(params.id!, month, asOf));
         respond(req, res, url, 200, result, () => toCsv(result), `sla-${params.id}-${month}`);
       },
     },
     {
-      method: 'GET', path: '/api/v1/customers/{id}/scenario', handler: async ({ req, res, url, params }) => {
-        actor(ctx, req, 'read');
+      method: 'GET', path: '/api/v1/customers/{id}/scenario', access: { role: 'read', customer: { param: 'id' } }, handler: async ({ req, res, url, params }) => {
         const { month, asOf } = args(url, params.id!);
         const scenario = toScenario(await ctx.sla.live.input(params.id!, month, asOf));
         res.setHeader('content-disposition', `attachment; filename="scenario-${params.id}-${month}.json"`);

@@ -4,7 +4,7 @@
  */
 import { DcprobeError, E, formatInstant } from '@dcprobe/shared';
 import type { Route } from '../http/router.ts';
-import { actor, zoneOf, type ApiContext } from './context.ts';
+import { zoneOf, type ApiContext } from './context.ts';
 import { monthParam, respond } from './http.ts';
 
 export function statementRoutes(ctx: ApiContext): Route[] {
@@ -14,8 +14,7 @@ export function statementRoutes(ctx: ApiContext): Route[] {
   };
   return [
     {
-      method: 'GET', path: '/api/v1/customers/{id}/statements', handler: async ({ req, res, url, params }) => {
-        actor(ctx, req, 'read');
+      method: 'GET', path: '/api/v1/customers/{id}/statements', access: { role: 'read', customer: { param: 'id' } }, handler: async ({ req, res, url, params }) => {
         const tz = zoneOf(ctx, params.id!);
         const list = await store().statements(params.id!, monthParam(url, false));
         respond(req, res, url, 200, {
@@ -27,8 +26,7 @@ export function statementRoutes(ctx: ApiContext): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v1/customers/{id}/statements/{month}/{file}', handler: async ({ req, res, params }) => {
-        actor(ctx, req, 'read');
+      method: 'GET', path: '/api/v1/customers/{id}/statements/{month}/{file}', access: { role: 'read', customer: { param: 'id' } }, handler: async ({ req, res, params }) => {
         zoneOf(ctx, params.id!);
         const f = (await store().statements(params.id!, params.month!)).flatMap((s) => s.files).find((x) => x.name === params.file);
         if (!f) throw new DcprobeError(E.NOT_FOUND, `no statement file ${JSON.stringify(params.file)} for ${params.id} ${params.month}`);

@@ -1,21 +1,27 @@
 /**
  * A tiny router: method + path pattern → handler. Route modules (metrics,
  * health, API, report pages) each export a list of routes; the server joins them.
+ * Every route declares who may call it (`access`); the router runs the one
+ * guard (auth.ts) on it before the handler, which gets the caller as `principal`.
  * Handlers throw coded errors; the router maps codes to HTTP statuses.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DcprobeError, E } from '@dcprobe/shared';
+import type { Access, Principal } from './access.ts';
 
 export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
   params: Record<string, string>;
+  /** The caller as the guard identified it; null on a public route called without a token. */
+  principal: Principal | null;
 }
 
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
+  access: Access;
   handler: (ctx: RequestContext) => Promise<void> | void;
 }
 
@@ -27,7 +33,9 @@ const STATUS: Record<string, number> = {
   [E.UNAUTHORIZED]: 401, [E.FORBIDDEN]: 403, [E.NOT_FOUND]: 404, [E.METHOD_NOT_ALLOWED]: 405, [E.CONFLICT]: 409,
 };
 
-export function compile(routes: readonly Route[]): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export type RouteGuard = (access: Access, g: { req: IncomingMessage; url: URL; params: Record<string, string>; method: string }) => Promise<Principal | null>;
+
+export function compile(routes: readonly Route[], guard: RouteGuard): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const table: Compiled[] = routes.map((r) => {
     const names: string[] = [];
     const re = new RegExp('^' + r.path.replace(/\{(\w+)\}/g, (_m, n: string) => { names.push(n); return '([^/]+)'; }) + '$');
@@ -45,7 +53,8 @@ export function compile(routes: readonly Route[]): (req: IncomingMessage, res: S
         pathMatched = true;
         if (r.method !== req.method && !(r.method === 'GET' && req.method === 'HEAD')) continue;
         const params = Object.fromEntries(r.names.map((n, i) => [n, decodeParam(n, m[i + 1]!)]));
-        await r.handler({ req, res, url, params });
+        const principal = await guard(r.access, { req, url, params, method: r.method });
+        await r.handler({ req, res, url, params, principal });
         return;
       }
       throw pathMatched

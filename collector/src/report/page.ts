@@ -25,6 +25,8 @@ export interface PageData {
   /** Who entered each exclusion, by id. */
   exclusionVersions: readonly ExclusionVersion[];
   generatedAt: number;
+  /** The customer's report form (form.ts), already rendered; shown below the figures. */
+  form?: string | undefined;
 }
 
 const MINUTES: [keyof ServiceResult, string][] = [
@@ -104,6 +106,6 @@ export function renderPage(d: PageData): string {
 <body>
 <header><h1>Service report: <span data-figure="customer" data-value="${esc(d.customer)}">${esc(d.name ?? d.customer)}</span>, <span data-figure="month" data-value="${esc(d.month)}">${esc(d.month)}</span></h1>
 <p class="meta">Time zone ${esc(tz)} · as of <span data-figure="asOf" data-value="${esc(d.result.asOf)}">${esc(shortTime(formatInstant(d.input.asOf, tz)))}</span> · generated ${esc(formatInstant(d.generatedAt))} · countable minutes run from the provider's receipt of a report to the customer's receipt of the restoration notice (SLA rules §3)</p></header>
-<main>${tenureTable(d, tz)}${sections.join('\n')}</main>
+<main>${tenureTable(d, tz)}${sections.join('\n')}${d.form ?? ''}</main>
 </body></html>`;
 }

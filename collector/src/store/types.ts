@@ -131,9 +131,14 @@ export interface CustomerVersion {
 
 export type ReportChange = 'create' | 'correct' | 'notice';
 
-/** A report as the reconciler sees it, plus the customer's own words. */
+/** Who entered a report: the NOC (on the customer's behalf), or the customer with its own token. */
+export type ReportSource = 'noc' | 'customer';
+
+/** A report as the reconciler sees it, plus the customer's own words and who entered it. */
 export interface ReportFields extends Omit<Report, 'id'> {
   text?: string | undefined;
+  /** 'noc' when absent (reports from before sources were recorded were all the NOC's). */
+  source?: ReportSource | undefined;
 }
 
 export interface ReportVersion extends ReportFields {
@@ -175,6 +180,19 @@ export interface MonthSnapshot {
   reports: ReportVersion[];
   /** The latest version of each exclusion of the customer or of every customer, withdrawn ones included. */
   exclusions: ExclusionVersion[];
+}
+
+// ── API tokens made through the admin API (the config's never reach the store) ──
+
+export interface ApiTokenRow {
+  name: string;
+  role: 'read' | 'write' | 'admin' | 'customer';
+  /** Set exactly for role customer. */
+  customer: string | null;
+  /** sha256:<hex>; the token itself is shown once, at creation, and never stored. */
+  tokenHash: string;
+  createdAt: number; createdBy: string;
+  revokedAt: number | null; revokedBy: string | null;
 }
 
 // ── The interface ───────────────────────────────────────────────────────────
@@ -297,7 +315,17 @@ export interface DeliveryStore {
   setStatementWatermark(at: number): Promise<void>;
 }
 
-export interface Store extends IngestStore, AgentStore, ObservationReads, LedgerStore, DeliveryStore {
+/** Kept apart from the ledger: small, and each implementation ports it on its own. */
+export interface ApiTokenStore {
+  /** Every token made, revoked ones included, oldest first. */
+  apiTokens(): Promise<ApiTokenRow[]>;
+  /** Fails with DcprobeError(E.CONFLICT) when the name (revoked ones included) or the hash is taken. */
+  addApiToken(t: ApiTokenRow): Promise<void>;
+  /** Marks the live token of that name revoked; false when there is none. */
+  revokeApiToken(name: string, at: number, by: string): Promise<boolean>;
+}
+
+export interface Store extends IngestStore, AgentStore, ObservationReads, LedgerStore, DeliveryStore, ApiTokenStore {
   /** Lets the commit in flight finish, then releases everything; later calls fail. */
   close(): Promise<void>;
 }

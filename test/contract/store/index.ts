@@ -15,6 +15,7 @@ import { agentContract } from './agents.ts';
 import { ledgerContract } from './ledger.ts';
 import { monthContract } from './month.ts';
 import { deliveryContract } from './deliveries.ts';
+import { apiTokenContract } from './api-tokens.ts';
 
 export interface StoreUnderTest {
   store: Store;
@@ -61,5 +62,6 @@ export function runStoreContract(o: StoreContractOptions): void {
     ledgerContract(ctx);
     deliveryContract(ctx);
     monthContract(ctx);
+    apiTokenContract(ctx);
   });
 }

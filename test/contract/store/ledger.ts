@@ -18,7 +18,7 @@ export const customer = (id: string, version: number, ports: string[], validFrom
 
 export const report = (id: string, version: number, customerId: string, reportedAt: number, more: Partial<ReportVersion> = {}): ReportVersion => ({
   id, version, change: version === 1 ? 'create' : 'correct', customer: customerId, service: 'network', reportedAt,
-  recordedAt: T + version, recordedBy: 'desk', ...more,
+  recordedAt: T + version, recordedBy: 'desk', source: 'noc', ...more,
 });
 
 export const exclusion = (id: string, version: number, customerId: string | undefined, start: number, more: Partial<ExclusionVersion> = {}): ExclusionVersion => ({
@@ -69,6 +69,14 @@ export function ledgerContract(ctx: ContractContext): void {
       expect((await store.latestReports()).map((r) => r.id)).toEqual(['R-3', 'R-1', 'R-2']);
       expect(await store.reportHistory('R-404')).toEqual([]);
       expect((await store.audit('report', 'R-1')).map((a) => [a.version, a.detail])).toEqual([[1, undefined], [2, { reason: 'restored' }]]);
+    });
+
+    it('keeps who entered a report: a customer-filed one reads back as such, in its history and the latest list', async () => {
+      const { store } = await ctx.open();
+      await store.appendReport(report('R-1', 1, 'c1', T, { source: 'customer', recordedBy: 'c1-portal' }), audit('report', 'R-1', 1));
+      await store.appendReport(report('R-2', 1, 'c1', T + 1), audit('report', 'R-2', 1));
+      expect((await store.reportHistory('R-1'))[0]!.source).toBe('customer');
+      expect((await store.latestReports('c1')).map((r) => [r.id, r.source])).toEqual([['R-1', 'customer'], ['R-2', 'noc']]);
     });
 
     it('lets one of two concurrent corrections of a report win; the other gets E.CONFLICT and writes nothing', async () => {

@@ -14,10 +14,10 @@ describe('router errors', () => {
   let url: string;
   beforeAll(async () => {
     const handle = compile([
-      { method: 'GET', path: '/items/{id}', handler: ({ res, params }) => sendJson(res, 200, { id: params.id }) },
-      { method: 'PUT', path: '/items/{id}', handler: () => { throw new DcprobeError(E.CONFLICT, 'item 7 changed since version 2'); } },
-      { method: 'GET', path: '/boom', handler: () => { throw new Error('disk /var/secret failed'); } },
-    ]);
+      { method: 'GET', path: '/items/{id}', access: { role: 'public' }, handler: ({ res, params }) => sendJson(res, 200, { id: params.id }) },
+      { method: 'PUT', path: '/items/{id}', access: { role: 'public' }, handler: () => { throw new DcprobeError(E.CONFLICT, 'item 7 changed since version 2'); } },
+      { method: 'GET', path: '/boom', access: { role: 'public' }, handler: () => { throw new Error('disk /var/secret failed'); } },
+    ], async () => null);
     server = http.createServer((req, res) => { void handle(req, res); });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

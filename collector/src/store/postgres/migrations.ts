@@ -237,6 +237,20 @@ export const MIGRATIONS: readonly string[] = [
     watermark bigint NOT NULL
   );
   `,
+  // 5: as SQLite's 9: who entered each report, and the API tokens made through the admin API (by hash).
+  `
+  ALTER TABLE report_versions ADD COLUMN source text NOT NULL DEFAULT 'noc' CHECK (source IN ('noc','customer'));
+  CREATE TABLE api_tokens (
+    name text PRIMARY KEY,
+    role text NOT NULL CHECK (role IN ('read','write','admin','customer')),
+    customer_id text CHECK ((role = 'customer') = (customer_id IS NOT NULL)),
+    token_hash text NOT NULL UNIQUE,
+    created_at bigint NOT NULL,
+    created_by text NOT NULL,
+    revoked_at bigint,
+    revoked_by text
+  );
+  `,
 ];
 
 /** Anything that runs a query: a pool, a pooled client or a client of its own. */

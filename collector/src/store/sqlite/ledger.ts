@@ -7,7 +7,7 @@ import type { CustomerConfig } from '../../config.ts';
 import { stableJson } from '../../lib/stable-json.ts';
 import type { ExclusionCategory, Service } from '../../sla/types.ts';
 import type {
-  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, ReportChange, ReportVersion,
+  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, ReportChange, ReportSource, ReportVersion,
 } from '../types.ts';
 import type { Db } from './db.ts';
 import { Versions } from './versions.ts';
@@ -18,7 +18,7 @@ interface CustomerRow { customer: string; version: number; validFrom: number; sp
 interface ReportRow {
   id: string; version: number; change: ReportChange; customer: string; service: Service; reportedAt: number;
   noticeAt: number | null; claimedStart: number | null; claimedEnd: number | null; firstResponseAt: number | null;
-  text: string | null; reason: string | null; recordedAt: number; recordedBy: string;
+  text: string | null; reason: string | null; recordedAt: number; recordedBy: string; source: ReportSource;
 }
 
 interface ExclusionRow {
@@ -35,11 +35,12 @@ const fromCustomerRow = (r: CustomerRow): CustomerVersion => ({ ...r, spec: JSON
 
 const REPORT_COLS = `report_id id, version, change, customer_id customer, service, reported_at reportedAt, notice_at noticeAt,
   claimed_start claimedStart, claimed_end claimedEnd, first_response_at firstResponseAt, text, reason,
-  recorded_at recordedAt, recorded_by recordedBy`;
+  recorded_at recordedAt, recorded_by recordedBy, source`;
 const fromReportRow = (r: ReportRow): ReportVersion => ({
   id: r.id, version: r.version, change: r.change, customer: r.customer, service: r.service, reportedAt: r.reportedAt,
   noticeAt: u(r.noticeAt), claimedStart: u(r.claimedStart), claimedEnd: u(r.claimedEnd),
   firstResponseAt: u(r.firstResponseAt), text: u(r.text), reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
+  source: r.source,
 });
 
 const EXCLUSION_COLS = `exclusion_id id, version, change, customer_id customer, service, start, end, category, ref, withdrawn,
@@ -77,7 +78,7 @@ export class LedgerTables {
     this.insCustomer = db.prepare(`INSERT INTO customer_versions (customer_id, version, valid_from, spec, source, recorded_at, recorded_by)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
     this.insReport = db.prepare(`INSERT INTO report_versions (report_id, version, change, customer_id, service, reported_at, notice_at,
-      claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insExclusion = db.prepare(`INSERT INTO exclusion_versions (exclusion_id, version, change, customer_id, service, start, end, category, ref,
       withdrawn, reason, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insAudit = db.prepare(`INSERT INTO audit (at, actor, action, entity, entity_id, version, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`);
@@ -109,7 +110,7 @@ export class LedgerTables {
       const sealed = this.chain.mark(['report_versions', 'audit']);
       this.reports.expect(v.id, v.version);
       this.insReport.run(v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
-        v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy);
+        v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy, v.source ?? 'noc');
       this.writeAudit(audit);
       this.chain.seal(sealed);
     }).immediate();

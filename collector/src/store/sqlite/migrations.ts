@@ -274,6 +274,22 @@ export const MIGRATIONS: readonly string[] = [
     watermark INTEGER NOT NULL
   ) STRICT;
   `,
+  // 9: API tokens made through the admin API, by hash only; revoking marks
+  // the row (kept: who made and revoked which token stays readable). And who
+  // entered each report: every report before this was entered by the NOC.
+  `
+  ALTER TABLE report_versions ADD COLUMN source TEXT NOT NULL DEFAULT 'noc' CHECK (source IN ('noc','customer'));
+  CREATE TABLE api_tokens (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('read','write','admin','customer')),
+    customer_id TEXT CHECK ((role = 'customer') = (customer_id IS NOT NULL)),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at INTEGER,
+    revoked_by TEXT
+  ) STRICT;
+  `,
 ];
 
 /** The schema version whose migration starts the hash chain: the rows stored before it are sealed then. */

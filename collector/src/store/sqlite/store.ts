@@ -7,12 +7,13 @@
  */
 import { DcprobeError, E } from '@dcprobe/shared';
 import type {
-  AgentCursor, AgentRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
+  AgentCursor, AgentRow, ApiTokenRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
   HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord, StatementRecord,
   Store, StoreOptions, StoredDelivery,
 } from '../types.ts';
 import type { Delivery } from '../../delivery/types.ts';
 import { DeliveryTables } from './deliveries.ts';
+import { ApiTokenTable } from './api-tokens.ts';
 import { openDb, type Db } from './db.ts';
 import { LedgerTables } from './ledger.ts';
 import { monthReader } from './month.ts';
@@ -36,12 +37,14 @@ export class SqliteStore implements Store {
   private readonly ledger: LedgerTables;
   private readonly month;
   private readonly out: DeliveryTables;
+  private readonly tokens: ApiTokenTable;
 
   constructor(private readonly db: Db, private readonly writer: Writer) {
     this.obs = new ObservationTables(db);
     this.ledger = new LedgerTables(db);
     this.month = monthReader(db, this.ledger);
     this.out = new DeliveryTables(db, this.ledger);
+    this.tokens = new ApiTokenTable(db);
   }
 
   commit(job: CommitJob): Promise<void> { return this.writer.commit(job); }
@@ -86,6 +89,9 @@ export class SqliteStore implements Store {
   async statements(customer: string, month?: string): Promise<StatementRecord[]> { return this.out.statements(customer, month); }
   async statementWatermark(): Promise<number | null> { return this.out.statementWatermark(); }
   async setStatementWatermark(at: number): Promise<void> { this.out.setStatementWatermark(at); }
+  apiTokens(): Promise<ApiTokenRow[]> { return this.tokens.apiTokens(); }
+  addApiToken(t: ApiTokenRow): Promise<void> { return this.tokens.addApiToken(t); }
+  revokeApiToken(name: string, at: number, by: string): Promise<boolean> { return this.tokens.revokeApiToken(name, at, by); }
 
   private closed = false;
   async close(): Promise<void> {

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API, call, startApi, stopApi, type ApiEnv } from '../../../support/api-harness.ts';
 
 const NOW = Date.parse('2026-11-20T12:00:00+08:00');
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /** Markup a person or a script could put in each field, and how the page must show it. */
 const INJECTED = {
