@@ -1,7 +1,8 @@
 /**
- * /metrics with 10,000 customers: a scrape stays fast because SLA metrics are
- * cached per customer. Prints the measured times (cold fill, steady state, after
- * a few changes, after the TTL) and holds the steady-state scrape to a bound.
+ * /metrics with 10,000 customers: a scrape stays cheap because SLA metrics are
+ * cached per customer. What is held is the work each scrape does (customers
+ * recomputed), not its time: the time is measured in `npm run bench -- --only sla`.
+ * The times are printed for the log only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObservationRow } from '../../../../collector/src/store/types.ts';
@@ -59,7 +60,10 @@ describe(`/metrics with ${N} customers`, () => {
     expect(lines).toBe(N + N / 2);
 
     const steady: number[] = [];
-    for (let i = 0; i < 10; i++) steady.push((await scrape(e)).ms);
+    for (let i = 0; i < 10; i++) {
+      steady.push((await scrape(e)).ms);
+      expect(e.c.slaMetrics.lastScrape.computed).toBe(0); // every customer served from the cache
+    }
     // the same without HTTP and the client: what the collector spends per scrape
     const serverSide: number[] = [];
     for (let i = 0; i < 10; i++) { const t0 = performance.now(); await e.c.metricsText(); serverSide.push(performance.now() - t0); }
@@ -67,8 +71,13 @@ describe(`/metrics with ${N} customers`, () => {
       await call(e, 'POST', '/api/v1/reports', { token: 'write', body: { customer: `c${i * 10}`, service: 'network', reportedAt: `2026-11-${String(1 + ((i * 10) % 19)).padStart(2, '0')}T10:05:00+08:00`, noticeAt: '2026-11-19T11:00:00+08:00' } });
     }
     const afterChange = await scrape(e);
+    expect(e.c.slaMetrics.lastScrape.computed).toBe(20); // the twenty customers with a new report, no other
+    expect(afterChange.pending).toBe(0);
     e.clock.now += 120_000; // past the TTL: customers with an outage still open are recomputed
     const afterTtl = await scrape(e);
+    const stillDown = N / 100; // c0, c100, …: down since their outage began, never back up
+    expect(e.c.slaMetrics.lastScrape.computed).toBeGreaterThanOrEqual(stillDown);
+    expect(e.c.slaMetrics.lastScrape.computed + afterTtl.pending).toBeLessThan(N / 10); // only volatile ones, never the whole fleet
     const med = (l: number[]) => [...l].sort((a, b) => a - b)[Math.floor(l.length / 2)]!;
     const report = {
       customers: N, series: s.text.split('\n').filter((l) => l && !l.startsWith('#')).length, bytes: s.text.length,
@@ -76,6 +85,5 @@ describe(`/metrics with ${N} customers`, () => {
       steadyMedianMs: Math.round(med(steady)), steadyServerSideMedianMs: Math.round(med(serverSide)), afterTwentyReportsMs: Math.round(afterChange.ms), afterTtlMs: Math.round(afterTtl.ms),
     };
     console.log(`SLA metrics scale: ${JSON.stringify(report)}`);
-    expect(med(steady)).toBeLessThan(1000);
   }, 600_000);
 });
