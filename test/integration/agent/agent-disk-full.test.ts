@@ -86,6 +86,12 @@ describe('an agent on a full disk', () => {
     await waitUntil('the collector records the lost seqs', () => lostGaps(col!).length > 0, { timeoutMs: 20_000 });
     await waitUntil('every held event acked', async () => (await b.metric('dcprobe_agent_outbox_events')) === 0, { timeoutMs: 20_000 });
     const [gap] = lostGaps(col);
+    // The new run's own events: two flips, so at least one is a change whatever state its tracker restored.
+    for (const status of ['OL', 'OB']) {
+      for (const u of peer.ups.values()) u.vars['ups.status'] = status;
+      await sleep(500);
+    }
+    await waitUntil('the new run streams past the gap', async () => (await observedSeqs(col!)).some((q) => q > gap!.to), { timeoutMs: 20_000 });
     expect(gap!.from).toBe(before.at(-1)! + 1); // right after the last event that reached the disk (and the collector)
     // Exactly the seqs given to events that never reached the disk.
     expect(gap!.to - gap!.from + 1).toBe(lost);
