@@ -28,6 +28,8 @@ export class Thread {
   private nextId = 1;
   private closed = false;
   private started: Promise<void>;
+  /** Resolves when the latest worker has exited: one that failed may still be closing its files. */
+  private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: ThreadOptions) {
     this.started = this.start();
@@ -38,6 +40,7 @@ export class Thread {
 
   private start(): Promise<void> {
     const w = new Worker(new URL('./thread-entry.mjs', import.meta.url), { workerData: { ...this.o.data, entry: this.o.entry.href } });
+    this.exited = new Promise<void>((r) => w.once('exit', () => r()));
     let opened: () => void = () => {};
     let failed: (e: Error) => void = () => {};
     const ready = new Promise<void>((resolve, reject) => { opened = resolve; failed = reject; });
@@ -82,13 +85,10 @@ export class Thread {
     if (!this.closed) this.live().postMessage(msg);
   }
 
-  /** Asks the thread to finish and waits for it to exit; later calls fail. */
+  /** Asks the thread to finish and waits for it to exit (also one that failed and is still exiting); later calls fail. */
   async close(): Promise<void> {
     this.closed = true;
-    const w = this.worker;
-    if (!w) return;
-    const exited = new Promise<void>((r) => w.once('exit', () => r()));
-    w.postMessage({ close: true });
-    await exited;
+    this.worker?.postMessage({ close: true });
+    await this.exited;
   }
 }

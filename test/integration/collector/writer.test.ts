@@ -171,5 +171,8 @@ describe('store writer thread and its journal', () => {
     const notAFile = join(tmp.dir, 'store');
     mkdirSync(notAFile);
     await expect(openWriter(db, notAFile, { synchronous: 'FULL' })).rejects.toThrow(new RegExp(`store projector for ${notAFile} stopped`));
+    // Both threads have exited by then: the directory can be removed at once, with no retry.
+    rmSync(tmp.dir, { recursive: true });
+    mkdirSync(tmp.dir);
   });
 });

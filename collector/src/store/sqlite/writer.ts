@@ -115,9 +115,15 @@ class ThreadWriter implements Writer {
     this.writer = new Thread({ entry: new URL('./journal-thread.ts', import.meta.url), label: 'store journal writer', target: journal, data: { journal } });
   }
 
+  /** Both threads open, or neither left running: a failed open returns only once both have exited, so nothing writes beside the store after it. */
   async open(): Promise<void> {
-    await this.projector.ready();
-    await this.writer.ready();
+    try {
+      await this.projector.ready();
+      await this.writer.ready();
+    } catch (e) {
+      await Promise.allSettled([this.projector.close(), this.writer.close()]);
+      throw e;
+    }
   }
 
   private progress(p: Progress): void {
