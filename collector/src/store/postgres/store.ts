@@ -1,0 +1,122 @@
+/**
+ * The PostgreSQL store: several collectors on one database. An ingest
+ * commit is one PostgreSQL transaction and resolves only after COMMIT
+ * returned (synchronous_commit on, connect.ts), so an ack never outlives
+ * the collector's host; there is no local journal. Exactly-once across
+ * collectors is the unique (agent_id, seq); a collector whose session for
+ * an agent was taken over is fenced (sessions.ts, commit.ts). The tables
+ * are those of the SQLite store (migrations.ts), one file per area as in
+ * store/sqlite/.
+ */
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type {
+  AgentCursor, AgentRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
+  HelloRecord, IngestStats, MonthPlan, MonthSnapshot, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord, Store,
+} from '../types.ts';
+import { commitJob, SessionEpochs } from './commit.ts';
+import { connectPostgres, type PgTarget, type Postgres } from './connect.ts';
+import { LedgerTables } from './ledger.ts';
+import { migrate } from './migrations.ts';
+import { monthReader } from './month.ts';
+import { ObservationTables } from './observations.ts';
+import { claimIn } from './sessions.ts';
+import { inTransaction } from './tx.ts';
+
+export interface PostgresStoreOptions {
+  log?: Logger | undefined;
+  /** How long a database that is down at start-up is waited for, ms (connect.ts). */
+  startupTimeoutMs?: number | undefined;
+  /** This collector's name in agent_sessions and pg_stat_activity (default host:pid). */
+  collector?: string | undefined;
+}
+
+export async function openPostgresStore(target: PgTarget, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const collector = opts.collector ?? `${hostname()}:${process.pid}`;
+  const db = await connectPostgres(target, {
+    applicationName: `dcprobe-collector ${collector}`.slice(0, 63),
+    ...(opts.log ? { log: opts.log } : {}), ...(opts.startupTimeoutMs !== undefined ? { startupTimeoutMs: opts.startupTimeoutMs } : {}),
+  });
+  try {
+    await migrate(db.pool);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  return new PostgresStore(db, collector);
+}
+
+export class PostgresStore implements Store {
+  private readonly obs: ObservationTables;
+  private readonly ledger: LedgerTables;
+  private readonly month;
+  private readonly epochs: SessionEpochs;
+  private readonly stats: IngestStats = { pending: 0, duplicate: 0, quarantined: 0 };
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(readonly db: Postgres, readonly collector: string) {
+    this.obs = new ObservationTables(db.pool);
+    this.ledger = new LedgerTables(db.pool);
+    this.month = monthReader(db.pool, this.ledger);
+    this.epochs = new SessionEpochs(db.pool, collector);
+  }
+
+  async commit(job: CommitJob): Promise<void> {
+    const r = await this.track(commitJob(this.db.pool, this.epochs, job));
+    this.stats.duplicate += r.duplicate;
+  }
+
+  /** Readable once committed: nothing is ever pending. */
+  async settled(): Promise<void> {}
+  ingestStats(): IngestStats { return { ...this.stats }; }
+  cursors(): Promise<AgentCursor[]> { return this.obs.cursors(); }
+  currentStates(): Promise<CurrentState[]> { return this.obs.currentStates(); }
+
+  agents(): Promise<AgentRow[]> { return this.obs.agents(); }
+  /** A hello takes the agent's session over (fencing any other collector's) and records itself, in one transaction. */
+  async recordHello(h: HelloRecord): Promise<void> {
+    const s = await this.track(inTransaction(this.db.pool, `hello of agent ${h.agentId}`, async (c) => {
+      const claimed = await claimIn(c, h.agentId, this.collector, h.at);
+      await this.obs.recordHello(c, h);
+      return claimed;
+    }));
+    this.epochs.set(h.agentId, s.epoch);
+  }
+  recordSilence(s: SilenceRecord): Promise<void> { return this.track(this.obs.recordSilence(s)); }
+  openGaps(): Promise<GapRow[]> { return this.obs.openGaps(); }
+  gaps(from: number, to: number): Promise<GapRow[]> { return this.obs.gaps(from, to); }
+
+  importObservations(rows: readonly ObservationRow[], receivedAt: number): Promise<number> { return this.track(this.obs.importObservations(rows, receivedAt)); }
+  countObservations(): Promise<number> { return this.obs.countObservations(); }
+  observedSince(mark: number | null): Promise<{ mark: number; subjects: string[] }> { return this.obs.observedSince(mark); }
+  rejectedEvents(agentId: string): Promise<RejectedEvent[]> { return this.obs.rejectedEvents(agentId); }
+
+  customerVersions(): Promise<CustomerVersion[]> { return this.ledger.customerVersions(); }
+  appendCustomerVersions(entries: readonly { version: CustomerVersion; audit: AuditEntry }[]): Promise<void> { return this.track(this.ledger.appendCustomerVersions(entries)); }
+  reportHistory(id: string): Promise<ReportVersion[]> { return this.ledger.reports.history(this.db.pool, id); }
+  latestReports(customer?: string): Promise<ReportVersion[]> { return this.ledger.latestReports(customer); }
+  appendReport(v: ReportVersion, audit: AuditEntry): Promise<void> { return this.track(this.ledger.appendReport(v, audit)); }
+  exclusionHistory(id: string): Promise<ExclusionVersion[]> { return this.ledger.exclusions.history(this.db.pool, id); }
+  latestExclusions(customer?: string): Promise<ExclusionVersion[]> { return this.ledger.latestExclusions(customer); }
+  appendExclusion(v: ExclusionVersion, audit: AuditEntry): Promise<void> { return this.track(this.ledger.appendExclusion(v, audit)); }
+  audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]> { return this.ledger.audit(entity, entityId); }
+  readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null> {
+    return this.month(customer, plan);
+  }
+
+  /** Lets the writes in flight finish, then closes the pool. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    await this.db.close();
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    const done = () => { this.inFlight.delete(p); };
+    p.then(done, done);
+    return p;
+  }
+}
