@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
+import { describeDatabase, parseDatabase } from './lib/database-url.ts';
 import { allIssues, deepFreeze, invalidConfig, isValidTimeZone, readYamlFile, redact } from '@dcprobe/shared';
 import { hashToken, TOKEN_HASH_RE } from './tokens.ts';
 
@@ -53,6 +54,8 @@ const configSchema = z.object({
   listen: hostPort.default('127.0.0.1:9470'),
   tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
   database: z.string().min(1).default('./data/dcprobe.sqlite'),
+  /** PostgreSQL: how long a database that is down at start-up is waited for before the start fails. */
+  databaseWaitSeconds: z.number().nonnegative().default(30),
   heartbeatTimeoutSeconds: z.number().positive().default(30),
   clockSkewWarnSeconds: z.number().positive().default(5),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -66,6 +69,7 @@ export interface CollectorConfig {
   listen: { host: string; port: number };
   tls?: { cert: string; key: string };
   database: string;
+  databaseWaitSeconds: number;
   heartbeatTimeoutSeconds: number;
   clockSkewWarnSeconds: number;
   logLevel: z.infer<typeof configSchema>['logLevel'];
@@ -116,6 +120,13 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
   problems.push(...duplicates(raw, 'agents', 'id'), ...duplicates(raw, 'apiTokens', 'name'), ...duplicates(raw, 'customers', 'id'));
   const port = r.success ? splitHostPort(r.data.listen).port : 0;
   if (port > 65535) problems.push(`listen: port ${port} out of range`);
+  if (r.success) {
+    try {
+      parseDatabase(r.data.database);
+    } catch (e) {
+      problems.push((e as Error).message); // already names the field, never the password
+    }
+  }
   if (!r.success) throw invalidConfig(problems);
   const c = r.data;
   const agentHashes = secretHashes(c.agents, 'agents', 'each agent needs its own', problems);
@@ -125,6 +136,7 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     listen: splitHostPort(c.listen),
     ...(c.tls ? { tls: c.tls } : {}),
     database: c.database,
+    databaseWaitSeconds: c.databaseWaitSeconds,
     heartbeatTimeoutSeconds: c.heartbeatTimeoutSeconds,
     clockSkewWarnSeconds: c.clockSkewWarnSeconds,
     logLevel: c.logLevel,
@@ -170,5 +182,5 @@ export function checkConfigFiles(c: Readonly<CollectorConfig>): string[] {
 
 /** The config as check-config prints it: secrets as `<secret>`. */
 export function printableConfig(c: Readonly<CollectorConfig>): unknown {
-  return redact(c);
+  return redact({ ...c, database: describeDatabase(c.database) });
 }

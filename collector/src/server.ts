@@ -14,6 +14,7 @@ import { AGENT_WS_PATH } from '@dcprobe/shared';
 import type { CollectorConfig } from './config.ts';
 import type { Store } from './store/types.ts';
 import { openStore } from './store/open.ts';
+import { describeDatabase } from './lib/database-url.ts';
 import { IngestQueue } from './ingest/queue.ts';
 import { Liveness } from './ingest/liveness.ts';
 import { acceptAgents } from './ingest/endpoint.ts';
@@ -65,6 +66,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const log = opts.log ?? makeLogger(config.logLevel);
   const now = opts.now ?? Date.now;
   const store = await openStore(config.database, {
+    log, startupTimeoutMs: config.databaseWaitSeconds * 1000,
     ...(opts.synchronous ? { synchronous: opts.synchronous } : {}), ...(opts.maxPending ? { maxPending: opts.maxPending } : {}),
     ...(opts.faults?.holdProjection ? { holdProjection: true } : {}),
   });
@@ -118,7 +120,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const port = (server.address() as AddressInfo).port;
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
   const scheme = config.tls ? 'https' : 'http';
-  log.info({ listen: `${host}:${port}`, tls: !!config.tls, database: config.database }, 'collector listening');
+  log.info({ listen: `${host}:${port}`, tls: !!config.tls, database: describeDatabase(config.database) }, 'collector listening');
 
   return {
     url: `${scheme}://${host}:${port}`,
