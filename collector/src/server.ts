@@ -75,11 +75,16 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   trackIngest(metrics, () => store.ingestStats());
   const liveness = await Liveness.open(store, ingest, metrics, log, {
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
+    leads: () => store.isLeader(),
   });
   const agentIds = config.agents.map((a) => a.id);
   exportConfiguredAgents(agentIds, (await store.agents()).map((a) => a.id), metrics);
 
   const sla = await SlaLedger.open(store);
+  // Several collectors on one store: a change made through another one's API drops this one's caches too.
+  store.onLedgerChange((c) => {
+    sla.changedElsewhere(c).catch((e: unknown) => log.error({ err: (e as Error).message }, 'ledger change from another collector not taken in'));
+  });
   const changed = await sla.syncConfig(config.customers, now());
   if (changed.length > 0) log.info({ customers: changed.length }, 'customers from config recorded as new versions');
   const slaMetrics = await SlaMetrics.open(sla, store, now);

@@ -44,6 +44,12 @@ export class SlaLedger {
 
   onChange(l: ChangeListener): void { this.listeners.push(l); }
 
+  /** Another collector on the same store changed the ledger: customers are read again, and listeners hear it as a change here. */
+  async changedElsewhere(c: string | null): Promise<void> {
+    await this.customers.reload();
+    this.changed(c);
+  }
+
   /** Every customer's latest spec, API-made ones included; the same array until a change. */
   currentCustomers(): readonly CustomerConfig[] {
     return (this.specs ??= this.customers.ids().map((id) => this.customers.latest(id)!.spec));

@@ -5,12 +5,14 @@
  * next version, one wins and the other gets E.CONFLICT; and the ledger
  * tables refuse UPDATE and DELETE as SQLite's do.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { E } from '@dcprobe/shared';
 import { openStore } from '../../../collector/src/store/open.ts';
 import type { Store } from '../../../collector/src/store/types.ts';
 import { runStoreContract } from '../../contract/store/index.ts';
 import { audit, customer, report } from '../../contract/store/ledger.ts';
+import { item } from '../../contract/store/ingest.ts';
+import { sleep, until } from '../../support/wait.ts';
 import { usePostgresCluster } from '../../support/postgres.ts';
 
 const cluster = usePostgresCluster();
@@ -59,5 +61,60 @@ describe('PostgreSQL store shared by two collectors', () => {
     for (const sql of ['UPDATE customer_versions SET valid_from = 5', 'DELETE FROM audit', 'TRUNCATE report_versions']) {
       await expect(cluster().psql(sql, db)).rejects.toThrow(/append-only/);
     }
+  });
+});
+
+describe('PostgreSQL store: several collectors', () => {
+  const T = Date.UTC(2026, 10, 3, 4, 0, 0);
+  async function pair(name: string): Promise<[Store, Store]> {
+    const url = await cluster().createDatabase(name);
+    const a = await openStore(url);
+    const b = await openStore(url);
+    onTestFinished(async () => { await a.close(); await b.close(); });
+    return [a, b];
+  }
+
+  it('fences the collector whose agent said hello to another: it writes and acks nothing more, the other resumes from its cursor', async () => {
+    const [a, b] = await pair('fence');
+    await a.claimAgent('x', T);
+    await a.commit({ items: [item('x', [1, 2, 3], 3)] });
+    const claim = await b.claimAgent('x', T + 1000);
+    expect(claim.cursor).toEqual({ agentId: 'x', committed: 3, above: [] });
+    await expect(a.commit({ items: [item('x', [4, 5], 5)] })).rejects.toMatchObject({ code: E.STORE_FENCED });
+    expect(await b.countObservations()).toBe(3);
+    await b.commit({ items: [item('x', [4, 5], 5)] });
+    expect((await a.cursors()).map((c) => [c.agentId, c.committed])).toEqual([['x', 5]]);
+  });
+
+  it('opens no gap for an agent that is alive on another collector, and one for an agent silent everywhere', async () => {
+    const [a, b] = await pair('silence');
+    await b.claimAgent('moved', T);
+    await b.recordSeen([{ agentId: 'moved', at: T + 50_000 }]);
+    expect(await a.recordSilence({ agentId: 'moved', at: T + 60_000, start: T + 10_000, observations: [] })).toBe(T + 50_000);
+    expect(await a.openGaps()).toEqual([]);
+    await b.claimAgent('gone', T);
+    await b.recordSeen([{ agentId: 'gone', at: T + 5_000 }]);
+    expect(await a.recordSilence({ agentId: 'gone', at: T + 60_000, start: T + 10_000, observations: [] })).toBeNull();
+    expect((await b.openGaps()).map((g) => g.agentId)).toEqual(['gone']);
+    expect((await a.claimAgent('gone', T + 70_000)).inGap).toBe(true);
+  });
+
+  it('tells every collector about a ledger change another one committed', async () => {
+    const [a, b] = await pair('notify');
+    const heard: (string | null)[] = [];
+    a.onLedgerChange((c) => heard.push(c));
+    await until(() => a.isLeader() || b.isLeader(), 10_000); // both sessions are up
+    await sleep(500); // the LISTEN is in place shortly after the connection
+    await b.appendReport(report('T-9', 1, 'c9', 5), audit('report', 'T-9', 1));
+    await until(() => heard.includes('c9'), 10_000);
+  });
+
+  it('has one leader among the collectors, and another once it is gone', async () => {
+    const [a, b] = await pair('leader');
+    await until(() => a.isLeader() || b.isLeader(), 10_000);
+    expect(a.isLeader() && b.isLeader()).toBe(false);
+    const [leader, other] = a.isLeader() ? [a, b] : [b, a];
+    await leader.close();
+    await until(() => other.isLeader(), 10_000);
   });
 });

@@ -157,6 +157,11 @@ export const MIGRATIONS: readonly string[] = [
     since bigint NOT NULL
   );
   `,
+  // 3: an agent's latest sign of life as the collector holding its session saw it (heartbeats
+  // included), so the leader's liveness sweep opens no gap for an agent connected elsewhere.
+  `
+  ALTER TABLE agent_sessions ADD COLUMN seen_at bigint;
+  `,
 ];
 
 /** Anything that runs a query: a pool, a pooled client or a client of its own. */

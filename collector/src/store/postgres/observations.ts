@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import type {
-  AgentCursor, AgentRow, CurrentState, GapRow, HelloRecord, ObservationRow, RejectedEvent, SilenceRecord,
+  AgentClaim, AgentCursor, AgentRow, CurrentState, GapRow, HelloRecord, ObservationRow, RejectedEvent, SilenceRecord,
 } from '../types.ts';
 import { LOCKS, insertingObservations } from './locks.ts';
 import { inTransaction } from './tx.ts';
@@ -58,11 +58,38 @@ export class ObservationTables {
     await this.insert(c, h.observations, h.at);
   }
 
-  async recordSilence(s: SilenceRecord): Promise<void> {
-    await inTransaction(this.pool, `gap for agent ${s.agentId}`, async (c) => {
+  /** One agent's stored cursor and whether a gap of it is open, in the caller's transaction (after its session claim). */
+  async claim(c: Tx, agentId: string, committed: number): Promise<AgentClaim> {
+    const r = await c.query<{ above: string[]; gap: boolean }>(`SELECT
+      array(SELECT seq FROM observations WHERE agent_id = $1 AND seq > $2 UNION SELECT seq FROM rejected_events WHERE agent_id = $1 AND seq > $2) above,
+      EXISTS (SELECT 1 FROM agent_gaps WHERE agent_id = $1 AND "end" IS NULL) gap`, [agentId, committed]);
+    return { cursor: { agentId, committed, above: r.rows[0]!.above.map(Number) }, inGap: r.rows[0]!.gap };
+  }
+
+  /**
+   * The silence is checked against what every collector recorded, in the
+   * gap's own transaction: the agent's rows (events, hello) and the sign of
+   * life its session's collector keeps (recordSeen). Any after `start`: the
+   * agent was alive, on another collector; nothing is written.
+   */
+  async recordSilence(s: SilenceRecord): Promise<number | null> {
+    return inTransaction(this.pool, `gap for agent ${s.agentId}`, async (c) => {
+      const r = await c.query<{ seen: number | null }>(`SELECT greatest((SELECT last_seen FROM agents WHERE id = $1),
+        (SELECT seen_at FROM agent_sessions WHERE agent_id = $1)) seen`, [s.agentId]);
+      const seen = r.rows[0]!.seen;
+      if (seen !== null && seen > s.start) return seen;
       await this.openGap(c, s.agentId, s.start, null, 'silent', null, null);
       await this.insert(c, s.observations, s.at);
+      return null;
     });
+  }
+
+  /** Signs of life of agents whose sessions this collector holds (another collector's session is left alone). */
+  async recordSeen(collector: string, seen: readonly { agentId: string; at: number }[]): Promise<void> {
+    if (seen.length === 0) return;
+    await this.pool.query(`UPDATE agent_sessions s SET seen_at = greatest(s.seen_at, m.at)
+      FROM unnest($1::text[], $2::bigint[]) AS m(agent_id, at) WHERE s.agent_id = m.agent_id AND s.collector = $3`,
+    [seen.map((x) => x.agentId), seen.map((x) => x.at), collector]);
   }
 
   private async openGap(c: Tx, agentId: string, start: number, end: number | null, reason: string, from: number | null, to: number | null): Promise<void> {

@@ -11,7 +11,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type {
-  AgentCursor, AgentRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
+  AgentClaim, AgentCursor, AgentRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
   HelloRecord, IngestStats, MonthPlan, MonthSnapshot, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord, Store,
 } from '../types.ts';
 import { commitJob, SessionEpochs } from './commit.ts';
@@ -21,9 +21,13 @@ import { migrate } from './migrations.ts';
 import { monthReader } from './month.ts';
 import { ObservationTables } from './observations.ts';
 import { claimIn } from './sessions.ts';
+import { electLeader, type LeaderOptions, type Leadership } from './leader.ts';
+import { listenChanges, type ChangeListener } from './notify.ts';
 import { inTransaction } from './tx.ts';
 
 export interface PostgresStoreOptions {
+  /** Leader election and change listening timings (tests shorten them). */
+  leader?: Omit<LeaderOptions, 'log'> | undefined;
   log?: Logger | undefined;
   /** How long a database that is down at start-up is waited for, ms (connect.ts). */
   startupTimeoutMs?: number | undefined;
@@ -43,7 +47,7 @@ export async function openPostgresStore(target: PgTarget, opts: PostgresStoreOpt
     await db.close();
     throw e;
   }
-  return new PostgresStore(db, collector);
+  return new PostgresStore(db, collector, opts);
 }
 
 export class PostgresStore implements Store {
@@ -53,13 +57,19 @@ export class PostgresStore implements Store {
   private readonly epochs: SessionEpochs;
   private readonly stats: IngestStats = { pending: 0, duplicate: 0, quarantined: 0 };
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly leadership: Leadership;
+  private readonly changes: ChangeListener;
+  private readonly changeListeners = new Set<(customerId: string | null) => void>();
   private closed = false;
 
-  constructor(readonly db: Postgres, readonly collector: string) {
+  constructor(readonly db: Postgres, readonly collector: string, opts: PostgresStoreOptions = {}) {
     this.obs = new ObservationTables(db.pool);
     this.ledger = new LedgerTables(db.pool);
     this.month = monthReader(db.pool, this.ledger);
     this.epochs = new SessionEpochs(db.pool, collector);
+    const log = opts.log ? { log: opts.log } : {};
+    this.leadership = electLeader(db, { ...opts.leader, ...log });
+    this.changes = listenChanges(db, (c) => { for (const fn of this.changeListeners) fn(c.customerId); }, log);
   }
 
   async commit(job: CommitJob): Promise<void> {
@@ -74,16 +84,20 @@ export class PostgresStore implements Store {
   currentStates(): Promise<CurrentState[]> { return this.obs.currentStates(); }
 
   agents(): Promise<AgentRow[]> { return this.obs.agents(); }
-  /** A hello takes the agent's session over (fencing any other collector's) and records itself, in one transaction. */
-  async recordHello(h: HelloRecord): Promise<void> {
-    const s = await this.track(inTransaction(this.db.pool, `hello of agent ${h.agentId}`, async (c) => {
-      const claimed = await claimIn(c, h.agentId, this.collector, h.at);
-      await this.obs.recordHello(c, h);
-      return claimed;
+  /** Takes the agent's session over (fencing any other collector's) and reads its cursor after the claim, in one transaction. */
+  async claimAgent(agentId: string, at: number): Promise<AgentClaim> {
+    const { epoch, claim } = await this.track(inTransaction(this.db.pool, `session claim for agent ${agentId}`, async (c) => {
+      const s = await claimIn(c, agentId, this.collector, at);
+      return { epoch: s.epoch, claim: await this.obs.claim(c, agentId, s.committedSeq) };
     }));
-    this.epochs.set(h.agentId, s.epoch);
+    this.epochs.set(agentId, epoch);
+    return claim;
   }
-  recordSilence(s: SilenceRecord): Promise<void> { return this.track(this.obs.recordSilence(s)); }
+  recordHello(h: HelloRecord): Promise<void> {
+    return this.track(inTransaction(this.db.pool, `hello of agent ${h.agentId}`, (c) => this.obs.recordHello(c, h)));
+  }
+  recordSilence(s: SilenceRecord): Promise<number | null> { return this.track(this.obs.recordSilence(s)); }
+  recordSeen(seen: readonly { agentId: string; at: number }[]): Promise<void> { return this.obs.recordSeen(this.collector, seen); }
   openGaps(): Promise<GapRow[]> { return this.obs.openGaps(); }
   gaps(from: number, to: number): Promise<GapRow[]> { return this.obs.gaps(from, to); }
 
@@ -105,10 +119,18 @@ export class PostgresStore implements Store {
     return this.month(customer, plan);
   }
 
-  /** Lets the writes in flight finish, then closes the pool. */
+  onLedgerChange(fn: (customerId: string | null) => void): () => void {
+    this.changeListeners.add(fn);
+    return () => { this.changeListeners.delete(fn); };
+  }
+
+  isLeader(): boolean { return this.leadership.isLeader(); }
+
+  /** Lets the writes in flight finish, gives up leading, then closes the pool. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.allSettled([this.leadership.stop(), this.changes.stop()]);
     await Promise.allSettled([...this.inFlight]);
     await this.db.close();
   }

@@ -7,7 +7,7 @@
  */
 import { DcprobeError, E } from '@dcprobe/shared';
 import type {
-  AgentCursor, AgentRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
+  AgentClaim, AgentCursor, AgentRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
   HelloRecord, IngestStats, MonthPlan, MonthSnapshot, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord, Store, StoreOptions,
 } from '../types.ts';
 import { openDb, type Db } from './db.ts';
@@ -46,8 +46,11 @@ export class SqliteStore implements Store {
   async currentStates(): Promise<CurrentState[]> { return this.obs.currentStates(); }
 
   async agents(): Promise<AgentRow[]> { return this.obs.agents(); }
+  async claimAgent(agentId: string): Promise<AgentClaim> { return this.obs.claim(agentId); }
   async recordHello(h: HelloRecord): Promise<void> { this.obs.recordHello(h); }
-  async recordSilence(s: SilenceRecord): Promise<void> { this.obs.recordSilence(s); }
+  /** One collector: it heard every agent itself, so its silence is the agent's. */
+  async recordSilence(s: SilenceRecord): Promise<number | null> { this.obs.recordSilence(s); return null; }
+  async recordSeen(): Promise<void> {}
   async openGaps(): Promise<GapRow[]> { return this.obs.openGaps(); }
   async gaps(from: number, to: number): Promise<GapRow[]> { return this.obs.gaps(from, to); }
 
@@ -68,6 +71,11 @@ export class SqliteStore implements Store {
   async readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null> {
     return this.month(customer, plan);
   }
+
+  /** One collector writes a SQLite store (sqlite/lock.ts): it sees its own changes, no one else's. */
+  onLedgerChange(): () => void { return () => {}; }
+  /** The only collector on the file. */
+  isLeader(): boolean { return true; }
 
   private closed = false;
   async close(): Promise<void> {
