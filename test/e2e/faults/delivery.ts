@@ -71,8 +71,8 @@ export function totals(ds: readonly Delivery[]): Omit<Delivery, 'agent' | 'first
  * Prints the counts (CI's log shows them) and asserts exactly once: every produced
  * (agent, seq) stored, none twice, nothing from nowhere.
  */
-export function reportAndCheck(scenario: string, produced: ReadonlyMap<string, number>, database: string): Delivery[] {
-  const ds = compare(produced, readStoreSeqs(database));
+export function reportAndCheck(scenario: string, produced: ReadonlyMap<string, number>, database: string | Map<string, Map<number, number>>): Delivery[] {
+  const ds = compare(produced, typeof database === 'string' ? readStoreSeqs(database) : database);
   const t = totals(ds);
   console.log(`fault suite | ${scenario}: produced ${t.produced}, stored ${t.stored}, lost ${t.lost}, doubled ${t.doubled}`
     + `${t.unexpected ? `, unexpected ${t.unexpected}` : ''} (${ds.length} agents)`);
