@@ -12,6 +12,7 @@ import {
 import { IngestQueue } from './queue.ts';
 import type { Liveness } from './liveness.ts';
 import type { SelfMetrics } from '../metrics.ts';
+import { FencedError } from '../store/fenced.ts';
 
 export interface SessionDeps {
   queue: IngestQueue;
@@ -96,6 +97,12 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
         if (!d.dropAcks) ackSoon(o.ack);
       },
       (e: unknown) => {
+        if (e instanceof FencedError && e.agents.has(agentId)) {
+          // The agent said hello to another collector: this session is a leftover, it may not ack anything more.
+          d.log.warn({ agent: agentId }, 'agent session taken over by another collector: closing it here');
+          ws.close(CLOSE.REPLACED, 'session taken over by another collector');
+          return;
+        }
         // Not committed, so not acked: the agent will resend. Say so, loudly.
         d.log.error({ agent: agentId, err: (e as Error).message }, 'commit failed');
         send({ type: 'error', v: PROTOCOL_VERSION, code: 'INTERNAL', message: 'commit failed; resend' });

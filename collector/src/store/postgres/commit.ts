@@ -10,7 +10,8 @@
  * once, and acked when their agents resend them.
  */
 import type pg from 'pg';
-import { DcprobeError, E, type WireEvent } from '@dcprobe/shared';
+import type { WireEvent } from '@dcprobe/shared';
+import { FencedError } from '../fenced.ts';
 import type { CommitJob } from '../types.ts';
 import { commitFrames, type Frame } from './ingest.ts';
 import { claimSession } from './sessions.ts';
@@ -45,10 +46,8 @@ export async function commitJob(pool: pg.Pool, epochs: SessionEpochs, job: Commi
     });
   }
   const outcomes = await commitFrames(pool, frames);
-  const fenced = [...new Set(outcomes.filter((o) => o.fenced).map((o) => o.agentId))];
-  if (fenced.length > 0) {
-    throw new DcprobeError(E.STORE_FENCED, `agent session taken over by another collector, nothing written or acked for: ${fenced.join(', ')}`);
-  }
+  const fenced = new Set(outcomes.filter((o) => o.fenced).map((o) => o.agentId));
+  if (fenced.size > 0) throw new FencedError(fenced);
   let inserted = 0;
   let duplicate = 0;
   for (const o of outcomes) if (!o.fenced) { inserted += o.inserted.length; duplicate += o.duplicate.length; }
