@@ -1,5 +1,5 @@
 /**
- * dcprobe-collector: run | check-config | hash-token | reconcile | customers import | backup.
+ * dcprobe-collector: run | check-config | hash-token | reconcile | customers import | backup | store copy.
  * Each command is one entry of COMMANDS: its flags, listed once, give both
  * `COMMAND --help` and the parser. Exit codes: 0 ok, 1 runtime failure,
  * 2 bad input (config, flags, scenario).
@@ -12,6 +12,7 @@ import {
 import { BUILD } from './build-info.ts';
 import { RECONCILE } from './cli/reconcile.ts';
 import { CUSTOMERS } from './cli/customers.ts';
+import { STORE } from './cli/store.ts';
 import { checkConfigFiles, loadConfig, printableConfig } from './config.ts';
 import { hashToken, newToken } from './tokens.ts';
 
@@ -92,6 +93,13 @@ const COMMANDS: readonly Command[] = [
     async run(args, io) {
       const { customersCommand } = await import('./cli/customers.ts');
       return customersCommand(args, io);
+    },
+  },
+  {
+    spec: STORE,
+    async run(args, io) {
+      const { storeCommand } = await import('./cli/store.ts');
+      return storeCommand(args, io);
     },
   },
 ];
