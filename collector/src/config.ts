@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
+import { describeDatabase, parseDatabase } from './lib/database-url.ts';
 import { allIssues, deepFreeze, invalidConfig, isValidTimeZone, readYamlFile, redact } from '@dcprobe/shared';
 import { hashToken, TOKEN_HASH_RE } from './tokens.ts';
 
@@ -130,6 +131,8 @@ const configSchema = z.object({
   listen: hostPort.default('127.0.0.1:9470'),
   tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
   database: z.string().min(1).default('./data/dcprobe.sqlite'),
+  /** PostgreSQL: how long a database that is down at start-up is waited for before the start fails. */
+  databaseWaitSeconds: z.number().nonnegative().default(30),
   heartbeatTimeoutSeconds: z.number().positive().default(30),
   clockSkewWarnSeconds: z.number().positive().default(5),
   limits: limitsSchema.default(limitsSchema.parse({})),
@@ -148,6 +151,7 @@ export interface CollectorConfig {
   listen: { host: string; port: number };
   tls?: { cert: string; key: string };
   database: string;
+  databaseWaitSeconds: number;
   heartbeatTimeoutSeconds: number;
   clockSkewWarnSeconds: number;
   limits: Readonly<Limits>;
@@ -220,6 +224,15 @@ function noticeProblems(n: NoticesConfig | undefined): string[] {
   return out;
 }
 
+/** What the PostgreSQL store does not keep yet: refused at load, not at the first notice. */
+function postgresProblems(c: { database: string; notices?: unknown; statements?: unknown }): string[] {
+  if (!/^postgres(ql)?:\/\//i.test(c.database)) return [];
+  return [
+    ...(c.notices ? ['notices: restoration notices need the SQLite store for now (database: is a postgres:// URL)'] : []),
+    ...(c.statements ? ['statements: month-end statements need the SQLite store for now (database: is a postgres:// URL)'] : []),
+  ];
+}
+
 function splitHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
   return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
@@ -230,9 +243,16 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
   const r = configSchema.safeParse(raw ?? {});
   const problems = r.success ? [] : allIssues(r.error);
   problems.push(...duplicates(raw, 'agents', 'id'), ...duplicates(raw, 'apiTokens', 'name'), ...duplicates(raw, 'customers', 'id'));
-  if (r.success) problems.push(...sharedDevices(r.data.agents), ...noticeProblems(r.data.notices));
+  if (r.success) problems.push(...sharedDevices(r.data.agents), ...noticeProblems(r.data.notices), ...postgresProblems(r.data));
   const port = r.success ? splitHostPort(r.data.listen).port : 0;
   if (port > 65535) problems.push(`listen: port ${port} out of range`);
+  if (r.success) {
+    try {
+      parseDatabase(r.data.database);
+    } catch (e) {
+      problems.push((e as Error).message); // already names the field, never the password
+    }
+  }
   if (!r.success) throw invalidConfig(problems);
   const c = r.data;
   const agentHashes = secretHashes(c.agents, 'agents', 'each agent needs its own', problems);
@@ -247,6 +267,7 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     listen: splitHostPort(c.listen),
     ...(c.tls ? { tls: c.tls } : {}),
     database: c.database,
+    databaseWaitSeconds: c.databaseWaitSeconds,
     heartbeatTimeoutSeconds: c.heartbeatTimeoutSeconds,
     clockSkewWarnSeconds: c.clockSkewWarnSeconds,
     limits: c.limits,
@@ -296,5 +317,5 @@ export function checkConfigFiles(c: Readonly<CollectorConfig>): string[] {
 
 /** The config as check-config prints it: secrets as `<secret>`. */
 export function printableConfig(c: Readonly<CollectorConfig>): unknown {
-  return redact(c);
+  return redact({ ...c, database: describeDatabase(c.database) });
 }

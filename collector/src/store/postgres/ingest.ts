@@ -21,6 +21,7 @@ import type pg from 'pg';
 import type { WireEvent } from '@dcprobe/shared';
 import { inTransaction } from './tx.ts';
 import { lockSessions } from './sessions.ts';
+import { insertingObservations } from './locks.ts';
 
 /** One agent frame's share of a commit. */
 export interface Frame {
@@ -61,6 +62,7 @@ export async function commitFrames(pool: pg.Pool, frames: readonly Frame[]): Pro
   return inTransaction(pool, 'commit of agent frames', async (c) => {
     const live = await lockSessions(c, uniqueSessions(frames));
     const mine = frames.filter((f) => live.has(f.agentId));
+    if (mine.length > 0) await insertingObservations(c);
     const inserted = await insertEvents(c, mine);
     await insertRejects(c, mine);
     await advanceCursors(c, mine);
