@@ -10,7 +10,7 @@ import type { CustomerConfig } from '../../config.ts';
 import { stableJson } from '../../lib/stable-json.ts';
 import type { ExclusionCategory, Service } from '../../sla/types.ts';
 import type {
-  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, ReportChange, ReportVersion,
+  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, ReportChange, ReportSource, ReportVersion,
 } from '../types.ts';
 import type { Queryable } from './migrations.ts';
 import { publishChange } from './notify.ts';
@@ -22,7 +22,7 @@ interface CustomerRow { customer: string; version: number; validFrom: number; sp
 interface ReportRow {
   id: string; version: number; change: ReportChange; customer: string; service: Service; reportedAt: number;
   noticeAt: number | null; claimedStart: number | null; claimedEnd: number | null; firstResponseAt: number | null;
-  text: string | null; reason: string | null; recordedAt: number; recordedBy: string;
+  text: string | null; reason: string | null; recordedAt: number; recordedBy: string; source: ReportSource;
 }
 
 interface ExclusionRow {
@@ -38,11 +38,12 @@ const fromCustomerRow = (r: CustomerRow): CustomerVersion => ({ ...r, spec: JSON
 
 const REPORT_COLS = `report_id id, version, change, customer_id customer, service, reported_at "reportedAt", notice_at "noticeAt",
   claimed_start "claimedStart", claimed_end "claimedEnd", first_response_at "firstResponseAt", text, reason,
-  recorded_at "recordedAt", recorded_by "recordedBy"`;
+  recorded_at "recordedAt", recorded_by "recordedBy", source`;
 const fromReportRow = (r: ReportRow): ReportVersion => ({
   id: r.id, version: r.version, change: r.change, customer: r.customer, service: r.service, reportedAt: r.reportedAt,
   noticeAt: u(r.noticeAt), claimedStart: u(r.claimedStart), claimedEnd: u(r.claimedEnd),
   firstResponseAt: u(r.firstResponseAt), text: u(r.text), reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
+  source: r.source,
 });
 
 const EXCLUSION_COLS = `exclusion_id id, version, change, customer_id customer, service, start, "end", category, ref, withdrawn,
@@ -86,17 +87,20 @@ export class LedgerTables {
   }
 
   async appendReport(v: ReportVersion, audit: AuditEntry): Promise<void> {
-    await this.append(`report ${v.id}`, async (c) => {
-      await this.reports.expect(c, v.id, v.version);
-      await c.query(`INSERT INTO report_versions (report_id, version, change, customer_id, service, reported_at, notice_at,
-        claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
-        v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy])
-        .catch((e: unknown) => { throw this.reports.conflictOf(e, v.id, v.version); });
-      await writeAudit(c, audit);
-      await publishChange(c, { customerId: v.customer });
-    });
+    await this.append(`report ${v.id}`, (c) => this.appendReportIn(c, v, audit));
+  }
+
+  /** appendReport inside the caller's transaction (a notice's receipt, deliveries.ts). */
+  async appendReportIn(c: Queryable, v: ReportVersion, audit: AuditEntry): Promise<void> {
+    await this.reports.expect(c, v.id, v.version);
+    await c.query(`INSERT INTO report_versions (report_id, version, change, customer_id, service, reported_at, notice_at,
+      claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by, source)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+    [v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
+      v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy, v.source ?? 'noc'])
+      .catch((e: unknown) => { throw this.reports.conflictOf(e, v.id, v.version); });
+    await writeAudit(c, audit);
+    await publishChange(c, { customerId: v.customer });
   }
 
   latestExclusions(customer?: string, db: Queryable = this.pool): Promise<ExclusionVersion[]> {
