@@ -15,10 +15,11 @@ import type {
   ApiTokenRow, HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord,
   StatementRecord, Store, StoredDelivery,
 } from '../types.ts';
-import { DcprobeError, E } from '@dcprobe/shared';
+import type { Delivery } from '../../delivery/types.ts';
 import { ApiTokenTable } from './api-tokens.ts';
 import { commitJob, SessionEpochs } from './commit.ts';
 import { connectPostgres, type PgTarget, type Postgres } from './connect.ts';
+import { DeliveryTables } from './deliveries.ts';
 import { LedgerTables } from './ledger.ts';
 import { migrate } from './migrations.ts';
 import { monthReader } from './month.ts';
@@ -36,10 +37,6 @@ export interface PostgresStoreOptions {
   startupTimeoutMs?: number | undefined;
   /** This collector's name in agent_sessions and pg_stat_activity (default host:pid). */
   collector?: string | undefined;
-}
-
-function unported(what: string): Promise<never> {
-  return Promise.reject(new DcprobeError(E.CONFIG_INVALID, `${what} are kept only in the SQLite store for now (database:)`));
 }
 
 export async function openPostgresStore(target: PgTarget, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -62,6 +59,7 @@ export class PostgresStore implements Store {
   private readonly ledger: LedgerTables;
   private readonly month;
   private readonly tokens: ApiTokenTable;
+  private readonly delivery: DeliveryTables;
   private readonly epochs: SessionEpochs;
   private readonly stats: IngestStats = { pending: 0, duplicate: 0, quarantined: 0 };
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -75,6 +73,7 @@ export class PostgresStore implements Store {
     this.ledger = new LedgerTables(db.pool);
     this.month = monthReader(db.pool, this.ledger);
     this.tokens = new ApiTokenTable(db.pool);
+    this.delivery = new DeliveryTables(db.pool, this.ledger);
     this.epochs = new SessionEpochs(db.pool, collector);
     const log = opts.log ? { log: opts.log } : {};
     this.leadership = electLeader(db, { ...opts.leader, ...log });
@@ -132,21 +131,22 @@ export class PostgresStore implements Store {
   addApiToken(t: ApiTokenRow): Promise<void> { return this.track(this.tokens.addApiToken(t)); }
   revokeApiToken(name: string, at: number, by: string): Promise<boolean> { return this.track(this.tokens.revokeApiToken(name, at, by)); }
 
-  // Notices, deliveries and statements are not yet kept in PostgreSQL: a collector on
-  // PostgreSQL refuses a config with `notices` or `statements` (config.ts), so these
-  // are reached only by a call that config allows, and fail with a coded error.
-  recordNotice(): Promise<boolean> { return unported('restoration notices'); }
-  notice(): Promise<NoticeRecord | null> { return unported('restoration notices'); }
-  noticeOfReport(): Promise<NoticeRecord | null> { return unported('restoration notices'); }
-  notices(): Promise<NoticeRecord[]> { return unported('restoration notices'); }
-  confirmNotice(): Promise<void> { return unported('restoration notices'); }
-  saveDelivery(): Promise<void> { return unported('deliveries'); }
-  deliverNotice(): Promise<void> { return unported('deliveries'); }
-  deliveries(): Promise<StoredDelivery[]> { return unported('deliveries'); }
-  recordStatement(): Promise<void> { return unported('statements'); }
-  statements(): Promise<StatementRecord[]> { return unported('statements'); }
-  statementWatermark(): Promise<number | null> { return unported('statements'); }
-  setStatementWatermark(): Promise<void> { return unported('statements'); }
+  recordNotice(n: NoticeRecord): Promise<boolean> { return this.track(this.delivery.recordNotice(n)); }
+  notice(id: string): Promise<NoticeRecord | null> { return this.delivery.notice(id); }
+  noticeOfReport(report: string): Promise<NoticeRecord | null> { return this.delivery.noticeOfReport(report); }
+  notices(customer?: string): Promise<NoticeRecord[]> { return this.delivery.notices(customer); }
+  confirmNotice(id: string, at: number, by: string, deliveries: readonly StoredDelivery[]): Promise<void> {
+    return this.track(this.delivery.confirmNotice(id, at, by, deliveries));
+  }
+  saveDelivery(d: Delivery): Promise<void> { return this.track(this.delivery.saveDelivery(d)); }
+  deliverNotice(d: Delivery, actor: string): Promise<void> { return this.track(this.delivery.deliverNotice(d, actor)); }
+  deliveries(item?: { kind: 'notice' | 'statement'; id: string }): Promise<StoredDelivery[]> { return this.delivery.deliveries(item); }
+  recordStatement(s: StatementRecord, deliveries: readonly StoredDelivery[] = []): Promise<void> {
+    return this.track(this.delivery.recordStatement(s, deliveries));
+  }
+  statements(customer: string, month?: string): Promise<StatementRecord[]> { return this.delivery.statements(customer, month); }
+  statementWatermark(): Promise<number | null> { return this.delivery.statementWatermark(); }
+  setStatementWatermark(at: number): Promise<void> { return this.track(this.delivery.setStatementWatermark(at)); }
 
   onLedgerChange(fn: (customerId: string | null) => void): () => void {
     this.changeListeners.add(fn);
