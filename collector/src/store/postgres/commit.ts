@@ -10,7 +10,7 @@
  * once, and acked when their agents resend them.
  */
 import type pg from 'pg';
-import type { WireEvent } from '@dcprobe/shared';
+import type { AgentEvent } from '@dcprobe/shared';
 import { FencedError } from '../fenced.ts';
 import type { CommitJob } from '../types.ts';
 import { commitFrames, type Frame } from './ingest.ts';
@@ -38,7 +38,7 @@ export class SessionEpochs {
 export async function commitJob(pool: pg.Pool, epochs: SessionEpochs, job: CommitJob): Promise<CommitResult> {
   const frames: Frame[] = [];
   for (const it of job.items) {
-    const parsed = JSON.parse(it.events) as WireEvent[] | { batch: WireEvent[] };
+    const parsed = JSON.parse(it.events) as AgentEvent[] | { batch: AgentEvent[] };
     frames.push({
       agentId: it.agentId, epoch: await epochs.of(it.agentId), receivedAt: it.receivedAt,
       events: Array.isArray(parsed) ? parsed : parsed.batch,
