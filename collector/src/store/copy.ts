@@ -5,7 +5,8 @@
  * opened once first, so what its ingest journal holds is in the tables; the
  * rows go over with their ids, in one PostgreSQL transaction (all or
  * nothing) into a database that must be empty. A table added to both
- * schemas is copied by adding its name to TABLES.
+ * schemas is copied by adding it to TABLES; its columns are PostgreSQL's
+ * (a column added to both, like the reports' source, needs nothing here).
  */
 import { existsSync } from 'node:fs';
 import { DcprobeError, E } from '@dcprobe/shared';
@@ -18,8 +19,17 @@ import { expectEmpty, insertRows, resetIdentities, tableColumns } from './postgr
 import { migrate } from './postgres/migrations.ts';
 import { inTransaction } from './postgres/tx.ts';
 
-/** Every table the two schemas share, parents first. */
-export const TABLES = ['agents', 'observations', 'rejected_events', 'agent_gaps', 'customer_versions', 'report_versions', 'exclusion_versions', 'audit'] as const;
+/** Every table the two schemas share, parents first, each with the key its rows are read in (SQLite's store_chain stays behind: PostgreSQL has none). */
+export const COPIED: readonly { table: string; order: string }[] = [
+  ...['agents', 'observations', 'hidden_flaps', 'rejected_events', 'agent_gaps', 'customer_versions', 'report_versions', 'exclusion_versions', 'audit',
+    'notices', 'deliveries'].map((table) => ({ table, order: 'id' })),
+  { table: 'delivery_attempts', order: 'delivery_id, n' },
+  { table: 'statements', order: 'id' },
+  { table: 'statement_files', order: 'statement_id, name' },
+  { table: 'statement_schedule', order: 'id' },
+  { table: 'api_tokens', order: 'name' },
+];
+export const TABLES = COPIED.map((t) => t.table);
 
 export interface CopyResult { table: string; rows: number }
 
@@ -41,11 +51,11 @@ export async function copyStore(from: string, to: string): Promise<CopyResult[]>
         await expectEmpty(c, dst.target, TABLES);
         const tables = await tableColumns(c, TABLES);
         const counts = new Map<string, number>(TABLES.map((t) => [t, 0]));
-        for (const b of dumpTables(src.file, tables)) {
+        for (const b of dumpTables(src.file, tables.map((t, i) => ({ ...t, order: COPIED[i]!.order })))) {
           await insertRows(c, tables.find((t) => t.table === b.table)!, b.rows);
           counts.set(b.table, counts.get(b.table)! + b.rows.length);
         }
-        await resetIdentities(c, TABLES);
+        await resetIdentities(c, tables);
         return [...counts].map(([table, rows]) => ({ table, rows }));
       });
     } finally {

@@ -38,9 +38,10 @@ export async function insertRows(c: pg.PoolClient, t: TableColumns, rows: readon
   await c.query(`INSERT INTO ${t.table} (${cols}) SELECT * FROM unnest(${arrays})`, values);
 }
 
-/** Moves every identity sequence of `tables` past the largest id copied. */
-export async function resetIdentities(c: pg.PoolClient, tables: readonly string[]): Promise<void> {
-  for (const t of tables) {
+/** Moves every identity sequence of `tables` past the largest id copied (a table keyed by name or a pair has none). */
+export async function resetIdentities(c: pg.PoolClient, tables: readonly TableColumns[]): Promise<void> {
+  for (const { table: t, columns } of tables) {
+    if (!columns.includes('id')) continue;
     const seq = (await c.query<{ s: string | null }>(`SELECT pg_get_serial_sequence($1, 'id') s`, [t])).rows[0]!.s;
     if (seq) await c.query(`SELECT setval($1, (SELECT coalesce(max(id), 0) + 1 FROM ${t}), false)`, [seq]);
   }
