@@ -139,7 +139,7 @@ const configSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   agents: z.array(agentSchema).default([]),
   apiTokens: z.array(apiTokenSchema).default([]),
-  /** The key that signs share links (http/share-links.ts); default: share-link.key beside the database. */
+  /** The key that signs share links (http/share-links.ts); default: share-link.key beside a SQLite database. */
   shareLinkKeyFile: z.string().min(1).optional(),
   customers: z.array(customerSchema).default([]),
   notices: noticesSchema.optional(),
@@ -159,7 +159,7 @@ export interface CollectorConfig {
   agents: readonly { id: string; tokenHash: string; devices?: readonly string[] }[];
   apiTokens: readonly { name: string; role: Role; customer?: string; tokenHash: string }[];
   customers: readonly CustomerConfig[];
-  /** Made (0600) on first start when missing; null (in-memory database): a key for this run only. */
+  /** Made (0600) on first start when missing; null (in-memory or PostgreSQL database without one named): a key for this run only. */
   shareLinkKeyFile: string | null;
   /** Restoration notices and their delivery; absent: none are drafted. */
   notices?: NoticesConfig;
@@ -224,15 +224,6 @@ function noticeProblems(n: NoticesConfig | undefined): string[] {
   return out;
 }
 
-/** What the PostgreSQL store does not keep yet: refused at load, not at the first notice. */
-function postgresProblems(c: { database: string; notices?: unknown; statements?: unknown }): string[] {
-  if (!/^postgres(ql)?:\/\//i.test(c.database)) return [];
-  return [
-    ...(c.notices ? ['notices: restoration notices need the SQLite store for now (database: is a postgres:// URL)'] : []),
-    ...(c.statements ? ['statements: month-end statements need the SQLite store for now (database: is a postgres:// URL)'] : []),
-  ];
-}
-
 function splitHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
   return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
@@ -243,7 +234,7 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
   const r = configSchema.safeParse(raw ?? {});
   const problems = r.success ? [] : allIssues(r.error);
   problems.push(...duplicates(raw, 'agents', 'id'), ...duplicates(raw, 'apiTokens', 'name'), ...duplicates(raw, 'customers', 'id'));
-  if (r.success) problems.push(...sharedDevices(r.data.agents), ...noticeProblems(r.data.notices), ...postgresProblems(r.data));
+  if (r.success) problems.push(...sharedDevices(r.data.agents), ...noticeProblems(r.data.notices));
   const port = r.success ? splitHostPort(r.data.listen).port : 0;
   if (port > 65535) problems.push(`listen: port ${port} out of range`);
   if (r.success) {
@@ -275,7 +266,9 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     agents: c.agents.map((a, i) => ({ id: a.id, tokenHash: agentHashes[i]!, ...(a.devices ? { devices: a.devices } : {}) })),
     apiTokens: c.apiTokens.map((a, i) => ({ name: a.name, role: a.role, ...(a.customer !== undefined ? { customer: a.customer } : {}), tokenHash: apiHashes[i]! })),
     customers: c.customers,
-    shareLinkKeyFile: c.shareLinkKeyFile ?? (c.database === ':memory:' ? null : join(dirname(c.database), 'share-link.key')),
+    // Beside a SQLite file; a postgres:// URL has no directory (its own text, password included, must not become a path):
+    // a key for this run only, unless shareLinkKeyFile names one, the same file on every collector of the database.
+    shareLinkKeyFile: c.shareLinkKeyFile ?? (c.database === ':memory:' || parseDatabase(c.database).kind === 'postgres' ? null : join(dirname(c.database), 'share-link.key')),
     ...(c.notices ? { notices: c.notices } : {}),
     ...(c.statements ? { statements: c.statements } : {}),
   };
