@@ -112,9 +112,10 @@ export class Liveness {
     const cursor = this.queue.cursor(h.agentId);
     cursor.merge(claim.cursor.committed, claim.cursor.above);
     const skipped = h.firstSeq !== undefined ? cursor.skipTo(h.firstSeq) : null;
-    const back = l.inGap || claim.inGap;
+    const wasInGap = l.inGap;
+    const back = wasInGap || claim.inGap;
     // A gap another collector recorded: this one's current states may be stale, so the agent's whole view is taken.
-    const differs = (s: { subject: string; state: string }) => !l.inGap || this.queue.current.get(s.subject)?.state !== s.state;
+    const differs = (s: { subject: string; state: string }) => !wasInGap || this.queue.current.get(s.subject)?.state !== s.state;
     // Only subjects that are the agent's: a hello cannot write (or claim) another agent's.
     const observations: ObservationRow[] = back ? (h.states ?? [])
       .filter((s) => this.queue.admission.owner(s.subject) === h.agentId && differs(s))
@@ -126,7 +127,8 @@ export class Liveness {
         lost: skipped ? { ...skipped, committed: cursor.committed } : undefined, closeGap: back, observations,
       });
     } catch (e) {
-      l.inGap = back; // the gap is still open in the store
+      // Nothing recorded: this collector's own view as before (a gap another one recorded is read from the store again at the next hello).
+      l.inGap = wasInGap;
       throw e;
     }
     for (const o of observations) this.queue.note(asCurrent(o));
