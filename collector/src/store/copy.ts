@@ -5,7 +5,7 @@
  * opened once first, so what its ingest journal holds is in the tables; the
  * rows go over with their ids, in one PostgreSQL transaction (all or
  * nothing) into a database that must be empty. A table added to both
- * schemas is copied by adding it to TABLES; its columns are PostgreSQL's
+ * schemas is copied by adding it to COPIED; its columns are PostgreSQL's
  * (a column added to both, like the reports' source, needs nothing here).
  */
 import { existsSync } from 'node:fs';
@@ -29,7 +29,7 @@ export const COPIED: readonly { table: string; order: string }[] = [
   { table: 'statement_schedule', order: 'id' },
   { table: 'api_tokens', order: 'name' },
 ];
-export const TABLES = COPIED.map((t) => t.table);
+const TABLES = COPIED.map((t) => t.table);
 
 export interface CopyResult { table: string; rows: number }
 
