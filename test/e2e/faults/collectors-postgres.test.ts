@@ -21,11 +21,12 @@ const KILLS = 4;
 const READ_TOKEN = 'fault-suite-read-token-0123';
 const cluster = usePostgresCluster();
 
-/** (agent, seq) → copies, events and rejects, as the store holds them. */
+/** (agent, seq) → copies, events (state changes and hidden flaps) and rejects, as the store holds them. */
 async function storeSeqs(db: string): Promise<Map<string, Map<number, number>>> {
   const out = new Map<string, Map<number, number>>();
   const text = await cluster().psql(`SELECT agent_id, seq, count(*) FROM (SELECT agent_id, seq FROM observations WHERE seq IS NOT NULL
-    UNION ALL SELECT agent_id, seq FROM rejected_events WHERE seq IS NOT NULL) x GROUP BY agent_id, seq`, db);
+    UNION ALL SELECT agent_id, seq FROM rejected_events WHERE seq IS NOT NULL
+    UNION ALL SELECT agent_id, seq FROM hidden_flaps WHERE seq IS NOT NULL) x GROUP BY agent_id, seq`, db);
   for (const line of text.split('\n').filter(Boolean)) {
     const [agent, seq, n] = line.split('|');
     let m = out.get(agent!);
