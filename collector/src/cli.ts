@@ -1,5 +1,6 @@
 /**
- * dcprobe-collector: run | check-config | hash-token | reconcile | verify | customers import | backup.
+ * dcprobe-collector: run | check-config | hash-token | reconcile | verify | customers import | backup |
+ * verify-store | store copy.
  * Each command is one entry of COMMANDS: its flags, listed once, give both
  * `COMMAND --help` and the parser. Exit codes: 0 ok, 1 runtime failure,
  * 2 bad input (config, flags, scenario), 3 evidence that does not verify.
@@ -13,6 +14,7 @@ import { BUILD } from './build-info.ts';
 import { RECONCILE } from './cli/reconcile.ts';
 import { VERIFY } from './cli/verify.ts';
 import { CUSTOMERS } from './cli/customers.ts';
+import { STORE } from './cli/store.ts';
 import { checkConfigFiles, loadConfig, printableConfig } from './config.ts';
 import { hashToken, newToken } from './tokens.ts';
 
@@ -113,6 +115,13 @@ const COMMANDS: readonly Command[] = [
     async run(args, io) {
       const { customersCommand } = await import('./cli/customers.ts');
       return customersCommand(args, io);
+    },
+  },
+  {
+    spec: STORE,
+    async run(args, io) {
+      const { storeCommand } = await import('./cli/store.ts');
+      return storeCommand(args, io);
     },
   },
 ];

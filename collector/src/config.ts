@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
+import { describeDatabase, parseDatabase } from './lib/database-url.ts';
 import { allIssues, deepFreeze, invalidConfig, isValidTimeZone, readYamlFile, redact } from '@dcprobe/shared';
 import { hashToken, TOKEN_HASH_RE } from './tokens.ts';
 
@@ -130,13 +131,15 @@ const configSchema = z.object({
   listen: hostPort.default('127.0.0.1:9470'),
   tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
   database: z.string().min(1).default('./data/dcprobe.sqlite'),
+  /** PostgreSQL: how long a database that is down at start-up is waited for before the start fails. */
+  databaseWaitSeconds: z.number().nonnegative().default(30),
   heartbeatTimeoutSeconds: z.number().positive().default(30),
   clockSkewWarnSeconds: z.number().positive().default(5),
   limits: limitsSchema.default(limitsSchema.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   agents: z.array(agentSchema).default([]),
   apiTokens: z.array(apiTokenSchema).default([]),
-  /** The key that signs share links (http/share-links.ts); default: share-link.key beside the database. */
+  /** The key that signs share links (http/share-links.ts); default: share-link.key beside a SQLite database. */
   shareLinkKeyFile: z.string().min(1).optional(),
   customers: z.array(customerSchema).default([]),
   notices: noticesSchema.optional(),
@@ -148,6 +151,7 @@ export interface CollectorConfig {
   listen: { host: string; port: number };
   tls?: { cert: string; key: string };
   database: string;
+  databaseWaitSeconds: number;
   heartbeatTimeoutSeconds: number;
   clockSkewWarnSeconds: number;
   limits: Readonly<Limits>;
@@ -155,7 +159,7 @@ export interface CollectorConfig {
   agents: readonly { id: string; tokenHash: string; devices?: readonly string[] }[];
   apiTokens: readonly { name: string; role: Role; customer?: string; tokenHash: string }[];
   customers: readonly CustomerConfig[];
-  /** Made (0600) on first start when missing; null (in-memory database): a key for this run only. */
+  /** Made (0600) on first start when missing; null (in-memory or PostgreSQL database without one named): a key for this run only. */
   shareLinkKeyFile: string | null;
   /** Restoration notices and their delivery; absent: none are drafted. */
   notices?: NoticesConfig;
@@ -233,6 +237,13 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
   if (r.success) problems.push(...sharedDevices(r.data.agents), ...noticeProblems(r.data.notices));
   const port = r.success ? splitHostPort(r.data.listen).port : 0;
   if (port > 65535) problems.push(`listen: port ${port} out of range`);
+  if (r.success) {
+    try {
+      parseDatabase(r.data.database);
+    } catch (e) {
+      problems.push((e as Error).message); // already names the field, never the password
+    }
+  }
   if (!r.success) throw invalidConfig(problems);
   const c = r.data;
   const agentHashes = secretHashes(c.agents, 'agents', 'each agent needs its own', problems);
@@ -247,6 +258,7 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     listen: splitHostPort(c.listen),
     ...(c.tls ? { tls: c.tls } : {}),
     database: c.database,
+    databaseWaitSeconds: c.databaseWaitSeconds,
     heartbeatTimeoutSeconds: c.heartbeatTimeoutSeconds,
     clockSkewWarnSeconds: c.clockSkewWarnSeconds,
     limits: c.limits,
@@ -254,7 +266,9 @@ export function buildConfig(raw: unknown): Readonly<CollectorConfig> {
     agents: c.agents.map((a, i) => ({ id: a.id, tokenHash: agentHashes[i]!, ...(a.devices ? { devices: a.devices } : {}) })),
     apiTokens: c.apiTokens.map((a, i) => ({ name: a.name, role: a.role, ...(a.customer !== undefined ? { customer: a.customer } : {}), tokenHash: apiHashes[i]! })),
     customers: c.customers,
-    shareLinkKeyFile: c.shareLinkKeyFile ?? (c.database === ':memory:' ? null : join(dirname(c.database), 'share-link.key')),
+    // Beside a SQLite file; a postgres:// URL has no directory (its own text, password included, must not become a path):
+    // a key for this run only, unless shareLinkKeyFile names one, the same file on every collector of the database.
+    shareLinkKeyFile: c.shareLinkKeyFile ?? (c.database === ':memory:' || parseDatabase(c.database).kind === 'postgres' ? null : join(dirname(c.database), 'share-link.key')),
     ...(c.notices ? { notices: c.notices } : {}),
     ...(c.statements ? { statements: c.statements } : {}),
   };
@@ -296,5 +310,5 @@ export function checkConfigFiles(c: Readonly<CollectorConfig>): string[] {
 
 /** The config as check-config prints it: secrets as `<secret>`. */
 export function printableConfig(c: Readonly<CollectorConfig>): unknown {
-  return redact(c);
+  return redact({ ...c, database: describeDatabase(c.database) });
 }

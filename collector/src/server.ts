@@ -14,6 +14,7 @@ import { AGENT_WS_PATH } from '@dcprobe/shared';
 import type { CollectorConfig } from './config.ts';
 import type { Store } from './store/types.ts';
 import { openStore } from './store/open.ts';
+import { describeDatabase } from './lib/database-url.ts';
 import { IngestQueue } from './ingest/queue.ts';
 import { Admission } from './ingest/admission.ts';
 import { IngestHealth } from './ingest/health.ts';
@@ -85,6 +86,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const log = opts.log ?? makeLogger(config.logLevel);
   const now = opts.now ?? Date.now;
   const store = await openStore(config.database, {
+    log, startupTimeoutMs: config.databaseWaitSeconds * 1000,
     ...(opts.synchronous ? { synchronous: opts.synchronous } : {}), ...(opts.maxPending ? { maxPending: opts.maxPending } : {}),
     ...(opts.faults?.holdProjection ? { holdProjection: true } : {}),
   });
@@ -98,11 +100,16 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   trackIngest(metrics, () => store.ingestStats());
   const liveness = await Liveness.open(store, ingest, metrics, log, {
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
+    leads: () => store.isLeader(),
   });
   const agentIds = config.agents.map((a) => a.id);
   exportConfiguredAgents(agentIds, (await store.agents()).map((a) => a.id), metrics);
 
   const sla = await SlaLedger.open(store);
+  // Several collectors on one store: a change made through another one's API drops this one's caches too.
+  store.onLedgerChange((c) => {
+    sla.changedElsewhere(c).catch((e: unknown) => log.error({ err: (e as Error).message }, 'ledger change from another collector not taken in'));
+  });
   const changed = await sla.syncConfig(config.customers, now());
   if (changed.length > 0) log.info({ customers: changed.length }, 'customers from config recorded as new versions');
   const slaMetrics = await SlaMetrics.open(sla, store, now);
@@ -169,7 +176,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const port = (server.address() as AddressInfo).port;
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
   const scheme = config.tls ? 'https' : 'http';
-  log.info({ listen: `${host}:${port}`, tls: !!config.tls, database: config.database }, 'collector listening');
+  log.info({ listen: `${host}:${port}`, tls: !!config.tls, database: describeDatabase(config.database) }, 'collector listening');
 
   return {
     url: `${scheme}://${host}:${port}`,

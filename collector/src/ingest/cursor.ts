@@ -23,6 +23,16 @@ export class SeqCursor {
     while (this.above.delete(this.committed + 1)) this.committed++;
   }
 
+  /** Takes in what the store holds (committed by another collector meanwhile): never moves back. */
+  merge(committed: number, above: readonly number[]): void {
+    if (committed > this.committed) {
+      this.committed = committed;
+      for (const s of [...this.above]) if (s <= committed) this.above.delete(s);
+    }
+    for (const s of above) if (s > this.committed) this.above.add(s);
+    while (this.above.delete(this.committed + 1)) this.committed++;
+  }
+
   /** The agent no longer holds anything below `firstSeq`: what was never committed is lost. */
   skipTo(firstSeq: number): { from: number; to: number } | null {
     if (firstSeq <= this.committed + 1) return null;

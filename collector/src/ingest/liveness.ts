@@ -12,11 +12,19 @@ import type { IngestQueue } from './queue.ts';
 import type { SelfMetrics } from '../metrics.ts';
 import { RateLimitedLog } from '../lib/rate-limited-log.ts';
 
-interface Live { lastSeen: number; connected: number; inGap: boolean }
+interface Live {
+  lastSeen: number; connected: number; inGap: boolean;
+  /** The lastSeen last handed to the store (recordSeen). */
+  shared?: number;
+}
 
 const asCurrent = (o: ObservationRow): CurrentState => ({ subject: o.subject, kind: o.kind, state: o.state, at: o.at, agentId: o.agentId });
 
-export interface LivenessOptions { timeoutMs: number; skewWarnMs: number; now: () => number }
+export interface LivenessOptions {
+  timeoutMs: number; skewWarnMs: number; now: () => number;
+  /** Whether this collector runs the sweep (the store's leader; default: always). */
+  leads?: () => boolean;
+}
 
 export class Liveness {
   private readonly live = new Map<string, Live>();
@@ -25,6 +33,7 @@ export class Liveness {
   private readonly startedAt: number;
   /** A failing store fails every sweep: logged once per interval. */
   private readonly storeLog: RateLimitedLog;
+  private readonly leads: () => boolean;
 
   private constructor(
     private readonly store: AgentStore,
@@ -35,6 +44,7 @@ export class Liveness {
   ) {
     this.startedAt = opts.now();
     this.storeLog = new RateLimitedLog(log, 10_000, opts.now);
+    this.leads = opts.leads ?? (() => true);
   }
 
   /** Liveness as the store left it: every known agent disconnected, in a gap if one is open. */
@@ -97,12 +107,18 @@ export class Liveness {
   async hello(h: Hello): Promise<void> {
     const now = this.opts.now();
     const l = this.entry(h.agentId);
+    // The store first: the agent may have streamed to another collector, whose commits this one's cursor lacks.
+    const claim = await this.store.claimAgent(h.agentId, now);
     const cursor = this.queue.cursor(h.agentId);
+    cursor.merge(claim.cursor.committed, claim.cursor.above);
     const skipped = h.firstSeq !== undefined ? cursor.skipTo(h.firstSeq) : null;
-    const back = l.inGap;
+    const wasInGap = l.inGap;
+    const back = wasInGap || claim.inGap;
+    // A gap another collector recorded: this one's current states may be stale, so the agent's whole view is taken.
+    const differs = (s: { subject: string; state: string }) => !wasInGap || this.queue.current.get(s.subject)?.state !== s.state;
     // Only subjects that are the agent's: a hello cannot write (or claim) another agent's.
     const observations: ObservationRow[] = back ? (h.states ?? [])
-      .filter((s) => this.queue.admission.owner(s.subject) === h.agentId && this.queue.current.get(s.subject)?.state !== s.state)
+      .filter((s) => this.queue.admission.owner(s.subject) === h.agentId && differs(s))
       .map((s) => ({ subject: s.subject, kind: s.kind, state: s.state as ObservationRow['state'], at: now, via: 'resync', agentId: h.agentId, seq: null })) : [];
     l.inGap = false;
     try {
@@ -111,7 +127,8 @@ export class Liveness {
         lost: skipped ? { ...skipped, committed: cursor.committed } : undefined, closeGap: back, observations,
       });
     } catch (e) {
-      l.inGap = back; // the gap is still open in the store
+      // Nothing recorded: this collector's own view as before (a gap another one recorded is read from the store again at the next hello).
+      l.inGap = wasInGap;
       throw e;
     }
     for (const o of observations) this.queue.note(asCurrent(o));
@@ -124,15 +141,32 @@ export class Liveness {
     this.clock(h.agentId, h.clock);
   }
 
-  /** Marks silent agents' subjects unknown from their last sign of life. */
+  /**
+   * Shares the signs of life of agents connected here (for whichever
+   * collector leads), then, on the leader only, marks silent agents'
+   * subjects unknown from their last sign of life.
+   */
   tick(): void {
     const now = this.opts.now();
+    const seen = [...this.live].filter(([, l]) => l.connected > 0 && l.lastSeen !== l.shared).map(([agentId, l]) => {
+      l.shared = l.lastSeen;
+      return { agentId, at: l.lastSeen };
+    });
+    if (seen.length > 0) {
+      this.store.recordSeen(seen).catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'signs of life not shared'));
+    }
+    if (!this.leads()) return;
     for (const [agentId, l] of this.live) {
       if (l.inGap || now - Math.max(l.lastSeen, this.startedAt) <= this.opts.timeoutMs) continue;
       l.inGap = true;
       const observations: ObservationRow[] = [...this.queue.current.values()].filter((s) => s.agentId === agentId && s.state !== 'unknown')
         .map((s) => ({ subject: s.subject, kind: s.kind, state: 'unknown', at: Math.max(l.lastSeen, s.at), via: 'gap', agentId, seq: null, evidence: { reason: 'agent silent past heartbeat timeout' } }));
-      this.store.recordSilence({ agentId, at: now, start: l.lastSeen, observations }).then(() => {
+      this.store.recordSilence({ agentId, at: now, start: l.lastSeen, observations }).then((alive) => {
+        if (alive !== null) { // connected to another collector: not silent
+          l.inGap = false;
+          l.lastSeen = Math.max(l.lastSeen, alive);
+          return;
+        }
         for (const o of observations) this.queue.note(asCurrent(o));
         this.metrics.agentGaps.inc({ agent: agentId });
         this.log.warn({ agent: agentId, lastSeen: new Date(l.lastSeen).toISOString(), subjects: observations.length }, 'agent silent past heartbeat timeout: its subjects are unknown');

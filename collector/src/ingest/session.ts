@@ -19,6 +19,7 @@ import { IngestQueue } from './queue.ts';
 import type { Liveness } from './liveness.ts';
 import type { SelfMetrics } from '../metrics.ts';
 import type { RateLimitedLog } from '../lib/rate-limited-log.ts';
+import { FencedError } from '../store/fenced.ts';
 
 export interface SessionDeps {
   queue: IngestQueue;
@@ -126,8 +127,14 @@ export function runSession(ws: WebSocket, agentId: string, d: SessionDeps): void
         if (!d.dropAcks) ackSoon(o.ack);
       },
       (e: unknown) => {
+        if (e instanceof FencedError && e.agents.has(agentId)) {
+          // The agent said hello to another collector: this session is a leftover, it may not ack anything more.
+          d.log.warn({ agent: agentId }, 'agent session taken over by another collector: closing it here');
+          ws.close(CLOSE.REPLACED, 'session taken over by another collector');
+          return;
+        }
         // Not committed, so not acked. A resend at once would fail the same way (a full
-        // disk): close, and the agent reconnects with its backoff and resends then.
+        // disk, a database that is down): close, and the agent reconnects with its backoff and resends then.
         d.metrics.storeFailures.inc({ operation: 'commit' });
         d.storeLog.error({ agent: agentId, err: (e as Error).message }, 'commit failed; agents told to back off');
         ws.close(CLOSE.INTERNAL, 'commit failed; reconnect later and resend');

@@ -8,6 +8,14 @@
  * (customer, month, revision) and the persisted watermark make a restart catch
  * up on months that ended meanwhile and freeze none twice. A later correction
  * never touches a frozen statement (the store refuses it): it is a revision.
+ *
+ * Several collectors on one PostgreSQL store: every one keeps the schedule,
+ * but only the leader (Store.isLeader) freezes. Another collector lets a
+ * month end pass once the shared watermark shows the leader handled it, and
+ * otherwise tries again later, by when it may lead itself (the leader died
+ * mid-month-end). Two freezing at once during a hand-over is harmless: the
+ * unique (customer, month, revision) lets one statement in, and the other
+ * collector takes the refusal as the month being frozen.
  */
 import { readFileSync } from 'node:fs';
 import { DcprobeError, E, monthBounds } from '@dcprobe/shared';
@@ -35,6 +43,9 @@ export interface StatementServiceOptions {
   delivery?: NoticeService | undefined;
 }
 
+/** A month end left to the leader, not yet handled by it: tried again later. */
+class LeftToLeader extends Error {}
+
 export class StatementService {
   private scheduler: MonthEndScheduler | undefined;
   private current: Promise<void> | undefined;
@@ -60,7 +71,10 @@ export class StatementService {
       timezones: () => o.sla.currentCustomers().map((c) => c.timezone),
       since, delayMs: o.config.delaySeconds * 1000, maxTimerMs: o.config.checkIntervalSeconds * 1000,
       onMonthEnd: (m) => (s.current = s.freezeMonth(m)),
-      onError: (e, m) => o.log.error({ err: e, month: m.month, timezone: m.timezone }, 'month-end statements failed; retrying later'),
+      onError: (e, m) => {
+        if (e instanceof LeftToLeader) o.log.info({ month: m.month, timezone: m.timezone }, 'month end left to the leader; looking again later');
+        else o.log.error({ err: e, month: m.month, timezone: m.timezone }, 'month-end statements failed; retrying later');
+      },
     });
     s.scheduler.start();
     return s;
@@ -68,6 +82,11 @@ export class StatementService {
 
   /** Freezes the month's statement of every customer of the zone that does not have one yet. */
   async freezeMonth(m: MonthEnd): Promise<void> {
+    const handled = m.end + this.o.config.delaySeconds * 1000;
+    if (!this.o.store.isLeader()) {
+      if (((await this.o.store.statementWatermark()) ?? -Infinity) >= handled) return;
+      throw new LeftToLeader(`month ${m.month} (${m.timezone}) not yet handled by the leader`);
+    }
     await this.o.settled();
     for (const spec of this.o.sla.currentCustomers()) {
       if (spec.timezone !== m.timezone) continue;
@@ -76,11 +95,17 @@ export class StatementService {
       if ((await this.o.store.statements(spec.id, m.month)).length > 0) continue;
       const s = await this.issue(spec.id, m);
       const deliveries = this.deliveriesOf(s, spec.timezone, spec.name);
-      await this.o.store.recordStatement(s, deliveries);
+      try {
+        await this.o.store.recordStatement(s, deliveries);
+      } catch (e) {
+        // Frozen meanwhile by a collector that led a moment ago: that one is the statement.
+        if (e instanceof DcprobeError && e.code === E.CONFLICT) continue;
+        throw e;
+      }
       for (const d of deliveries) this.o.delivery!.run(d);
       this.o.log.info({ statement: s.id, customer: spec.id, month: m.month, files: s.files.length }, 'month-end statement frozen');
     }
-    await this.o.store.setStatementWatermark(m.end + this.o.config.delaySeconds * 1000);
+    await this.o.store.setStatementWatermark(handled);
   }
 
   /** One delivery per channel of the customer, stored with the statement, sent once it is stored. */

@@ -49,6 +49,14 @@ export class Customers {
     return c;
   }
 
+  /** Reads every version again (another collector appended some); the cache is swapped in one step. */
+  async reload(): Promise<void> {
+    const all = await this.store.customerVersions();
+    this.cache.clear();
+    this.sortedIds = undefined;
+    for (const v of all) this.push(v);
+  }
+
   private push(v: CustomerVersion): void {
     if (!this.cache.has(v.customer)) this.sortedIds = undefined;
     const l = this.cache.get(v.customer);

@@ -46,6 +46,11 @@ export class SlaLedger {
 
   /** A report version the store appended itself (a notice's receipt, with its delivery): listeners recompute. */
   recorded(customer: string): void { this.changed(customer); }
+  /** Another collector on the same store changed the ledger: customers are read again, and listeners hear it as a change here. */
+  async changedElsewhere(c: string | null): Promise<void> {
+    await this.customers.reload();
+    this.changed(c);
+  }
 
   /** Every customer's latest spec, API-made ones included; the same array until a change. */
   currentCustomers(): readonly CustomerConfig[] {

@@ -8,9 +8,19 @@
  * run to its end (delivery/run.ts) with every step saved before the next. The
  * first receipt becomes the report's noticeAt in the store's transaction.
  *
- * At start, deliveries left pending or mid-attempt by a stopped collector are
- * resumed: an open attempt is closed as interrupted and sent again under the
- * same delivery id, which the receiver uses to drop the duplicate.
+ * At start and at every check, deliveries left pending or mid-attempt by a
+ * stopped collector are resumed: an open attempt is closed as interrupted and
+ * sent again under the same delivery id, which the receiver uses to drop the
+ * duplicate.
+ *
+ * Several collectors on one PostgreSQL store: drafting, sending and resuming
+ * are duties that run once, on the leader (Store.isLeader, as the liveness
+ * sweep). A notice confirmed through another collector's API is stored with
+ * its deliveries there and sent by the leader at its next check; a collector
+ * that stops leading stops before its next attempt, and the new leader
+ * resumes. The store's unique keys (one notice per report, one delivery per
+ * channel) and its conditional confirmation keep a duty that ran twice during
+ * a hand-over from writing anything twice.
  */
 import { randomInt } from 'node:crypto';
 import { DcprobeError, E } from '@dcprobe/shared';
@@ -41,6 +51,8 @@ const DELIVERY_ACTOR = 'delivery';
 const AUTO_ACTOR = 'auto-send';
 
 class Closed extends Error {}
+/** This collector stopped leading: the delivery is the new leader's to resume. */
+class HandedOver extends Closed {}
 
 export class NoticeService {
   private readonly channels: Map<string, CustomerChannels>;
@@ -50,6 +62,8 @@ export class NoticeService {
   private scanTimer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
   private closed = false;
+  /** Deliveries whose channel is no longer configured: warned about once. */
+  private readonly unsendable = new Set<string>();
 
   /** What the API reads notices and deliveries from. */
   get store(): Store { return this.o.store; }
@@ -62,7 +76,7 @@ export class NoticeService {
   /** Builds the channels (a bad one fails here), resumes open deliveries and starts checking. */
   static async start(o: NoticeServiceOptions): Promise<NoticeService> {
     const s = new NoticeService(o);
-    for (const d of await o.store.deliveries()) s.run(d);
+    await s.resume();
     s.schedule();
     return s;
   }
@@ -77,6 +91,8 @@ export class NoticeService {
 
   /** One check: drafts the notices that are ready, and sends those the customer's policy sends at once. */
   async scan(): Promise<NoticeRecord[]> {
+    if (!this.o.store.isLeader()) return [];
+    await this.resume();
     await this.o.settled();
     const drafted: NoticeRecord[] = [];
     for (const r of await this.o.sla.reports.list()) {
@@ -92,6 +108,12 @@ export class NoticeService {
       if (this.channels.get(r.customer)?.autoSend) await this.confirm(n.id, AUTO_ACTOR);
     }
     return drafted;
+  }
+
+  /** Runs the open deliveries not running here (left by a stopped collector, or confirmed through another one); the leader's duty. */
+  private async resume(): Promise<void> {
+    if (!this.o.store.isLeader()) return;
+    for (const d of await this.o.store.deliveries()) this.run(d);
   }
 
   /** What the measurements say about one open report now; null if the customer or service is gone. */
@@ -141,13 +163,14 @@ export class NoticeService {
     return this.channels.get(customer)?.list ?? [];
   }
 
-  /** Runs one delivery in the background until delivered, failed or the service closes. */
+  /** Runs one delivery in the background until delivered, failed or the service closes; on the leader only (the leader's next check sends it otherwise). */
   run(s: StoredDelivery): void {
     const d = s.delivery;
-    if (this.running.has(d.id) || this.closed) return;
+    if (this.running.has(d.id) || this.closed || !this.o.store.isLeader()) return;
     const sender = this.channels.get(d.customer)?.list.find((c) => c.channel === d.channel)?.sender;
     if (!sender) {
-      this.o.log.warn({ delivery: d.id, customer: d.customer, channel: d.channel }, 'delivery channel no longer configured: delivery left pending');
+      if (!this.unsendable.has(d.id)) this.o.log.warn({ delivery: d.id, customer: d.customer, channel: d.channel }, 'delivery channel no longer configured: delivery left pending');
+      this.unsendable.add(d.id);
       return;
     }
     const p = runDelivery(d, parseContent(s.content), sender, {
@@ -156,7 +179,8 @@ export class NoticeService {
     }).then((end) => {
       this.o.log.info({ delivery: end.id, status: end.status, attempts: end.attempts.length }, 'delivery ended');
     }, (e: unknown) => {
-      if (!(e instanceof Closed)) this.o.log.error({ err: e, delivery: d.id }, 'delivery stopped');
+      if (e instanceof HandedOver) this.o.log.info({ delivery: d.id }, 'no longer leading: delivery left to the leader');
+      else if (!(e instanceof Closed)) this.o.log.error({ err: e, delivery: d.id }, 'delivery stopped');
     }).finally(() => this.running.delete(d.id));
     this.running.set(d.id, p);
   }
@@ -172,10 +196,15 @@ export class NoticeService {
     if (last?.outcome?.kind === 'failure') this.o.log.warn({ delivery: d.id, attempt: last.n, failure: last.outcome.failure, detail: last.outcome.detail }, 'delivery attempt failed');
   }
 
+  /** Waits for an attempt's time; then only the leader makes it. */
   private sleep(at: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (this.closed) return reject(new Closed());
-      const entry = { timer: setTimeout(() => { this.sleeps.delete(entry); resolve(); }, Math.max(0, at - this.o.now())), reject };
+      const wake = () => {
+        this.sleeps.delete(entry);
+        if (this.o.store.isLeader()) resolve(); else reject(new HandedOver());
+      };
+      const entry = { timer: setTimeout(wake, Math.max(0, at - this.o.now())), reject };
       this.sleeps.add(entry);
     });
   }

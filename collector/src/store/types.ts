@@ -210,10 +210,31 @@ export interface IngestStore {
   currentStates(): Promise<CurrentState[]>;
 }
 
+/** An agent's stored state when its hello arrives at a collector. */
+export interface AgentClaim {
+  /** Its cursor as stored: ahead of this collector's own when it streamed to another one meanwhile. */
+  cursor: AgentCursor;
+  /** Whether a gap of it is open (recorded by whichever collector led then). */
+  inGap: boolean;
+}
+
 export interface AgentStore {
   agents(): Promise<AgentRow[]>;
+  /**
+   * An agent's hello arrived here: this collector takes its session (PostgreSQL:
+   * fencing the session any other collector still holds, which may then write
+   * and ack nothing more for it) and reads its stored state.
+   */
+  claimAgent(agentId: string, at: number): Promise<AgentClaim>;
   recordHello(h: HelloRecord): Promise<void>;
-  recordSilence(s: SilenceRecord): Promise<void>;
+  /**
+   * Opens the gap unless the store knows a sign of life of the agent after
+   * `s.start` (it is connected to another collector): then writes nothing and
+   * returns that instant. Null when the gap was recorded.
+   */
+  recordSilence(s: SilenceRecord): Promise<number | null>;
+  /** Signs of life of agents connected here, for the liveness sweep of whichever collector leads (SQLite: one collector, nothing to share). */
+  recordSeen(seen: readonly { agentId: string; at: number }[]): Promise<void>;
   openGaps(): Promise<GapRow[]>;
   /** Gaps overlapping [from, to), by start. */
   gaps(from: number, to: number): Promise<GapRow[]>;
@@ -252,6 +273,13 @@ export interface LedgerStore {
   audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]>;
   /** One customer-month from one snapshot; null when `plan` returns null (e.g. no version). */
   readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null>;
+  /**
+   * Calls `fn` after a ledger change committed by any writer on the store
+   * (another collector on the same PostgreSQL database; null: anything may
+   * have changed), so caches are dropped; SQLite, written by one collector
+   * only, never calls it. Returns an unsubscribe.
+   */
+  onLedgerChange(fn: (customerId: string | null) => void): () => void;
 }
 
 // ── Notices, deliveries and statements ──────────────────────────────────────
@@ -326,6 +354,12 @@ export interface ApiTokenStore {
 }
 
 export interface Store extends IngestStore, AgentStore, ObservationReads, LedgerStore, DeliveryStore, ApiTokenStore {
+  /**
+   * Whether this collector runs the duties that must run once per store
+   * (liveness gaps, timers): always on SQLite; on PostgreSQL the one holding
+   * the leader lock (postgres/leader.ts), and it may change at any time.
+   */
+  isLeader(): boolean;
   /** Lets the commit in flight finish, then releases everything; later calls fail. */
   close(): Promise<void>;
 }

@@ -16,6 +16,7 @@ import { ledgerContract } from './ledger.ts';
 import { monthContract } from './month.ts';
 import { deliveryContract } from './deliveries.ts';
 import { apiTokenContract } from './api-tokens.ts';
+import { hiddenFlapContract } from './hidden-flaps.ts';
 
 export interface StoreUnderTest {
   store: Store;
@@ -62,6 +63,7 @@ export function runStoreContract(o: StoreContractOptions): void {
     ledgerContract(ctx);
     deliveryContract(ctx);
     monthContract(ctx);
+    hiddenFlapContract(ctx);
     apiTokenContract(ctx);
   });
 }

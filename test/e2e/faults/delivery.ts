@@ -98,8 +98,8 @@ export function totals(ds: readonly Delivery[]): Omit<Delivery, 'agent' | 'first
  * Prints the counts (CI's log shows them) and asserts exactly once: every produced
  * (agent, seq) stored, none twice, nothing from nowhere.
  */
-export function reportAndCheck(scenario: string, produced: ReadonlyMap<string, number>, database: string): Delivery[] {
-  const ds = compare(produced, readStoreSeqs(database), readUnsaved(database));
+export function reportAndCheck(scenario: string, produced: ReadonlyMap<string, number>, database: string | Map<string, Map<number, number>>, unsaved?: Map<string, Set<number>>): Delivery[] {
+  const ds = compare(produced, typeof database === 'string' ? readStoreSeqs(database) : database, typeof database === 'string' ? readUnsaved(database) : unsaved);
   const t = totals(ds);
   console.log(`fault suite | ${scenario}: produced ${t.produced}, stored ${t.stored}, lost ${t.lost}, doubled ${t.doubled}`
     + `${t.unexpected ? `, unexpected ${t.unexpected}` : ''}, numbered but never saved ${t.unsaved} (${ds.length} agents)`);

@@ -49,14 +49,18 @@ export class Fleet {
   private constructor(private readonly rnd: ReturnType<typeof random>) {}
 
   /** One simulated switch and one agent process per spec, all started. */
-  static async start(o: { dir: string; collector: CollectorProcess; agents: readonly AgentSpec[]; clients?: readonly AgentSpec[]; rnd: ReturnType<typeof random> }): Promise<Fleet> {
+  static async start(o: {
+    dir: string; collector: CollectorProcess; agents: readonly AgentSpec[]; clients?: readonly AgentSpec[]; rnd: ReturnType<typeof random>;
+    /** The agents' collector list when it is not just `collector` (several collectors on one store). */
+    collectors?: readonly string[];
+  }): Promise<Fleet> {
     const f = new Fleet(o.rnd);
     try {
       for (const spec of o.agents) {
         const trapPort = await freeUdpPort();
         const sw = await startSimSwitch({ port: 0, ports: PORTS_PER_SWITCH, trapTo: { host: '127.0.0.1', port: trapPort, community: 'public' } });
         f.switches.push(sw);
-        f.agents.push(new SwitchAgent({ dir: o.dir, agentId: spec.id, token: spec.token, collector: o.collector.wsUrl, switchPort: sw.port, trapPort }));
+        f.agents.push(new SwitchAgent({ dir: o.dir, agentId: spec.id, token: spec.token, collector: o.collectors ?? o.collector.wsUrl, switchPort: sw.port, trapPort }));
       }
       await Promise.all(f.agents.map((a) => a.start()));
       for (const spec of o.clients ?? []) f.clients.push(new ProtocolAgent({ id: spec.id, token: spec.token, url: o.collector.wsUrl }));

@@ -22,7 +22,8 @@ export interface SwitchAgentOptions {
   dir: string;
   agentId: string;
   token: string;
-  collector: string;
+  /** One collector's URL, or several (the agent fails over between them). */
+  collector: string | readonly string[];
   switchPort: number;
   trapPort: number;
   heartbeatSeconds?: number;
@@ -49,7 +50,7 @@ export class SwitchAgent {
     mkdirSync(this.home, { recursive: true, mode: 0o700 });
     this.dataDir = join(this.home, 'data');
     this.config = {
-      agentId: o.agentId, collectors: [o.collector], token: o.token, dataDir: this.dataDir,
+      agentId: o.agentId, collectors: [o.collector].flat(), token: o.token, dataDir: this.dataDir,
       heartbeatSeconds: o.heartbeatSeconds ?? 1, logLevel: 'info',
       traps: { listen: `127.0.0.1:${o.trapPort}`, communities: ['public'] },
       targets: [{ kind: 'snmp-switch', name: `${o.agentId}-sw`, host: '127.0.0.1', port: o.switchPort, version: '2c', community: 'public', intervalSeconds: 1, ports: 'all' }],

@@ -25,4 +25,11 @@ describe('collector config: notices', () => {
   ])('refuses %j', (notices, message) => {
     expect(() => buildConfig(base(notices))).toThrow(message);
   });
+
+  it('takes notices and statements with a postgres:// database as with a SQLite file', () => {
+    const c = buildConfig({ ...base({ customers: [{ customer: 'cust-a', webhook: { url: 'https://hooks.cust-a.example/dcprobe', secret: SECRET } }] }),
+      statements: {}, database: 'postgres://noc:pw-long-enough@db1.example/dcprobe' });
+    expect(c.notices?.customers).toHaveLength(1);
+    expect(c.statements).toBeDefined();
+  });
 });

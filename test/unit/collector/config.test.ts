@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, printableConfig } from '../../../collector/src/config.ts';
+import { buildConfig, loadConfig, printableConfig } from '../../../collector/src/config.ts';
 import { main } from '../../../collector/src/cli.ts';
 
 const fx = (name: string) => fileURLToPath(new URL(`../../fixtures/collector-config/${name}`, import.meta.url));
@@ -25,6 +25,8 @@ describe('collector config', () => {
     ['invalid-api-same-token.yml', 'apiTokens[1].token: the same token as apiTokens[0]; one token has one role'],
     ['invalid-no-service.yml', 'customers[0].network: a customer needs a network or a power service'],
     ['invalid-target.yml', 'customers[0].terms.network.target: Too big: expected number to be <1'],
+    ['invalid-database-scheme.yml', 'database: unknown scheme "mysql:": give a file path (SQLite) or a postgres:// URL'],
+    ['invalid-database-sslmode.yml', 'database: sslmode "bogus" is not one of disable, require, verify-ca, verify-full'],
   ])('%s → %s', (file, message) => {
     expect(() => loadConfig(fx(file))).toThrow(message);
     try { loadConfig(fx(file)); } catch (e) { expect((e as Error).message).toBe(message); }
@@ -49,6 +51,14 @@ describe('collector config', () => {
     expect(printed).not.toContain('dev-token-rack-a1');
     expect(printed).not.toContain('0f4e4d1e');
     expect(printed).toContain('<secret>');
+  });
+
+  it('prints a postgres:// database with its password as <secret>', () => {
+    const c = buildConfig({ database: 'postgresql://noc:Pa%24%24w0rd-long@db1.example:5433/dcprobe' });
+    expect(c.database).toContain('Pa%24%24w0rd-long'); // the store needs it
+    const printed = JSON.stringify(printableConfig(c));
+    expect(printed).not.toContain('w0rd');
+    expect((printableConfig(c) as { database: string }).database).toBe('postgres://noc:<secret>@db1.example:5433/dcprobe');
   });
 
   it('check-config exits 0 on a good file and 2 naming the field on a bad one', async () => {

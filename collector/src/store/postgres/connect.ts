@@ -1,96 +1,21 @@
 /**
- * The `database:` setting and the connection to PostgreSQL.
- *
- * `database:` is a file path (the embedded SQLite store) or a `postgres://` /
- * `postgresql://` URL; anything else that looks like a URL is a config error
- * naming the field, never a file called `mysql:` in the working directory.
+ * The connection to PostgreSQL (`database:` is parsed in lib/database-url.ts).
  * A PostgreSQL that is down at start-up is waited for within a bound, then
  * it is a clear error: the collector never falls back to SQLite, which would
  * split the ledger in two.
  *
  * The password never appears in an error or a log line: messages print the
- * target as `postgres://user:<secret>@host:port/db`, pg's own errors are
+ * target as `postgres://user:<secret>@host:port/db`, and pg's own errors are
  * copied as code + message with the password scrubbed, never attached as a
- * cause, and a URL that does not parse is not echoed at all (Node's URL error
- * carries its input).
+ * cause.
  */
-import { userInfo } from 'node:os';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { DcprobeError, E, SECRET_PLACEHOLDER } from '@dcprobe/shared';
 
-export interface PgTarget {
-  /** A host name or address, or a unix-socket directory (starts with `/`). */
-  host: string;
-  port: number;
-  user: string;
-  password: string | undefined;
-  database: string;
-  ssl: false | { rejectUnauthorized: boolean };
-}
+import { FIELD, describeTarget, type PgTarget } from '../../lib/database-url.ts';
 
-export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; target: PgTarget };
-
-const FIELD = 'database';
-/** `scheme:` at the start; two letters at least, so `C:\data` stays a path. */
-const SCHEME = /^([a-z][a-z0-9+.-]+):/i;
-const SSLMODES: Record<string, PgTarget['ssl']> = {
-  disable: false, require: { rejectUnauthorized: false }, 'verify-ca': { rejectUnauthorized: true }, 'verify-full': { rejectUnauthorized: true },
-};
-const PARAMS = new Set(['sslmode', 'host']);
-
-/** Parses `database:`; throws CONFIG_INVALID naming the field. */
-export function parseDatabase(value: string): DatabaseTarget {
-  const scheme = SCHEME.exec(value)?.[1]?.toLowerCase();
-  if (scheme === undefined) return { kind: 'sqlite', file: value };
-  if (scheme !== 'postgres' && scheme !== 'postgresql') {
-    throw bad(`unknown scheme "${scheme}:": give a file path (SQLite) or a postgres:// URL`);
-  }
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw bad('not a valid postgres:// URL'); // the input is not echoed: it may hold the password
-  }
-  for (const k of u.searchParams.keys()) if (!PARAMS.has(k)) throw bad(`unknown URL parameter "${k}" (known: ${[...PARAMS].join(', ')})`);
-  const socketDir = u.searchParams.get('host');
-  const host = socketDir ?? decode(u.hostname.replace(/^\[(.*)\]$/, '$1'), 'host');
-  if (!host) throw bad('the URL names no host');
-  const database = decode(u.pathname.replace(/^\//, ''), 'database name');
-  if (!database || database.includes('/')) throw bad('the URL names no database (postgres://user@host:5432/NAME)');
-  const sslmode = u.searchParams.get('sslmode') ?? 'disable';
-  const ssl = SSLMODES[sslmode];
-  if (ssl === undefined) throw bad(`sslmode "${sslmode}" is not one of ${Object.keys(SSLMODES).join(', ')}`);
-  return {
-    kind: 'postgres',
-    target: {
-      host, port: u.port ? Number(u.port) : 5432, database, ssl,
-      // As libpq: no user in the URL means the operating-system user.
-      user: decode(u.username, 'user') || userInfo().username,
-      password: u.password ? decode(u.password, 'password') : undefined,
-    },
-  };
-}
-
-function bad(why: string): DcprobeError {
-  return new DcprobeError(E.CONFIG_INVALID, `${FIELD}: ${why}`);
-}
-
-function decode(s: string, what: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    throw bad(`the ${what} in the URL has a malformed %-escape`);
-  }
-}
-
-/** The target for messages and logs: the password as `<secret>`. */
-export function describeTarget(t: PgTarget): string {
-  const pw = t.password === undefined ? '' : `:${SECRET_PLACEHOLDER}`;
-  const socket = t.host.startsWith('/');
-  const host = socket ? '' : t.host.includes(':') ? `[${t.host}]` : t.host;
-  return `postgres://${encodeURIComponent(t.user)}${pw}@${host}:${t.port}/${encodeURIComponent(t.database)}${socket ? `?host=${t.host}` : ''}`;
-}
+export { describeTarget, parseDatabase, type DatabaseTarget, type PgTarget } from '../../lib/database-url.ts';
 
 export interface ConnectOptions {
   /** How long a database that is down at start-up is waited for, ms (default 30,000). */

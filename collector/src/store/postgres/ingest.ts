@@ -1,6 +1,7 @@
 /**
  * Commits a group of agent frames in ONE PostgreSQL transaction: the fence
- * (sessions.ts), the events, the rejected events and the agents' cursors.
+ * (sessions.ts), the events (state changes to observations, hidden flaps to
+ * hidden_flaps), the rejected events and the agents' cursors.
  * It resolves only once COMMIT has returned, and every connection runs with
  * synchronous_commit on (connect.ts), so the WAL holding the group is
  * flushed (and on a synchronous standby) before the caller may ack: losing
@@ -9,6 +10,8 @@
  * Exactly-once across collectors is the unique (agent_id, seq) index:
  * ON CONFLICT DO NOTHING RETURNING tells which seqs were new; the others
  * were stored before, by this collector or another, and are acked again.
+ * Hidden flaps have the same guard on their own table: an agent numbers
+ * both kinds from one sequence, so a seq is new in one table or in neither.
  *
  * One statement per table for the whole group, its rows as arrays through
  * unnest(): one prepared statement whatever the group's size. Per frame of
@@ -18,9 +21,10 @@
  * dependency (bench/tools/pg-ingest-forms.ts).
  */
 import type pg from 'pg';
-import type { WireEvent } from '@dcprobe/shared';
+import type { AgentEvent } from '@dcprobe/shared';
 import { inTransaction } from './tx.ts';
 import { lockSessions } from './sessions.ts';
+import { insertingObservations } from './locks.ts';
 
 /** One agent frame's share of a commit. */
 export interface Frame {
@@ -28,8 +32,8 @@ export interface Frame {
   /** The epoch of this collector's session for the agent (sessions.ts claimSession). */
   epoch: number;
   receivedAt: number;
-  /** Validated events. */
-  events: readonly WireEvent[];
+  /** Validated events: state changes and hidden flaps. */
+  events: readonly AgentEvent[];
   /** Events that failed validation, kept verbatim; their seqs count as consumed. */
   rejects: readonly { seq: number | null; reason: string; raw: string }[];
   /** The agent's ack cursor once this frame is committed. */
@@ -43,6 +47,11 @@ export type FrameOutcome =
 
 const INSERT_EVENTS = `INSERT INTO observations (agent_id, seq, subject, kind, state, at, via, evidence, received_at)
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::bigint[])
+  ON CONFLICT (agent_id, seq) WHERE seq IS NOT NULL DO NOTHING
+  RETURNING agent_id, seq`;
+
+const INSERT_FLAPS = `INSERT INTO hidden_flaps (agent_id, seq, subject, since, at, evidence, received_at)
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[])
   ON CONFLICT (agent_id, seq) WHERE seq IS NOT NULL DO NOTHING
   RETURNING agent_id, seq`;
 
@@ -61,7 +70,9 @@ export async function commitFrames(pool: pg.Pool, frames: readonly Frame[]): Pro
   return inTransaction(pool, 'commit of agent frames', async (c) => {
     const live = await lockSessions(c, uniqueSessions(frames));
     const mine = frames.filter((f) => live.has(f.agentId));
+    if (mine.length > 0) await insertingObservations(c);
     const inserted = await insertEvents(c, mine);
+    await insertFlaps(c, mine, inserted);
     await insertRejects(c, mine);
     await advanceCursors(c, mine);
     return frames.map((f) => outcome(f, live, inserted)); // handed out by inTransaction once COMMIT returned
@@ -79,6 +90,7 @@ async function insertEvents(c: pg.PoolClient, frames: readonly Frame[]): Promise
   const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
   for (const f of frames) {
     for (const e of f.events) {
+      if (e.kind === 'hidden-flap') continue; // insertFlaps
       cols[0]!.push(f.agentId); cols[1]!.push(e.seq); cols[2]!.push(e.subject); cols[3]!.push(e.kind); cols[4]!.push(e.state);
       cols[5]!.push(e.at); cols[6]!.push(e.via); cols[7]!.push(e.evidence === undefined ? null : JSON.stringify(e.evidence)); cols[8]!.push(f.receivedAt);
     }
@@ -86,12 +98,31 @@ async function insertEvents(c: pg.PoolClient, frames: readonly Frame[]): Promise
   const fresh = new Map<string, Set<number>>();
   if (cols[0]!.length === 0) return fresh;
   const r = await c.query<{ agent_id: string; seq: number }>({ name: 'dcprobe_insert_events', text: INSERT_EVENTS, values: cols });
-  for (const row of r.rows) {
+  addFresh(fresh, r.rows);
+  return fresh;
+}
+
+/** Inserts every frame's hidden flaps in one statement, adding the new seqs to `fresh`. */
+async function insertFlaps(c: pg.PoolClient, frames: readonly Frame[], fresh: Map<string, Set<number>>): Promise<void> {
+  const cols: unknown[][] = [[], [], [], [], [], [], []];
+  for (const f of frames) {
+    for (const e of f.events) {
+      if (e.kind !== 'hidden-flap') continue;
+      cols[0]!.push(f.agentId); cols[1]!.push(e.seq); cols[2]!.push(e.subject); cols[3]!.push(e.since); cols[4]!.push(e.at);
+      cols[5]!.push(e.evidence === undefined ? null : JSON.stringify(e.evidence)); cols[6]!.push(f.receivedAt);
+    }
+  }
+  if (cols[0]!.length === 0) return;
+  const r = await c.query<{ agent_id: string; seq: number }>({ name: 'dcprobe_insert_flaps', text: INSERT_FLAPS, values: cols });
+  addFresh(fresh, r.rows);
+}
+
+function addFresh(fresh: Map<string, Set<number>>, rows: readonly { agent_id: string; seq: number }[]): void {
+  for (const row of rows) {
     let s = fresh.get(row.agent_id);
     if (!s) fresh.set(row.agent_id, (s = new Set()));
     s.add(row.seq);
   }
-  return fresh;
 }
 
 async function insertRejects(c: pg.PoolClient, frames: readonly Frame[]): Promise<void> {

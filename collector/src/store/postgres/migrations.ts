@@ -251,6 +251,11 @@ export const MIGRATIONS: readonly string[] = [
     revoked_by text
   );
   `,
+  // 6: an agent's latest sign of life as the collector holding its session saw it (heartbeats
+  // included), so the leader's liveness sweep opens no gap for an agent connected elsewhere.
+  `
+  ALTER TABLE agent_sessions ADD COLUMN seen_at bigint;
+  `,
 ];
 
 /** Anything that runs a query: a pool, a pooled client or a client of its own. */

@@ -27,18 +27,21 @@ export interface Session {
 
 /** Takes the agent's session over (epoch + 1) and reads its cursor, in one transaction. */
 export async function claimSession(pool: pg.Pool, agentId: string, collector: string, now = Date.now()): Promise<Session> {
-  return inTransaction(pool, `session claim for agent ${agentId}`, async (c) => {
-    const s = await c.query<{ epoch: number }>({
-      name: 'dcprobe_claim_session',
-      text: `INSERT INTO agent_sessions (agent_id, epoch, collector, since) VALUES ($1, 1, $2, $3)
-        ON CONFLICT (agent_id) DO UPDATE SET epoch = agent_sessions.epoch + 1, collector = excluded.collector, since = excluded.since
-        RETURNING epoch`,
-      values: [agentId, collector, now],
-    });
-    // Read after the claim: it waited for every commit of the old session, so this cursor covers them all.
-    const cur = await c.query<{ committed_seq: number }>('SELECT committed_seq FROM agents WHERE id = $1', [agentId]);
-    return { agentId, epoch: s.rows[0]!.epoch, committedSeq: cur.rows[0]?.committed_seq ?? 0 };
+  return inTransaction(pool, `session claim for agent ${agentId}`, (c) => claimIn(c, agentId, collector, now));
+}
+
+/** claimSession inside the caller's transaction (a hello claims and records itself in one). */
+export async function claimIn(c: pg.PoolClient | pg.Client, agentId: string, collector: string, now: number): Promise<Session> {
+  const s = await c.query<{ epoch: number }>({
+    name: 'dcprobe_claim_session',
+    text: `INSERT INTO agent_sessions (agent_id, epoch, collector, since) VALUES ($1, 1, $2, $3)
+      ON CONFLICT (agent_id) DO UPDATE SET epoch = agent_sessions.epoch + 1, collector = excluded.collector, since = excluded.since
+      RETURNING epoch`,
+    values: [agentId, collector, now],
   });
+  // Read after the claim: it waited for every commit of the old session, so this cursor covers them all.
+  const cur = await c.query<{ committed_seq: number }>('SELECT committed_seq FROM agents WHERE id = $1', [agentId]);
+  return { agentId, epoch: s.rows[0]!.epoch, committedSeq: cur.rows[0]?.committed_seq ?? 0 };
 }
 
 /**

@@ -14,7 +14,10 @@ import { reasonOf } from './connect.ts';
 /** SQLSTATE classes of a lost connection or a server going away (08: connection, 57: operator intervention). */
 const GONE = /^(08|57)/;
 
-export async function inTransaction<T>(pool: pg.Pool, what: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+/** How a transaction begins: a read of one snapshot passes `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`. */
+export type Begin = 'BEGIN' | 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';
+
+export async function inTransaction<T>(pool: pg.Pool, what: string, fn: (c: pg.PoolClient) => Promise<T>, begin: Begin = 'BEGIN'): Promise<T> {
   let c: pg.PoolClient;
   try {
     c = await pool.connect();
@@ -23,7 +26,7 @@ export async function inTransaction<T>(pool: pg.Pool, what: string, fn: (c: pg.P
   }
   let broken: Error | undefined;
   try {
-    await c.query('BEGIN');
+    await c.query(begin);
     const r = await fn(c);
     await c.query('COMMIT');
     return r;

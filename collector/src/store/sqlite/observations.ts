@@ -7,7 +7,7 @@
  * Writes here are BEGIN IMMEDIATE (see db.ts).
  */
 import type {
-  AgentCursor, AgentRow, CurrentState, GapRow, HelloRecord, ObservationRow, RejectedEvent, SilenceRecord,
+  AgentClaim, AgentCursor, AgentRow, CurrentState, GapRow, HelloRecord, ObservationRow, RejectedEvent, SilenceRecord,
 } from '../types.ts';
 import type { Db } from './db.ts';
 import { ChainWriter } from './chain.ts';
@@ -48,6 +48,17 @@ export class ObservationTables {
   agents(): AgentRow[] {
     return this.db.prepare(`SELECT id, committed_seq committedSeq, first_seen firstSeen, last_seen lastSeen,
       clock_offset_ms clockOffsetMs, version, host FROM agents ORDER BY id`).all() as AgentRow[];
+  }
+
+  /** One agent's stored cursor and whether a gap of it is open (a hello reads them). */
+  claim(agentId: string): AgentClaim {
+    return this.db.transaction(() => {
+      const committed = (this.db.prepare('SELECT committed_seq FROM agents WHERE id = ?').pluck().get(agentId) as number | undefined) ?? 0;
+      const above = this.db.prepare(`SELECT seq FROM observations WHERE agent_id = ? AND seq > ?
+        UNION SELECT seq FROM rejected_events WHERE agent_id = ? AND seq > ?`).pluck().all(agentId, committed, agentId, committed) as number[];
+      const inGap = this.db.prepare('SELECT 1 FROM agent_gaps WHERE agent_id = ? AND end IS NULL').get(agentId) !== undefined;
+      return { cursor: { agentId, committed, above }, inGap };
+    })();
   }
 
   cursors(): AgentCursor[] {

@@ -7,7 +7,7 @@
  */
 import { DcprobeError, E } from '@dcprobe/shared';
 import type {
-  AgentCursor, AgentRow, ApiTokenRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
+  AgentClaim, AgentCursor, AgentRow, ApiTokenRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
   HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord, StatementRecord,
   Store, StoreOptions, StoredDelivery,
 } from '../types.ts';
@@ -54,8 +54,11 @@ export class SqliteStore implements Store {
   async currentStates(): Promise<CurrentState[]> { return this.obs.currentStates(); }
 
   async agents(): Promise<AgentRow[]> { return this.obs.agents(); }
+  async claimAgent(agentId: string): Promise<AgentClaim> { return this.obs.claim(agentId); }
   async recordHello(h: HelloRecord): Promise<void> { this.obs.recordHello(h); }
-  async recordSilence(s: SilenceRecord): Promise<void> { this.obs.recordSilence(s); }
+  /** One collector: it heard every agent itself, so its silence is the agent's. */
+  async recordSilence(s: SilenceRecord): Promise<number | null> { this.obs.recordSilence(s); return null; }
+  async recordSeen(): Promise<void> {}
   async openGaps(): Promise<GapRow[]> { return this.obs.openGaps(); }
   async gaps(from: number, to: number): Promise<GapRow[]> { return this.obs.gaps(from, to); }
 
@@ -92,6 +95,10 @@ export class SqliteStore implements Store {
   apiTokens(): Promise<ApiTokenRow[]> { return this.tokens.apiTokens(); }
   addApiToken(t: ApiTokenRow): Promise<void> { return this.tokens.addApiToken(t); }
   revokeApiToken(name: string, at: number, by: string): Promise<boolean> { return this.tokens.revokeApiToken(name, at, by); }
+  /** One collector writes a SQLite store (sqlite/lock.ts): it sees its own changes, no one else's. */
+  onLedgerChange(): () => void { return () => {}; }
+  /** The only collector on the file. */
+  isLeader(): boolean { return true; }
 
   private closed = false;
   async close(): Promise<void> {

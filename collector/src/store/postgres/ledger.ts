@@ -1,0 +1,138 @@
+/**
+ * The SLA ledger's tables on PostgreSQL: customer, report and exclusion
+ * versions and the audit trail, append-only (triggers refuse UPDATE, DELETE
+ * and TRUNCATE, migrations.ts). Each append writes its audit row in the same
+ * transaction, and publishes a change (notify.ts) that other collectors hear
+ * once it has committed.
+ */
+import type pg from 'pg';
+import type { CustomerConfig } from '../../config.ts';
+import { stableJson } from '../../lib/stable-json.ts';
+import type { ExclusionCategory, Service } from '../../sla/types.ts';
+import type {
+  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, ReportChange, ReportSource, ReportVersion,
+} from '../types.ts';
+import type { Queryable } from './migrations.ts';
+import { publishChange } from './notify.ts';
+import { inTransaction } from './tx.ts';
+import { Versions } from './versions.ts';
+
+interface CustomerRow { customer: string; version: number; validFrom: number; spec: string; source: 'config' | 'api'; recordedAt: number; recordedBy: string }
+
+interface ReportRow {
+  id: string; version: number; change: ReportChange; customer: string; service: Service; reportedAt: number;
+  noticeAt: number | null; claimedStart: number | null; claimedEnd: number | null; firstResponseAt: number | null;
+  text: string | null; reason: string | null; recordedAt: number; recordedBy: string; source: ReportSource;
+}
+
+interface ExclusionRow {
+  id: string; version: number; change: ExclusionChange; customer: string | null; service: Service | null;
+  start: number; end: number; category: ExclusionCategory; ref: string; withdrawn: number;
+  reason: string | null; recordedAt: number; recordedBy: string;
+}
+
+const u = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+const CUSTOMER_COLS = `customer_id customer, version, valid_from "validFrom", spec, source, recorded_at "recordedAt", recorded_by "recordedBy"`;
+const fromCustomerRow = (r: CustomerRow): CustomerVersion => ({ ...r, spec: JSON.parse(r.spec) as CustomerConfig });
+
+const REPORT_COLS = `report_id id, version, change, customer_id customer, service, reported_at "reportedAt", notice_at "noticeAt",
+  claimed_start "claimedStart", claimed_end "claimedEnd", first_response_at "firstResponseAt", text, reason,
+  recorded_at "recordedAt", recorded_by "recordedBy", source`;
+const fromReportRow = (r: ReportRow): ReportVersion => ({
+  id: r.id, version: r.version, change: r.change, customer: r.customer, service: r.service, reportedAt: r.reportedAt,
+  noticeAt: u(r.noticeAt), claimedStart: u(r.claimedStart), claimedEnd: u(r.claimedEnd),
+  firstResponseAt: u(r.firstResponseAt), text: u(r.text), reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
+  source: r.source,
+});
+
+const EXCLUSION_COLS = `exclusion_id id, version, change, customer_id customer, service, start, "end", category, ref, withdrawn,
+  reason, recorded_at "recordedAt", recorded_by "recordedBy"`;
+const fromExclusionRow = (r: ExclusionRow): ExclusionVersion => ({
+  id: r.id, version: r.version, change: r.change, customer: u(r.customer), service: u(r.service),
+  start: r.start, end: r.end, category: r.category, ref: r.ref, withdrawn: r.withdrawn === 1,
+  reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
+});
+
+export class LedgerTables {
+  readonly customers = new Versions({ entity: 'customer', table: 'customer_versions', idColumn: 'customer_id', cols: CUSTOMER_COLS, fromRow: fromCustomerRow });
+  readonly reports = new Versions({ entity: 'report', table: 'report_versions', idColumn: 'report_id', cols: REPORT_COLS, fromRow: fromReportRow });
+  readonly exclusions = new Versions({ entity: 'exclusion', table: 'exclusion_versions', idColumn: 'exclusion_id', cols: EXCLUSION_COLS, fromRow: fromExclusionRow });
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async customerVersions(): Promise<CustomerVersion[]> {
+    const r = await this.pool.query<CustomerRow>(`SELECT ${CUSTOMER_COLS} FROM customer_versions ORDER BY customer_id, version`);
+    return r.rows.map(fromCustomerRow);
+  }
+
+  async appendCustomerVersions(entries: readonly { version: CustomerVersion; audit: AuditEntry }[]): Promise<void> {
+    await this.append('customer versions', async (c) => {
+      for (const { version: v, audit } of entries) {
+        await this.customers.expect(c, v.customer, v.version);
+        // Keys sorted: an unchanged spec is the same text.
+        await c.query(`INSERT INTO customer_versions (customer_id, version, valid_from, spec, source, recorded_at, recorded_by)
+          VALUES ($1, $2, $3, $4, $5, $6, $7)`, [v.customer, v.version, v.validFrom, stableJson(v.spec), v.source, v.recordedAt, v.recordedBy])
+          .catch((e: unknown) => { throw this.customers.conflictOf(e, v.customer, v.version); });
+        await writeAudit(c, audit);
+      }
+      // One customer: its id; several (a config sync): everything.
+      await publishChange(c, { customerId: entries.length === 1 ? entries[0]!.version.customer : null });
+    });
+  }
+
+  latestReports(customer?: string, db: Queryable = this.pool): Promise<ReportVersion[]> {
+    return customer === undefined ? this.reports.latest(db, 'true', [], 'reported_at, report_id')
+      : this.reports.latest(db, 'customer_id = $1', [customer], 'reported_at, report_id');
+  }
+
+  async appendReport(v: ReportVersion, audit: AuditEntry): Promise<void> {
+    await this.append(`report ${v.id}`, (c) => this.appendReportIn(c, v, audit));
+  }
+
+  /** appendReport inside the caller's transaction (a notice's receipt, deliveries.ts). */
+  async appendReportIn(c: Queryable, v: ReportVersion, audit: AuditEntry): Promise<void> {
+    await this.reports.expect(c, v.id, v.version);
+    await c.query(`INSERT INTO report_versions (report_id, version, change, customer_id, service, reported_at, notice_at,
+      claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by, source)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+    [v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
+      v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy, v.source ?? 'noc'])
+      .catch((e: unknown) => { throw this.reports.conflictOf(e, v.id, v.version); });
+    await writeAudit(c, audit);
+    await publishChange(c, { customerId: v.customer });
+  }
+
+  latestExclusions(customer?: string, db: Queryable = this.pool): Promise<ExclusionVersion[]> {
+    return customer === undefined ? this.exclusions.latest(db, 'true', [], 'start, exclusion_id')
+      : this.exclusions.latest(db, 'customer_id IS NULL OR customer_id = $1', [customer], 'start, exclusion_id');
+  }
+
+  async appendExclusion(v: ExclusionVersion, audit: AuditEntry): Promise<void> {
+    await this.append(`exclusion ${v.id}`, async (c) => {
+      await this.exclusions.expect(c, v.id, v.version);
+      await c.query(`INSERT INTO exclusion_versions (exclusion_id, version, change, customer_id, service, start, "end", category, ref,
+        withdrawn, reason, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [v.id, v.version, v.change, v.customer ?? null, v.service ?? null, v.start, v.end, v.category, v.ref,
+        v.withdrawn ? 1 : 0, v.reason ?? null, v.recordedAt, v.recordedBy])
+        .catch((e: unknown) => { throw this.exclusions.conflictOf(e, v.id, v.version); });
+      await writeAudit(c, audit);
+      await publishChange(c, { customerId: v.customer ?? null });
+    });
+  }
+
+  async audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]> {
+    const r = await this.pool.query<Omit<AuditEntry, 'detail'> & { detail: string | null }>(`SELECT at, actor, action, entity, entity_id "entityId",
+      version, detail FROM audit WHERE entity = $1 AND entity_id = $2 ORDER BY id`, [entity, entityId]);
+    return r.rows.map((x) => ({ ...x, detail: x.detail === null ? undefined : JSON.parse(x.detail) as unknown }));
+  }
+
+  private append(what: string, fn: (c: pg.PoolClient) => Promise<void>): Promise<void> {
+    return inTransaction(this.pool, `append of ${what}`, fn);
+  }
+}
+
+async function writeAudit(c: Queryable, a: AuditEntry): Promise<void> {
+  await c.query('INSERT INTO audit (at, actor, action, entity, entity_id, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [a.at, a.actor, a.action, a.entity, a.entityId, a.version, a.detail === undefined ? null : JSON.stringify(a.detail)]);
+}

@@ -1,0 +1,122 @@
+/**
+ * The PostgreSQL store held to the same store contract as SQLite, on a
+ * private cluster (a fresh database per case); then what only a shared
+ * database adds: two stores on one database (two collectors) append the same
+ * next version, one wins and the other gets E.CONFLICT; and the ledger
+ * tables refuse UPDATE and DELETE as SQLite's do.
+ */
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { E } from '@dcprobe/shared';
+import { openStore } from '../../../collector/src/store/open.ts';
+import type { Store } from '../../../collector/src/store/types.ts';
+import { runStoreContract } from '../../contract/store/index.ts';
+import { audit, customer, report } from '../../contract/store/ledger.ts';
+import { item } from '../../contract/store/ingest.ts';
+import { sleep, until } from '../../support/wait.ts';
+import { usePostgresCluster } from '../../support/postgres.ts';
+
+const cluster = usePostgresCluster();
+
+runStoreContract({
+  name: 'PostgreSQL',
+  reopens: true,
+  async newStore() {
+    const url = await cluster().createDatabase('contract');
+    let store: Store = await openStore(url);
+    return {
+      store,
+      async reopen() { await store.close(); store = await openStore(url); return store; },
+      async teardown() { await store.close(); },
+    };
+  },
+});
+
+describe('PostgreSQL store shared by two collectors', () => {
+  it('lets one of two concurrent corrections of a report win and refuses the other with E.CONFLICT', async () => {
+    const url = await cluster().createDatabase('race');
+    const [a, b] = [await openStore(url), await openStore(url)];
+    try {
+      await a.appendReport(report('T-1', 1, 'c1', 5), audit('report', 'T-1', 1));
+      const results = await Promise.allSettled([
+        a.appendReport(report('T-1', 2, 'c1', 5, { text: 'from a' }), audit('report', 'T-1', 2)),
+        b.appendReport(report('T-1', 2, 'c1', 5, { text: 'from b' }), audit('report', 'T-1', 2)),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(failed.reason).toMatchObject({ code: E.CONFLICT });
+      expect((await b.reportHistory('T-1')).map((v) => v.version)).toEqual([1, 2]);
+      expect(await a.audit('report', 'T-1')).toHaveLength(2);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('refuses UPDATE and DELETE on the ledger tables: a correction can only be a new version', async () => {
+    const url = await cluster().createDatabase('appendonly');
+    const store = await openStore(url);
+    await store.appendCustomerVersions([{ version: customer('a', 1, ['sw1/p1']), audit: audit('customer', 'a', 1) }]);
+    await store.close();
+    const db = url.slice(url.lastIndexOf('/') + 1);
+    for (const sql of ['UPDATE customer_versions SET valid_from = 5', 'DELETE FROM audit', 'TRUNCATE report_versions']) {
+      await expect(cluster().psql(sql, db)).rejects.toThrow(/append-only/);
+    }
+  });
+});
+
+describe('PostgreSQL store: several collectors', () => {
+  const T = Date.UTC(2026, 10, 3, 4, 0, 0);
+  async function pair(name: string): Promise<[Store, Store]> {
+    const url = await cluster().createDatabase(name);
+    const a = await openStore(url);
+    const b = await openStore(url);
+    onTestFinished(async () => { await a.close(); await b.close(); });
+    return [a, b];
+  }
+
+  it('fences the collector whose agent said hello to another: it writes and acks nothing more, the other resumes from its cursor', async () => {
+    const [a, b] = await pair('fence');
+    await a.claimAgent('x', T);
+    await a.commit({ items: [item('x', [1, 2, 3], 3)] });
+    const claim = await b.claimAgent('x', T + 1000);
+    expect(claim.cursor).toEqual({ agentId: 'x', committed: 3, above: [] });
+    await expect(a.commit({ items: [item('x', [4, 5], 5)] })).rejects.toMatchObject({ code: E.STORE_FENCED });
+    expect(await b.countObservations()).toBe(3);
+    await b.commit({ items: [item('x', [4, 5], 5)] });
+    expect((await a.cursors()).map((c) => [c.agentId, c.committed])).toEqual([['x', 5]]);
+  });
+
+  it('opens no gap for an agent that is alive on another collector, and one for an agent silent everywhere', async () => {
+    const [a, b] = await pair('silence');
+    await b.claimAgent('moved', T);
+    await b.recordSeen([{ agentId: 'moved', at: T + 50_000 }]);
+    expect(await a.recordSilence({ agentId: 'moved', at: T + 60_000, start: T + 10_000, observations: [] })).toBe(T + 50_000);
+    expect(await a.openGaps()).toEqual([]);
+    await b.claimAgent('gone', T);
+    await b.recordSeen([{ agentId: 'gone', at: T + 5_000 }]);
+    expect(await a.recordSilence({ agentId: 'gone', at: T + 60_000, start: T + 10_000, observations: [] })).toBeNull();
+    expect((await b.openGaps()).map((g) => g.agentId)).toEqual(['gone']);
+    expect((await a.claimAgent('gone', T + 70_000)).inGap).toBe(true);
+  });
+
+  it('tells every collector about a ledger change another one committed', async () => {
+    const [a, b] = await pair('notify');
+    const heard: (string | null)[] = [];
+    a.onLedgerChange((c) => heard.push(c));
+    // a's LISTEN comes up shortly after it opened: a report appended before then is not heard, so another follows until one is.
+    for (let i = 0; i < 20 && !heard.includes('c9'); i++) {
+      await b.appendReport(report(`T-${i}`, 1, 'c9', 5), audit('report', `T-${i}`, 1));
+      await sleep(250);
+    }
+    expect(heard).toContain('c9');
+  });
+
+  it('has one leader among the collectors, and another once it is gone', async () => {
+    const [a, b] = await pair('leader');
+    await until(() => a.isLeader() || b.isLeader(), 10_000);
+    expect(a.isLeader() && b.isLeader()).toBe(false);
+    const [leader, other] = a.isLeader() ? [a, b] : [b, a];
+    await leader.close();
+    await until(() => other.isLeader(), 10_000);
+  });
+});
