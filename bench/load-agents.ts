@@ -76,12 +76,16 @@ async function connectOne(wsUrl: string, i: number): Promise<Agent> {
   return a;
 }
 
-/** Connects and says hello, `parallel` at a time (a fleet reconnecting is staggered too). */
-async function connect(a: { wsUrl: string; agents: number; parallel?: number }): Promise<{ connected: number; seconds: number }> {
+/**
+ * Connects and says hello, `parallel` at a time (a fleet reconnecting is staggered too).
+ * With `wsUrls` (several collectors on one store), agent i goes to wsUrls[i % n].
+ */
+async function connect(a: { wsUrl: string; wsUrls?: string[]; agents: number; parallel?: number }): Promise<{ connected: number; seconds: number }> {
   const t0 = performance.now();
   const parallel = a.parallel ?? 50;
+  const urls = a.wsUrls?.length ? a.wsUrls : [a.wsUrl];
   for (let i = 0; i < a.agents; i += parallel) {
-    const group = await Promise.all(Array.from({ length: Math.min(parallel, a.agents - i) }, (_, k) => connectOne(a.wsUrl, i + k)));
+    const group = await Promise.all(Array.from({ length: Math.min(parallel, a.agents - i) }, (_, k) => connectOne(urls[(i + k) % urls.length]!, i + k)));
     agents.push(...group);
   }
   return { connected: agents.length, seconds: (performance.now() - t0) / 1000 };
