@@ -4,7 +4,7 @@
  * postgres:// URL shared with the other collectors of the run. Driven over
  * IPC by bench/pg-ingest.ts and bench/pg-failover.ts; it writes no file.
  *
- *   start { url, agents, heartbeatTimeoutSeconds? } → { wsUrl }
+ *   start { url, agents, port?, heartbeatTimeoutSeconds? } → { wsUrl }   (port: fixed, so a restart is found at the same address)
  *   mark                     starts the measured window (CPU, RSS)
  *   report                   ends it → Usage, and the store's row count once every ack is readable
  */
@@ -19,10 +19,10 @@ let collector: CollectorHandle | null = null;
 let usage: ReturnType<typeof startUsage> | null = null;
 
 serveRequests({
-  async start(a: { url: string; agents: number; heartbeatTimeoutSeconds?: number }): Promise<{ wsUrl: string }> {
+  async start(a: { url: string; agents: number; port?: number; heartbeatTimeoutSeconds?: number }): Promise<{ wsUrl: string }> {
     const agents = Array.from({ length: a.agents }, (_, i) => ({ id: agentId(i), token: agentToken(agentId(i)) }));
     const config = buildConfig({
-      listen: '127.0.0.1:0', database: a.url, logLevel: 'silent', agents,
+      listen: `127.0.0.1:${a.port ?? 0}`, database: a.url, logLevel: 'silent', agents,
       ...(a.heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds: a.heartbeatTimeoutSeconds } : {}),
     });
     collector = await startCollector(config, { log: silentLogger });
