@@ -22,6 +22,8 @@ import { snmpFleet } from './snmp-fleet.ts';
 import { trapLatency } from './trap-latency.ts';
 import { sla } from './sla.ts';
 import { pgIngest } from './pg-ingest.ts';
+import { pgFailover } from './pg-failover.ts';
+import { pgSla } from './pg-sla.ts';
 
 const SECTIONS: Section[] = [
   { name: 'ingest', run: ingest },
@@ -31,6 +33,8 @@ const SECTIONS: Section[] = [
   { name: 'trap-latency', run: trapLatency },
   { name: 'sla', run: sla },
   { name: 'pg-ingest', run: pgIngest },
+  { name: 'pg-failover', run: pgFailover },
+  { name: 'pg-sla', run: pgSla },
 ];
 
 const USAGE = 'usage: npm run bench -- [--only NAME[,NAME]] [--quick] [--markdown] [--profile DIR] [--list]';
