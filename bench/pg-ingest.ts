@@ -7,6 +7,9 @@
  *       committed before its ack (lib/pg-collector-child.ts);
  *   (3) three collectors on one database, the 50 agents spread over them.
  * Each phase gets a fresh database, a warm-up, then the measured window.
+ * The three phases run in turn, twice (once with --quick), and each phase's
+ * better round is kept: on a shared machine other programs' load comes and
+ * goes, and interleaving gives every phase the same chance of a quiet window.
  * CPU is counted per party: the collectors, PostgreSQL (the postmaster and
  * its children), the load generator, and the rest of the machine.
  *
@@ -35,7 +38,7 @@ const TARGET_OF_ALONE = 0.5;
 interface Budget { maxEvents: number; maxMs: number; warmEvents: number; warmMs: number }
 const budget = (quick: boolean): Budget => (quick
   ? { maxEvents: 300_000, maxMs: 3_000, warmEvents: 20_000, warmMs: 1_000 }
-  : { maxEvents: 2_000_000, maxMs: 10_000, warmEvents: 50_000, warmMs: 2_000 });
+  : { maxEvents: 2_000_000, maxMs: 6_000, warmEvents: 50_000, warmMs: 2_000 });
 
 interface Phase {
   name: string; events: number; seconds: number; rate: number; p50: number; p99: number;
@@ -100,9 +103,10 @@ export async function pgIngest(o: BenchOptions): Promise<Table[]> {
   const b = budget(o.quick);
   const cluster = await startCluster();
   try {
-    const r = await alone(cluster, b);
-    const one = await collectors(cluster, 1, b);
-    const three = await collectors(cluster, 3, b);
+    const rounds: Phase[][] = [];
+    for (let i = 0; i < (o.quick ? 1 : 2); i++) rounds.push([await alone(cluster, b), await collectors(cluster, 1, b), await collectors(cluster, 3, b)]);
+    const best = (k: number) => rounds.map((x) => x[k]!).reduce((a, c) => (c.rate > a.rate ? c : a));
+    const [r, one, three] = [best(0), best(1), best(2)];
     const phases = [r, one, three];
     const us = (v: number | null) => (v === null ? null : fmtNum(v, 1));
     const total = (p: Phase) => p.clientUs + (p.serverUs ?? NaN);
@@ -111,6 +115,7 @@ export async function pgIngest(o: BenchOptions): Promise<Table[]> {
       columns: ['phase', 'events', 'seconds', 'events/s', 'this ÷ PostgreSQL alone', 'p50 ms', 'p99 ms'],
       rows: phases.map((p) => [p.name, fmtInt(p.events), fmtNum(p.seconds, 2), fmtInt(p.rate), fmtRatio(p.rate / r.rate), fmtNum(p.p50, 1), fmtNum(p.p99, 1)]),
       notes: [
+        `each phase's better of ${rounds.length} rounds run in turn (r, 1, 3, r, 1, 3); every round's events/s: ${rounds.map((x, i) => `round ${i + 1}: ${x.map((p) => fmtInt(p.rate)).join(' / ')}`).join('; ')}.`,
         `(r): ${STREAMS} connections, each inserting its stream's next frame as one INSERT … FROM unnest() (one transaction) as soon as the previous returned. (1), (3): agents over WebSockets on loopback, ${WINDOW} frames in flight each, latency frame sent → ack received.`,
         ...[one, three].map((p) => `${p.name}: every acked event is in the store: ${p.stored! >= p.acked! ? 'yes' : 'NO'} (${fmtInt(p.stored!)} rows stored, ${fmtInt(p.acked!)} events acked incl. warm-up)`),
         ...[one, three].filter((p) => p.errors!.length).map((p) => `${p.name} error frames: ${p.errors!.join('; ')}`),
