@@ -82,7 +82,7 @@ async function countStore(url: string, produced: Record<string, number>): Promis
 }
 
 export async function pgFailover(o: BenchOptions): Promise<Table[]> {
-  const rounds = o.quick ? 2 : 6;
+  const rounds = o.quick ? 2 : 4;
   const cluster = await startCluster();
   const slots: Child[] = [];
   const load = Child.start('failover agents', AGENTS_CHILD);

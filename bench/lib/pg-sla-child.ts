@@ -88,7 +88,7 @@ serveRequests({
     config = benchConfig(input, a.url);
     const store = await openStore(a.url);
     try {
-      const times = await loadStore(store, await SlaLedger.open(store), config, input);
+      const times = await loadStore(store, await SlaLedger.open(store), config, input, 8);
       const ids = new Set(a.sample);
       const customers = input.customers.filter((c) => ids.has(c.id));
       const subjects = new Set(customers.flatMap(subjectsOf));
