@@ -63,13 +63,17 @@ class FailoverAgent {
       this.ws = ws;
       ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, agentId: this.id, version: 'bench', host: { hostname: `bench-${this.index}` }, clock: Date.now() })));
       ws.on('message', (d) => {
-        const f = JSON.parse(d.toString()) as { type: string; seq?: number; committedSeq?: number; heartbeatMs?: number };
+        const f = JSON.parse(d.toString()) as { type: string; seq?: number; committedSeq?: number; heartbeatMs?: number; code?: string };
         if (f.type === 'welcome') {
           welcomed = true;
           this.on = url;
           this.acked = Math.max(this.acked, f.committedSeq!);
           this.sentUpTo = this.acked;
           this.heartbeat = setInterval(() => ws.send(JSON.stringify({ type: 'heartbeat', v: PROTOCOL_VERSION, clock: Date.now() })), f.heartbeatMs ?? 10_000);
+          this.flush();
+        } else if (f.type === 'error' && f.code === 'INTERNAL') {
+          // A commit failed: nothing after the last ack is stored; resend it (docs/protocol.md).
+          this.sentUpTo = this.acked;
           this.flush();
         } else if (f.type === 'ack') {
           this.acked = Math.max(this.acked, f.seq!);
