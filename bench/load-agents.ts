@@ -26,7 +26,12 @@ class Agent {
 
   private frame(f: { type: string; seq?: number; committedSeq?: number; message?: string; code?: string }): void {
     if (f.type === 'welcome') { this.nextSeq = f.committedSeq! + 1; this.welcomed?.(); return; }
-    if (f.type === 'error') { this.errors.push(`${f.code}: ${f.message}`); return; }
+    if (f.type === 'error') {
+      this.errors.push(`${f.code}: ${f.message}`);
+      // A commit failed: nothing in flight is stored; resend it as a real agent does (docs/protocol.md).
+      if (f.code === 'INTERNAL') for (const b of this.inflight) this.ws.send(eventsFrame(this.index, b.last - b.count + 1, b.count));
+      return;
+    }
     if (f.type !== 'ack') return;
     const now = performance.now();
     let n = 0;

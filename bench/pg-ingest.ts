@@ -83,7 +83,7 @@ async function collectors(cluster: Cluster, n: number, b: Budget): Promise<Phase
     const srv1 = serverCpuSeconds(pid), busy1 = machineBusySeconds();
     const reports = await Promise.all(servers.map((s) => s.call<Usage & { stored: number }>('report', {}, 60_000)));
     await load.call('close');
-    if (!r.drained) throw new Error(`${n} collector(s): acks still outstanding 10 s after the run stopped`);
+    if (!r.drained) throw new Error(`${n} collector(s): acks still outstanding 10 s after the run stopped${r.errors.length ? `; error frames: ${r.errors.join('; ')}` : ''}`);
     const cpu = reports.reduce((s, u) => s + u.cpuSeconds, 0);
     const server = srv0 === null || srv1 === null ? null : srv1 - srv0;
     return {
