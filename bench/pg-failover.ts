@@ -29,6 +29,7 @@ const EVERY_MS = 100;
 const BATCH = 10;
 const TARGET = { p99Ms: 5_000 };
 
+/** A free loopback port for a collector that must come back on it (test/support/ports.ts is vitest's). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
