@@ -26,7 +26,12 @@ class Agent {
 
   private frame(f: { type: string; seq?: number; committedSeq?: number; message?: string; code?: string }): void {
     if (f.type === 'welcome') { this.nextSeq = f.committedSeq! + 1; this.welcomed?.(); return; }
-    if (f.type === 'error') { this.errors.push(`${f.code}: ${f.message}`); return; }
+    if (f.type === 'error') {
+      this.errors.push(`${f.code}: ${f.message}`);
+      // A commit failed: nothing in flight is stored; resend it as a real agent does (docs/protocol.md).
+      if (f.code === 'INTERNAL') for (const b of this.inflight) this.ws.send(eventsFrame(this.index, b.last - b.count + 1, b.count));
+      return;
+    }
     if (f.type !== 'ack') return;
     const now = performance.now();
     let n = 0;
@@ -76,12 +81,16 @@ async function connectOne(wsUrl: string, i: number): Promise<Agent> {
   return a;
 }
 
-/** Connects and says hello, `parallel` at a time (a fleet reconnecting is staggered too). */
-async function connect(a: { wsUrl: string; agents: number; parallel?: number }): Promise<{ connected: number; seconds: number }> {
+/**
+ * Connects and says hello, `parallel` at a time (a fleet reconnecting is staggered too).
+ * With `wsUrls` (several collectors on one store), agent i goes to wsUrls[i % n].
+ */
+async function connect(a: { wsUrl: string; wsUrls?: string[]; agents: number; parallel?: number }): Promise<{ connected: number; seconds: number }> {
   const t0 = performance.now();
   const parallel = a.parallel ?? 50;
+  const urls = a.wsUrls?.length ? a.wsUrls : [a.wsUrl];
   for (let i = 0; i < a.agents; i += parallel) {
-    const group = await Promise.all(Array.from({ length: Math.min(parallel, a.agents - i) }, (_, k) => connectOne(a.wsUrl, i + k)));
+    const group = await Promise.all(Array.from({ length: Math.min(parallel, a.agents - i) }, (_, k) => connectOne(urls[(i + k) % urls.length]!, i + k)));
     agents.push(...group);
   }
   return { connected: agents.length, seconds: (performance.now() - t0) / 1000 };

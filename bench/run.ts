@@ -21,6 +21,9 @@ import { snmpPoll } from './snmp-poll.ts';
 import { snmpFleet } from './snmp-fleet.ts';
 import { trapLatency } from './trap-latency.ts';
 import { sla } from './sla.ts';
+import { pgIngest } from './pg-ingest.ts';
+import { pgFailover } from './pg-failover.ts';
+import { pgSla } from './pg-sla.ts';
 
 const SECTIONS: Section[] = [
   { name: 'ingest', run: ingest },
@@ -29,6 +32,9 @@ const SECTIONS: Section[] = [
   { name: 'snmp-fleet', run: snmpFleet },
   { name: 'trap-latency', run: trapLatency },
   { name: 'sla', run: sla },
+  { name: 'pg-ingest', run: pgIngest },
+  { name: 'pg-failover', run: pgFailover },
+  { name: 'pg-sla', run: pgSla },
 ];
 
 const USAGE = 'usage: npm run bench -- [--only NAME[,NAME]] [--quick] [--markdown] [--profile DIR] [--list]';

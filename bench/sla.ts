@@ -38,7 +38,7 @@ const CUSTOMERS = 10_000;
 const SCRAPE_INTERVAL_MS = 15_000;
 
 /** The same 500 (or 100) customers every run: mulberry32 like the generator. */
-function sample(n: number, seed = 7): string[] {
+export function sample(n: number, seed = 7): string[] {
   let a = seed >>> 0;
   const rnd = () => {
     a = (a + 0x6d2b79f5) >>> 0;

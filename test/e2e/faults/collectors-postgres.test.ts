@@ -15,26 +15,11 @@ import { usePostgresCluster } from '../../support/postgres.ts';
 import { tempDir } from '../../support/temp.ts';
 import { sleep, waitUntil } from '../../support/wait.ts';
 import { Fleet, agentSpecs, random } from './fleet.ts';
-import { reportAndCheck } from './delivery.ts';
+import { readPostgresSeqs, reportAndCheck } from './delivery.ts';
 
 const KILLS = 4;
 const READ_TOKEN = 'fault-suite-read-token-0123';
 const cluster = usePostgresCluster();
-
-/** (agent, seq) → copies, events (state changes and hidden flaps) and rejects, as the store holds them. */
-async function storeSeqs(db: string): Promise<Map<string, Map<number, number>>> {
-  const out = new Map<string, Map<number, number>>();
-  const text = await cluster().psql(`SELECT agent_id, seq, count(*) FROM (SELECT agent_id, seq FROM observations WHERE seq IS NOT NULL
-    UNION ALL SELECT agent_id, seq FROM rejected_events WHERE seq IS NOT NULL
-    UNION ALL SELECT agent_id, seq FROM hidden_flaps WHERE seq IS NOT NULL) x GROUP BY agent_id, seq`, db);
-  for (const line of text.split('\n').filter(Boolean)) {
-    const [agent, seq, n] = line.split('|');
-    let m = out.get(agent!);
-    if (!m) out.set(agent!, (m = new Map()));
-    m.set(Number(seq), Number(n));
-  }
-  return out;
-}
 
 describe('two collectors on one PostgreSQL, killed with SIGKILL in turn while agents stream', () => {
   it(`stores every (agent, seq) exactly once across ${KILLS} collector kills, with no false gap`, async () => {
@@ -73,7 +58,7 @@ describe('two collectors on one PostgreSQL, killed with SIGKILL in turn while ag
     await fleet.waitDelivered();
     await Promise.all(fleet.agents.map((a) => a.stop()));
     const produced = await fleet.produced();
-    reportAndCheck(`two collectors on PostgreSQL, kill -9 x${KILLS} (${agents.length} agent processes)`, produced, await storeSeqs(db));
+    reportAndCheck(`two collectors on PostgreSQL, kill -9 x${KILLS} (${agents.length} agent processes)`, produced, await readPostgresSeqs((sql, d) => cluster().psql(sql, d), db));
     expect(await cluster().psql('SELECT agent_id, reason, start FROM agent_gaps', db)).toBe(''); // none silent, none lost
   }, 300_000);
 });

@@ -1,7 +1,7 @@
 /**
  * Exactly-once, counted from outside: what each agent produced (seqs 1..N, from its own
  * outbox or log) against the (agent, seq) pairs in the collector's store, read from the
- * SQLite file with the collector stopped. Quarantined events count as stored
+ * SQLite file with the collector stopped, or from PostgreSQL. Quarantined events count as stored
  * (docs/protocol.md: their seq is delivered). Rows the collector writes itself (gaps,
  * resyncs) carry no seq and are not events of an agent.
  *
@@ -65,6 +65,24 @@ export function readStoreSeqs(database: string): Map<string, Map<number, number>
   } finally {
     db.close();
   }
+}
+
+/**
+ * The same count from a PostgreSQL store, through psql (test/support/postgres.ts
+ * Cluster.psql), readable while collectors still run on it.
+ */
+export async function readPostgresSeqs(psql: (sql: string, db: string) => Promise<string>, db: string): Promise<Map<string, Map<number, number>>> {
+  const out = new Map<string, Map<number, number>>();
+  const text = await psql(`SELECT agent_id, seq, count(*) FROM (SELECT agent_id, seq FROM observations WHERE seq IS NOT NULL
+    UNION ALL SELECT agent_id, seq FROM rejected_events WHERE seq IS NOT NULL
+    UNION ALL SELECT agent_id, seq FROM hidden_flaps WHERE seq IS NOT NULL) x GROUP BY agent_id, seq`, db);
+  for (const line of text.split('\n').filter(Boolean)) {
+    const [agent, seq, n] = line.split('|');
+    let m = out.get(agent!);
+    if (!m) out.set(agent!, (m = new Map()));
+    m.set(Number(seq), Number(n));
+  }
+  return out;
 }
 
 /** produced: agent id → highest seq it wrote. */
