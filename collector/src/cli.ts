@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  checkConfigCommand, parseCommandArgs, requiredFlag as required, runProgram, usage,
+  checkConfigCommand, parseCommandArgs, requiredFlag, runProgram, usage,
   type CliIo, type Command, type FlagSpec,
 } from '@dcprobe/shared';
 import { BUILD } from './build-info.ts';
@@ -27,7 +27,7 @@ const COMMANDS: readonly Command[] = [
     spec: { name: 'run', args: '--config FILE', summary: "run the collector (HTTP API, /metrics, /healthz, agents' WebSocket /agent); logs are JSON lines on stdout", flags: [CONFIG] },
     async run(args) {
       const { runCommand } = await import('./cli/run.ts');
-      return runCommand(required(this.spec, args, 'config'));
+      return runCommand(requiredFlag(this.spec, args, 'config'));
     },
   },
   checkConfigCommand('validate a config and the TLS files it names; prints it with secrets as <secret>, or every problem found', CONFIG, (file, io) => {
@@ -81,7 +81,7 @@ const COMMANDS: readonly Command[] = [
     },
     async run(args, io) {
       const p = parseCommandArgs(this.spec, args);
-      const file = required(this.spec, args, 'config');
+      const file = requiredFlag(this.spec, args, 'config');
       if (p.positional.length !== 1) throw usage(this.spec, 'give one destination file');
       const { backupCommand } = await import('./cli/backup.ts');
       return backupCommand(loadConfig(file), p.positional[0]!, io);
@@ -94,7 +94,7 @@ const COMMANDS: readonly Command[] = [
     },
     async run(args, io) {
       const p = parseCommandArgs(this.spec, args);
-      const file = required(this.spec, args, 'config');
+      const file = requiredFlag(this.spec, args, 'config');
       if (p.positional.length) throw usage(this.spec, 'takes no arguments besides --config');
       const { verifyStoreCommand } = await import('./cli/verify-store.ts');
       return verifyStoreCommand(loadConfig(file), io);
