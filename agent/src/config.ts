@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { DcprobeError, E, SECRET_PLACEHOLDER, allIssues, deepFreeze, invalidConfig, readYamlFile, redact } from '@dcprobe/shared';
+import { E, SECRET_PLACEHOLDER, allIssues, deepFreeze, invalidConfig, readYamlFile, redact } from '@dcprobe/shared';
 import { SOURCES } from './sources/index.ts';
 import type { SourceKinds, TargetBase } from './sources/index.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
@@ -88,10 +88,6 @@ const errorMap: z.core.$ZodErrorMap = (iss) => {
   return undefined;
 };
 
-function invalid(message: string): DcprobeError {
-  return new DcprobeError(E.CONFIG_INVALID, message);
-}
-
 /** Each target by the schema of its kind; problems are collected, so check-config shows them all. */
 function parseTargets(raw: readonly unknown[], kinds: SourceKinds, problems: string[]): TargetBase[] {
   const known = Object.keys(kinds).sort();
@@ -116,10 +112,10 @@ function readToken(file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new DcprobeError(E.CONFIG_READ, `tokenFile: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw invalidConfig([`tokenFile: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`], E.CONFIG_READ);
   }
   const token = text.trim();
-  if (token.length < 16) throw invalid(`tokenFile: ${file} must hold a token of at least 16 characters`);
+  if (token.length < 16) throw invalidConfig([`tokenFile: ${file} must hold a token of at least 16 characters`]);
   return token;
 }
 

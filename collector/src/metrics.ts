@@ -8,7 +8,7 @@
 import client, { Registry, Counter, Gauge, Histogram } from 'prom-client';
 import { BUILD_INFO_METRIC, dropLintFailingDefaults } from '@dcprobe/shared';
 import { BUILD } from './build-info.ts';
-import type { IngestStats } from './store/types.ts';
+import type { ChainHead, IngestStats } from './store/types.ts';
 
 export interface SelfMetrics {
   registry: Registry;
@@ -73,6 +73,46 @@ export function trackIngest(m: SelfMetrics, stats: () => IngestStats): void {
       this.reset();
       this.inc({ outcome: 'duplicate' }, s.duplicate);
       this.inc({ outcome: 'quarantined' }, s.quarantined);
+    },
+  });
+}
+
+/** The head's first 64 bits as two exact gauge values: `printf '%08x%08x' high low` gives its first 16 hex digits. */
+export function headHalves(head: string): { high: number; low: number } {
+  return { high: Number.parseInt(head.slice(0, 8), 16), low: Number.parseInt(head.slice(8, 16), 16) };
+}
+
+/**
+ * The store's hash chain (docs/tamper-evidence.md) at scrape time, so that
+ * Prometheus keeps a record of it that the store's administrator cannot
+ * rewrite. The head is a value, not a label: a label would start a new series
+ * with every link. Nothing is exported for a store that keeps no chain.
+ */
+export function trackChain(m: SelfMetrics, read: () => Promise<ChainHead | null>): void {
+  const r = [m.registry];
+  // One read per scrape for both gauges, so links and head are of the same link:
+  // the registry starts every collect before it awaits any.
+  let pending: Promise<ChainHead | null> | undefined;
+  const head = () => (pending ??= read().finally(() => { pending = undefined; }));
+  new Gauge({
+    name: 'dcprobe_collector_store_chain_links', registers: r,
+    help: "Links in the store's hash chain: the head link's number (verify-store's count while the chain is intact). It never falls; a fall means the store was cut back or replaced.",
+    async collect() {
+      const h = await head();
+      this.reset();
+      if (h) this.set(h.links);
+    },
+  });
+  new Gauge({
+    name: 'dcprobe_collector_store_chain_head', labelNames: ['half'], registers: r,
+    help: "The hash chain's head, its first 64 bits as two 32-bit numbers: printf '%08x%08x' high low gives the first 16 hex digits verify-store prints. Changes only when links grow.",
+    async collect() {
+      const h = await head();
+      this.reset();
+      if (!h) return;
+      const { high, low } = headHalves(h.head);
+      this.set({ half: 'high' }, high);
+      this.set({ half: 'low' }, low);
     },
   });
 }

@@ -23,7 +23,7 @@ import { HEADERS_TIMEOUT_MS, limitConnections } from './http/limits.ts';
 import { Liveness } from './ingest/liveness.ts';
 import { acceptAgents } from './ingest/endpoint.ts';
 import { SlaLedger } from './ledger/index.ts';
-import { makeSelfMetrics, trackIngest, type SelfMetrics } from './metrics.ts';
+import { makeSelfMetrics, trackChain, trackIngest, type SelfMetrics } from './metrics.ts';
 import { makeDomainMetrics } from './domain-metrics.ts';
 import { SlaMetrics } from './sla-metrics.ts';
 import { agentsHealth, exportConfiguredAgents } from './agent-health.ts';
@@ -98,6 +98,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   );
   const ingest = await IngestQueue.open(store, metrics, now, admission);
   trackIngest(metrics, () => store.ingestStats());
+  trackChain(metrics, () => store.chainHead());
   const liveness = await Liveness.open(store, ingest, metrics, log, {
     timeoutMs: config.heartbeatTimeoutSeconds * 1000, skewWarnMs: config.clockSkewWarnSeconds * 1000, now,
     leads: () => store.isLeader(),

@@ -1,9 +1,13 @@
 /**
  * Both programs' command lines: each command is one entry of a table (name,
  * arguments, flags with their help), from which the overview, `COMMAND --help`
- * and the flag parser are made, so a flag is listed where it is parsed.
+ * and the flag parser are made, so a flag is listed where it is parsed;
+ * runProgram dispatches argv to the table and turns errors into exit codes.
  */
-import { DcprobeError, E } from './errors.ts';
+import { versionLine, type BuildInfo } from './build-info.ts';
+import { ConfigProblems } from './config-util.ts';
+import { DcprobeError, E, isCoded } from './errors.ts';
+import { redact } from './secrets.ts';
 
 export interface FlagSpec {
   /** Without dashes: `config` is `--config`. */
@@ -94,6 +98,89 @@ export function parseCommandArgs(c: CommandSpec, args: readonly string[]): Parse
   return out;
 }
 
-function usage(c: CommandSpec, message: string): DcprobeError {
+/** A command line the command cannot follow: `NAME: message`, exit 2. */
+export function usage(c: CommandSpec, message: string): DcprobeError {
   return new DcprobeError(E.USAGE, `${c.name}: ${message}`);
+}
+
+/** The value of a flag the command cannot go without, or a usage error naming it. */
+export function requiredFlag(c: CommandSpec, args: readonly string[], name: string): string {
+  const v = parseCommandArgs(c, args).flags[name];
+  if (typeof v !== 'string') throw usage(c, `--${name} ${c.flags.find((f) => f.name === name)?.value ?? ''}`.trimEnd() + ' is required');
+  return v;
+}
+
+/** One entry of a program's table. */
+export interface Command {
+  spec: CommandSpec;
+  run(args: string[], io: CliIo): Promise<number>;
+  /** `COMMAND --help` when the spec alone cannot say it (the agent's probe lists each kind's flags). */
+  help?(program: string, args: readonly string[]): Promise<string>;
+}
+
+/** Errors that say the input must change (exit 2); any other coded error is a runtime failure (exit 1). */
+const BAD_INPUT: readonly string[] = [E.USAGE, E.CONFIG_INVALID, E.CONFIG_READ, E.SCENARIO_INVALID];
+
+/** Each line written once with its newline (text that ends in one, a CSV, gets no second). */
+const stdio: CliIo = {
+  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+};
+
+/**
+ * A program's main: `--version`, `--help`, `COMMAND --help`, or the command's
+ * run. Exit codes: the command's own (0 ok, 1 runtime failure, 2 bad input, or
+ * another it documents, like verify's 3); a thrown coded error prints its
+ * message and exits 2 for bad input, 1 otherwise; anything else is a bug,
+ * printed with its stack, exit 1.
+ */
+export async function runProgram(build: BuildInfo, commands: readonly Command[], argv: readonly string[], io: CliIo = stdio): Promise<number> {
+  const program = build.program;
+  const [cmd, ...args] = argv;
+  if (cmd === '--version' || cmd === 'version') { io.out(versionLine(build)); return 0; }
+  const overview = () => programHelp(program, commands.map((c) => c.spec), [['--version', 'print the version, the commit it was built from and the Node.js version']]);
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') { (cmd ? io.out : io.err)(overview()); return cmd ? 0 : 2; }
+  const command = commands.find((c) => c.spec.name === cmd);
+  if (!command) { io.err(`unknown command ${JSON.stringify(cmd)}\n${overview()}`); return 2; }
+  try {
+    if (wantsHelp(args)) { io.out(command.help ? await command.help(program, args) : commandHelp(program, command.spec)); return 0; }
+    return await command.run(args, io);
+  } catch (e) {
+    if (isCoded(e, E.USAGE)) { io.err(`${e.message}\n(${program} ${cmd} --help lists its flags)`); return 2; }
+    if (isCoded(e)) { io.err(e.message); return BAD_INPUT.includes(e.code) ? 2 : 1; }
+    io.err(`unexpected error: ${(e as Error).stack ?? String(redact(e))}`);
+    return 1;
+  }
+}
+
+/**
+ * `check-config FILE` (or `--config FILE`) for both programs. `check` loads the
+ * file, prints it when it is valid and returns [], or returns the problems it
+ * found after loading (files the config names); a config the loader refuses
+ * gives the loader's. Problems print one a line, each `FILE: field.path: what`,
+ * and a last line `FILE: N problems` when there is more than one: exit 2.
+ */
+export function checkConfigCommand(summary: string, config: FlagSpec, check: (file: string, io: CliIo) => readonly string[]): Command {
+  const spec: CommandSpec = { name: 'check-config', args: 'FILE', flags: [config], summary };
+  return {
+    spec,
+    async run(args, io) {
+      const p = parseCommandArgs(spec, args);
+      const file = typeof p.flags[config.name] === 'string' ? p.flags[config.name] as string : p.positional[0];
+      if (!file || p.positional.length > (p.flags[config.name] ? 0 : 1)) throw usage(spec, 'give one config file');
+      let problems: readonly string[];
+      try {
+        problems = check(file, io);
+      } catch (e) {
+        // A file that cannot be read or parsed is one line that names it already.
+        if (isCoded(e) && !(e instanceof ConfigProblems)) { io.err(e.message); return 2; }
+        if (!(e instanceof ConfigProblems)) throw e;
+        problems = e.problems;
+      }
+      if (problems.length === 0) return 0;
+      for (const line of problems) io.err(`${file}: ${line}`);
+      if (problems.length > 1) io.err(`${file}: ${problems.length} problems`);
+      return 2;
+    },
+  };
 }

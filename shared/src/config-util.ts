@@ -30,9 +30,22 @@ export function allIssues(err: z.ZodError, prefix: readonly PropertyKey[] = []):
   return err.issues.map((i) => issueLine(i, prefix));
 }
 
+/**
+ * A config that failed validation, its problems kept as a list (`path: message`
+ * each) so that check-config can print them one a line, and joined one per line
+ * in the message for a log line.
+ */
+export class ConfigProblems extends DcprobeError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], code: string = E.CONFIG_INVALID) {
+    super(code, problems.join('\n'));
+    this.problems = Object.freeze([...problems]);
+  }
+}
+
 /** A config that failed validation: every problem, one per line of the message. */
-export function invalidConfig(problems: readonly string[]): DcprobeError {
-  return new DcprobeError(E.CONFIG_INVALID, problems.join('\n'));
+export function invalidConfig(problems: readonly string[], code: string = E.CONFIG_INVALID): ConfigProblems {
+  return new ConfigProblems(problems, code);
 }
 
 export function deepFreeze<T>(o: T): T {

@@ -1,8 +1,9 @@
 /**
  * A real Prometheus scrapes the collector while an agent polls the simulated
  * switch and UPS: port and power states reach Prometheus through the whole
- * path, the exposition passes `promtool check metrics`, and the shipped
- * alerting rules load and evaluate against the live series.
+ * path, the exposition passes `promtool check metrics`, the shipped
+ * alerting rules load and evaluate against the live series, and Prometheus
+ * keeps a record of the store's hash chain head that the store can be checked against.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,9 @@ import { startAgent, type AgentHandle } from '../../agent/src/agent.ts';
 import { startSimSwitch, type SimSwitch } from '../../agent/src/sim/switch.ts';
 import { startSimUps, type SimUps } from '../../agent/src/sim/ups.ts';
 import { TestAgent, portEvent } from '../support/collector-harness.ts';
+import { storeValue } from '../support/store-sql.ts';
+import { main as collectorMain } from '../../collector/src/cli.ts';
+import { writeFileSync } from 'node:fs';
 
 const RULES = fileURLToPath(new URL('../../deploy/prometheus/dcprobe-rules.yml', import.meta.url));
 const TOKEN = 'e2e-agent-token-0123456789';
@@ -103,5 +107,20 @@ describe('Prometheus scraping the collector', () => {
       expect((await prom.targets()).every((t) => t.health === 'up')).toBe(true);
       expect(await prom.query('dcprobe_port_up{device="sw1",port="ge-0/0/1"}')).toHaveLength(1);
     } finally { a.close(); }
+  });
+
+  it("records the store's chain head: a recorded (links, head) is that link's hash in the store verify-store finds intact", async () => {
+    const [links] = await prom.waitForSample('dcprobe_collector_store_chain_links', (x) => x.value >= 2, { timeoutMs: 20_000 });
+    // The head of the same scrape: the same instant, exactly (values up to 2^32 are exact in Prometheus' floats).
+    const at = links!.timestamp;
+    const half = async (h: string) => (await prom.query(`dcprobe_collector_store_chain_head{half="${h}"} @ ${at}`))[0]!.value.toString(16).padStart(8, '0');
+    const recorded = (await half('high')) + (await half('low'));
+    const db = join(dir, 'c.sqlite');
+    const cfg = join(dir, 'verify-store.yml');
+    writeFileSync(cfg, `listen: 127.0.0.1:0\ndatabase: ${db}\n`);
+    const out: string[] = [];
+    expect(await collectorMain(['verify-store', '--config', cfg], { out: (x) => out.push(x), err: (x) => out.push(x) })).toBe(0);
+    expect(out.join('\n')).toContain('hash chain intact');
+    expect(storeValue<string>(db, 'SELECT hash FROM store_chain WHERE id = ?', links!.value).slice(0, 16)).toBe(recorded);
   });
 });

@@ -15,6 +15,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -117,4 +118,18 @@ export function jsonLines(text: string): Record<string, unknown>[] {
   return text.split('\n').filter((l) => l.trim() !== '').map((l) => {
     try { return JSON.parse(l) as Record<string, unknown>; } catch { throw new Error(`not a JSON log line: ${l}`); }
   });
+}
+
+/**
+ * Runs `run --config FILE` of a built program and expects what a start that
+ * cannot succeed promises: the process exits by itself within `ms` with `code`,
+ * nothing on stderr, and exactly one fatal JSON line naming the program and the
+ * config. Returns that line's message.
+ */
+export async function failsToStart(main: string, program: string, file: string, code: number, opts: { ms: number; wrap?: readonly string[] }): Promise<string> {
+  const end = await startProgram(main, ['run', '--config', file], opts.wrap ? { wrap: opts.wrap } : {}).exited(opts.ms);
+  const lines = jsonLines(end.stdout);
+  expect({ code: end.code, stderr: end.stderr, lines: lines.length }).toEqual({ code, stderr: '', lines: 1 });
+  expect(lines[0]).toMatchObject({ level: 60, name: program, config: file });
+  return lines[0]!.msg as string;
 }

@@ -353,7 +353,24 @@ export interface ApiTokenStore {
   revokeApiToken(name: string, at: number, by: string): Promise<boolean>;
 }
 
-export interface Store extends IngestStore, AgentStore, ObservationReads, LedgerStore, DeliveryStore, ApiTokenStore {
+/** Where the store's hash chain (store/chain.ts) ends now: how many links, and the last one's hash. */
+export interface ChainHead {
+  /** The head link's number; links are numbered from 1 without gaps, so while the chain is intact this is verify-store's count. */
+  links: number;
+  /** The head link's hash (sha256, 64 hex digits); 64 zeros before the first link. */
+  head: string;
+}
+
+/** The hash chain as /metrics shows it; the walk itself is verify-store's (store/open.ts verifyStoreChain). */
+export interface ChainStore {
+  /**
+   * The chain's head as stored, read cheaply (the last link, not a walk: a
+   * scrape may call it). Null for a store that keeps no chain: PostgreSQL so far.
+   */
+  chainHead(): Promise<ChainHead | null>;
+}
+
+export interface Store extends IngestStore, AgentStore, ObservationReads, LedgerStore, DeliveryStore, ApiTokenStore, ChainStore {
   /**
    * Whether this collector runs the duties that must run once per store
    * (liveness gaps, timers): always on SQLite; on PostgreSQL the one holding

@@ -17,6 +17,7 @@ import { monthContract } from './month.ts';
 import { deliveryContract } from './deliveries.ts';
 import { apiTokenContract } from './api-tokens.ts';
 import { hiddenFlapContract } from './hidden-flaps.ts';
+import { chainContract } from './chain.ts';
 
 export interface StoreUnderTest {
   store: Store;
@@ -65,5 +66,6 @@ export function runStoreContract(o: StoreContractOptions): void {
     monthContract(ctx);
     hiddenFlapContract(ctx);
     apiTokenContract(ctx);
+    chainContract(ctx);
   });
 }

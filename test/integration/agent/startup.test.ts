@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { buildPrograms, httpUntilOk, jsonLines, startProgram, type Built } from '../../support/programs.ts';
+import { buildPrograms, failsToStart as startFailure, httpUntilOk, jsonLines, startProgram, type Built } from '../../support/programs.ts';
 
 /** How long a failed start may take here: the promise is well under a second, the bound allows for a loaded machine. */
 const EXIT_BOUND_MS = 10_000;
@@ -42,14 +42,9 @@ const udpHeld = (): Promise<{ port: number; close(): void }> => new Promise((res
   s.bind(0, '127.0.0.1', () => res({ port: s.address().port, close: () => s.close() }));
 });
 
-async function failsToStart(file: string, code: number, wrap?: string[]): Promise<string> {
-  const p = startProgram(built.agent, ['run', '--config', file], wrap ? { wrap } : {});
-  const end = await p.exited(EXIT_BOUND_MS);
-  const lines = jsonLines(end.stdout);
-  expect({ code: end.code, stderr: end.stderr, lines: lines.length }).toEqual({ code, stderr: '', lines: 1 });
-  expect(lines[0]).toMatchObject({ level: 60, name: 'dcprobe-agent', config: file });
-  return lines[0]!.msg as string;
-}
+/** `run --config FILE` must exit by itself with `code` and exactly one fatal line; returns its message. */
+const failsToStart = (file: string, code: number, wrap?: string[]): Promise<string> =>
+  startFailure(built.agent, 'dcprobe-agent', file, code, { ms: EXIT_BOUND_MS, ...(wrap ? { wrap } : {}) });
 
 describe('dcprobe-agent start-up (built program)', () => {
   it('--version names the version, the commit baked in at build time and node', async () => {

@@ -90,17 +90,30 @@ describe('dcprobe-collector hash-token', () => {
 });
 
 describe('dcprobe-collector check-config', () => {
-  it('shows every problem, not only the first', async () => {
+  it('shows every problem, not only the first, one a line naming the file and the field', async () => {
     const f = file('three.yml', 'listen: nowhere\nagents: [{ id: a, token: short }, { id: a, token: long-enough-token-xx }]\ncolour: blue\n');
     const r = await cli('check-config', f);
     expect(r.code).toBe(2);
     expect(r.err).toBe([
+      `${f}: listen: expected HOST:PORT, e.g. 127.0.0.1:9470`,
+      `${f}: agents[0].token: at least 16 characters`,
+      `${f}: colour: unknown key`,
+      `${f}: agents[1].id: duplicate "a"`,
       `${f}: 4 problems`,
-      '  listen: expected HOST:PORT, e.g. 127.0.0.1:9470',
-      '  agents[0].token: at least 16 characters',
-      '  colour: unknown key',
-      '  agents[1].id: duplicate "a"',
     ].join('\n') + '\n');
+  });
+
+  it('one problem is one line, without a count', async () => {
+    const f = file('one.yml', 'colour: blue\n');
+    expect(await cli('check-config', f)).toEqual({ code: 2, out: '', err: `${f}: colour: unknown key\n` });
+  });
+
+  it('a file that is not YAML is one line that names it once', async () => {
+    const f = file('broken.yml', 'agents: [\n');
+    const r = await cli('check-config', f);
+    expect(r).toMatchObject({ code: 2, out: '' });
+    expect(r.err.startsWith(`${f}: not valid YAML: `)).toBe(true);
+    expect([r.err.split(f).length - 1, r.err.split('\n').length - 1]).toEqual([1, 1]);
   });
 
   it('fails when the TLS certificate or key cannot be read', async () => {
@@ -108,7 +121,7 @@ describe('dcprobe-collector check-config', () => {
     const f = file('tls.yml', `tls: { cert: ${cert}, key: ${key} }\n`);
     const r = await cli('check-config', f);
     expect(r).toMatchObject({ code: 2, out: '' });
-    expect(r.err).toBe(`${f}: 2 problems\n  tls.cert: cannot read ${cert} (ENOENT)\n  tls.key: cannot read ${key} (ENOENT)\n`);
+    expect(r.err).toBe(`${f}: tls.cert: cannot read ${cert} (ENOENT)\n${f}: tls.key: cannot read ${key} (ENOENT)\n${f}: 2 problems\n`);
   });
 
   it('accepts the shipped TLS fixture pair', async () => {

@@ -155,6 +155,9 @@ export class PostgresStore implements Store {
 
   isLeader(): boolean { return this.leadership.isLeader(); }
 
+  /** PostgreSQL keeps no hash chain yet: its tables are written by several collectors at once, with no single order to chain. */
+  async chainHead(): Promise<null> { return null; }
+
   /** Lets the writes in flight finish, gives up leading, then closes the pool. */
   async close(): Promise<void> {
     if (this.closed) return;

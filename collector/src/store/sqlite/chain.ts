@@ -13,6 +13,7 @@ import { DcprobeError, E } from '@dcprobe/shared';
 /** The connection type (db.ts's Db; not imported from there, which imports this for its migration). */
 type Db = Database.Database;
 import { CHAIN_VERSION } from './migrations.ts';
+import type { ChainHead } from '../types.ts';
 
 type Stmt = Database.Statement<unknown[]>;
 
@@ -71,6 +72,15 @@ export class ChainWriter {
 export function sealExisting(db: Db): void {
   const w = new ChainWriter(db);
   w.seal(new Map(TABLES.map((t) => [t, 0])));
+}
+
+/** The last link as stored (one indexed row; no walk): what /metrics shows. */
+export function chainHeadReader(db: Db): () => ChainHead {
+  const last = db.prepare('SELECT id, hash FROM store_chain ORDER BY id DESC LIMIT 1');
+  return () => {
+    const l = last.get() as { id: number; hash: string } | undefined;
+    return l ? { links: l.id, head: l.hash } : { links: 0, head: CHAIN_GENESIS };
+  };
 }
 
 export interface ChainReport {

@@ -7,11 +7,12 @@
  */
 import { DcprobeError, E } from '@dcprobe/shared';
 import type {
-  AgentClaim, AgentCursor, AgentRow, ApiTokenRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
+  AgentClaim, AgentCursor, AgentRow, ApiTokenRow, AuditEntity, AuditEntry, ChainHead, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
   HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord, StatementRecord,
   Store, StoreOptions, StoredDelivery,
 } from '../types.ts';
 import type { Delivery } from '../../delivery/types.ts';
+import { chainHeadReader } from './chain.ts';
 import { DeliveryTables } from './deliveries.ts';
 import { ApiTokenTable } from './api-tokens.ts';
 import { openDb, type Db } from './db.ts';
@@ -38,6 +39,7 @@ export class SqliteStore implements Store {
   private readonly month;
   private readonly out: DeliveryTables;
   private readonly tokens: ApiTokenTable;
+  private readonly head: () => ChainHead;
 
   constructor(private readonly db: Db, private readonly writer: Writer) {
     this.obs = new ObservationTables(db);
@@ -45,6 +47,7 @@ export class SqliteStore implements Store {
     this.month = monthReader(db, this.ledger);
     this.out = new DeliveryTables(db, this.ledger);
     this.tokens = new ApiTokenTable(db);
+    this.head = chainHeadReader(db);
   }
 
   commit(job: CommitJob): Promise<void> { return this.writer.commit(job); }
@@ -99,6 +102,7 @@ export class SqliteStore implements Store {
   onLedgerChange(): () => void { return () => {}; }
   /** The only collector on the file. */
   isLeader(): boolean { return true; }
+  async chainHead(): Promise<ChainHead | null> { return this.head(); }
 
   private closed = false;
   async close(): Promise<void> {
