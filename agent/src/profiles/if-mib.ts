@@ -11,10 +11,13 @@
  * the number) and by name (`admin`: up, down or testing): a port that is down
  * with `admin: down` was shut administratively, on purpose; `admin: testing`
  * is in a test mode (its ifOperStatus is then testing(3), so down). Poll
- * events take it from the poll that saw the change (which reads it for every
- * port whose ifOperStatus or ifLastChange moved), trap events from the
- * trap's own ifAdminStatus varbind or else the last poll. Whether an administrative
- * shutdown counts against the SLA is the collector's rule, not the agent's.
+ * events take it from the poll that made them, which reads it for every port
+ * whose ifOperStatus or ifLastChange moved, every port a trap named since the
+ * last poll, and every port after a failed poll; trap events from the trap's
+ * own ifAdminStatus varbind or else the last poll. Where nothing could be read
+ * (the device did not answer, a configured port it does not have) the event
+ * still carries both keys, null. Whether an administrative shutdown counts
+ * against the SLA is the collector's rule, not the agent's (docs/sla-rules.md).
  */
 import type { PortState } from '@dcprobe/shared';
 
