@@ -19,7 +19,7 @@
  * still carries both keys, null. Whether an administrative shutdown counts
  * against the SLA is the collector's rule, not the agent's (docs/sla-rules.md).
  */
-import type { PortState } from '@dcprobe/shared';
+import type { AdminStatus, PortState } from '@dcprobe/shared';
 
 export const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
 
@@ -63,7 +63,6 @@ export const OPER_NAMES: Readonly<Record<number, string>> = {
   1: 'up', 2: 'down', 3: 'testing', 4: 'unknown', 5: 'dormant', 6: 'notPresent', 7: 'lowerLayerDown',
 };
 
-export type AdminStatus = 'up' | 'down' | 'testing';
 export const ADMIN_STATUS: Readonly<Record<number, AdminStatus>> = { 1: 'up', 2: 'down', 3: 'testing' };
 
 /** SNMPv2-MIB notification OIDs (RFC 3418 / RFC 2863 §6). */
