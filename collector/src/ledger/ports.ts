@@ -1,0 +1,56 @@
+/**
+ * The ports view: each port and uplink a customer had in a month, its state
+ * as of `asOf` with the administrative state its last event carried, and its
+ * changes over the month. A port `down` whose event says admin `down` was
+ * shut administratively. That is evidence beside the state: the SLA counts
+ * such a port as down like any other, and only an exclusion entered for the
+ * work removes its minutes (docs/sla-rules.md §2).
+ */
+import { monthBounds, type AdminStatus, type State } from '@dcprobe/shared';
+import type { ObservationReads, PortChange } from '../store/types.ts';
+import type { Customers } from './customers.ts';
+
+export type PortRole = 'port' | 'uplink';
+
+export interface PortStatus {
+  subject: string;
+  role: PortRole;
+  /** As of `asOf`; `unknown` before the port's first observation. */
+  state: State;
+  /** When that state began; null before the first observation. */
+  since: number | null;
+  /** What the event of that state carried (evidence.admin); null when it carried none. */
+  admin: AdminStatus | null;
+  shutAdministratively: boolean;
+  /** The state the month began in (its observation may be older), then every change up to `asOf`. */
+  changes: PortChange[];
+}
+
+/** Down, and the event says the port was shut by its administrator (IF-MIB ifAdminStatus down). */
+export function shutAdministratively(c: { state: State; admin: AdminStatus | null }): boolean {
+  return c.state === 'down' && c.admin === 'down';
+}
+
+export class PortsView {
+  constructor(private readonly store: Pick<ObservationReads, 'portChanges'>, private readonly customers: Customers) {}
+
+  /** The ports and uplinks of the customer's versions in force during the month (the latest one when none was). */
+  async of(customer: string, month: string, asOf: number): Promise<PortStatus[]> {
+    const all = this.customers.tenures(customer);
+    const tz = all[all.length - 1]?.version.spec.timezone ?? 'UTC';
+    const { start, end } = monthBounds(month, tz);
+    const inMonth = all.filter((t) => t.end > start && t.start < Math.min(end, asOf));
+    const roles = new Map<string, PortRole>();
+    for (const t of inMonth.length ? inMonth : all.slice(-1)) {
+      for (const s of t.version.spec.network?.ports ?? []) if (!roles.has(s)) roles.set(s, 'port');
+      for (const s of t.version.spec.network?.uplinks ?? []) if (!roles.has(s)) roles.set(s, 'uplink');
+    }
+    const changes = await this.store.portChanges([...roles.keys()], start, Math.min(end, asOf));
+    return [...roles].map(([subject, role]) => {
+      const list = changes.get(subject) ?? [];
+      const last = list[list.length - 1];
+      const state = last?.state ?? 'unknown', admin = last?.admin ?? null;
+      return { subject, role, state, since: last?.at ?? null, admin, shutAdministratively: shutAdministratively({ state, admin }), changes: list };
+    });
+  }
+}
