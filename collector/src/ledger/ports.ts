@@ -8,6 +8,7 @@
  */
 import { monthBounds, type AdminStatus, type State } from '@dcprobe/shared';
 import type { ObservationReads, PortChange } from '../store/types.ts';
+import type { ReconcileInput } from '../sla/types.ts';
 import type { Customers } from './customers.ts';
 
 export type PortRole = 'port' | 'uplink';
@@ -52,5 +53,26 @@ export class PortsView {
       const state = last?.state ?? 'unknown', admin = last?.admin ?? null;
       return { subject, role, state, since: last?.at ?? null, admin, shutAdministratively: shutAdministratively({ state, admin }), changes: list };
     });
+  }
+
+  /**
+   * The input with each port's and uplink's observations carrying the
+   * administrative state their events did (for the scenario export). Only
+   * stored changes match: a state the tenure rule put in place has none.
+   */
+  async withAdmin(input: ReconcileInput): Promise<ReconcileInput> {
+    const subjects = new Set(input.customers.flatMap((c) => [...(c.network?.ports ?? []), ...(c.network?.uplinks ?? [])]));
+    const own = input.observations.filter((o) => subjects.has(o.subject));
+    if (own.length === 0) return input;
+    const from = Math.min(...own.map((o) => o.at));
+    const admin = new Map<string, PortChange['admin']>();
+    for (const list of (await this.store.portChanges([...subjects], from, input.asOf)).values()) {
+      for (const c of list) admin.set(`${c.subject}\0${c.at}\0${c.state}`, c.admin);
+    }
+    const observations = input.observations.map((o) => {
+      const a = subjects.has(o.subject) ? admin.get(`${o.subject}\0${o.at}\0${o.state}`) : undefined;
+      return a ? { ...o, admin: a } : o;
+    });
+    return { ...input, observations };
   }
 }

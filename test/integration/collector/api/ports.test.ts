@@ -9,6 +9,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TOKENS, TestAgent } from '../../../support/collector-harness.ts';
 import { API, call, startApi, stopApi, type ApiEnv } from '../../../support/api-harness.ts';
+import { parseScenario } from '../../../../collector/src/sla/scenario.ts';
+import { reconcile } from '../../../../collector/src/sla/reconcile.ts';
 
 const at = (s: string) => Date.parse(`${s}+08:00`);
 const NOW = at('2026-11-20T12:00:00');
@@ -77,6 +79,24 @@ describe('admin state where a port\'s state is shown', () => {
       ['2026-11-12T09:00:00+08:00', '2026-11-12T09:30:00+08:00'],
       ['2026-11-15T08:00:00+08:00', null],
     ]);
+  });
+
+  it('the scenario export carries each port change\'s admin state, and reconciles offline to the /sla result', async () => {
+    const r = await call(e, 'GET', '/api/v1/customers/cust-a/scenario?month=2026-11', { token: 'read' });
+    expect(r.status).toBe(200);
+    const mine = (r.json.observations as { subject: string; state: string; at: string; admin?: string }[]).filter((o) => o.subject === PORT);
+    expect(mine.map((o) => [o.at, o.state, o.admin])).toEqual([
+      ['2026-10-30T00:00:00+08:00', 'up', 'up'],
+      ['2026-11-10T10:00:00+08:00', 'down', 'up'],
+      ['2026-11-10T11:00:00+08:00', 'up', 'up'],
+      ['2026-11-15T08:00:00+08:00', 'down', 'down'],
+    ]);
+    const sla = await call(e, 'GET', '/api/v1/customers/cust-a/sla?month=2026-11', { token: 'read' });
+    expect(reconcile(parseScenario(r.json))).toEqual(sla.json);
+    // An administrative state outside the vocabulary is refused with its path.
+    const bad = structuredClone(r.json);
+    bad.observations[0].admin = 'sideways';
+    expect(() => parseScenario(bad)).toThrow(/observations\[0\]\.admin: "sideways" is not an administrative state \(up, down, testing\)/);
   });
 
   it('the report page says "shut administratively" for that port and its change, and plain down for the fault', async () => {
