@@ -62,9 +62,10 @@ export class PortsView {
    */
   async withAdmin(input: ReconcileInput): Promise<ReconcileInput> {
     const subjects = new Set(input.customers.flatMap((c) => [...(c.network?.ports ?? []), ...(c.network?.uplinks ?? [])]));
-    const own = input.observations.filter((o) => subjects.has(o.subject));
-    if (own.length === 0) return input;
-    const from = Math.min(...own.map((o) => o.at));
+    // A loop, not Math.min(...): a month of a busy port is more changes than a call takes arguments.
+    let from = Infinity;
+    for (const o of input.observations) if (subjects.has(o.subject) && o.at < from) from = o.at;
+    if (from === Infinity) return input;
     const admin = new Map<string, PortChange['admin']>();
     for (const list of (await this.store.portChanges([...subjects], from, input.asOf)).values()) {
       for (const c of list) admin.set(`${c.subject}\0${c.at}\0${c.state}`, c.admin);
