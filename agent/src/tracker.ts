@@ -161,7 +161,10 @@ export class Tracker {
     const out: Reading[] = [];
     for (const s of subjects) {
       const i = this.subjects.slot(s);
-      if (i !== undefined && this.subjects.state(i) !== 'unknown') out.push({ subject: s, kind: this.subjects.kind(i), state: 'unknown', evidence });
+      if (i === undefined || this.subjects.state(i) === 'unknown') continue;
+      const kind = this.subjects.kind(i);
+      // Every port event carries ifAdminStatus (docs/protocol.md); here nothing was read: null.
+      out.push({ subject: s, kind, state: 'unknown', evidence: kind === 'port' ? { ...evidence, ifAdminStatus: null, admin: null } : evidence });
     }
     return out;
   }

@@ -18,6 +18,19 @@ export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 export const SEEN_VIA = ['poll', 'trap', 'lastchange', 'gap', 'resync'] as const;
 export type SeenVia = (typeof SEEN_VIA)[number];
 
+/**
+ * A switch port's administrative state: IF-MIB ifAdminStatus by name, carried
+ * with every port event as `evidence.admin` (null when it could not be read).
+ * It is evidence beside the state, which comes from ifOperStatus alone: a port
+ * `down` with admin `down` was shut administratively (docs/sla-rules.md §2).
+ */
+export const ADMIN_STATUSES = ['up', 'down', 'testing'] as const;
+export type AdminStatus = (typeof ADMIN_STATUSES)[number];
+
+export function isAdminStatus(s: unknown): s is AdminStatus {
+  return typeof s === 'string' && (ADMIN_STATUSES as readonly string[]).includes(s);
+}
+
 export function isPortState(s: unknown): s is PortState {
   return typeof s === 'string' && (PORT_STATES as readonly string[]).includes(s);
 }

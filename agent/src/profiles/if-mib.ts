@@ -11,12 +11,15 @@
  * the number) and by name (`admin`: up, down or testing): a port that is down
  * with `admin: down` was shut administratively, on purpose; `admin: testing`
  * is in a test mode (its ifOperStatus is then testing(3), so down). Poll
- * events take it from the poll that saw the change (which reads it for every
- * port whose ifOperStatus or ifLastChange moved), trap events from the
- * trap's own ifAdminStatus varbind or else the last poll. Whether an administrative
- * shutdown counts against the SLA is the collector's rule, not the agent's.
+ * events take it from the poll that made them, which reads it for every port
+ * whose ifOperStatus or ifLastChange moved, every port a trap named since the
+ * last poll, and every port after a failed poll; trap events from the trap's
+ * own ifAdminStatus varbind or else the last poll. Where nothing could be read
+ * (the device did not answer, a configured port it does not have) the event
+ * still carries both keys, null. Whether an administrative shutdown counts
+ * against the SLA is the collector's rule, not the agent's (docs/sla-rules.md).
  */
-import type { PortState } from '@dcprobe/shared';
+import type { AdminStatus, PortState } from '@dcprobe/shared';
 
 export const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
 
@@ -60,7 +63,6 @@ export const OPER_NAMES: Readonly<Record<number, string>> = {
   1: 'up', 2: 'down', 3: 'testing', 4: 'unknown', 5: 'dormant', 6: 'notPresent', 7: 'lowerLayerDown',
 };
 
-export type AdminStatus = 'up' | 'down' | 'testing';
 export const ADMIN_STATUS: Readonly<Record<number, AdminStatus>> = { 1: 'up', 2: 'down', 3: 'testing' };
 
 /** SNMPv2-MIB notification OIDs (RFC 3418 / RFC 2863 §6). */

@@ -29,6 +29,8 @@ export interface SimSwitchOptions {
   address?: string;
   /** Access ports ge-M/0/P (48 per member); two uplinks xe-0/1/0 and xe-0/1/1 follow. */
   ports?: number;
+  /** ifName (and ifDescr) of the first access ports, in place of ge-M/0/P: any text a device may use. */
+  names?: readonly string[];
   community?: string;
   v3User?: SnmpV3User;
   trapTo?: SimTrapTo;
@@ -75,10 +77,10 @@ export interface SimSwitch {
 const STATUS = { up: 1, down: 2 } as const;
 const IF_TYPE = { ethernetCsmacd: 6 } as const;
 
-function buildInterfaces(ports: number): Omit<SimInterface, 'ifIndex'>[] {
+function buildInterfaces(ports: number, names: readonly string[]): Omit<SimInterface, 'ifIndex'>[] {
   const out: Omit<SimInterface, 'ifIndex'>[] = [];
   for (let i = 1; i <= ports; i++) {
-    const ifName = `ge-${Math.floor((i - 1) / 48)}/0/${((i - 1) % 48) + 1}`;
+    const ifName = names[i - 1] ?? `ge-${Math.floor((i - 1) / 48)}/0/${((i - 1) % 48) + 1}`;
     out.push({ ifName, ifDescr: `GigabitEthernet ${ifName}`, ifAlias: `CUST:cust-${String(i).padStart(2, '0')}`, oper: 'up', admin: 'up', lastChange: 0 });
   }
   ['xe-0/1/0', 'xe-0/1/1'].forEach((ifName, k) => {
@@ -142,7 +144,7 @@ export async function startSimSwitch(opts: SimSwitchOptions = {}): Promise<SimSw
   mib.registerProviders(ifTableProviders());
   const fast = opts.fastMib === false ? null : speedUp(agent, mib, ['ifEntry', 'ifXEntry']);
 
-  const ifs: SimInterface[] = buildInterfaces(opts.ports ?? 48).map((x, p) => ({ ...x, ifIndex: p + 1 }));
+  const ifs: SimInterface[] = buildInterfaces(opts.ports ?? 48, opts.names ?? []).map((x, p) => ({ ...x, ifIndex: p + 1 }));
   let shift = 0;
 
   const ENTRY_COLUMNS = [IF.ifIndex, IF.ifDescr, '1.3.6.1.2.1.2.2.1.3', IF.ifAdminStatus, IF.ifOperStatus, IF.ifLastChange, IF.ifName, IF.ifAlias];

@@ -59,6 +59,14 @@ export class SwitchInstance implements SourceInstance {
   private rediscoverDue = false;
   private noUptimeSaid = false;
   private lastVanishWalk = -Infinity;
+  /**
+   * Ports whose ifAdminStatus the next poll reads even if they did not move:
+   * a trap may have changed their state without the poll seeing a change,
+   * and the poll's event must carry the admin status as it is then.
+   */
+  private readonly adminDue = new Set<number>();
+  /** The last poll failed (its ports went unknown): the next one reads every port's ifAdminStatus. */
+  private adminStale = false;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly unschedule: () => void;
   private readonly log: Logger;
@@ -82,7 +90,11 @@ export class SwitchInstance implements SourceInstance {
 
   poll(ctx: PollContext): Promise<Reading[]> {
     // A trap's confirming poll may arrive while a scheduled one runs: queue, never interleave.
-    const run = this.chain.then(() => this.pollOnce(ctx));
+    const run = this.chain.then(() => this.pollOnce(ctx)).catch((e: unknown) => {
+      // The agent makes its ports unknown; whatever comes next is an event, with ifAdminStatus read afresh.
+      this.adminStale = true;
+      throw e;
+    });
     // The chain must not hold the readings until the next poll.
     this.chain = run.then(() => {}, () => {});
     return run;
@@ -113,6 +125,7 @@ export class SwitchInstance implements SourceInstance {
     const subject = i?.subject ?? null;
     // The trap's own ifAdminStatus when it carries one, else the last poll's.
     const admin = e.adminStatus ?? i?.admin ?? null;
+    if (i?.subject) this.adminDue.add(i.ifIndex);
     const readings: Reading[] = subject && e.state ? [{
       subject, kind: 'port', state: e.state, via: 'trap',
       evidence: { trap: e.kind, trapOid: n.trapOid, ifIndex: e.ifIndex, ifName: ifNameOf(i!), from: n.from, ifAdminStatus: admin, admin: adminName(admin) },
@@ -192,17 +205,22 @@ export class SwitchInstance implements SourceInstance {
   }
 
   /**
-   * ifAdminStatus for the ports that moved (or were never read): every event
-   * comes from one of them; the others keep the last value read.
+   * ifAdminStatus for the ports that moved (or were never read), those a trap
+   * named since the last poll, and every port after a failed poll: a port
+   * event comes from one of them, so it carries the status as read by the
+   * poll that made it. The others keep the last value read.
    */
   private async withAdmin(r: StatusRead): Promise<void> {
     const moved: number[] = [];
+    const all = this.adminStale;
     for (const p of this.polled) {
       const s = r.status.get(p.ifIndex);
       if (!s) continue;
-      if (!p.read || p.oper !== s.oper || p.lastChange !== s.lastChange) moved.push(p.ifIndex);
+      if (all || !p.read || p.oper !== s.oper || p.lastChange !== s.lastChange || this.adminDue.has(p.ifIndex)) moved.push(p.ifIndex);
       else s.admin = p.admin;
     }
+    this.adminDue.clear();
+    this.adminStale = false;
     if (moved.length === 0) return;
     for (const [ifIndex, admin] of await readAdmin(this.client, moved)) r.status.get(ifIndex)!.admin = admin;
   }
@@ -232,7 +250,7 @@ export class SwitchInstance implements SourceInstance {
     this.readAt = r.at;
     for (const m of this.missing) {
       // Configured but absent: we cannot say it is down, only that we do not know.
-      out.push({ subject: m.subject, kind: 'port', state: 'unknown', evidence: { ifName: m.ifName, missing: true } });
+      out.push({ subject: m.subject, kind: 'port', state: 'unknown', evidence: { ifName: m.ifName, missing: true, ...NO_ADMIN } });
     }
     return out;
   }
@@ -274,6 +292,9 @@ class PortReading implements Reading {
 function ifNameOf(p: Port): string {
   return p.ifName ?? p.subject!.slice(p.subject!.indexOf('/') + 1);
 }
+
+/** A port event with no ifAdminStatus to read (the port is not on the device) still says so. */
+const NO_ADMIN = { ifAdminStatus: null, admin: null } as const;
 
 /** ifAdminStatus by name (`down`: shut administratively), null when absent or outside IF-MIB. */
 const adminName = (v: number | null): string | null => (v === null ? null : ADMIN_STATUS[v] ?? null);

@@ -29,7 +29,8 @@ export function slaRoutes(ctx: ApiContext): Route[] {
     {
       method: 'GET', path: '/api/v1/customers/{id}/scenario', access: { role: 'read', customer: { param: 'id' } }, handler: async ({ req, res, url, params }) => {
         const { month, asOf } = args(url, params.id!);
-        const scenario = toScenario(await ctx.sla.live.input(params.id!, month, asOf));
+        // Ports' observations carry their administrative state: evidence, which reconciles to the same figures.
+        const scenario = toScenario(await ctx.sla.ports.withAdmin(await ctx.sla.live.input(params.id!, month, asOf)));
         res.setHeader('content-disposition', `attachment; filename="scenario-${params.id}-${month}.json"`);
         respond(req, res, url, 200, scenario);
       },

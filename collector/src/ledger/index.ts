@@ -5,12 +5,16 @@
  * exclusion for all), so caches such as the SLA metrics recompute only those.
  */
 import type { CustomerConfig } from '../config.ts';
-import type { LedgerStore } from '../store/types.ts';
+import type { LedgerStore, ObservationReads } from '../store/types.ts';
 import { Audit } from './audit.ts';
 import { Customers } from './customers.ts';
 import { Reports } from './reports.ts';
 import { Exclusions } from './exclusions.ts';
 import { LiveReconciler } from './live.ts';
+import { PortsView } from './ports.ts';
+
+/** What the ledger reads: its own tables, and ports' changes for the ports view. */
+export type LedgerReads = LedgerStore & Pick<ObservationReads, 'portChanges'>;
 
 export type ChangeListener = (customer: string | null) => void;
 
@@ -19,18 +23,21 @@ export class SlaLedger {
   readonly reports: Reports;
   readonly exclusions: Exclusions;
   readonly live: LiveReconciler;
+  /** Ports' states with their administrative state, for the API and the report page. */
+  readonly ports: PortsView;
   private readonly listeners: ChangeListener[] = [];
   private specs: CustomerConfig[] | undefined;
 
-  private constructor(store: LedgerStore, readonly customers: Customers) {
+  private constructor(store: LedgerReads, readonly customers: Customers) {
     this.audit = new Audit(store);
     this.reports = new Reports(store, (c) => this.changed(c));
     this.exclusions = new Exclusions(store, (c) => this.changed(c ?? null));
     this.live = new LiveReconciler(store);
+    this.ports = new PortsView(store, customers);
   }
 
   /** Reads the customers' versions, which the ledger keeps in memory. */
-  static async open(store: LedgerStore): Promise<SlaLedger> {
+  static async open(store: LedgerReads): Promise<SlaLedger> {
     let ledger: SlaLedger | undefined;
     const customers = await Customers.load(store, (c) => ledger?.changed(c));
     ledger = new SlaLedger(store, customers);

@@ -6,12 +6,14 @@
  * `data-figure` (and `data-service`, `data-report`) and its exact value in
  * `data-value`, so tests and scripts read what people read.
  */
-import { formatInstant } from '@dcprobe/shared';
+import { formatInstant, parseInstant } from '@dcprobe/shared';
 import type { ReconcileInput, ReconcileResult, ReportResult, ServiceResult, TimerResult } from '../sla/types.ts';
 import type { ExclusionVersion } from '../ledger/exclusions.ts';
 import type { Tenure } from '../ledger/customers.ts';
 import { duration, esc, figure, shortTime } from '../lib/html.ts';
+import type { PortStatus } from '../ledger/ports.ts';
 import { timelineSvg } from './timeline-svg.ts';
+import { portsTables } from './ports.ts';
 import { PAGE_CSS } from './style.ts';
 
 export interface PageData {
@@ -25,6 +27,8 @@ export interface PageData {
   /** Who entered each exclusion, by id. */
   exclusionVersions: readonly ExclusionVersion[];
   generatedAt: number;
+  /** The customer's ports and uplinks with their states (ledger/ports.ts); shown in the network section. */
+  ports?: readonly PortStatus[] | undefined;
   /** The customer's report form (form.ts), already rendered; shown below the figures. */
   form?: string | undefined;
 }
@@ -73,6 +77,7 @@ ${timelineSvg({ service, month: d.month, timezone: tz, asOf: d.input.asOf, resul
 <table class="unreported"><caption>Measured outages nobody reported (${s.unreported.length})</caption><thead><tr><th>Start</th><th>End</th><th>In month</th><th>Reportable until</th></tr></thead>
 <tbody>${s.unreported.map((u) => `<tr data-figure="unreported" data-service="${service}" data-value="${u.seconds}"><td>${esc(shortTime(u.start))}</td><td>${u.end ? esc(shortTime(u.end)) : 'ongoing'}</td><td>${esc(duration(u.seconds))}</td><td>${esc(shortTime(u.reportableUntil))}</td></tr>`).join('') || '<tr><td colspan="4">None.</td></tr>'}</tbody></table>
 ${hiddenFlapTable(service, s)}
+${service === 'network' && d.ports ? portsTables(d.ports, tz, parseInstant(s.monthStart)) : ''}
 <table class="exclusions"><caption>Exclusions (${exclusions.length})</caption><thead><tr><th>Id</th><th>Category</th><th>Reference</th><th>Window</th><th>Entered by</th></tr></thead>
 <tbody>${exclusions.map((x) => `<tr data-exclusion="${esc(x.id)}"><td>${esc(x.id)}</td><td>${esc(x.category.replace('_', ' '))}</td><td>${esc(x.ref)}</td><td>${esc(shortTime(formatInstant(x.start, tz)))} – ${esc(shortTime(formatInstant(x.end, tz)))}</td><td>${esc(who.get(x.id)?.recordedBy ?? '')}</td></tr>`).join('') || '<tr><td colspan="5">None.</td></tr>'}</tbody></table>
 </section>`;

@@ -50,7 +50,7 @@ export function reportPageRoutes(ctx: ApiContext): Route[] {
       const spec = ctx.sla.customers.latest(id)!.spec;
       const action = formAction(c);
       const html = renderPage({
-        customer: id, name: spec.name, month, input, result: reconcile(input),
+        customer: id, name: spec.name, month, input, result: reconcile(input), ports: await ctx.sla.ports.of(id, month, asOf),
         tenures: ctx.sla.customers.tenures(id).filter((t) => t.end > bounds.start && t.start < Math.min(bounds.end, asOf)),
         exclusionVersions: await ctx.sla.exclusions.list({ customer: id, withdrawn: false }), generatedAt: ctx.now(),
         ...(action ? { form: reportForm(action, (['network', 'power'] as const).filter((s) => spec[s]), tz) } : {}),

@@ -27,6 +27,7 @@ svg .label { font-size: 11px; fill: #333; } svg .day { font-size: 9px; fill: #77
 .k.up { background:#c8e6c9; } .k.down { background: var(--down); } .k.unknown { background: var(--unknown); }
 .k.excluded { background: var(--excl); } .k.claimed { border: 2px solid var(--claim); } .k.countable { background: var(--count); }
 .notice-k { color: var(--up); }
+td.port-state.down { color: var(--down); font-weight: 600; } td.port-state.unknown { color:#555; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11px; }

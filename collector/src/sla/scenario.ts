@@ -3,7 +3,7 @@
  * into the reconciler's typed input. Every error is DcprobeError(SCENARIO_INVALID)
  * and names the field and the item.
  */
-import { formatInstant, isStateOf, MONTH_RE, PORT_STATES, POWER_STATES, type State } from '@dcprobe/shared';
+import { ADMIN_STATUSES, formatInstant, isAdminStatus, isStateOf, MONTH_RE, PORT_STATES, POWER_STATES, type AdminStatus, type State } from '@dcprobe/shared';
 import { parseCustomers, type SubjectUse } from './scenario-customers.ts';
 import {
   at, fail, IdRegistry, instant, list, object, oneOf, onlyKeys, optionalInstant, optionalText, text,
@@ -62,7 +62,7 @@ function parseObservations(items: readonly unknown[], subjects: ReadonlyMap<stri
   return items.map((raw, i) => {
     const p = at('observations', i);
     const o = object(raw, p);
-    onlyKeys(o, ['subject', 'state', 'at'], p);
+    onlyKeys(o, ['subject', 'state', 'at', 'admin'], p);
     const subject = text(o, 'subject', p);
     const use = subjects.get(subject);
     const state = o.state;
@@ -80,7 +80,8 @@ function parseObservations(items: readonly unknown[], subjects: ReadonlyMap<stri
       fail(at(p, 'at'), `${subject} already has an observation at ${formatInstant(t, 'UTC')} (observations[${first}])`);
     }
     times.set(t, i);
-    return { subject, state: state as State, at: t };
+    if (o.admin !== undefined && !isAdminStatus(o.admin)) fail(at(p, 'admin'), `${JSON.stringify(o.admin)} is not an administrative state (${ADMIN_STATUSES.join(', ')})`);
+    return { subject, state: state as State, at: t, ...(o.admin !== undefined ? { admin: o.admin as AdminStatus } : {}) };
   });
 }
 

@@ -26,7 +26,7 @@ export function toScenario(input: ReconcileInput): Json {
   out.asOf = iso(input.asOf, mainZone);
   out.customers = input.customers.map(customerJson);
   out.observations = input.observations.map((o) => ({
-    subject: o.subject, state: o.state, at: iso(o.at, subjectZone.get(o.subject)),
+    subject: o.subject, state: o.state, at: iso(o.at, subjectZone.get(o.subject)), ...(o.admin !== undefined ? { admin: o.admin } : {}),
   }));
   out.reports = input.reports.map((r) => {
     const tz = zoneOf.get(r.customer);

@@ -3,7 +3,7 @@
  * instants as UTC milliseconds, so the live collector can hand over what its store
  * holds; `parseScenario` builds the same input from a scenario file.
  */
-import type { State } from '@dcprobe/shared';
+import type { AdminStatus, State } from '@dcprobe/shared';
 
 export const SERVICES = ['network', 'power'] as const;
 export type Service = (typeof SERVICES)[number];
@@ -19,8 +19,12 @@ export const EXCLUSION_CATEGORIES = [
 ] as const;
 export type ExclusionCategory = (typeof EXCLUSION_CATEGORIES)[number];
 
-/** A measured state change of one subject. A repeated state is no change. */
-export interface Observation { subject: string; state: State; at: number }
+/**
+ * A measured state change of one subject. A repeated state is no change.
+ * `admin`: a port's administrative state as its event carried it, shown as
+ * evidence (docs/sla-rules.md §2); it changes no figure.
+ */
+export interface Observation { subject: string; state: State; at: number; admin?: AdminStatus | undefined }
 
 /**
  * A hidden flap (docs/sla-rules.md §2): the subject left its state and came

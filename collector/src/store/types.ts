@@ -31,7 +31,7 @@
  * the SQLite one works synchronously and resolves. Each write method is one
  * transaction: it happens whole or not at all.
  */
-import type { SeenVia, State, SubjectKind } from '@dcprobe/shared';
+import type { AdminStatus, SeenVia, State, SubjectKind } from '@dcprobe/shared';
 import type { CustomerConfig } from '../config.ts';
 import type { Exclusion, HiddenFlap, Observation, Report } from '../sla/types.ts';
 import type { Delivery } from '../delivery/types.ts';
@@ -250,7 +250,16 @@ export interface ObservationReads {
    */
   observedSince(mark: number | null): Promise<{ mark: number; subjects: string[] }>;
   rejectedEvents(agentId: string): Promise<RejectedEvent[]>;
+  /**
+   * Per subject: its last observation at or before `from`, then those in
+   * (from, asOf], oldest first, each with the administrative state its event
+   * carried. For display: the SLA reads observations through readMonth.
+   */
+  portChanges(subjects: readonly string[], from: number, asOf: number): Promise<Map<string, PortChange[]>>;
 }
+
+/** A port's observation as the ports view shows it: `admin` is the event's evidence.admin (null when absent). */
+export interface PortChange { subject: string; state: State; at: number; via: SeenVia; admin: AdminStatus | null }
 
 /**
  * Versioned appends take the version to write; it must be one more than the

@@ -53,6 +53,28 @@ export function monthContract(ctx: ContractContext): void {
       expect(Object.fromEntries(snap!.observations)).toEqual({ 'sw1/p1': [{ subject: 'sw1/p1', state: 'down', at: FROM - 2 * H }], 'sw1/never': [] });
     });
 
+    it('reads ports\' changes with the administrative state their events carried, over the same window', async () => {
+      const { store } = await ctx.open();
+      const ev = (o: ObservationRow, evidence: Record<string, unknown>): ObservationRow => ({ ...o, evidence });
+      await store.importObservations([
+        ev(row('sw1/p 1', 'up', FROM - 2 * H), { ifAdminStatus: 1, admin: 'up' }),
+        ev(row('sw1/p 1', 'down', FROM + H), { ifAdminStatus: 2, admin: 'down' }),
+        ev(row('sw1/p 1', 'down', FROM + 2 * H), { admin: 'sideways' }), // outside the vocabulary: not shown as one
+        row('sw1/p 1', 'unknown', FROM + 3 * H), // no evidence
+        ev(row('sw1/p 1', 'up', AS_OF + H), { admin: 'up' }),
+      ], FROM);
+      const got = await store.portChanges(['sw1/p 1', 'sw1/never'], FROM, AS_OF);
+      expect(Object.fromEntries(got)).toEqual({
+        'sw1/p 1': [
+          { subject: 'sw1/p 1', state: 'up', at: FROM - 2 * H, via: 'poll', admin: 'up' },
+          { subject: 'sw1/p 1', state: 'down', at: FROM + H, via: 'poll', admin: 'down' },
+          { subject: 'sw1/p 1', state: 'down', at: FROM + 2 * H, via: 'poll', admin: null },
+          { subject: 'sw1/p 1', state: 'unknown', at: FROM + 3 * H, via: 'poll', admin: null },
+        ],
+        'sw1/never': [],
+      });
+    });
+
     it('answers null when the plan finds nothing to read (a customer without versions)', async () => {
       const { store } = await ctx.open();
       let seen: readonly CustomerVersion[] | undefined;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { DcprobeError, E } from '@dcprobe/shared';
-import { DISCOVERY_COLUMNS, IF, STATUS_COLUMNS, SYS_UPTIME } from '../../../agent/src/profiles/if-mib.ts';
+import { DISCOVERY_COLUMNS, IF, STATUS_COLUMNS, SYS_UPTIME, TRAP } from '../../../agent/src/profiles/if-mib.ts';
 import type { SwitchInstance } from '../../../agent/src/switch/instance.ts';
 import { Device, bySubject, standardRows } from './snmp-switch-device.ts';
 import { sleep } from '../../support/wait.ts';
@@ -41,6 +41,31 @@ describe('snmp-switch: state from ifOperStatus (RFC 2863)', () => {
       ifIndex: 2, ifName: 'ge-0/0/2', ifAlias: 'CUST:cust-02', ifDescr: 'port 2',
       ifOperStatus: 2, ifAdminStatus: 1, admin: 'up', ifLastChange: 1234, sysUpTime: 500_000,
     });
+  });
+
+  it('ifAdminStatus is read again for a port a trap named and for every port after a failed poll, so an event never carries a stale one', async () => {
+    const { dev, sw } = setup({ ports: ['ge-0/0/2', 'ge-0/0/3'] });
+    const adminGets = () => dev.fake.asked.filter((a) => a.op === 'get' && a.oids.some((o) => o.startsWith(`${IF.ifAdminStatus}.`))).flatMap((a) => a.oids);
+    await dev.poll(sw);
+    // Shut while nothing else moved: a poll alone does not read it again.
+    dev.set(IF.ifAdminStatus, 2, 2);
+    dev.fake.asked.length = 0;
+    expect((await dev.poll(sw)).find((r) => r.subject === 'sw1/ge-0/0/2')!.evidence).toMatchObject({ admin: 'up' });
+    expect(adminGets()).toEqual([]);
+    // A trap names the port: the next poll reads its ifAdminStatus (only its own).
+    sw.onTrap({ from: '192.0.2.10', receivedAt: dev.now, version: '2c', trapOid: TRAP.linkDown, uptime: null,
+      varbinds: [{ oid: `${IF.ifIndex}.2`, type: 2, value: 2 }, { oid: `${IF.ifOperStatus}.2`, type: 2, value: 2 }] });
+    dev.fake.asked.length = 0;
+    expect((await dev.poll(sw)).find((r) => r.subject === 'sw1/ge-0/0/2')!.evidence).toMatchObject({ ifAdminStatus: 2, admin: 'down' });
+    expect(adminGets()).toEqual([`${IF.ifAdminStatus}.2`]);
+    // A failed poll: the next one reads every port's.
+    dev.set(IF.ifAdminStatus, 3, 3);
+    dev.fake.fail = new DcprobeError(E.SNMP_TIMEOUT, 'no response');
+    await expect(dev.poll(sw)).rejects.toMatchObject({ code: E.SNMP_TIMEOUT });
+    dev.fake.fail = null;
+    dev.fake.asked.length = 0;
+    expect((await dev.poll(sw)).find((r) => r.subject === 'sw1/ge-0/0/3')!.evidence).toMatchObject({ ifAdminStatus: 3, admin: 'testing' });
+    expect(adminGets().sort()).toEqual([`${IF.ifAdminStatus}.2`, `${IF.ifAdminStatus}.3`]);
   });
 
   it('a row that stops answering reads unknown after re-learning the table', async () => {
@@ -234,6 +259,6 @@ describe('snmp-switch: port selection', () => {
   it('a configured port the device lacks reads unknown, never down', async () => {
     const { dev, sw } = setup({ ports: ['ge-0/0/1', 'ge-9/9/9'] });
     const rs = bySubject(await dev.poll(sw));
-    expect(rs.get('sw1/ge-9/9/9')).toMatchObject({ state: 'unknown', evidence: { missing: true } });
+    expect(rs.get('sw1/ge-9/9/9')).toMatchObject({ state: 'unknown', evidence: { missing: true, ifAdminStatus: null, admin: null } });
   });
 });

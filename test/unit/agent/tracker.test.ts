@@ -107,12 +107,15 @@ describe('Tracker', () => {
     ]);
   });
 
-  it('unknownReadings covers only known subjects not already unknown', () => {
+  it('unknownReadings covers only known subjects not already unknown; a port says its ifAdminStatus was not read', () => {
     const t = new Tracker();
-    t.observe([port('up'), { subject: 'sw1/ge-0/0/2', kind: 'port', state: 'unknown', evidence: {} }], T);
-    const rs = t.unknownReadings(['sw1/ge-0/0/1', 'sw1/ge-0/0/2', 'never/seen'], { error: 'DCP_SNMP_TIMEOUT' });
-    expect(rs).toEqual([{ subject: 'sw1/ge-0/0/1', kind: 'port', state: 'unknown', evidence: { error: 'DCP_SNMP_TIMEOUT' } }]);
-    const [x] = t.observe(rs, T + 9).transitions;
+    t.observe([port('up'), { subject: 'sw1/ge-0/0/2', kind: 'port', state: 'unknown', evidence: {} }, { subject: 'ups1/output', kind: 'power', state: 'mains', evidence: {} }], T);
+    const rs = t.unknownReadings(['sw1/ge-0/0/1', 'sw1/ge-0/0/2', 'never/seen', 'ups1/output'], { error: 'DCP_SNMP_TIMEOUT' });
+    expect(rs).toEqual([
+      { subject: 'sw1/ge-0/0/1', kind: 'port', state: 'unknown', evidence: { error: 'DCP_SNMP_TIMEOUT', ifAdminStatus: null, admin: null } },
+      { subject: 'ups1/output', kind: 'power', state: 'unknown', evidence: { error: 'DCP_SNMP_TIMEOUT' } },
+    ]);
+    const [x] = t.observe(rs.slice(0, 1), T + 9).transitions;
     expect(x).toMatchObject({ state: 'unknown', at: T + 9, via: 'poll', initial: false, from: 'up' });
   });
 });

@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type {
   AgentClaim, AgentCursor, AgentRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
-  ApiTokenRow, HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord,
+  ApiTokenRow, HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, PortChange, RejectedEvent, ReportVersion, SilenceRecord,
   StatementRecord, Store, StoredDelivery,
 } from '../types.ts';
 import type { Delivery } from '../../delivery/types.ts';
@@ -24,6 +24,7 @@ import { LedgerTables } from './ledger.ts';
 import { migrate } from './migrations.ts';
 import { monthReader } from './month.ts';
 import { ObservationTables } from './observations.ts';
+import { readPortChanges } from './port-changes.ts';
 import { claimIn } from './sessions.ts';
 import { electLeader, type LeaderOptions, type Leadership } from './leader.ts';
 import { listenChanges, type ChangeListener } from './notify.ts';
@@ -125,6 +126,9 @@ export class PostgresStore implements Store {
   audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]> { return this.ledger.audit(entity, entityId); }
   readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null> {
     return this.month(customer, plan);
+  }
+  portChanges(subjects: readonly string[], from: number, asOf: number): Promise<Map<string, PortChange[]>> {
+    return readPortChanges(this.db.pool, subjects, from, asOf);
   }
 
   apiTokens(): Promise<ApiTokenRow[]> { return this.tokens.apiTokens(); }

@@ -8,7 +8,7 @@
 import { DcprobeError, E } from '@dcprobe/shared';
 import type {
   AgentClaim, AgentCursor, AgentRow, ApiTokenRow, AuditEntity, AuditEntry, ChainHead, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
-  HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, RejectedEvent, ReportVersion, SilenceRecord, StatementRecord,
+  HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, PortChange, RejectedEvent, ReportVersion, SilenceRecord, StatementRecord,
   Store, StoreOptions, StoredDelivery,
 } from '../types.ts';
 import type { Delivery } from '../../delivery/types.ts';
@@ -18,6 +18,7 @@ import { ApiTokenTable } from './api-tokens.ts';
 import { openDb, type Db } from './db.ts';
 import { LedgerTables } from './ledger.ts';
 import { monthReader } from './month.ts';
+import { portChangesReader } from './port-changes.ts';
 import { ObservationTables } from './observations.ts';
 import { openWriter, type Writer } from './writer.ts';
 
@@ -37,6 +38,7 @@ export class SqliteStore implements Store {
   private readonly obs: ObservationTables;
   private readonly ledger: LedgerTables;
   private readonly month;
+  private readonly ports;
   private readonly out: DeliveryTables;
   private readonly tokens: ApiTokenTable;
   private readonly head: () => ChainHead;
@@ -45,6 +47,7 @@ export class SqliteStore implements Store {
     this.obs = new ObservationTables(db);
     this.ledger = new LedgerTables(db);
     this.month = monthReader(db, this.ledger);
+    this.ports = portChangesReader(db);
     this.out = new DeliveryTables(db, this.ledger);
     this.tokens = new ApiTokenTable(db);
     this.head = chainHeadReader(db);
@@ -69,6 +72,7 @@ export class SqliteStore implements Store {
   async countObservations(): Promise<number> { return this.obs.countObservations(); }
   async observedSince(mark: number | null): Promise<{ mark: number; subjects: string[] }> { return this.obs.observedSince(mark); }
   async rejectedEvents(agentId: string): Promise<RejectedEvent[]> { return this.obs.rejectedEvents(agentId); }
+  async portChanges(subjects: readonly string[], from: number, asOf: number): Promise<Map<string, PortChange[]>> { return this.ports(subjects, from, asOf); }
 
   async customerVersions(): Promise<CustomerVersion[]> { return this.ledger.customerVersions(); }
   async appendCustomerVersions(entries: readonly { version: CustomerVersion; audit: AuditEntry }[]): Promise<void> { this.ledger.appendCustomerVersions(entries); }
