@@ -123,6 +123,7 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const shareLinks = new ShareLinks(config.shareLinkKeyFile === null ? randomBytes(32) : loadShareKey(config.shareLinkKeyFile));
   const guard = makeGuard({
     tokens, links: shareLinks, now, reportCustomer: async (id) => (await sla.reports.latest(id)).customer,
+    operationCustomer: async (id) => (await sla.operations.latest(id)).customer,
   });
   const ctx = { sla, now, log, notices, statements, access: { tokens, tokenStore: store, links: shareLinks } };
   const routes: Route[] = [
