@@ -1,5 +1,5 @@
 /**
- * dcprobe-collector: run | check-config | hash-token | reconcile | verify | customers import | backup.
+ * dcprobe-collector: run | check-config | hash-token | reconcile | verify | customers import | tokens | share-link | backup.
  * Each command is one entry of COMMANDS: its flags, listed once, give both
  * `COMMAND --help` and the parser. Exit codes: 0 ok, 1 runtime failure,
  * 2 bad input (config, flags, scenario), 3 evidence that does not verify.
@@ -13,6 +13,7 @@ import { BUILD } from './build-info.ts';
 import { RECONCILE } from './cli/reconcile.ts';
 import { VERIFY } from './cli/verify.ts';
 import { CUSTOMERS } from './cli/customers.ts';
+import { SHARE_LINK, TOKENS } from './cli/tokens.ts';
 import { checkConfigFiles, loadConfig, printableConfig } from './config.ts';
 import { hashToken, newToken } from './tokens.ts';
 
@@ -113,6 +114,20 @@ const COMMANDS: readonly Command[] = [
     async run(args, io) {
       const { customersCommand } = await import('./cli/customers.ts');
       return customersCommand(args, io);
+    },
+  },
+  {
+    spec: TOKENS,
+    async run(args, io) {
+      const { tokensCommand } = await import('./cli/tokens.ts');
+      return tokensCommand(args, io);
+    },
+  },
+  {
+    spec: SHARE_LINK,
+    async run(args, io) {
+      const { shareLinkCommand } = await import('./cli/tokens.ts');
+      return shareLinkCommand(args, io);
     },
   },
 ];
