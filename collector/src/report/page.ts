@@ -28,6 +28,12 @@ export interface PageData {
   generatedAt: number;
   /** The customer's report form (form.ts), already rendered; shown below the figures. */
   form?: string | undefined;
+  /**
+   * The month's reports in the customer's own words (the live page; a statement
+   * prints its own table of them). Shown as text: whatever was typed, markup or
+   * a formula included, is escaped.
+   */
+  reportTexts?: readonly { id: string; text: string }[] | undefined;
 }
 
 const MINUTES: [keyof ServiceResult, string][] = [
@@ -106,6 +112,11 @@ function tenureTable(d: PageData, tz: string): string {
 <thead><tr><th>Version</th><th>In force</th><th>Network</th><th>Power feeds</th><th>Recorded by</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+function wordsTable(texts: readonly { id: string; text: string }[]): string {
+  const rows = texts.map((r) => `<tr data-report="${esc(r.id)}"><th scope="row">${esc(r.id)}</th><td class="words">${esc(r.text)}</td></tr>`).join('');
+  return `<table class="words"><caption>The reports in the customer's words</caption><tbody>${rows || '<tr><td colspan="2">None.</td></tr>'}</tbody></table>`;
+}
+
 export function renderPage(d: PageData): string {
   const c = d.result.customers[0]!;
   const tz = c.timezone;
@@ -116,6 +127,6 @@ export function renderPage(d: PageData): string {
 <body>
 <header><h1>Service report: <span data-figure="customer" data-value="${esc(d.customer)}">${esc(d.name ?? d.customer)}</span>, <span data-figure="month" data-value="${esc(d.month)}">${esc(d.month)}</span></h1>
 <p class="meta">Time zone ${esc(tz)} · as of <span data-figure="asOf" data-value="${esc(d.result.asOf)}">${esc(shortTime(formatInstant(d.input.asOf, tz)))}</span> · generated ${esc(formatInstant(d.generatedAt))} · countable minutes run from the provider's receipt of a report to the customer's receipt of the restoration notice (SLA rules §3)</p></header>
-<main>${tenureTable(d, tz)}${sections.join('\n')}${d.form ?? ''}</main>
+<main>${tenureTable(d, tz)}${sections.join('\n')}${d.reportTexts ? wordsTable(d.reportTexts) : ''}${d.form ?? ''}</main>
 </body></html>`;
 }

@@ -28,6 +28,7 @@ svg .label { font-size: 11px; fill: #333; } svg .day { font-size: 9px; fill: #77
 .k.excluded { background: var(--excl); } .k.claimed { border: 2px solid var(--claim); } .k.countable { background: var(--count); }
 .notice-k { color: var(--up); }
 @page { size: A4 landscape; margin: 12mm; }
+td.words { white-space: pre-wrap; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11px; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
