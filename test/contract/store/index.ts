@@ -16,6 +16,7 @@ import { ledgerContract } from './ledger.ts';
 import { monthContract } from './month.ts';
 import { deliveryContract } from './deliveries.ts';
 import { apiTokenContract } from './api-tokens.ts';
+import { operationContract } from './operations.ts';
 
 export interface StoreUnderTest {
   store: Store;
@@ -63,5 +64,6 @@ export function runStoreContract(o: StoreContractOptions): void {
     deliveryContract(ctx);
     monthContract(ctx);
     apiTokenContract(ctx);
+    operationContract(ctx);
   });
 }
