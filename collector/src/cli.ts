@@ -1,6 +1,6 @@
 /**
- * dcprobe-collector: run | check-config | hash-token | reconcile | verify | customers import | backup |
- * verify-store | store copy.
+ * dcprobe-collector: run | check-config | hash-token | reconcile | verify | customers import | tokens | share-link |
+ * backup | verify-store | store copy.
  * Each command is one entry of COMMANDS: its flags, listed once, give both
  * `COMMAND --help` and the parser. Exit codes: 0 ok, 1 runtime failure,
  * 2 bad input (config, flags, scenario), 3 evidence that does not verify.
@@ -15,6 +15,7 @@ import { RECONCILE } from './cli/reconcile.ts';
 import { VERIFY } from './cli/verify.ts';
 import { CUSTOMERS } from './cli/customers.ts';
 import { STORE } from './cli/store.ts';
+import { SHARE_LINK, TOKENS } from './cli/tokens.ts';
 import { checkConfigFiles, loadConfig, printableConfig } from './config.ts';
 import { hashToken, newToken } from './tokens.ts';
 
@@ -114,6 +115,20 @@ const COMMANDS: readonly Command[] = [
     async run(args, io) {
       const { storeCommand } = await import('./cli/store.ts');
       return storeCommand(args, io);
+    },
+  },
+  {
+    spec: TOKENS,
+    async run(args, io) {
+      const { tokensCommand } = await import('./cli/tokens.ts');
+      return tokensCommand(args, io);
+    },
+  },
+  {
+    spec: SHARE_LINK,
+    async run(args, io) {
+      const { shareLinkCommand } = await import('./cli/tokens.ts');
+      return shareLinkCommand(args, io);
     },
   },
 ];

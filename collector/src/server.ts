@@ -126,11 +126,14 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
   const statements = config.statements
     ? await StatementService.start({ store, sla, config: config.statements, log, now, settled: () => ingest.settled(), delivery: notices })
     : undefined;
+  // A correction touching a frozen month is a revision, never a change to what was issued.
+  if (statements) sla.onChange((c) => statements.corrected(c));
   const tokens = new TokenBook(config.apiTokens, (await store.apiTokens()).filter((t) => t.revokedAt === null)
     .map((t) => ({ name: t.name, role: t.role, customer: t.customer ?? undefined, tokenHash: t.tokenHash })));
   const shareLinks = new ShareLinks(config.shareLinkKeyFile === null ? randomBytes(32) : loadShareKey(config.shareLinkKeyFile));
   const guard = makeGuard({
     tokens, links: shareLinks, now, reportCustomer: async (id) => (await sla.reports.latest(id)).customer,
+    operationCustomer: async (id) => (await sla.operations.latest(id)).customer,
   });
   const ctx = { sla, now, log, notices, statements, access: { tokens, tokenStore: store, links: shareLinks } };
   const routes: Route[] = [

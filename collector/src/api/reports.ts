@@ -18,7 +18,7 @@ import { bodyObject, fail, id, instant, notBefore, oneOf, onlyKeys, text, type B
 import { actor, zoneOf, type ApiContext } from './context.ts';
 import { monthParam, page, respond, toCsvTable } from './http.ts';
 
-const FIELDS = ['customer', 'service', 'reportedAt', 'noticeAt', 'claimedStart', 'claimedEnd', 'firstResponseAt', 'text'] as const;
+const FIELDS = ['customer', 'service', 'reportedAt', 'noticeAt', 'claimedStart', 'claimedEnd', 'firstResponseAt', 'writtenReportAt', 'text'] as const;
 /** What a customer may say in its own report; the rest is the provider's to record. */
 const CUSTOMER_FIELDS = ['customer', 'service', 'claimedStart', 'claimedEnd', 'text'] as const;
 
@@ -31,10 +31,12 @@ function checkFields(ctx: ApiContext, b: Body): ReportFields {
   const f: ReportFields = {
     customer, service, reportedAt: instant(b, 'reportedAt', true)!,
     noticeAt: instant(b, 'noticeAt', false), claimedStart: instant(b, 'claimedStart', false),
-    claimedEnd: instant(b, 'claimedEnd', false), firstResponseAt: instant(b, 'firstResponseAt', false), text: text(b, 'text'),
+    claimedEnd: instant(b, 'claimedEnd', false), firstResponseAt: instant(b, 'firstResponseAt', false),
+    writtenReportAt: instant(b, 'writtenReportAt', false), text: text(b, 'text'),
   };
   notBefore(f.noticeAt, 'noticeAt', f.reportedAt, 'reportedAt');
   notBefore(f.firstResponseAt, 'firstResponseAt', f.reportedAt, 'reportedAt');
+  notBefore(f.writtenReportAt, 'writtenReportAt', f.reportedAt, 'reportedAt');
   notBefore(f.claimedEnd, 'claimedEnd', f.claimedStart, 'claimedStart');
   return f;
 }
@@ -44,7 +46,8 @@ function asBody(v: ReportVersion): Body {
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : formatInstant(ms));
   return {
     customer: v.customer, service: v.service, reportedAt: iso(v.reportedAt), noticeAt: iso(v.noticeAt),
-    claimedStart: iso(v.claimedStart), claimedEnd: iso(v.claimedEnd), firstResponseAt: iso(v.firstResponseAt), text: v.text,
+    claimedStart: iso(v.claimedStart), claimedEnd: iso(v.claimedEnd), firstResponseAt: iso(v.firstResponseAt),
+    writtenReportAt: iso(v.writtenReportAt), text: v.text,
   };
 }
 
@@ -54,13 +57,13 @@ export function reportJson(ctx: ApiContext, v: ReportVersion, asOf: number): Rec
   return {
     id: v.id, version: v.version, change: v.change, customer: v.customer, service: v.service, source: v.source ?? 'noc',
     reportedAt: iso(v.reportedAt), noticeAt: iso(v.noticeAt), claimedStart: iso(v.claimedStart), claimedEnd: iso(v.claimedEnd),
-    firstResponseAt: iso(v.firstResponseAt), text: v.text ?? null, open: v.noticeAt === undefined || v.noticeAt > asOf,
+    firstResponseAt: iso(v.firstResponseAt), writtenReportAt: iso(v.writtenReportAt), text: v.text ?? null, open: v.noticeAt === undefined || v.noticeAt > asOf,
     timers: ticketTimers(v, asOf, tz), reason: v.reason ?? null, recordedAt: formatInstant(v.recordedAt), recordedBy: v.recordedBy,
   };
 }
 
 const CSV_COLS = ['id', 'version', 'customer', 'service', 'reportedAt', 'noticeAt', 'claimedStart', 'claimedEnd', 'firstResponseAt',
-  'open', 'verdict', 'countableSeconds', 'firstResponseMissed', 'resolutionMissed', 'recordedBy'];
+  'writtenReportAt', 'open', 'verdict', 'countableSeconds', 'firstResponseMissed', 'writtenReportMissed', 'resolutionMissed', 'recordedBy'];
 
 /** The contract's timers of a report (timers/contract.ts) in the customer's zone. */
 export function contractTimersJson(ctx: ApiContext, v: ReportVersion, asOf: number): Record<string, unknown> {
@@ -117,6 +120,7 @@ export function reportRoutes(ctx: ApiContext): Route[] {
         }
         respond(req, res, url, 200, { reports: list, ...(next !== undefined ? { next } : {}) }, () => toCsvTable(CSV_COLS, list.map((r) => ({
           ...r, firstResponseMissed: (r.timers as ReturnType<typeof ticketTimers>).firstResponse.missed,
+          writtenReportMissed: (r.timers as ReturnType<typeof ticketTimers>).writtenReport.missed,
           resolutionMissed: (r.timers as ReturnType<typeof ticketTimers>).resolution.missed,
         }))), `reports-${customer ?? 'all'}-${month ?? 'all'}`);
       },

@@ -1,11 +1,14 @@
 /**
  * Frozen month-end statements: a customer's list with each file's SHA-256, and
- * each file as it was issued (the bytes the digests were computed over).
+ * each file as it was issued (the bytes the digests were computed over). A
+ * revised statement is listed beside the one it revises, never in its place:
+ * both are retrievable, each under its own file names (…-r0.pdf, …-r1.pdf).
  */
 import { DcprobeError, E, formatInstant } from '@dcprobe/shared';
 import type { Route } from '../http/router.ts';
 import { zoneOf, type ApiContext } from './context.ts';
 import { monthParam, respond } from './http.ts';
+import { statementId } from '../statements/artefact.ts';
 
 export function statementRoutes(ctx: ApiContext): Route[] {
   const store = () => {
@@ -20,6 +23,8 @@ export function statementRoutes(ctx: ApiContext): Route[] {
         respond(req, res, url, 200, {
           statements: list.map((s) => ({
             id: s.id, customer: s.customer, month: s.month, revision: s.revision, issuedAt: formatInstant(s.issuedAt, tz), reason: s.reason,
+            // A revision cites the one before it (its manifest names it with its digest and lists what changed).
+            revises: s.revision === 0 ? null : statementId(s.customer, s.month, s.revision - 1),
             files: s.files.map((f) => ({ name: f.name, mediaType: f.mediaType, size: f.content.length, sha256: f.sha256 })),
           })),
         });

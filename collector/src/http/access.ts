@@ -17,6 +17,8 @@ export type CustomerScope =
   | { query: string }
   /** A path parameter holding a report id: the report's customer. */
   | { report: string }
+  /** A path parameter holding an authorised operation's id: the operation's customer. */
+  | { operation: string }
   /** The caller's own customer (e.g. filing a report: the body cannot name another). */
   | 'self';
 

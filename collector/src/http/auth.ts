@@ -39,6 +39,8 @@ export interface GuardDeps {
   links: ShareLinks;
   /** The customer a report belongs to; throws NOT_FOUND for an unknown report. */
   reportCustomer: (id: string) => Promise<string>;
+  /** The customer an authorised operation belongs to; throws NOT_FOUND for an unknown one. */
+  operationCustomer: (id: string) => Promise<string>;
   now: () => number;
 }
 
@@ -50,6 +52,7 @@ export function makeGuard(d: GuardDeps) {
     if (scope === 'self') return own;
     if ('param' in scope) return g.params[scope.param];
     if ('report' in scope) return d.reportCustomer(g.params[scope.report]!);
+    if ('operation' in scope) return d.operationCustomer(g.params[scope.operation]!);
     const q = g.url.searchParams.get(scope.query);
     if (q === null && own !== undefined) g.url.searchParams.set(scope.query, own); // pinned: the handler lists only the caller's own
     return q ?? own;

@@ -1,5 +1,6 @@
 /**
- * The SLA ledger: customers with their history, reports, exclusions, notices
+ * The SLA ledger: customers with their history, reports, exclusions, notices,
+ * operations the customer authorised (timers only)
  * and the audit trail, all append-only in the store, plus live reconciliation.
  * Listeners hear which customer's data changed (null: every customer, e.g. an
  * exclusion for all), so caches such as the SLA metrics recompute only those.
@@ -10,6 +11,7 @@ import { Audit } from './audit.ts';
 import { Customers } from './customers.ts';
 import { Reports } from './reports.ts';
 import { Exclusions } from './exclusions.ts';
+import { Operations } from './operations.ts';
 import { LiveReconciler } from './live.ts';
 import { PortsView } from './ports.ts';
 
@@ -22,6 +24,7 @@ export class SlaLedger {
   readonly audit: Audit;
   readonly reports: Reports;
   readonly exclusions: Exclusions;
+  readonly operations: Operations;
   readonly live: LiveReconciler;
   /** Ports' states with their administrative state, for the API and the report page. */
   readonly ports: PortsView;
@@ -32,6 +35,7 @@ export class SlaLedger {
     this.audit = new Audit(store);
     this.reports = new Reports(store, (c) => this.changed(c));
     this.exclusions = new Exclusions(store, (c) => this.changed(c ?? null));
+    this.operations = new Operations(store);
     this.live = new LiveReconciler(store);
     this.ports = new PortsView(store, customers);
   }

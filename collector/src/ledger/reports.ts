@@ -18,6 +18,7 @@ export function toCoreReport(v: ReportVersion): Report {
     ...(v.claimedStart !== undefined ? { claimedStart: v.claimedStart } : {}),
     ...(v.claimedEnd !== undefined ? { claimedEnd: v.claimedEnd } : {}),
     ...(v.firstResponseAt !== undefined ? { firstResponseAt: v.firstResponseAt } : {}),
+    ...(v.writtenReportAt !== undefined ? { writtenReportAt: v.writtenReportAt } : {}),
   };
 }
 

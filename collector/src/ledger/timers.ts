@@ -1,15 +1,14 @@
 /**
  * Ticket timers of a report, as promised beside the outage minutes (docs/sla-rules.md §1):
- * first response within 2 h, resolution (report → restoration notice) within 15
- * days. `met` is null while still running within the promise; false once missed,
- * including a timer still running past its due time (flagged while open).
- * The same figures come out of `reconcile` for the month's listed reports; the
- * API uses this for reports listed outside any month.
+ * first response within 2 h, written report within 4 h, resolution (report →
+ * restoration notice) within 15 days; and of an authorised operation, first
+ * feedback within 30 min. `met` is null while still running within the
+ * promise; false once missed, including a timer still running past its due
+ * time (flagged while open). The due times come from timers/contract.ts, the
+ * one table of the contract's promises.
  */
 import { formatInstant } from '@dcprobe/shared';
-
-export const FIRST_RESPONSE_MS = 2 * 3_600_000;
-export const RESOLUTION_MS = 15 * 86_400_000;
+import { dueAt } from '../timers/contract.ts';
 
 export interface Timer { due: string; at: string | null; met: boolean | null; missed: boolean }
 
@@ -19,9 +18,18 @@ export function timer(due: number, at: number | undefined, asOf: number, tz: str
   return { due: formatInstant(due, tz), at: known === undefined ? null : formatInstant(known, tz), met, missed: met === false };
 }
 
-export function ticketTimers(r: { reportedAt: number; firstResponseAt?: number | undefined; noticeAt?: number | undefined }, asOf: number, tz: string) {
+export interface TimedReport {
+  reportedAt: number; firstResponseAt?: number | undefined; writtenReportAt?: number | undefined; noticeAt?: number | undefined;
+}
+
+export function ticketTimers(r: TimedReport, asOf: number, tz: string) {
   return {
-    firstResponse: timer(r.reportedAt + FIRST_RESPONSE_MS, r.firstResponseAt, asOf, tz),
-    resolution: timer(r.reportedAt + RESOLUTION_MS, r.noticeAt, asOf, tz),
+    firstResponse: timer(dueAt('firstResponse', r.reportedAt), r.firstResponseAt, asOf, tz),
+    writtenReport: timer(dueAt('writtenReport', r.reportedAt), r.writtenReportAt, asOf, tz),
+    resolution: timer(dueAt('resolution', r.reportedAt), r.noticeAt, asOf, tz),
   };
+}
+
+export function operationTimer(o: { authorisedAt: number; firstFeedbackAt?: number | undefined }, asOf: number, tz: string) {
+  return { firstFeedback: timer(dueAt('firstFeedback', o.authorisedAt), o.firstFeedbackAt, asOf, tz) };
 }

@@ -12,6 +12,7 @@ import type { ExclusionVersion } from '../ledger/exclusions.ts';
 import type { Tenure } from '../ledger/customers.ts';
 import { duration, esc, figure, shortTime } from '../lib/html.ts';
 import type { PortStatus } from '../ledger/ports.ts';
+import { ticketTimers } from '../ledger/timers.ts';
 import { timelineSvg } from './timeline-svg.ts';
 import { portsTables } from './ports.ts';
 import { PAGE_CSS } from './style.ts';
@@ -31,6 +32,12 @@ export interface PageData {
   ports?: readonly PortStatus[] | undefined;
   /** The customer's report form (form.ts), already rendered; shown below the figures. */
   form?: string | undefined;
+  /**
+   * The month's reports in the customer's own words (the live page; a statement
+   * prints its own table of them). Shown as text: whatever was typed, markup or
+   * a formula included, is escaped.
+   */
+  reportTexts?: readonly { id: string; text: string }[] | undefined;
 }
 
 const MINUTES: [keyof ServiceResult, string][] = [
@@ -44,14 +51,23 @@ function timerCell(service: string, report: string, name: string, t: TimerResult
     + `${state === 'missed' ? '⚠ missed' : state}<br><small>due ${esc(shortTime(t.due))}${t.at ? `, at ${esc(shortTime(t.at))}` : ''}</small></td>`;
 }
 
-function reportRow(service: string, r: ReportResult): string {
+/** The written-report timer: the ledger's, as the reconciler's results (frozen in statements) do not carry it. */
+function writtenReportCell(service: string, r: ReportResult, input: ReconcileInput, tz: string): string {
+  const rep = input.reports.find((x) => x.id === r.id);
+  if (!rep) return '<td></td>';
+  const t = ticketTimers(rep, input.asOf, tz).writtenReport;
+  return timerCell(service, r.id, 'writtenReport', { due: t.due, at: t.at, met: t.met });
+}
+
+function reportRow(service: string, r: ReportResult, input: ReconcileInput, tz: string): string {
   const f = (name: keyof ReportResult, v: number) => `<td data-service="${esc(service)}" data-report="${esc(r.id)}" data-figure="${name}" data-value="${v}">${esc(duration(v))}</td>`;
   return `<tr data-report="${esc(r.id)}"><th scope="row">${esc(r.id)}</th>`
     + `<td>${esc(shortTime(r.reportedAt))}</td><td>${r.open ? '<span class="open">open</span>' : esc(shortTime(r.noticeAt))}</td>`
     + `<td>${esc(shortTime(r.claimedStart))} – ${esc(shortTime(r.claimedEnd))}</td>`
     + `<td class="verdict ${esc(r.verdict)}" data-service="${esc(service)}" data-report="${esc(r.id)}" data-figure="verdict" data-value="${esc(r.verdict)}">${esc(r.verdict.replace('_', ' '))}${r.basis ? ` <small>(${esc(r.basis)})</small>` : ''}</td>`
     + f('countableSeconds', r.countableSeconds) + f('excludedSeconds', r.excludedSeconds) + f('claimedSeconds', r.claimedSeconds) + f('measuredSeconds', r.measuredSeconds)
-    + timerCell(service, r.id, 'firstResponse', r.timers.firstResponse) + timerCell(service, r.id, 'resolution', r.timers.resolution) + '</tr>';
+    + timerCell(service, r.id, 'firstResponse', r.timers.firstResponse) + writtenReportCell(service, r, input, tz)
+    + timerCell(service, r.id, 'resolution', r.timers.resolution) + '</tr>';
 }
 
 function serviceSection(d: PageData, service: 'network' | 'power', s: ServiceResult, tz: string): string {
@@ -72,8 +88,8 @@ ${timelineSvg({ service, month: d.month, timezone: tz, asOf: d.input.asOf, resul
 <tr><th scope="row">Measurement coverage</th>${figure(service, 'coverage', s.coverage, coverage)}<td></td></tr>
 <tr><th scope="row">Breached</th>${figure(service, 'breached', s.breached, s.breached ? 'yes' : 'no')}<td></td></tr>
 </tbody></table>
-<table class="reports"><caption>Reports (${s.reports.length})</caption><thead><tr><th>Report</th><th>Received</th><th>Notice</th><th>Claimed window</th><th>Verdict</th><th>Countable</th><th>Excluded</th><th>Claimed</th><th>Measured</th><th>First response (2 h)</th><th>Resolution (15 d)</th></tr></thead>
-<tbody>${s.reports.map((r) => reportRow(service, r)).join('') || '<tr><td colspan="11">No report reaches into this month.</td></tr>'}</tbody></table>
+<table class="reports"><caption>Reports (${s.reports.length})</caption><thead><tr><th>Report</th><th>Received</th><th>Notice</th><th>Claimed window</th><th>Verdict</th><th>Countable</th><th>Excluded</th><th>Claimed</th><th>Measured</th><th>First response (2 h)</th><th>Written report (4 h)</th><th>Resolution (15 d)</th></tr></thead>
+<tbody>${s.reports.map((r) => reportRow(service, r, d.input, tz)).join('') || '<tr><td colspan="12">No report reaches into this month.</td></tr>'}</tbody></table>
 <table class="unreported"><caption>Measured outages nobody reported (${s.unreported.length})</caption><thead><tr><th>Start</th><th>End</th><th>In month</th><th>Reportable until</th></tr></thead>
 <tbody>${s.unreported.map((u) => `<tr data-figure="unreported" data-service="${service}" data-value="${u.seconds}"><td>${esc(shortTime(u.start))}</td><td>${u.end ? esc(shortTime(u.end)) : 'ongoing'}</td><td>${esc(duration(u.seconds))}</td><td>${esc(shortTime(u.reportableUntil))}</td></tr>`).join('') || '<tr><td colspan="4">None.</td></tr>'}</tbody></table>
 ${hiddenFlapTable(service, s)}
@@ -101,6 +117,11 @@ function tenureTable(d: PageData, tz: string): string {
 <thead><tr><th>Version</th><th>In force</th><th>Network</th><th>Power feeds</th><th>Recorded by</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+function wordsTable(texts: readonly { id: string; text: string }[]): string {
+  const rows = texts.map((r) => `<tr data-report="${esc(r.id)}"><th scope="row">${esc(r.id)}</th><td class="words">${esc(r.text)}</td></tr>`).join('');
+  return `<table class="words"><caption>The reports in the customer's words</caption><tbody>${rows || '<tr><td colspan="2">None.</td></tr>'}</tbody></table>`;
+}
+
 export function renderPage(d: PageData): string {
   const c = d.result.customers[0]!;
   const tz = c.timezone;
@@ -111,6 +132,6 @@ export function renderPage(d: PageData): string {
 <body>
 <header><h1>Service report: <span data-figure="customer" data-value="${esc(d.customer)}">${esc(d.name ?? d.customer)}</span>, <span data-figure="month" data-value="${esc(d.month)}">${esc(d.month)}</span></h1>
 <p class="meta">Time zone ${esc(tz)} · as of <span data-figure="asOf" data-value="${esc(d.result.asOf)}">${esc(shortTime(formatInstant(d.input.asOf, tz)))}</span> · generated ${esc(formatInstant(d.generatedAt))} · countable minutes run from the provider's receipt of a report to the customer's receipt of the restoration notice (SLA rules §3)</p></header>
-<main>${tenureTable(d, tz)}${sections.join('\n')}${d.form ?? ''}</main>
+<main>${tenureTable(d, tz)}${sections.join('\n')}${d.reportTexts ? wordsTable(d.reportTexts) : ''}${d.form ?? ''}</main>
 </body></html>`;
 }

@@ -49,10 +49,12 @@ export function reportPageRoutes(ctx: ApiContext): Route[] {
       const bounds = monthBounds(month, tz);
       const spec = ctx.sla.customers.latest(id)!.spec;
       const action = formAction(c);
+      const listed = new Set(input.reports.map((r) => r.id));
+      const reportTexts = (await ctx.sla.reports.list(id)).filter((r) => listed.has(r.id) && r.text !== undefined).map((r) => ({ id: r.id, text: r.text! }));
       const html = renderPage({
         customer: id, name: spec.name, month, input, result: reconcile(input), ports: await ctx.sla.ports.of(id, month, asOf),
         tenures: ctx.sla.customers.tenures(id).filter((t) => t.end > bounds.start && t.start < Math.min(bounds.end, asOf)),
-        exclusionVersions: await ctx.sla.exclusions.list({ customer: id, withdrawn: false }), generatedAt: ctx.now(),
+        exclusionVersions: await ctx.sla.exclusions.list({ customer: id, withdrawn: false }), generatedAt: ctx.now(), reportTexts,
         ...(action ? { form: reportForm(action, (['network', 'power'] as const).filter((s) => spec[s]), tz) } : {}),
       });
       sendHtml(c, 200, html);

@@ -29,6 +29,7 @@ svg .label { font-size: 11px; fill: #333; } svg .day { font-size: 9px; fill: #77
 .notice-k { color: var(--up); }
 td.port-state.down { color: var(--down); font-weight: 600; } td.port-state.unknown { color:#555; }
 @page { size: A4 landscape; margin: 12mm; }
+td.words { white-space: pre-wrap; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11px; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }

@@ -64,6 +64,8 @@ export interface Report {
   claimedEnd?: number | undefined;
   /** Ticket timer only (first response within 2 h); never changes the minutes. */
   firstResponseAt?: number | undefined;
+  /** Ticket timer only (written report sent within 4 h); never changes the minutes, nor the statement's figures. */
+  writtenReportAt?: number | undefined;
 }
 
 export interface Exclusion {

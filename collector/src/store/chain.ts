@@ -31,7 +31,19 @@ export const CHAINED_TABLES = {
     'withdrawn', 'reason', 'recorded_at', 'recorded_by'],
   audit: ['id', 'at', 'actor', 'action', 'entity', 'entity_id', 'version', 'detail'],
   hidden_flaps: ['id', 'subject', 'since', 'at', 'agent_id', 'seq', 'received_at', 'evidence'],
+  operation_versions: ['id', 'operation_id', 'version', 'change', 'customer_id', 'authorised_at', 'first_feedback_at', 'text', 'reason',
+    'recorded_at', 'recorded_by'],
 } as const;
+
+/**
+ * Columns added to a chained table after links were sealed over it: hashed
+ * after its CHAINED_TABLES columns, and only while one of them holds a value,
+ * so the links sealed before the column existed (their rows hold null) still
+ * fit, and a value written into such a row later does not.
+ */
+export const LATE_COLUMNS: Readonly<Partial<Record<keyof typeof CHAINED_TABLES, readonly string[]>>> = {
+  report_versions: ['written_report_at'],
+};
 
 export type ChainedTable = keyof typeof CHAINED_TABLES;
 export type ChainValue = string | number | null;
@@ -42,6 +54,12 @@ export interface ChainLink { id: number; table: ChainedTable; first: number; las
 
 export function isChainedTable(t: string): t is ChainedTable {
   return Object.hasOwn(CHAINED_TABLES, t);
+}
+
+/** A row as hashed: its CHAINED_TABLES values, then its LATE_COLUMNS values unless they are all null. */
+export function canonicalRow(t: ChainedTable, row: ChainRow): ChainRow {
+  const n = CHAINED_TABLES[t].length;
+  return row.length > n && row.slice(n).every((v) => v === null) ? row.slice(0, n) : row;
 }
 
 /** The hash of a link over its rows (id order). */

@@ -22,7 +22,7 @@ import { inTransaction } from './postgres/tx.ts';
 /** Every table the two schemas share, parents first, each with the key its rows are read in (SQLite's store_chain stays behind: PostgreSQL has none). */
 export const COPIED: readonly { table: string; order: string }[] = [
   ...['agents', 'observations', 'hidden_flaps', 'rejected_events', 'agent_gaps', 'customer_versions', 'report_versions', 'exclusion_versions', 'audit',
-    'notices', 'deliveries'].map((table) => ({ table, order: 'id' })),
+    'operation_versions', 'notices', 'deliveries'].map((table) => ({ table, order: 'id' })),
   { table: 'delivery_attempts', order: 'delivery_id, n' },
   { table: 'statements', order: 'id' },
   { table: 'statement_files', order: 'statement_id, name' },

@@ -136,6 +136,8 @@ export type ReportSource = 'noc' | 'customer';
 
 /** A report as the reconciler sees it, plus the customer's own words and who entered it. */
 export interface ReportFields extends Omit<Report, 'id'> {
+  /** When the written report was sent (contract timer only: within 4 h of reportedAt); never changes the minutes. */
+  writtenReportAt?: number | undefined;
   text?: string | undefined;
   /** 'noc' when absent (reports from before sources were recorded were all the NOC's). */
   source?: ReportSource | undefined;
@@ -155,7 +157,27 @@ export interface ExclusionVersion extends ExclusionFields {
   reason?: string | undefined; recordedAt: number; recordedBy: string;
 }
 
-export type AuditEntity = 'customer' | 'report' | 'exclusion';
+export type OperationChange = 'create' | 'correct';
+
+/**
+ * An operation the customer authorised (e.g. a planned reboot of its port):
+ * the provider owes first feedback within 30 min of receiving the
+ * authorisation. A contract timer only: it never changes the minutes.
+ */
+export interface OperationFields {
+  customer: string;
+  /** When the provider received the authorisation: starts the timer. */
+  authorisedAt: number;
+  /** When the provider first gave feedback on it: stops the timer. */
+  firstFeedbackAt?: number | undefined;
+  text?: string | undefined;
+}
+
+export interface OperationVersion extends OperationFields {
+  id: string; version: number; change: OperationChange; reason?: string | undefined; recordedAt: number; recordedBy: string;
+}
+
+export type AuditEntity = 'customer' | 'report' | 'exclusion' | 'operation';
 
 /** One audit row, written in the same transaction as the change it records. */
 export interface AuditEntry {
@@ -278,6 +300,10 @@ export interface LedgerStore {
   /** Latest versions (withdrawn included) by start; with a customer, its own and those of every customer. */
   latestExclusions(customer?: string): Promise<ExclusionVersion[]>;
   appendExclusion(v: ExclusionVersion, audit: AuditEntry): Promise<void>;
+  operationHistory(id: string): Promise<OperationVersion[]>;
+  /** Latest versions, of one customer or all, by authorisation time. */
+  latestOperations(customer?: string): Promise<OperationVersion[]>;
+  appendOperation(v: OperationVersion, audit: AuditEntry): Promise<void>;
   /** The audit rows of one entity, oldest first. */
   audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]>;
   /** One customer-month from one snapshot; null when `plan` returns null (e.g. no version). */

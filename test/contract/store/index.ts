@@ -18,6 +18,7 @@ import { deliveryContract } from './deliveries.ts';
 import { apiTokenContract } from './api-tokens.ts';
 import { hiddenFlapContract } from './hidden-flaps.ts';
 import { chainContract } from './chain.ts';
+import { operationContract } from './operations.ts';
 
 export interface StoreUnderTest {
   store: Store;
@@ -67,5 +68,6 @@ export function runStoreContract(o: StoreContractOptions): void {
     hiddenFlapContract(ctx);
     apiTokenContract(ctx);
     chainContract(ctx);
+    operationContract(ctx);
   });
 }

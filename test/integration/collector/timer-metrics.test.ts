@@ -22,10 +22,15 @@ describe('ticket timer metrics', () => {
     env.clock.now = T + H;
     expect(await timerLines(env)).toEqual([
       'dcprobe_ticket_timers_running{customer="cust-a",timer="firstResponse"} 1',
+      'dcprobe_ticket_timers_running{customer="cust-a",timer="writtenReport"} 1',
       'dcprobe_ticket_timers_running{customer="cust-a",timer="resolution"} 1',
+      'dcprobe_ticket_timers_running{customer="cust-a",timer="firstFeedback"} 0',
       'dcprobe_ticket_timers_overdue{customer="cust-a",timer="firstResponse"} 0',
+      'dcprobe_ticket_timers_overdue{customer="cust-a",timer="writtenReport"} 0',
       'dcprobe_ticket_timers_overdue{customer="cust-a",timer="resolution"} 0',
+      'dcprobe_ticket_timers_overdue{customer="cust-a",timer="firstFeedback"} 0',
       `dcprobe_ticket_timer_next_due_timestamp_seconds{customer="cust-a",timer="firstResponse"} ${(T + 2 * H) / 1000}`,
+      `dcprobe_ticket_timer_next_due_timestamp_seconds{customer="cust-a",timer="writtenReport"} ${(T + 4 * H) / 1000}`,
       `dcprobe_ticket_timer_next_due_timestamp_seconds{customer="cust-a",timer="resolution"} ${(T + 15 * 24 * H) / 1000}`,
     ]);
 

@@ -30,7 +30,7 @@ const flagsIn = (help: string): string[] => [...help.matchAll(/^ {2}(?:-\w, )?--
 describe('dcprobe-collector --help', () => {
   it('lists every command, and each answers --help with its usage and flags', async () => {
     const names = await commands();
-    expect(names).toEqual(['run', 'check-config', 'hash-token', 'reconcile', 'verify', 'backup', 'verify-store', 'customers', 'store']);
+    expect(names).toEqual(['run', 'check-config', 'hash-token', 'reconcile', 'verify', 'backup', 'verify-store', 'customers', 'store', 'tokens', 'share-link']);
     const listed: Record<string, string[]> = {};
     for (const name of names) {
       const r = await cli(name, '--help');
@@ -41,6 +41,7 @@ describe('dcprobe-collector --help', () => {
     }
     expect(listed).toEqual({
       run: ['config'], 'check-config': ['config'], 'hash-token': ['stdin'], reconcile: ['month', 'as-of', 'format', 'verify', 'public-key'], verify: ['public-key'], backup: ['config'], 'verify-store': ['config'], customers: ['url', 'token-file', 'dry-run'], store: ['from', 'to'],
+      tokens: ['url', 'token-file', 'role', 'customer'], 'share-link': ['url', 'token-file', 'customer', 'expires', 'month'],
     });
   });
 

@@ -1,6 +1,6 @@
 /**
- * The SLA ledger's tables on PostgreSQL: customer, report and exclusion
- * versions and the audit trail, append-only (triggers refuse UPDATE, DELETE
+ * The SLA ledger's tables on PostgreSQL: customer, report, exclusion and
+ * authorised-operation versions and the audit trail, append-only (triggers refuse UPDATE, DELETE
  * and TRUNCATE, migrations.ts). Each append writes its audit row in the same
  * transaction, and publishes a change (notify.ts) that other collectors hear
  * once it has committed.
@@ -10,7 +10,8 @@ import type { CustomerConfig } from '../../config.ts';
 import { stableJson } from '../../lib/stable-json.ts';
 import type { ExclusionCategory, Service } from '../../sla/types.ts';
 import type {
-  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, ReportChange, ReportSource, ReportVersion,
+  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, OperationChange, OperationVersion, ReportChange,
+  ReportSource, ReportVersion,
 } from '../types.ts';
 import type { Queryable } from './migrations.ts';
 import { publishChange } from './notify.ts';
@@ -22,7 +23,12 @@ interface CustomerRow { customer: string; version: number; validFrom: number; sp
 interface ReportRow {
   id: string; version: number; change: ReportChange; customer: string; service: Service; reportedAt: number;
   noticeAt: number | null; claimedStart: number | null; claimedEnd: number | null; firstResponseAt: number | null;
-  text: string | null; reason: string | null; recordedAt: number; recordedBy: string; source: ReportSource;
+  text: string | null; reason: string | null; recordedAt: number; recordedBy: string; source: ReportSource; writtenReportAt: number | null;
+}
+
+interface OperationRow {
+  id: string; version: number; change: OperationChange; customer: string; authorisedAt: number; firstFeedbackAt: number | null;
+  text: string | null; reason: string | null; recordedAt: number; recordedBy: string;
 }
 
 interface ExclusionRow {
@@ -38,12 +44,19 @@ const fromCustomerRow = (r: CustomerRow): CustomerVersion => ({ ...r, spec: JSON
 
 const REPORT_COLS = `report_id id, version, change, customer_id customer, service, reported_at "reportedAt", notice_at "noticeAt",
   claimed_start "claimedStart", claimed_end "claimedEnd", first_response_at "firstResponseAt", text, reason,
-  recorded_at "recordedAt", recorded_by "recordedBy", source`;
+  recorded_at "recordedAt", recorded_by "recordedBy", source, written_report_at "writtenReportAt"`;
 const fromReportRow = (r: ReportRow): ReportVersion => ({
   id: r.id, version: r.version, change: r.change, customer: r.customer, service: r.service, reportedAt: r.reportedAt,
   noticeAt: u(r.noticeAt), claimedStart: u(r.claimedStart), claimedEnd: u(r.claimedEnd),
-  firstResponseAt: u(r.firstResponseAt), text: u(r.text), reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
-  source: r.source,
+  firstResponseAt: u(r.firstResponseAt), writtenReportAt: u(r.writtenReportAt), text: u(r.text), reason: u(r.reason),
+  recordedAt: r.recordedAt, recordedBy: r.recordedBy, source: r.source,
+});
+
+const OPERATION_COLS = `operation_id id, version, change, customer_id customer, authorised_at "authorisedAt", first_feedback_at "firstFeedbackAt",
+  text, reason, recorded_at "recordedAt", recorded_by "recordedBy"`;
+const fromOperationRow = (r: OperationRow): OperationVersion => ({
+  id: r.id, version: r.version, change: r.change, customer: r.customer, authorisedAt: r.authorisedAt,
+  firstFeedbackAt: u(r.firstFeedbackAt), text: u(r.text), reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
 });
 
 const EXCLUSION_COLS = `exclusion_id id, version, change, customer_id customer, service, start, "end", category, ref, withdrawn,
@@ -58,6 +71,7 @@ export class LedgerTables {
   readonly customers = new Versions({ entity: 'customer', table: 'customer_versions', idColumn: 'customer_id', cols: CUSTOMER_COLS, fromRow: fromCustomerRow });
   readonly reports = new Versions({ entity: 'report', table: 'report_versions', idColumn: 'report_id', cols: REPORT_COLS, fromRow: fromReportRow });
   readonly exclusions = new Versions({ entity: 'exclusion', table: 'exclusion_versions', idColumn: 'exclusion_id', cols: EXCLUSION_COLS, fromRow: fromExclusionRow });
+  readonly operations = new Versions({ entity: 'operation', table: 'operation_versions', idColumn: 'operation_id', cols: OPERATION_COLS, fromRow: fromOperationRow });
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -94,10 +108,11 @@ export class LedgerTables {
   async appendReportIn(c: Queryable, v: ReportVersion, audit: AuditEntry): Promise<void> {
     await this.reports.expect(c, v.id, v.version);
     await c.query(`INSERT INTO report_versions (report_id, version, change, customer_id, service, reported_at, notice_at,
-      claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by, source)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+      claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by, source, written_report_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
     [v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
-      v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy, v.source ?? 'noc'])
+      v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy, v.source ?? 'noc',
+      v.writtenReportAt ?? null])
       .catch((e: unknown) => { throw this.reports.conflictOf(e, v.id, v.version); });
     await writeAudit(c, audit);
     await publishChange(c, { customerId: v.customer });
@@ -118,6 +133,24 @@ export class LedgerTables {
         .catch((e: unknown) => { throw this.exclusions.conflictOf(e, v.id, v.version); });
       await writeAudit(c, audit);
       await publishChange(c, { customerId: v.customer ?? null });
+    });
+  }
+
+  latestOperations(customer?: string): Promise<OperationVersion[]> {
+    return customer === undefined ? this.operations.latest(this.pool, 'true', [], 'authorised_at, operation_id')
+      : this.operations.latest(this.pool, 'customer_id = $1', [customer], 'authorised_at, operation_id');
+  }
+
+  async appendOperation(v: OperationVersion, audit: AuditEntry): Promise<void> {
+    await this.append(`operation ${v.id}`, async (c) => {
+      await this.operations.expect(c, v.id, v.version);
+      await c.query(`INSERT INTO operation_versions (operation_id, version, change, customer_id, authorised_at, first_feedback_at, text,
+        reason, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [v.id, v.version, v.change, v.customer, v.authorisedAt, v.firstFeedbackAt ?? null, v.text ?? null, v.reason ?? null,
+        v.recordedAt, v.recordedBy])
+        .catch((e: unknown) => { throw this.operations.conflictOf(e, v.id, v.version); });
+      await writeAudit(c, audit);
+      await publishChange(c, { customerId: v.customer });
     });
   }
 

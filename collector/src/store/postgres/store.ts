@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type {
   AgentClaim, AgentCursor, AgentRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
-  ApiTokenRow, HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, PortChange, RejectedEvent, ReportVersion, SilenceRecord,
+  ApiTokenRow, HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, OperationVersion, PortChange, RejectedEvent, ReportVersion, SilenceRecord,
   StatementRecord, Store, StoredDelivery,
 } from '../types.ts';
 import type { Delivery } from '../../delivery/types.ts';
@@ -123,6 +123,9 @@ export class PostgresStore implements Store {
   exclusionHistory(id: string): Promise<ExclusionVersion[]> { return this.ledger.exclusions.history(this.db.pool, id); }
   latestExclusions(customer?: string): Promise<ExclusionVersion[]> { return this.ledger.latestExclusions(customer); }
   appendExclusion(v: ExclusionVersion, audit: AuditEntry): Promise<void> { return this.track(this.ledger.appendExclusion(v, audit)); }
+  operationHistory(id: string): Promise<OperationVersion[]> { return this.ledger.operations.history(this.db.pool, id); }
+  latestOperations(customer?: string): Promise<OperationVersion[]> { return this.ledger.latestOperations(customer); }
+  appendOperation(v: OperationVersion, audit: AuditEntry): Promise<void> { return this.track(this.ledger.appendOperation(v, audit)); }
   audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]> { return this.ledger.audit(entity, entityId); }
   readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null> {
     return this.month(customer, plan);

@@ -6,7 +6,7 @@
  * slipped in between two transactions lie between two links and are found by
  * the walk, never sealed by the next write.
  */
-import { CHAINED_TABLES, CHAIN_GENESIS, ChainWalk, isChainedTable, linkHash, type ChainLink, type ChainProblem, type ChainRow, type ChainedTable } from '../chain.ts';
+import { CHAINED_TABLES, CHAIN_GENESIS, ChainWalk, LATE_COLUMNS, canonicalRow, isChainedTable, linkHash, type ChainLink, type ChainProblem, type ChainRow, type ChainedTable } from '../chain.ts';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DcprobeError, E } from '@dcprobe/shared';
@@ -20,13 +20,32 @@ type Stmt = Database.Statement<unknown[]>;
 /** Where a table's rows are numbered (observations is a view over observation_rows). */
 const ROWS_TABLE: Record<ChainedTable, string> = {
   observations: 'observation_rows', customer_versions: 'customer_versions', report_versions: 'report_versions',
-  exclusion_versions: 'exclusion_versions', audit: 'audit', hidden_flaps: 'hidden_flap_rows',
+  exclusion_versions: 'exclusion_versions', audit: 'audit', hidden_flaps: 'hidden_flap_rows', operation_versions: 'operation_versions',
 };
 
-const TABLES = Object.keys(CHAINED_TABLES) as ChainedTable[];
+const ALL_TABLES = Object.keys(CHAINED_TABLES) as ChainedTable[];
 
-function rowsSql(t: ChainedTable): string {
-  return `SELECT ${CHAINED_TABLES[t].map((c) => `"${c}"`).join(', ')} FROM ${t} WHERE id >= ? AND id <= ? ORDER BY id`;
+/**
+ * The chained tables this store has, and their late columns it has: migration
+ * 7 seals a store that has neither the tables nor the columns later
+ * migrations add, and a store not yet migrated is walked as it is.
+ */
+function present(db: Db): { tables: ChainedTable[]; late: Map<ChainedTable, string[]> } {
+  const names = new Set(db.prepare(`SELECT name FROM sqlite_schema WHERE type IN ('table','view')`).pluck().all() as string[]);
+  const tables = ALL_TABLES.filter((t) => names.has(t));
+  const late = new Map(tables.map((t) => {
+    const cols = new Set(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(t) as string[]);
+    return [t, (LATE_COLUMNS[t] ?? []).filter((c) => cols.has(c))];
+  }));
+  return { tables, late };
+}
+
+function rowsSql(t: ChainedTable, late: readonly string[]): string {
+  return `SELECT ${[...CHAINED_TABLES[t], ...late].map((c) => `"${c}"`).join(', ')} FROM ${t} WHERE id >= ? AND id <= ? ORDER BY id`;
+}
+
+function* canonical(t: ChainedTable, rows: Iterable<ChainRow>): Generator<ChainRow> {
+  for (const r of rows) yield canonicalRow(t, r);
 }
 
 /** Per table: the highest id before the transaction's appends. */
@@ -60,9 +79,9 @@ export class ChainWriter {
       const last = this.max(t);
       if (last <= before) continue;
       let s = this.rows.get(t);
-      if (!s) { s = this.db.prepare(rowsSql(t)).raw(); this.rows.set(t, s); }
+      if (!s) { s = this.db.prepare(rowsSql(t, present(this.db).late.get(t) ?? [])).raw(); this.rows.set(t, s); }
       const prev = (this.head.get() as string | undefined) ?? CHAIN_GENESIS;
-      const hash = linkHash(prev, t, before + 1, last, s.iterate(before + 1, last) as IterableIterator<ChainRow>);
+      const hash = linkHash(prev, t, before + 1, last, canonical(t, s.iterate(before + 1, last) as IterableIterator<ChainRow>));
       this.put.run(t, before + 1, last, prev, hash);
     }
   }
@@ -71,7 +90,7 @@ export class ChainWriter {
 /** Migration 6: the rows stored before the chain existed, one link per table. */
 export function sealExisting(db: Db): void {
   const w = new ChainWriter(db);
-  w.seal(new Map(TABLES.map((t) => [t, 0])));
+  w.seal(new Map(present(db).tables.map((t) => [t, 0])));
 }
 
 /** The last link as stored (one indexed row; no walk): what /metrics shows. */
@@ -94,15 +113,18 @@ export interface ChainReport {
 export function walkChain(db: Db): ChainReport {
   return db.transaction((): ChainReport => {
     const walk = new ChainWalk();
-    const rows = new Map(TABLES.map((t) => [t, db.prepare(rowsSql(t)).raw()]));
+    const { tables, late } = present(db);
+    const rows = new Map(tables.map((t) => [t, db.prepare(rowsSql(t, late.get(t)!)).raw()]));
     const done = (problem: ChainProblem | null): ChainReport => ({ ...walk.state, problem });
     const links = db.prepare('SELECT id, tbl "table", first_id first, last_id last, prev, hash FROM store_chain ORDER BY id');
     for (const l of links.iterate() as IterableIterator<ChainLink>) {
       if (!isChainedTable(l.table)) return done({ link: l.id, table: null, row: null, reason: `link ${l.id} names no chained table (${JSON.stringify(l.table)})` });
-      const p = walk.link(l, rows.get(l.table)!.iterate(l.first, l.last) as IterableIterator<ChainRow>);
+      const stmt = rows.get(l.table);
+      if (!stmt) return done({ link: l.id, table: l.table, row: null, reason: `link ${l.id} covers ${l.table}, which this store does not have` });
+      const p = walk.link(l, canonical(l.table, stmt.iterate(l.first, l.last) as IterableIterator<ChainRow>));
       if (p) return done(p);
     }
-    for (const t of TABLES) {
+    for (const t of tables) {
       const [count, maxId] = db.prepare(`SELECT count(*), coalesce(max(id), 0) FROM ${ROWS_TABLE[t]}`).raw().get() as [number, number];
       const p = walk.end(t, count, maxId);
       if (p) return done(p);

@@ -7,7 +7,8 @@ import type { CustomerConfig } from '../../config.ts';
 import { stableJson } from '../../lib/stable-json.ts';
 import type { ExclusionCategory, Service } from '../../sla/types.ts';
 import type {
-  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, ReportChange, ReportSource, ReportVersion,
+  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, OperationChange, OperationVersion, ReportChange,
+  ReportSource, ReportVersion,
 } from '../types.ts';
 import type { Db } from './db.ts';
 import { Versions } from './versions.ts';
@@ -18,7 +19,12 @@ interface CustomerRow { customer: string; version: number; validFrom: number; sp
 interface ReportRow {
   id: string; version: number; change: ReportChange; customer: string; service: Service; reportedAt: number;
   noticeAt: number | null; claimedStart: number | null; claimedEnd: number | null; firstResponseAt: number | null;
-  text: string | null; reason: string | null; recordedAt: number; recordedBy: string; source: ReportSource;
+  text: string | null; reason: string | null; recordedAt: number; recordedBy: string; source: ReportSource; writtenReportAt: number | null;
+}
+
+interface OperationRow {
+  id: string; version: number; change: OperationChange; customer: string; authorisedAt: number; firstFeedbackAt: number | null;
+  text: string | null; reason: string | null; recordedAt: number; recordedBy: string;
 }
 
 interface ExclusionRow {
@@ -35,12 +41,19 @@ const fromCustomerRow = (r: CustomerRow): CustomerVersion => ({ ...r, spec: JSON
 
 const REPORT_COLS = `report_id id, version, change, customer_id customer, service, reported_at reportedAt, notice_at noticeAt,
   claimed_start claimedStart, claimed_end claimedEnd, first_response_at firstResponseAt, text, reason,
-  recorded_at recordedAt, recorded_by recordedBy, source`;
+  recorded_at recordedAt, recorded_by recordedBy, source, written_report_at writtenReportAt`;
 const fromReportRow = (r: ReportRow): ReportVersion => ({
   id: r.id, version: r.version, change: r.change, customer: r.customer, service: r.service, reportedAt: r.reportedAt,
   noticeAt: u(r.noticeAt), claimedStart: u(r.claimedStart), claimedEnd: u(r.claimedEnd),
-  firstResponseAt: u(r.firstResponseAt), text: u(r.text), reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
-  source: r.source,
+  firstResponseAt: u(r.firstResponseAt), writtenReportAt: u(r.writtenReportAt), text: u(r.text), reason: u(r.reason),
+  recordedAt: r.recordedAt, recordedBy: r.recordedBy, source: r.source,
+});
+
+const OPERATION_COLS = `operation_id id, version, change, customer_id customer, authorised_at authorisedAt, first_feedback_at firstFeedbackAt,
+  text, reason, recorded_at recordedAt, recorded_by recordedBy`;
+const fromOperationRow = (r: OperationRow): OperationVersion => ({
+  id: r.id, version: r.version, change: r.change, customer: r.customer, authorisedAt: r.authorisedAt,
+  firstFeedbackAt: u(r.firstFeedbackAt), text: u(r.text), reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
 });
 
 const EXCLUSION_COLS = `exclusion_id id, version, change, customer_id customer, service, start, end, category, ref, withdrawn,
@@ -55,11 +68,15 @@ export class LedgerTables {
   readonly customers;
   readonly reports;
   readonly exclusions;
+  readonly operations;
   // Prepared once: live reconciliation lists a customer's reports and exclusions at every recompute.
   readonly reportsOf;
   readonly exclusionsOf;
   private readonly allReports;
   private readonly allExclusions;
+  private readonly allOperations;
+  private readonly operationsOf;
+  private readonly insOperation;
   private readonly insCustomer;
   private readonly insReport;
   private readonly insExclusion;
@@ -71,6 +88,11 @@ export class LedgerTables {
     this.customers = new Versions(db, { entity: 'customer', table: 'customer_versions', idColumn: 'customer_id', cols: CUSTOMER_COLS, fromRow: fromCustomerRow });
     this.reports = new Versions(db, { entity: 'report', table: 'report_versions', idColumn: 'report_id', cols: REPORT_COLS, fromRow: fromReportRow });
     this.exclusions = new Versions(db, { entity: 'exclusion', table: 'exclusion_versions', idColumn: 'exclusion_id', cols: EXCLUSION_COLS, fromRow: fromExclusionRow });
+    this.operations = new Versions(db, { entity: 'operation', table: 'operation_versions', idColumn: 'operation_id', cols: OPERATION_COLS, fromRow: fromOperationRow });
+    this.allOperations = db.prepare(`${this.operations.latestSql} ORDER BY authorised_at, operation_id`);
+    this.operationsOf = db.prepare(`${this.operations.latestSql} AND customer_id = ? ORDER BY authorised_at, operation_id`);
+    this.insOperation = db.prepare(`INSERT INTO operation_versions (operation_id, version, change, customer_id, authorised_at, first_feedback_at,
+      text, reason, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.allReports = db.prepare(`${this.reports.latestSql} ORDER BY reported_at, report_id`);
     this.reportsOf = db.prepare(`${this.reports.latestSql} AND customer_id = ? ORDER BY reported_at, report_id`);
     this.allExclusions = db.prepare(`${this.exclusions.latestSql} ORDER BY start, exclusion_id`);
@@ -78,7 +100,8 @@ export class LedgerTables {
     this.insCustomer = db.prepare(`INSERT INTO customer_versions (customer_id, version, valid_from, spec, source, recorded_at, recorded_by)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
     this.insReport = db.prepare(`INSERT INTO report_versions (report_id, version, change, customer_id, service, reported_at, notice_at,
-      claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by, source, written_report_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insExclusion = db.prepare(`INSERT INTO exclusion_versions (exclusion_id, version, change, customer_id, service, start, end, category, ref,
       withdrawn, reason, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insAudit = db.prepare(`INSERT INTO audit (at, actor, action, entity, entity_id, version, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`);
@@ -110,7 +133,8 @@ export class LedgerTables {
       const sealed = this.chain.mark(['report_versions', 'audit']);
       this.reports.expect(v.id, v.version);
       this.insReport.run(v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
-        v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy, v.source ?? 'noc');
+        v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy, v.source ?? 'noc',
+        v.writtenReportAt ?? null);
       this.writeAudit(audit);
       this.chain.seal(sealed);
     }).immediate();
@@ -126,6 +150,21 @@ export class LedgerTables {
       this.exclusions.expect(v.id, v.version);
       this.insExclusion.run(v.id, v.version, v.change, v.customer ?? null, v.service ?? null, v.start, v.end, v.category, v.ref,
         v.withdrawn ? 1 : 0, v.reason ?? null, v.recordedAt, v.recordedBy);
+      this.writeAudit(audit);
+      this.chain.seal(sealed);
+    }).immediate();
+  }
+
+  latestOperations(customer?: string): OperationVersion[] {
+    return ((customer === undefined ? this.allOperations.all() : this.operationsOf.all(customer)) as OperationRow[]).map(fromOperationRow);
+  }
+
+  appendOperation(v: OperationVersion, audit: AuditEntry): void {
+    this.db.transaction(() => {
+      const sealed = this.chain.mark(['operation_versions', 'audit']);
+      this.operations.expect(v.id, v.version);
+      this.insOperation.run(v.id, v.version, v.change, v.customer, v.authorisedAt, v.firstFeedbackAt ?? null, v.text ?? null,
+        v.reason ?? null, v.recordedAt, v.recordedBy);
       this.writeAudit(audit);
       this.chain.seal(sealed);
     }).immediate();

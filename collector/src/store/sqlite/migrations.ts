@@ -290,6 +290,31 @@ export const MIGRATIONS: readonly string[] = [
     revoked_by TEXT
   ) STRICT;
   `,
+  // 10: the two contract timers the ledger could not show yet. A report's
+  // written report (sent within 4 h of the complaint) is one more time on the
+  // report's versions. An operation the customer authorised (first feedback
+  // within 30 min of the authorisation's receipt) is an entity of its own,
+  // kept as append-only versions with audit rows like reports.
+  `
+  ALTER TABLE report_versions ADD COLUMN written_report_at INTEGER;
+  CREATE TABLE operation_versions (
+    id INTEGER PRIMARY KEY,
+    operation_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    change TEXT NOT NULL CHECK (change IN ('create','correct')),
+    customer_id TEXT NOT NULL,
+    authorised_at INTEGER NOT NULL,
+    first_feedback_at INTEGER,
+    text TEXT,
+    reason TEXT,
+    recorded_at INTEGER NOT NULL,
+    recorded_by TEXT NOT NULL,
+    UNIQUE (operation_id, version)
+  ) STRICT;
+  CREATE INDEX operation_versions_customer ON operation_versions(customer_id, authorised_at);
+  CREATE TRIGGER operation_versions_no_update BEFORE UPDATE ON operation_versions BEGIN SELECT RAISE(ABORT, 'operation_versions is append-only'); END;
+  CREATE TRIGGER operation_versions_no_delete BEFORE DELETE ON operation_versions BEGIN SELECT RAISE(ABORT, 'operation_versions is append-only'); END;
+  `,
 ];
 
 /** The schema version whose migration starts the hash chain: the rows stored before it are sealed then. */

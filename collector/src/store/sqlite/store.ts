@@ -8,7 +8,7 @@
 import { DcprobeError, E } from '@dcprobe/shared';
 import type {
   AgentClaim, AgentCursor, AgentRow, ApiTokenRow, AuditEntity, AuditEntry, ChainHead, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
-  HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, PortChange, RejectedEvent, ReportVersion, SilenceRecord, StatementRecord,
+  HelloRecord, IngestStats, MonthPlan, MonthSnapshot, OperationVersion, NoticeRecord, ObservationRow, PortChange, RejectedEvent, ReportVersion, SilenceRecord, StatementRecord,
   Store, StoreOptions, StoredDelivery,
 } from '../types.ts';
 import type { Delivery } from '../../delivery/types.ts';
@@ -82,6 +82,9 @@ export class SqliteStore implements Store {
   async exclusionHistory(id: string): Promise<ExclusionVersion[]> { return this.ledger.exclusions.history(id); }
   async latestExclusions(customer?: string): Promise<ExclusionVersion[]> { return this.ledger.latestExclusions(customer); }
   async appendExclusion(v: ExclusionVersion, audit: AuditEntry): Promise<void> { this.ledger.appendExclusion(v, audit); }
+  async operationHistory(id: string): Promise<OperationVersion[]> { return this.ledger.operations.history(id); }
+  async latestOperations(customer?: string): Promise<OperationVersion[]> { return this.ledger.latestOperations(customer); }
+  async appendOperation(v: OperationVersion, audit: AuditEntry): Promise<void> { this.ledger.appendOperation(v, audit); }
   async audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]> { return this.ledger.audit(entity, entityId); }
   async readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null> {
     return this.month(customer, plan);

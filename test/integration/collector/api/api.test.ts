@@ -217,8 +217,8 @@ describe('API /api/v1', () => {
     expect(rep![head!.indexOf('report_id')]).toBe('T-5');
     const viaAccept = await call(e, 'GET', '/api/v1/customers/cust-a/sla?month=2026-11', { token: 'read', accept: 'text/csv' });
     expect(viaAccept.text).toBe(csv.text);
-    // no first response recorded, 2 h long past: flagged as missed
+    // no first response nor written report recorded, 2 h and 4 h long past: both flagged as missed
     const reps = await call(e, 'GET', '/api/v1/reports?customer=cust-a&month=2026-11&format=csv', { token: 'read' });
-    expect(reps.text.split('\r\n')[1]).toMatch(/^T-5,1,cust-a,network,2026-11-05T20:10:00\+08:00,.*,confirmed,1500,true,false,noc-desk$/);
+    expect(reps.text.split('\r\n')[1]).toMatch(/^T-5,1,cust-a,network,2026-11-05T20:10:00\+08:00,.*,confirmed,1500,true,true,false,noc-desk$/);
   });
 });

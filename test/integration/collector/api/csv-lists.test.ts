@@ -102,7 +102,7 @@ describe('CSV of the API lists', () => {
       expect(r.status).toBe(201);
     }
     const rows = await sameAsJson('/api/v1/reports', 'reports', (r) => ({
-      ...r, firstResponseMissed: r.timers.firstResponse.missed, resolutionMissed: r.timers.resolution.missed,
+      ...r, firstResponseMissed: r.timers.firstResponse.missed, writtenReportMissed: r.timers.writtenReport.missed, resolutionMissed: r.timers.resolution.missed,
     }));
     expect(rows.map((r) => [r.id, r.recordedBy])).toEqual([["'-1", '\'=cmd|"/C calc"!A0'], ['T-2', '\'=cmd|"/C calc"!A0']]);
   });

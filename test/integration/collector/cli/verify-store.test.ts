@@ -38,10 +38,10 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.cleanup());
 
-/** A copy of the pristine store, changed by `sql` in the sqlite3 shell, and verify-store's verdict on it. */
-async function verifyAfter(name: string, sql: string | null) {
+/** A copy of the pristine store (or of `base`), changed by `sql` in the sqlite3 shell, and verify-store's verdict on it. */
+async function verifyAfter(name: string, sql: string | null, base = pristine) {
   const db = join(tmp.dir, `${name}.sqlite`);
-  copyFileSync(pristine, db);
+  copyFileSync(base, db);
   if (sql) execFileSync('sqlite3', [db, sql]);
   const cfg = join(tmp.dir, `${name}.yml`);
   writeFileSync(cfg, `listen: 127.0.0.1:0\ndatabase: ${db}\n`);
@@ -93,6 +93,28 @@ describe('dcprobe-collector verify-store', () => {
     expect(r.code).toBe(1);
     const id = storeValue<number>(r.db, `SELECT id FROM customer_versions WHERE customer_id = 'cust-a'`);
     expect(r.err).toContain(`customer_versions row ${id} was changed`);
+  });
+
+  it('chains a report\'s written-report time and an authorised operation, and names either changed later', async () => {
+    // A report stored without a written report (its row hashes as before the column existed), one with it, an operation.
+    const ledgered = join(tmp.dir, 'ledgered.sqlite');
+    copyFileSync(pristine, ledgered);
+    const store = await openStore(ledgered);
+    const audit = (entity: 'report' | 'operation', id: string, version: number) => ({ at: T0, actor: 'noc', action: version === 1 ? 'create' : 'correct', entity, entityId: id, version });
+    const report = { id: 'R-1', version: 1, change: 'create' as const, customer: 'cust-a', service: 'network' as const, reportedAt: T0, recordedAt: T0, recordedBy: 'noc' };
+    await store.appendReport(report, audit('report', 'R-1', 1));
+    await store.appendReport({ ...report, version: 2, change: 'correct', writtenReportAt: T0 + 3_600_000 }, audit('report', 'R-1', 2));
+    await store.appendOperation({ id: 'O-1', version: 1, change: 'create', customer: 'cust-a', authorisedAt: T0, firstFeedbackAt: T0 + 60_000, recordedAt: T0, recordedBy: 'noc' }, audit('operation', 'O-1', 1));
+    await store.close();
+    expect((await verifyAfter('ledgered-copy', null, ledgered)).code).toBe(0);
+
+    const back = await verifyAfter('written-later', `DROP TRIGGER report_versions_no_update; UPDATE report_versions SET written_report_at = ${T0 + 60_000} WHERE version = 1`, ledgered);
+    expect(back.code).toBe(1);
+    expect(back.err).toContain(`report_versions row ${storeValue<number>(back.db, `SELECT id FROM report_versions WHERE version = 1`)} was changed`);
+    const moved = await verifyAfter('written-moved', `DROP TRIGGER report_versions_no_update; UPDATE report_versions SET written_report_at = written_report_at - 1 WHERE version = 2`, ledgered);
+    expect(moved.err).toContain('report_versions row');
+    const fed = await verifyAfter('feedback-moved', `DROP TRIGGER operation_versions_no_update; UPDATE operation_versions SET first_feedback_at = first_feedback_at - 60000`, ledgered);
+    expect([fed.code, fed.err]).toEqual([1, expect.stringContaining('operation_versions row')]);
   });
 
   it('names a link whose hash was rewritten to fit changed rows, by the next link', async () => {

@@ -35,17 +35,19 @@ function sample(path: string, param: string): string {
   if (param === 'name' && path.startsWith('/api/v1/tokens/')) return 'made-for-matrix';
   if (param === 'id' && path.startsWith('/api/v1/exclusions/')) return 'X-1';
   if (param === 'id' && path.startsWith('/api/v1/reports/')) return 'R-A';
+  if (param === 'id' && path.startsWith('/api/v1/operations/')) return 'O-A';
   if (param === 'id' && (path.startsWith('/api/v1/customers/') || path.startsWith('/customers/'))) return 'cust-a';
   throw new Error(`no sample value for {${param}} in ${path}: add one to the access matrix`);
 }
 
-/** The path for a caller: the concerned customer (or its report) is the caller's own or the other one. */
+/** The path for a caller: the concerned customer (or its report, its operation) is the caller's own or the other one. */
 function pathFor(r: Route, other: boolean): string {
   let query = '';
   const scope = r.access.customer;
   const path = r.path.replace(/\{(\w+)\}/g, (_m, p: string) => {
     if (scope && typeof scope === 'object' && 'param' in scope && scope.param === p) return other ? 'cust-b' : 'cust-a';
     if (scope && typeof scope === 'object' && 'report' in scope && scope.report === p) return other ? 'R-B' : 'R-A';
+    if (scope && typeof scope === 'object' && 'operation' in scope && scope.operation === p) return other ? 'O-B' : 'O-A';
     return sample(r.path, p);
   });
   if (scope && typeof scope === 'object' && 'query' in scope) query = `?${scope.query}=${other ? 'cust-b' : 'cust-a'}`;
@@ -94,6 +96,9 @@ beforeAll(async () => {
   });
   for (const [id, customer] of [['R-A', 'cust-a'], ['R-B', 'cust-b']] as const) {
     expect((await call(e, 'POST', '/api/v1/reports', { body: { id, customer, service: 'network', reportedAt: '2026-11-20T10:00:00+08:00' } })).status).toBe(201);
+  }
+  for (const [id, customer] of [['O-A', 'cust-a'], ['O-B', 'cust-b']] as const) {
+    expect((await call(e, 'POST', '/api/v1/operations', { body: { id, customer, authorisedAt: '2026-11-20T10:00:00+08:00' } })).status).toBe(201);
   }
   expect((await call(e, 'POST', '/api/v1/exclusions', { body: { id: 'X-1', customer: 'cust-a', start: '2026-11-02T00:00:00+08:00', end: '2026-11-02T01:00:00+08:00', category: 'maintenance', ref: 'CHG-1' } })).status).toBe(201);
   // A notice and a frozen statement of cust-a's, as the notice and statement services store them.

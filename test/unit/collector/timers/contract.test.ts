@@ -5,7 +5,7 @@
  * after asOf is not known yet. Durations are elapsed time across a DST change.
  */
 import { describe, expect, it } from 'vitest';
-import { ticketTimers } from '../../../../collector/src/ledger/timers.ts';
+import { operationTimer, ticketTimers } from '../../../../collector/src/ledger/timers.ts';
 import {
   CONTRACT_TIMERS, nextBreachAt, operationTimers, reportTimers, timerStatus, type TimerName,
 } from '../../../../collector/src/timers/contract.ts';
@@ -56,19 +56,25 @@ describe('contract timers', () => {
     expect([op.state, op.dueAt, op.lateByMs]).toEqual(['breached', R + 30 * MIN, MIN]);
   });
 
-  it('agrees with the ledger\'s ticket timers on the two they share', () => {
-    const cases = [
-      { reportedAt: R, firstResponseAt: R + H, noticeAt: R + DAY },
-      { reportedAt: R, firstResponseAt: R + 2 * H + 1 },
-      { reportedAt: R },
-    ];
-    for (const asOf of [R + H, R + 3 * H, R + 16 * DAY]) {
-      for (const c of cases) {
-        const old = ticketTimers(c, asOf, 'UTC'), mine = reportTimers(c, asOf);
-        const met = (x: { state: string }) => (x.state === 'open' ? null : x.state === 'met');
-        expect([met(mine.firstResponse), met(mine.resolution)]).toEqual([old.firstResponse.met, old.resolution.met]);
-      }
+  // The API and the page show the ledger's form (met/missed in the customer's zone): by table, it says what the contract's says.
+  const met = (x: { state: string }) => (x.state === 'open' ? null : x.state === 'met');
+  const reportCases = [
+    { reportedAt: R, firstResponseAt: R + H, writtenReportAt: R + 4 * H, noticeAt: R + DAY },
+    { reportedAt: R, firstResponseAt: R + 2 * H + 1, writtenReportAt: R + 4 * H + 1 },
+    { reportedAt: R, writtenReportAt: R + 3 * H },
+    { reportedAt: R },
+  ];
+  const asOfs = [R + H, R + 2 * H, R + 3 * H, R + 4 * H, R + 4 * H + 1, R + 16 * DAY];
+  it.each(reportCases.flatMap((c, i) => asOfs.map((asOf) => [i, asOf - R, c, asOf] as const)))('report case %i, as of R+%i ms: the ledger agrees', (_i, _d, c, asOf) => {
+    const old = ticketTimers(c, asOf, 'UTC'), mine = reportTimers(c, asOf);
+    for (const k of ['firstResponse', 'writtenReport', 'resolution'] as const) {
+      expect({ k, met: old[k].met, missed: old[k].missed }).toEqual({ k, met: met(mine[k]), missed: mine[k].state === 'breached' });
     }
+  });
+  const opCases = [{ authorisedAt: R }, { authorisedAt: R, firstFeedbackAt: R + 30 * MIN }, { authorisedAt: R, firstFeedbackAt: R + 30 * MIN + 1 }];
+  it.each(opCases.flatMap((c, i) => [R, R + 30 * MIN, R + 30 * MIN + 1, R + H].map((asOf) => [i, asOf - R, c, asOf] as const)))('operation case %i, as of R+%i ms: the ledger agrees', (_i, _d, c, asOf) => {
+    const old = operationTimer(c, asOf, 'UTC').firstFeedback, mine = operationTimers(c, asOf).firstFeedback;
+    expect({ met: old.met, missed: old.missed, due: Date.parse(old.due) }).toEqual({ met: met(mine), missed: mine.state === 'breached', due: R + 30 * MIN });
   });
 
   it('says when to look again for the next breach', () => {
