@@ -140,12 +140,17 @@ export async function startCollector(config: Readonly<CollectorConfig>, opts: St
     // `status` is the collector's own health (what a supervisor or load balancer acts on); an
     // agent that never connected is the agents' problem, listed here and alerted on, not a reason
     // to restart or fail over this process.
-    // 503 while commits fail or the projection is stuck: agents are not acked, or reads wait for ever.
+    // 503 while commits fail, the projection is stuck or the store does not answer: agents are not acked, or reads wait for ever.
     { method: 'GET', path: '/healthz', access: { role: 'public' }, handler: async ({ res }) => {
       const problems = health.problems();
+      // A store that does not answer (PostgreSQL down) fails the check even while no agent is committing.
+      const observations = await store.countObservations().catch(() => {
+        problems.push('store not answering: observations could not be counted');
+        return null;
+      });
       sendJson(res, problems.length ? 503 : 200, {
         status: problems.length ? 'failing' : 'ok', ...(problems.length ? { problems } : {}),
-        observations: await store.countObservations().catch(() => null), pendingEvents: ingest.pending(), agents: agentsHealth(agentIds, liveness),
+        observations, pendingEvents: ingest.pending(), agents: agentsHealth(agentIds, liveness),
       });
     } },
     // Device-wide series: public for the scraper on the operator's network, never for a customer token.

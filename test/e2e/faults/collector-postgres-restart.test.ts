@@ -51,7 +51,8 @@ describe('a collector on PostgreSQL while PostgreSQL restarts mid-stream', () =>
       // Through the outage: the same process, still answering HTTP (/healthz says the store is unreachable).
       expect(collector.pid).toBe(pid);
       const health = await fetch(`${collector.url}/healthz`);
-      expect(health.status).not.toBe(200);
+      expect(health.status).toBe(503);
+      expect(((await health.json()) as { status: string }).status).toBe('failing');
       const beforeRestart = await acked();
       await cluster().start();
       await waitUntil(`acks resumed after PostgreSQL was stopped (-m ${mode}) and started again`, () => allAckedPast(beforeRestart), { timeoutMs: 60_000, intervalMs: 200 });

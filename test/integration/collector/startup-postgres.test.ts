@@ -58,6 +58,24 @@ describe('dcprobe-collector on PostgreSQL (built program)', () => {
     expect(await cluster().psql('SELECT count(*) FROM schema_version', url.slice(url.lastIndexOf('/') + 1))).toMatch(/^[1-9]/);
   });
 
+  it('answers /healthz 503 while PostgreSQL is down, with no agent committing, and 200 once it is back', async () => {
+    const url = await cluster().createDatabase('health');
+    const port = await freeTcpPort();
+    const p = startProgram(built.collector, ['run', '--config', config(url, { listen: `127.0.0.1:${port}` })]);
+    onTestFinished(() => p.kill());
+    await httpUntilOk(`http://127.0.0.1:${port}/healthz`, 20_000, p);
+    await cluster().stop('fast');
+    try {
+      const down = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(down.status).toBe(503);
+      expect(await down.json()).toMatchObject({ status: 'failing', problems: ['store not answering: observations could not be counted'], observations: null });
+    } finally {
+      await cluster().start();
+    }
+    expect(await httpUntilOk(`http://127.0.0.1:${port}/healthz`, 20_000, p)).toMatch(/"status": "ok"/);
+    await p.kill();
+  });
+
   it('a scheme it does not know: exit 2, the field named, no file made', async () => {
     const file = config('mysql://root:hunter2hunter2@127.0.0.1/dcprobe');
     expect(await failsToStart(file, 2, 'hunter2hunter2'))
