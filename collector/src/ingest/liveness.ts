@@ -109,6 +109,9 @@ export class Liveness {
     const l = this.entry(h.agentId);
     // The store first: the agent may have streamed to another collector, whose commits this one's cursor lacks.
     const claim = await this.store.claimAgent(h.agentId, now);
+    // Subjects it reported through another collector meanwhile: its own here too (admission, resync), with their stored state.
+    this.queue.admission.load(claim.owned);
+    for (const s of claim.owned) this.queue.note(s);
     const cursor = this.queue.cursor(h.agentId);
     cursor.merge(claim.cursor.committed, claim.cursor.above);
     const skipped = h.firstSeq !== undefined ? cursor.skipTo(h.firstSeq) : null;

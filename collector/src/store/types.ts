@@ -238,6 +238,12 @@ export interface AgentClaim {
   cursor: AgentCursor;
   /** Whether a gap of it is open (recorded by whichever collector led then). */
   inGap: boolean;
+  /**
+   * The current states of the subjects it owns as the store holds them (each
+   * subject whose latest observation is its own), so a collector it moved to
+   * knows subjects another collector took in meanwhile.
+   */
+  owned: CurrentState[];
 }
 
 export interface AgentStore {

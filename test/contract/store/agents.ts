@@ -39,6 +39,18 @@ export function agentContract(ctx: ContractContext): void {
       expect(await store.countObservations()).toBe(5);
     });
 
+    it('gives an agent\'s claim the subjects whose latest observation is its own, with their state, and its stored cursor', async () => {
+      const { store } = await ctx.open();
+      // a reports sw1/p1 and sw1/p2; b reports sw1/p1 later (seq 5 is at T0 + 5 s), so sw1/p1 is b's now.
+      await store.commit({ items: [item('a', [1, 2], 2), item('b', [5], 5)] });
+      await store.settled();
+      const a = await store.claimAgent('a', T);
+      expect(a.owned.map((s) => [s.subject, s.state, s.agentId])).toEqual([['sw1/p2', 'up', 'a']]);
+      expect([a.cursor.committed, a.inGap]).toEqual([2, false]);
+      expect((await store.claimAgent('b', T)).owned.map((s) => [s.subject, s.state, s.agentId])).toEqual([['sw1/p1', 'down', 'b']]);
+      expect((await store.claimAgent('nobody', T)).owned).toEqual([]);
+    });
+
     it('records the seqs an agent lost as a closed gap and moves its cursor past them', async () => {
       const { store } = await ctx.open();
       await store.commit({ items: [item('a', [1, 2, 3], 3)] });

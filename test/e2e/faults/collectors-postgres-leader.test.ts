@@ -65,4 +65,39 @@ describe('the liveness sweep with two collectors on one PostgreSQL', () => {
     // From the agent's last sign of life (before it went quiet), not from the takeover.
     expect(Number(start)).toBeLessThanOrEqual(silentAt);
   }, 120_000);
+
+  it('takes in the view of an agent that moved: a collector started before the agent\'s port existed resyncs it after the gap', async () => {
+    const url = await cluster().createDatabase('moved');
+    const db = url.slice(url.lastIndexOf('/') + 1);
+    const tmp = tempDir('dcprobe-fault-pgmoved-');
+    const [spec] = agentSpecs('mover', 1);
+    const [first, second] = await Promise.all(['first', 'second'].map(async (name) => {
+      const dir = join(tmp.dir, name);
+      mkdirSync(dir, { recursive: true });
+      return new CollectorProcess({ dir, port: await freeTcpPort(), agents: [spec!], readToken: READ_TOKEN, heartbeatTimeoutSeconds: TIMEOUT_S, database: url });
+    }));
+    const agents: ProtocolAgent[] = [];
+    onTestFinished(async () => { for (const a of agents) a.stop(); await first!.stop(); await second!.stop(); tmp.cleanup(); });
+    await first!.start();
+    await second!.start();
+    // Its port is new to both; only the first collector takes its events.
+    const before = new ProtocolAgent({ id: spec!.id, token: spec!.token, url: first!.wsUrl });
+    agents.push(before);
+    before.start();
+    before.produce(3); // down, up, down
+    await waitUntil('the first collector acked the events', () => before.acked >= 3, { timeoutMs: 20_000, intervalMs: 50 });
+    before.stop();
+    await waitUntil('a gap for the silent agent', async () => (await cluster().psql(`SELECT count(*) FROM agent_gaps WHERE agent_id = '${spec!.id}'`, db)).trim() === '1',
+      { timeoutMs: 20_000, intervalMs: 100 });
+    // Back at the second collector, which never had an event of that port: the hello's view is the port's state after the gap.
+    const after = new ProtocolAgent({ id: spec!.id, token: spec!.token, url: second!.wsUrl, helloState: { state: 'up', since: Date.now() } });
+    agents.push(after);
+    after.start();
+    const resync = await waitUntil('the port resynced by the second collector', async () => {
+      const rows = (await cluster().psql(`SELECT state FROM observations WHERE subject = '${spec!.id}/p1' AND via = 'resync'`, db)).split('\n').filter(Boolean);
+      return rows.length > 0 ? rows : null;
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+    expect(resync).toEqual(['up']);
+    expect(await cluster().psql(`SELECT count(*) FROM agent_gaps WHERE agent_id = '${spec!.id}' AND "end" IS NULL`, db)).toMatch(/^0/);
+  }, 120_000);
 });

@@ -15,6 +15,8 @@ export interface ProtocolAgentOptions {
   url: string;
   /** Pause before a reconnect, drawn from [min, max] ms. */
   reconnectMs?: [number, number];
+  /** Its port's state as of `since`, sent as the hello's `states` (the agent's current view, taken in after a gap). */
+  helloState?: { state: 'up' | 'down'; since: number };
 }
 
 export class ProtocolAgent {
@@ -64,7 +66,8 @@ export class ProtocolAgent {
     const ws = new WebSocket(this.o.url, { headers: { authorization: `Bearer ${this.o.token}` }, perMessageDeflate: false, handshakeTimeout: 10_000 });
     this.ws = ws;
     ws.on('open', () => {
-      ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, agentId: this.o.id, version: 'fault-suite', host: { hostname: 'fault-suite' }, clock: Date.now(), ...(this.unacked.length ? { firstSeq: this.unacked[0]!.seq } : {}) }));
+      ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, agentId: this.o.id, version: 'fault-suite', host: { hostname: 'fault-suite' }, clock: Date.now(), ...(this.unacked.length ? { firstSeq: this.unacked[0]!.seq } : {}),
+        ...(this.o.helloState ? { states: [{ subject: `${this.o.id}/p1`, kind: 'port', ...this.o.helloState }] } : {}) }));
     });
     ws.on('message', (data) => this.onFrame(String(data)));
     ws.on('error', () => { /* a close follows */ });

@@ -61,9 +61,14 @@ export class ObservationTables {
   /** One agent's stored cursor and whether a gap of it is open, in the caller's transaction (after its session claim). */
   async claim(c: Tx, agentId: string, committed: number): Promise<AgentClaim> {
     const r = await c.query<{ above: string[]; gap: boolean }>(`SELECT
-      array(SELECT seq FROM observations WHERE agent_id = $1 AND seq > $2 UNION SELECT seq FROM rejected_events WHERE agent_id = $1 AND seq > $2) above,
+      array(SELECT seq FROM observations WHERE agent_id = $1 AND seq > $2 UNION SELECT seq FROM hidden_flaps WHERE agent_id = $1 AND seq > $2
+        UNION SELECT seq FROM rejected_events WHERE agent_id = $1 AND seq > $2) above,
       EXISTS (SELECT 1 FROM agent_gaps WHERE agent_id = $1 AND "end" IS NULL) gap`, [agentId, committed]);
-    return { cursor: { agentId, committed, above: r.rows[0]!.above.map(Number) }, inGap: r.rows[0]!.gap };
+    // The agent's subjects through its numbered events (the (agent_id, seq) index), then each one's latest row: still its own?
+    const owned = await c.query<CurrentState>(`SELECT * FROM (SELECT DISTINCT ON (subject) subject, kind, state, at, agent_id "agentId"
+      FROM observations WHERE subject IN (SELECT DISTINCT subject FROM observations WHERE agent_id = $1 AND seq IS NOT NULL)
+      ORDER BY subject, at DESC, id DESC) latest WHERE "agentId" = $1 ORDER BY subject`, [agentId]);
+    return { cursor: { agentId, committed, above: r.rows[0]!.above.map(Number) }, inGap: r.rows[0]!.gap, owned: owned.rows };
   }
 
   /**

@@ -55,9 +55,15 @@ export class ObservationTables {
     return this.db.transaction(() => {
       const committed = (this.db.prepare('SELECT committed_seq FROM agents WHERE id = ?').pluck().get(agentId) as number | undefined) ?? 0;
       const above = this.db.prepare(`SELECT seq FROM observations WHERE agent_id = ? AND seq > ?
-        UNION SELECT seq FROM rejected_events WHERE agent_id = ? AND seq > ?`).pluck().all(agentId, committed, agentId, committed) as number[];
+        UNION SELECT seq FROM hidden_flaps WHERE agent_id = ? AND seq > ?
+        UNION SELECT seq FROM rejected_events WHERE agent_id = ? AND seq > ?`).pluck().all(agentId, committed, agentId, committed, agentId, committed) as number[];
       const inGap = this.db.prepare('SELECT 1 FROM agent_gaps WHERE agent_id = ? AND end IS NULL').get(agentId) !== undefined;
-      return { cursor: { agentId, committed, above }, inGap };
+      // Each subject's latest row (the highest id at its latest time), kept when it is the agent's.
+      const owned = this.db.prepare(`SELECT o.subject, o.kind, o.state, o.at, o.agent_id agentId FROM observations o
+        WHERE o.subject IN (SELECT DISTINCT subject FROM observations WHERE agent_id = ? AND seq IS NOT NULL)
+          AND o.id = (SELECT i.id FROM observations i WHERE i.subject = o.subject ORDER BY i.at DESC, i.id DESC LIMIT 1)
+          AND o.agent_id = ? ORDER BY o.subject`).all(agentId, agentId) as CurrentState[];
+      return { cursor: { agentId, committed, above }, inGap, owned };
     })();
   }
 
