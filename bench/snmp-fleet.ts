@@ -109,7 +109,7 @@ export async function snmpFleet(opts: BenchOptions): Promise<Table[]> {
       ],
       notes: [
         `Targets: agent under ${TARGET.cores * 100} % of one core: ${fmtNum(a.cores * 100, 2)} % (${met(a.cores < TARGET.cores)}); under ${TARGET.rssMB} MB: peak RSS ${fmtNum(a.peakRssMB, 0)} MB (${met(a.peakRssMB < TARGET.rssMB)}).`,
-        `Agent CPU split: user ${fmtNum(a.userSeconds, 2)} s, system ${fmtNum(a.systemSeconds, 2)} s.`,
+        `Agent CPU split: user ${fmtNum(a.userSeconds, 2)} s, system ${fmtNum(a.systemSeconds, 2)} s. Agent memory at the end: RSS ${fmtNum(a.rssMB, 0)} MB = V8 heap ${fmtNum(a.heapTotalMB, 0)} MB committed (${fmtNum(a.heapUsedMB, 0)} used) + external ${fmtNum(a.externalMB, 0)} MB + ${fmtNum(a.rssMB - a.heapTotalMB - a.externalMB, 0)} MB the rest (node, code, native allocations).`,
         `Polls completed in the window: ${fmtInt(st.polls)} (expected ~${fmtInt(expectedPolls)}), failed: ${st.errors}; mean poll ${fmtNum(st.pollMsSum / Math.max(1, st.polls), 1)} ms, slowest ${fmtNum(st.pollMsMax, 0)} ms.`,
         `Events committed in the window: ${fmtInt(rows1 - rows0)} (${FLAPPING} switches flap a port every ${FLAP_MS / 1000} s). Initial states of all ${fmtInt(SWITCHES * IFS)} ports at the collector ${fmtNum(initialS, 1)} s after start; then ${warmS} s of warm-up.`,
         'Agent defaults otherwise: concurrency 16, maxVarbinds 48, GETBULK max-repetitions 25 (23 for the 2 status columns with sysUpTime riding along, under the cap), jitter ±10 %; all ports selected, so each poll is one multi-column walk carrying sysUpTime, plus ifAdminStatus GETs of the ports that moved.',
