@@ -19,6 +19,7 @@ import { describeMachine, machine } from './lib/machine.ts';
 import { ingest, ingestMemory } from './ingest.ts';
 import { snmpPoll } from './snmp-poll.ts';
 import { snmpFleet } from './snmp-fleet.ts';
+import { snmpCapped } from './snmp-capped.ts';
 import { trapLatency } from './trap-latency.ts';
 import { sla } from './sla.ts';
 import { pgIngest } from './pg-ingest.ts';
@@ -29,6 +30,7 @@ const SECTIONS: Section[] = [
   { name: 'ingest', run: ingest },
   { name: 'ingest-memory', run: ingestMemory },
   { name: 'snmp-poll', run: snmpPoll },
+  { name: 'snmp-capped', run: snmpCapped },
   { name: 'snmp-fleet', run: snmpFleet },
   { name: 'trap-latency', run: trapLatency },
   { name: 'sla', run: sla },

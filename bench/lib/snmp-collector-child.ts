@@ -8,7 +8,7 @@
  * same clock the other bench processes read). observations.received_at is the
  * frame's arrival, a little before the commit: both are reported.
  *
- * Commands: start { agents: [{id, token}], record } → { wsUrl }; commits → recorded
+ * Commands: start { agents: [{id, token}], record, subjectsPerAgent? } → { wsUrl }; commits → recorded
  * commits since the last call; count → rows in observations; usage.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,9 +31,10 @@ let commits: Commit[] = [];
 let usage = startUsage();
 
 serveRequests({
-  async start(a: { agents: { id: string; token: string }[]; record: boolean }) {
+  async start(a: { agents: { id: string; token: string }[]; record: boolean; subjectsPerAgent?: number }) {
     collector = await startCollector(buildConfig({
       listen: '127.0.0.1:0', database: join(dir, 'collector.sqlite'), logLevel: 'silent', agents: a.agents,
+      ...(a.subjectsPerAgent ? { limits: { subjectsPerAgent: a.subjectsPerAgent } } : {}),
     }), { log: silentLogger, synchronous: 'FULL' });
     if (a.record) {
       const queue = collector.ingest;

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import snmp from 'net-snmp';
 import { isUnder } from '../../agent/src/snmp/types.ts';
+import { percentile } from './measure.ts';
 
 /** Linux clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every mainstream build). */
 const HZ = 100;
@@ -89,6 +90,18 @@ export function bareWalk(host: string, port: number, community: string, columns:
     },
     close: () => { try { session.close(); } catch { /* closed */ } },
   };
+}
+
+/**
+ * A Net-SNMP CLI chain's own work (medians): the chain's wall time less one
+ * process start-up for each of its `processes`. The start-up is a
+ * one-varbind `snmpget`'s wall time less the same GET's round trip made in
+ * process against the same server, so a slow server's answer (tens of ms
+ * from snmpsimd) is not subtracted as if it were start-up.
+ */
+export function lessStartups(chainMs: readonly number[], processes: number, cliGetMs: readonly number[], inProcessGetMs: readonly number[]): { startupMs: number; netMs: number } {
+  const startupMs = percentile([...cliGetMs], 50) - percentile([...inProcessGetMs], 50);
+  return { startupMs, netMs: percentile([...chainMs], 50) - processes * startupMs };
 }
 
 /** Env for the Net-SNMP CLI: no MIB loading (none installed here, docs/testing.md). */

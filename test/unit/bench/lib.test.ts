@@ -7,6 +7,7 @@ import { AgentFrameSchema, EventSchema } from '@dcprobe/shared';
 import { percentile } from '../../../bench/lib/measure.ts';
 import { eventJson, eventObject, eventsFrame } from '../../../bench/lib/events.ts';
 import { fmtInt, renderMarkdown, renderText } from '../../../bench/lib/table.ts';
+import { lessStartups } from '../../../bench/lib/snmp-ref.ts';
 
 describe('percentile (nearest rank)', () => {
   const oneToHundred = () => Array.from({ length: 100 }, (_, i) => 100 - i);
@@ -45,5 +46,21 @@ describe('tables', () => {
   });
   it('escapes pipes in Markdown cells', () => {
     expect(renderMarkdown(t)).toContain('| a \\| b | 1,234,567 |');
+  });
+});
+
+describe('CLI work less process start-ups', () => {
+  it('takes off one start-up per process: a one-varbind snmpget less the same GET in process (medians)', () => {
+    // start-up = 20 − 5 = 15 ms; chain median 100 − 3 × 15 = 55 ms.
+    expect(lessStartups([100, 90, 130], 3, [20, 19, 40], [5, 4, 6])).toEqual({ startupMs: 15, netMs: 55 });
+  });
+  it('does not take the server\'s answer time off as start-up', () => {
+    // A slow server: a GET answers in 30 ms in process and 42 ms from the CLI, so start-up is 12, not 42.
+    expect(lessStartups([200], 4, [42], [30]).netMs).toBe(200 - 4 * 12);
+  });
+  it('leaves its inputs in their order (the same samples feed other rows)', () => {
+    const chain = [3, 1, 2];
+    lessStartups(chain, 1, [2, 1], [1, 0]);
+    expect(chain).toEqual([3, 1, 2]);
   });
 });
