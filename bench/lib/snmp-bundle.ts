@@ -10,7 +10,7 @@
  * agent.ts reads its version from `../package.json` relative to itself.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { build } from 'esbuild';
 import { Child } from './child.ts';
 
 const ENTRY = fileURLToPath(new URL('./snmp-agent-child.ts', import.meta.url));
+const AGENT_UNIT = fileURLToPath(new URL('../../deploy/systemd/dcprobe-agent.service', import.meta.url));
 
 export async function startBundledAgentChild(name: string, nodeArgs: string[] = []): Promise<{ child: Child; cleanup(): void }> {
   const dir = join(tmpdir(), `dcprobe-bench-bundle-${process.pid}-${Date.now()}`);
@@ -31,8 +32,18 @@ export async function startBundledAgentChild(name: string, nodeArgs: string[] = 
     // CommonJS dependencies (net-snmp, pino …) call require(): give the ES module one.
     banner: { js: "import { createRequire as __dcpRequire } from 'node:module'; const require = __dcpRequire(import.meta.url);" },
   });
-  const proc: ChildProcess = fork(outfile, [], { execArgv: nodeArgs, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // With the environment the packaged unit gives the agent, so the figure is the installed agent's.
+  const proc: ChildProcess = fork(outfile, [], { execArgv: nodeArgs, env: { ...process.env, ...unitEnvironment() }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   // Child's constructor is private to keep tsx the default; the IPC protocol is the same.
   const child = new (Child as unknown as new (n: string, p: ChildProcess) => Child)(name, proc);
   return { child, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The `Environment=NAME=VALUE` lines of deploy/systemd/dcprobe-agent.service; a variable already set in the bench's environment wins. */
+export function unitEnvironment(unit = readFileSync(AGENT_UNIT, 'utf8')): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(\S*)$/gm)) {
+    if (process.env[m[1]!] === undefined) out[m[1]!] = m[2]!;
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import { percentile } from '../../../bench/lib/measure.ts';
 import { eventJson, eventObject, eventsFrame } from '../../../bench/lib/events.ts';
 import { fmtInt, renderMarkdown, renderText } from '../../../bench/lib/table.ts';
 import { lessStartups } from '../../../bench/lib/snmp-ref.ts';
+import { unitEnvironment } from '../../../bench/lib/snmp-bundle.ts';
 
 describe('percentile (nearest rank)', () => {
   const oneToHundred = () => Array.from({ length: 100 }, (_, i) => 100 - i);
@@ -62,5 +63,18 @@ describe('CLI work less process start-ups', () => {
     const chain = [3, 1, 2];
     lessStartups(chain, 1, [2, 1], [1, 0]);
     expect(chain).toEqual([3, 1, 2]);
+  });
+});
+
+describe('unitEnvironment', () => {
+  it('reads the Environment= lines of the agent\'s unit, and a variable the bench sets wins', () => {
+    expect(unitEnvironment()).toMatchObject({ MALLOC_ARENA_MAX: '2' });
+    expect(unitEnvironment('[Service]\nEnvironment=A_B=1\n# Environment=C=2\nExecStart=/x\n')).toEqual({ A_B: '1' });
+    process.env.DCPROBE_TEST_UNIT_ENV = 'mine';
+    try {
+      expect(unitEnvironment('Environment=DCPROBE_TEST_UNIT_ENV=unit\n')).toEqual({});
+    } finally {
+      delete process.env.DCPROBE_TEST_UNIT_ENV;
+    }
   });
 });
