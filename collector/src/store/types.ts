@@ -320,7 +320,8 @@ export interface LedgerStore {
    * customer whose plan returns null is left out. Each snapshot is what
    * readMonth would return for that customer in the same snapshot. The next
    * batch may be read while `each` runs (PostgreSQL does), so a caller that
-   * reconciles one batch overlaps the read of the next.
+   * reconciles one batch overlaps the read of the next. Read-only: customers
+   * with the same window may share a subject's array.
    */
   readMonths(
     plan: (versions: readonly CustomerVersion[]) => MonthPlan | null,

@@ -74,12 +74,12 @@ async function queue(c: pg.PoolClient, batch: Planned[]): Promise<BatchRows[]> {
     c.query<Observation>(BEFORE, [w.subjects, w.from]),
     c.query<HiddenFlap>(FLAPS, [w.subjects, w.from, w.asOf]),
   ]);
-  const rows: Rows = { before: new Map(), between: byKey(between.rows, (o) => o.subject), flaps: byKey(flaps.rows, (f) => f.subject) };
+  const rows: Rows = { before: new Map(), between: byKey(between.rows, (o) => o.subject), flaps: byKey(flaps.rows, (f) => f.subject), cut: new Map() };
   for (const o of before.rows) rows.before.set(o.subject, o);
   return batch.map((planned) => ({ planned, rows }));
 }
 
-interface Rows { before: Map<string, Observation>; between: Map<string, Observation[]>; flaps: Map<string, HiddenFlap[]> }
+interface Rows { before: Map<string, Observation>; between: Map<string, Observation[]>; flaps: Map<string, HiddenFlap[]>; cut: Map<string, Observation[]> }
 interface BatchRows { planned: Planned; rows: Rows }
 
 /** A customer's snapshot cut from its batch's rows: exactly its own window, as readMonth reads it. */
@@ -88,6 +88,10 @@ function monthOf(b: BatchRows, reports: ReportVersion[], all: readonly Exclusion
   const observations = new Map<string, Observation[]>();
   const hiddenFlaps: HiddenFlap[] = [];
   for (const s of subjects) {
+    // Customers of one window (one zone, one set of terms) share the very rows.
+    const k = `${s}\u0000${plan.from}\u0000${plan.asOf}`;
+    const cut = rows.cut.get(k);
+    if (cut) { observations.set(s, cut); continue; }
     const wide = rows.between.get(s) ?? [];
     // The widest window started at or before this one: the state at this window's start is the last row at or before `from`.
     let i = 0;
@@ -95,7 +99,9 @@ function monthOf(b: BatchRows, reports: ReportVersion[], all: readonly Exclusion
     let j = wide.length;
     while (j > i && wide[j - 1]!.at > plan.asOf) j--;
     const start = i > 0 ? wide[i - 1] : rows.before.get(s);
-    observations.set(s, [...(start ? [start] : []), ...wide.slice(i, j)]);
+    const own = i === 0 && j === wide.length && !start ? wide : [...(start ? [start] : []), ...wide.slice(i, j)];
+    rows.cut.set(k, own);
+    observations.set(s, own);
   }
   // By subject then end, as readMonth orders them.
   for (const s of [...subjects].sort()) {
