@@ -2,30 +2,48 @@
  * Every customer's month from ONE snapshot (LedgerStore.readMonths): one
  * REPEATABLE READ, READ ONLY transaction reads the versions, reports and
  * exclusions of everyone once, then the observations and hidden flaps batch
- * by batch. The next batch's statements are queued before the caller's `each`
+ * by batch. The next batch's statement is sent before the caller's `each`
  * runs, so PostgreSQL scans and sends batch k+1 while the caller works on
  * batch k: the whole month costs about the larger of the two, not their sum.
  */
 import type pg from 'pg';
+import type { State } from '@dcprobe/shared';
 import type { HiddenFlap, Observation } from '../../sla/types.ts';
 import { MONTHS_BATCH, type CustomerMonth, type CustomerVersion, type ExclusionVersion, type MonthPlan, type ReportVersion } from '../types.ts';
+import { safeNumber } from './connect.ts';
 import type { LedgerTables } from './ledger.ts';
 import { inTransaction } from './tx.ts';
 
-// Per subject, the widest window any customer of the batch planned: each customer's own is cut from it (window()).
-const BETWEEN = `SELECT o.subject, o.state, o.at FROM unnest($1::text[], $2::int8[], $3::int8[]) s(subject, "from", "asOf")
-  JOIN observations o ON o.subject = s.subject AND o.at > s."from" AND o.at <= s."asOf" ORDER BY o.subject, o.at, o.id`;
-const BEFORE = `SELECT s.subject, o.state, o.at FROM unnest($1::text[], $2::int8[]) s(subject, "from")
-  CROSS JOIN LATERAL (SELECT state, at FROM observations WHERE subject = s.subject AND at <= s."from" ORDER BY at DESC, id DESC LIMIT 1) o`;
-const FLAPS = `SELECT f.subject, f.since, f.at FROM unnest($1::text[], $2::int8[], $3::int8[]) s(subject, "from", "asOf")
-  JOIN hidden_flaps f ON f.subject = s.subject AND f.at > s."from" AND f.at <= s."asOf" ORDER BY f.subject, f.at, f.id`;
+/**
+ * A batch in one statement, one row per subject over the widest window any
+ * customer of the batch planned for it (each customer's own is cut from it,
+ * monthOf): its last observation at or before the window, and its changes and
+ * hidden flaps in it as comma-joined text, in order. A row per subject rather
+ * than per change: the subject's name once, and two splits to decode instead
+ * of a million rows (states hold no comma: the vocabulary is fixed).
+ */
+const BATCH = `SELECT s.subject, b.state "beforeState", b.at "beforeAt", w.states, w.ats, f.since "flapSince", f.at "flapAt"
+  FROM unnest($1::text[], $2::int8[], $3::int8[]) s(subject, "from", "asOf")
+  LEFT JOIN LATERAL (SELECT state, at FROM observations WHERE subject = s.subject AND at <= s."from" ORDER BY at DESC, id DESC LIMIT 1) b ON true
+  CROSS JOIN LATERAL (SELECT string_agg(state, ',' ORDER BY at, id) states, string_agg(at::text, ',' ORDER BY at, id) ats
+    FROM observations WHERE subject = s.subject AND at > s."from" AND at <= s."asOf") w
+  CROSS JOIN LATERAL (SELECT string_agg(since::text, ',' ORDER BY at, id) since, string_agg(at::text, ',' ORDER BY at, id) at
+    FROM hidden_flaps WHERE subject = s.subject AND at > s."from" AND at <= s."asOf") f`;
+
+interface BatchRow {
+  subject: string; beforeState: State | null; beforeAt: number | null;
+  states: string | null; ats: string | null; flapSince: string | null; flapAt: string | null;
+}
 
 interface Planned { customer: string; versions: CustomerVersion[]; plan: MonthPlan; subjects: string[] }
 
 export function monthsReader(pool: pg.Pool, ledger: LedgerTables) {
   return (plan: (v: readonly CustomerVersion[]) => MonthPlan | null, each: (batch: CustomerMonth[]) => void | Promise<void>, batchSize = MONTHS_BATCH): Promise<void> =>
     inTransaction(pool, 'months of every customer', async (c) => {
-      const [versions, reports, exclusions] = await Promise.all([ledger.customerVersions(c), ledger.latestReports(undefined, c), ledger.latestExclusions(undefined, c)]);
+      // One statement at a time on the connection: pg does not pipeline.
+      const versions = await ledger.customerVersions(c);
+      const reports = await ledger.latestReports(undefined, c);
+      const exclusions = await ledger.latestExclusions(undefined, c);
       const planned: Planned[] = [];
       // By id in JavaScript's order, whatever the database's collation.
       for (const [customer, vs] of [...byKey(versions, (v) => v.customer)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -35,12 +53,13 @@ export function monthsReader(pool: pg.Pool, ledger: LedgerTables) {
       const reportsOf = byKey(reports, (r) => r.customer);
       const batches: Planned[][] = [];
       for (let i = 0; i < planned.length; i += Math.max(1, batchSize)) batches.push(planned.slice(i, i + Math.max(1, batchSize)));
-      let next = batches.length ? queue(c, batches[0]!) : null;
+      const states = new Map<string, State>();
+      let next = batches.length ? queue(c, batches[0]!, states) : null;
       try {
         for (let i = 0; next; i++) {
           const done = await next;
-          // Queued before `each` runs: the server works on it meanwhile.
-          next = i + 1 < batches.length ? queue(c, batches[i + 1]!) : null;
+          // Sent before `each` runs: the server works on it meanwhile.
+          next = i + 1 < batches.length ? queue(c, batches[i + 1]!, states) : null;
           await each(done.map((b) => monthOf(b, reportsOf.get(b.planned.customer) ?? [], exclusions)));
         }
       } finally {
@@ -63,19 +82,29 @@ function windows(batch: readonly Planned[]): { subjects: string[]; from: number[
   return { subjects: [...w.keys()], from: [...w.values()].map((x) => x.from), asOf: [...w.values()].map((x) => x.asOf) };
 }
 
-/**
- * Queues the batch's statements on the connection at once, the big one first
- * (it is what overlaps the caller), and resolves to the batch's rows.
- */
-async function queue(c: pg.PoolClient, batch: Planned[]): Promise<BatchRows[]> {
+/** Sends the batch's statement and resolves to its rows, decoded. */
+async function queue(c: pg.PoolClient, batch: Planned[], states: Map<string, State>): Promise<BatchRows[]> {
   const w = windows(batch);
-  const [between, before, flaps] = await Promise.all([
-    c.query<Observation>(BETWEEN, [w.subjects, w.from, w.asOf]),
-    c.query<Observation>(BEFORE, [w.subjects, w.from]),
-    c.query<HiddenFlap>(FLAPS, [w.subjects, w.from, w.asOf]),
-  ]);
-  const rows: Rows = { before: new Map(), between: byKey(between.rows, (o) => o.subject), flaps: byKey(flaps.rows, (f) => f.subject), cut: new Map() };
-  for (const o of before.rows) rows.before.set(o.subject, o);
+  const r = await c.query<BatchRow>(BATCH, [w.subjects, w.from, w.asOf]);
+  const rows: Rows = { before: new Map(), between: new Map(), flaps: new Map(), cut: new Map() };
+  for (const x of r.rows) {
+    if (x.beforeState !== null) rows.before.set(x.subject, { subject: x.subject, state: x.beforeState, at: x.beforeAt! });
+    if (x.states !== null) {
+      const st = x.states.split(','), at = x.ats!.split(',');
+      const list: Observation[] = new Array(st.length);
+      for (let i = 0; i < st.length; i++) {
+        // A million states are a handful of words: one string each, not one per change.
+        let state = states.get(st[i]!);
+        if (state === undefined) { state = st[i] as State; states.set(state, state); }
+        list[i] = { subject: x.subject, state, at: safeNumber(at[i]!) };
+      }
+      rows.between.set(x.subject, list);
+    }
+    if (x.flapSince !== null) {
+      const since = x.flapSince.split(','), at = x.flapAt!.split(',');
+      rows.flaps.set(x.subject, since.map((v, i) => ({ subject: x.subject, since: safeNumber(v), at: safeNumber(at[i]!) })));
+    }
+  }
   return batch.map((planned) => ({ planned, rows }));
 }
 
