@@ -2,8 +2,10 @@
  * The SLA figures with the ledger on PostgreSQL, on the synthetic month of
  * bench/sla-data.ts (10,000 customers, 1,000,000 observations, 20,000
  * reports, 2026-11) in a private cluster:
- *   1. the whole month read from PostgreSQL and reconciled (lib/pg-sla-child.ts),
- *      in a fresh process per run, checked against pure reconcile;
+ *   1. the whole month read from PostgreSQL in one snapshot (Store.readMonths) and
+ *      reconciled batch by batch as it comes (lib/pg-month.ts), in a fresh process
+ *      per run, checked against pure reconcile of the generated month, which is
+ *      timed in the same process as the reference;
  *   2. one customer's dispute query, `GET /api/v1/customers/{id}/sla?month=2026-11`,
  *      against the real collector on that database.
  * The loader writes through the store (lib/sla-load.ts) on a cluster with
@@ -95,7 +97,7 @@ export async function pgSla(o: BenchOptions): Promise<Table[]> {
       notes: [
         `data: ${fmtInt(load.customers)} customers, ${fmtInt(load.observations)} observations, ${fmtInt(load.reports)} reports, ${fmtInt(load.exclusions)} exclusions (bench/sla-data.ts, seed 42), loaded through the store in ${fmtNum(load.totalS, 1)} s (customers ${fmtNum(load.customersS, 1)} s, observations ${fmtNum(load.observationsS, 1)} s, reports ${fmtNum(load.reportsS, 1)} s, exclusions ${fmtNum(load.exclusionsS, 1)} s).`,
         `month runs: each in a fresh process; the first run's month equals pure reconcile of the generated one for ${fmtInt(runs[0]!.matched)} of ${fmtInt(runs[0]!.customers)} customers; CPU s of the reading and reconciling process ${runs.map((r) => fmtNum(r.cpuSeconds, 2)).join(', ')}, of PostgreSQL ${runs.map((r) => (r.server === null ? '–' : fmtNum(r.server, 2))).join(', ')}; other programs' CPU s meanwhile ${runs.map((r) => (r.other === null ? '–' : fmtNum(r.other, 1))).join(', ')}.`,
-        `reading: Store.readMonths, one REPEATABLE READ transaction: the versions, reports and exclusions of every customer, then per batch of customers its subjects' ${fmtInt(runs[0]!.observations)} observations in all over each customer's window (its month less the report deadline, to as-of); the next batch's statements are queued before this one is reconciled, so PostgreSQL reads it meanwhile.`,
+        `reading: Store.readMonths, one REPEATABLE READ transaction: the versions, reports and exclusions of every customer, then per batch of customers one statement for its subjects (a row per subject, its changes comma-joined; ${fmtInt(runs[0]!.observations)} observations in all, each customer's window being its month less the report deadline, to as-of); the next batch's statement is sent before this one is reconciled, so PostgreSQL reads it meanwhile.`,
         `dispute query: the live result equals pure reconcile's for ${live.matched} of ${live.matched + live.mismatched.length} sampled customers${live.mismatched.length ? ` (differ: ${live.mismatched.slice(0, 5).join(', ')})` : ''}; HTTP errors: ${errors.length ? errors.slice(0, 3).join('; ') : 'none'}.`,
         'the cluster runs with fsync off for the load only: every figure here is a read, which no fsync touches.',
       ],

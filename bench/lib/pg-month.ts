@@ -26,10 +26,13 @@ export interface MonthRun {
   batches: number; observations: number;
 }
 
-function planOf(versions: readonly CustomerVersion[], month: string, asOf: number): MonthPlan | null {
+function planOf(versions: readonly CustomerVersion[], month: string, asOf: number, starts: Map<string, number>): MonthPlan | null {
   const spec = versions[versions.length - 1]?.spec;
   if (!spec) return null;
-  const from = monthBounds(month, spec.timezone).start - (spec.terms.reportDeadlineDays + 1) * DAY_MS - spec.terms.graceMinutes * 60_000;
+  // A handful of zones for 10,000 customers: the month's start once per zone.
+  let start = starts.get(spec.timezone);
+  if (start === undefined) { start = monthBounds(month, spec.timezone).start; starts.set(spec.timezone, start); }
+  const from = start - (spec.terms.reportDeadlineDays + 1) * DAY_MS - spec.terms.graceMinutes * 60_000;
   return { subjects: subjectsOf(toCoreCustomer(spec)), from, asOf };
 }
 
@@ -61,12 +64,13 @@ function reconcileGroup(group: readonly CustomerMonth[], month: string, asOf: nu
 
 export async function monthFromStore(store: Store, month: string, asOf: number, batchSize?: number): Promise<MonthRun> {
   const plans = new Map<string, MonthPlan>();
+  const starts = new Map<string, number>();
   const customers: CustomerResult[] = [];
   let reconcileMs = 0, waitMs = 0, firstMs = 0, batches = 0, observations = 0;
   const t0 = performance.now();
   let last = t0;
   await store.readMonths((versions) => {
-    const p = planOf(versions, month, asOf);
+    const p = planOf(versions, month, asOf, starts);
     if (p) plans.set(versions[0]!.customer, p);
     return p;
   }, (batch) => {

@@ -208,7 +208,7 @@ export interface MonthSnapshot {
 export interface CustomerMonth { customer: string; snapshot: MonthSnapshot }
 
 /** Customers per batch of readMonths when the caller gives none. */
-export const MONTHS_BATCH = 250;
+export const MONTHS_BATCH = 100;
 
 // ── API tokens made through the admin API (the config's never reach the store) ──
 

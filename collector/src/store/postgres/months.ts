@@ -53,7 +53,7 @@ export function monthsReader(pool: pg.Pool, ledger: LedgerTables) {
       const reportsOf = byKey(reports, (r) => r.customer);
       const batches: Planned[][] = [];
       for (let i = 0; i < planned.length; i += Math.max(1, batchSize)) batches.push(planned.slice(i, i + Math.max(1, batchSize)));
-      const states = new Map<string, State>();
+      const states: State[] = [];
       let next = batches.length ? queue(c, batches[0]!, states) : null;
       try {
         for (let i = 0; next; i++) {
@@ -83,29 +83,57 @@ function windows(batch: readonly Planned[]): { subjects: string[]; from: number[
 }
 
 /** Sends the batch's statement and resolves to its rows, decoded. */
-async function queue(c: pg.PoolClient, batch: Planned[], states: Map<string, State>): Promise<BatchRows[]> {
+async function queue(c: pg.PoolClient, batch: Planned[], states: State[]): Promise<BatchRows[]> {
   const w = windows(batch);
   const r = await c.query<BatchRow>(BATCH, [w.subjects, w.from, w.asOf]);
   const rows: Rows = { before: new Map(), between: new Map(), flaps: new Map(), cut: new Map() };
   for (const x of r.rows) {
     if (x.beforeState !== null) rows.before.set(x.subject, { subject: x.subject, state: x.beforeState, at: x.beforeAt! });
     if (x.states !== null) {
-      const st = x.states.split(','), at = x.ats!.split(',');
-      const list: Observation[] = new Array(st.length);
-      for (let i = 0; i < st.length; i++) {
-        // A million states are a handful of words: one string each, not one per change.
-        let state = states.get(st[i]!);
-        if (state === undefined) { state = st[i] as State; states.set(state, state); }
-        list[i] = { subject: x.subject, state, at: safeNumber(at[i]!) };
-      }
+      const state = words(x.states, states), at = numbers(x.ats!);
+      const list: Observation[] = new Array(state.length);
+      for (let i = 0; i < state.length; i++) list[i] = { subject: x.subject, state: state[i]!, at: at[i]! };
       rows.between.set(x.subject, list);
     }
     if (x.flapSince !== null) {
-      const since = x.flapSince.split(','), at = x.flapAt!.split(',');
-      rows.flaps.set(x.subject, since.map((v, i) => ({ subject: x.subject, since: safeNumber(v), at: safeNumber(at[i]!) })));
+      const since = numbers(x.flapSince), at = numbers(x.flapAt!);
+      rows.flaps.set(x.subject, since.map((v, i) => ({ subject: x.subject, since: v, at: at[i]! })));
     }
   }
   return batch.map((planned) => ({ planned, rows }));
+}
+
+/**
+ * Comma-joined states, each as the one string kept for that word: a million
+ * states are a handful of words, and matching in place allocates nothing.
+ */
+function words(text: string, known: State[]): State[] {
+  const out: State[] = [];
+  for (let p = 0; p <= text.length;) {
+    let end = text.indexOf(',', p);
+    if (end < 0) end = text.length;
+    let w = known.find((k) => k.length === end - p && text.startsWith(k, p));
+    if (w === undefined) { w = text.slice(p, end) as State; known.push(w); }
+    out.push(w);
+    p = end + 1;
+  }
+  return out;
+}
+
+/** Comma-joined integers (ms), read digit by digit: no string per number. */
+function numbers(text: string): number[] {
+  const out: number[] = [];
+  let n = 0, sign = 1, digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 44;
+    if (c === 44) { // ','
+      // 15 digits or fewer are exact in a double; anything longer goes through the checked parse.
+      out.push(digits <= 15 ? sign * n : safeNumber(text.slice(text.lastIndexOf(',', i - 1) + 1, i)));
+      n = 0; sign = 1; digits = 0;
+    } else if (c === 45) sign = -1; // '-'
+    else { n = n * 10 + (c - 48); digits++; }
+  }
+  return out;
 }
 
 interface Rows { before: Map<string, Observation>; between: Map<string, Observation[]>; flaps: Map<string, HiddenFlap[]>; cut: Map<string, Observation[]> }
