@@ -204,6 +204,12 @@ export interface MonthSnapshot {
   exclusions: ExclusionVersion[];
 }
 
+/** One customer's month within a bulk read (LedgerStore.readMonths). */
+export interface CustomerMonth { customer: string; snapshot: MonthSnapshot }
+
+/** Customers per batch of readMonths when the caller gives none. */
+export const MONTHS_BATCH = 100;
+
 // ── API tokens made through the admin API (the config's never reach the store) ──
 
 export interface ApiTokenRow {
@@ -314,6 +320,20 @@ export interface LedgerStore {
   audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]>;
   /** One customer-month from one snapshot; null when `plan` returns null (e.g. no version). */
   readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null>;
+  /**
+   * Every customer's month (each customer with a version, by id) from ONE
+   * snapshot, handed to `each` in batches of up to `batchSize` customers; a
+   * customer whose plan returns null is left out. Each snapshot is what
+   * readMonth would return for that customer in the same snapshot. The next
+   * batch may be read while `each` runs (PostgreSQL does), so a caller that
+   * reconciles one batch overlaps the read of the next. Read-only: customers
+   * with the same window may share a subject's array.
+   */
+  readMonths(
+    plan: (versions: readonly CustomerVersion[]) => MonthPlan | null,
+    each: (batch: CustomerMonth[]) => void | Promise<void>,
+    batchSize?: number,
+  ): Promise<void>;
   /**
    * Calls `fn` after a ledger change committed by any writer on the store
    * (another collector on the same PostgreSQL database; null: anything may

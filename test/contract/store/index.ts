@@ -14,6 +14,7 @@ import { ingestContract } from './ingest.ts';
 import { agentContract } from './agents.ts';
 import { ledgerContract } from './ledger.ts';
 import { monthContract } from './month.ts';
+import { monthsContract } from './months.ts';
 import { deliveryContract } from './deliveries.ts';
 import { apiTokenContract } from './api-tokens.ts';
 import { hiddenFlapContract } from './hidden-flaps.ts';
@@ -65,6 +66,7 @@ export function runStoreContract(o: StoreContractOptions): void {
     ledgerContract(ctx);
     deliveryContract(ctx);
     monthContract(ctx);
+    monthsContract(ctx);
     hiddenFlapContract(ctx);
     apiTokenContract(ctx);
     chainContract(ctx);

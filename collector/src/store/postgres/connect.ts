@@ -96,11 +96,14 @@ function clientConfig(t: PgTarget, applicationName: string): pg.ClientConfig {
 /** Integer ms timestamps and seqs are bigint in the schema: as numbers, refusing any beyond 2^53. */
 function typeParser(oid: number, format?: 'text' | 'binary'): unknown {
   if (oid !== pg.types.builtins.INT8) return pg.types.getTypeParser(oid, format);
-  return (s: string) => {
-    const n = Number(s);
-    if (!Number.isSafeInteger(n)) throw new DcprobeError(E.STORE_OPEN, `bigint ${s} does not fit a JavaScript number`);
-    return n;
-  };
+  return safeNumber;
+}
+
+/** A bigint as text (ms, seq) as a number, refusing any beyond 2^53. */
+export function safeNumber(s: string): number {
+  const n = Number(s);
+  if (!Number.isSafeInteger(n)) throw new DcprobeError(E.STORE_OPEN, `bigint ${s} does not fit a JavaScript number`);
+  return n;
 }
 
 /** SQLSTATEs that mean "not now": the server is starting, shutting down or full. */

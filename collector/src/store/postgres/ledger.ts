@@ -75,8 +75,8 @@ export class LedgerTables {
 
   constructor(private readonly pool: pg.Pool) {}
 
-  async customerVersions(): Promise<CustomerVersion[]> {
-    const r = await this.pool.query<CustomerRow>(`SELECT ${CUSTOMER_COLS} FROM customer_versions ORDER BY customer_id, version`);
+  async customerVersions(db: Queryable = this.pool): Promise<CustomerVersion[]> {
+    const r = await db.query<CustomerRow>(`SELECT ${CUSTOMER_COLS} FROM customer_versions ORDER BY customer_id, version`);
     return r.rows.map(fromCustomerRow);
   }
 

@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type {
   AgentClaim, AgentCursor, AgentRow, AuditEntity, AuditEntry, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
-  ApiTokenRow, HelloRecord, IngestStats, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, OperationVersion, PortChange, RejectedEvent, ReportVersion, SilenceRecord,
+  ApiTokenRow, HelloRecord, IngestStats, CustomerMonth, MonthPlan, MonthSnapshot, NoticeRecord, ObservationRow, OperationVersion, PortChange, RejectedEvent, ReportVersion, SilenceRecord,
   StatementRecord, Store, StoredDelivery,
 } from '../types.ts';
 import type { Delivery } from '../../delivery/types.ts';
@@ -23,6 +23,7 @@ import { DeliveryTables } from './deliveries.ts';
 import { LedgerTables } from './ledger.ts';
 import { migrate } from './migrations.ts';
 import { monthReader } from './month.ts';
+import { monthsReader } from './months.ts';
 import { ObservationTables } from './observations.ts';
 import { readPortChanges } from './port-changes.ts';
 import { claimIn } from './sessions.ts';
@@ -59,6 +60,7 @@ export class PostgresStore implements Store {
   private readonly obs: ObservationTables;
   private readonly ledger: LedgerTables;
   private readonly month;
+  private readonly months;
   private readonly tokens: ApiTokenTable;
   private readonly delivery: DeliveryTables;
   private readonly epochs: SessionEpochs;
@@ -73,6 +75,7 @@ export class PostgresStore implements Store {
     this.obs = new ObservationTables(db.pool);
     this.ledger = new LedgerTables(db.pool);
     this.month = monthReader(db.pool, this.ledger);
+    this.months = monthsReader(db.pool, this.ledger);
     this.tokens = new ApiTokenTable(db.pool);
     this.delivery = new DeliveryTables(db.pool, this.ledger);
     this.epochs = new SessionEpochs(db.pool, collector);
@@ -129,6 +132,9 @@ export class PostgresStore implements Store {
   audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]> { return this.ledger.audit(entity, entityId); }
   readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null> {
     return this.month(customer, plan);
+  }
+  readMonths(plan: (versions: readonly CustomerVersion[]) => MonthPlan | null, each: (batch: CustomerMonth[]) => void | Promise<void>, batchSize?: number): Promise<void> {
+    return this.months(plan, each, batchSize);
   }
   portChanges(subjects: readonly string[], from: number, asOf: number): Promise<Map<string, PortChange[]>> {
     return readPortChanges(this.db.pool, subjects, from, asOf);

@@ -6,7 +6,7 @@
  * meanwhile is either wholly in it or not at all.
  */
 import type { HiddenFlap, Observation } from '../../sla/types.ts';
-import type { CustomerVersion, MonthPlan, MonthSnapshot } from '../types.ts';
+import { MONTHS_BATCH, type CustomerMonth, type CustomerVersion, type MonthPlan, type MonthSnapshot } from '../types.ts';
 import type { Db } from './db.ts';
 import type { LedgerTables } from './ledger.ts';
 
@@ -29,4 +29,26 @@ export function monthReader(db: Db, ledger: LedgerTables) {
     return { versions, observations, hiddenFlaps, reports: ledger.latestReports(customer), exclusions: ledger.latestExclusions(customer) };
   });
   return (customer: string, plan: (v: readonly CustomerVersion[]) => MonthPlan | null): MonthSnapshot | null => read(customer, plan);
+}
+
+/**
+ * Every customer's month from one snapshot: all of it read in one transaction
+ * (a nested readMonth is a savepoint of it), then handed out in batches. The
+ * reads are synchronous, so nothing would overlap the caller anyway.
+ */
+export function monthsReader(db: Db, ledger: LedgerTables, month: ReturnType<typeof monthReader>) {
+  const readAll = db.transaction((plan: (v: readonly CustomerVersion[]) => MonthPlan | null): CustomerMonth[] => {
+    const out: CustomerMonth[] = [];
+    const ids = [...new Set(ledger.customerVersions().map((v) => v.customer))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const customer of ids) {
+      const snapshot = month(customer, plan);
+      if (snapshot) out.push({ customer, snapshot });
+    }
+    return out;
+  });
+  return async (plan: (v: readonly CustomerVersion[]) => MonthPlan | null, each: (batch: CustomerMonth[]) => void | Promise<void>, batchSize = MONTHS_BATCH): Promise<void> => {
+    const months = readAll(plan);
+    const size = Math.max(1, batchSize);
+    for (let i = 0; i < months.length; i += size) await each(months.slice(i, i + size));
+  };
 }

@@ -8,7 +8,7 @@
 import { DcprobeError, E } from '@dcprobe/shared';
 import type {
   AgentClaim, AgentCursor, AgentRow, ApiTokenRow, AuditEntity, AuditEntry, ChainHead, CommitJob, CurrentState, CustomerVersion, ExclusionVersion, GapRow,
-  HelloRecord, IngestStats, MonthPlan, MonthSnapshot, OperationVersion, NoticeRecord, ObservationRow, PortChange, RejectedEvent, ReportVersion, SilenceRecord, StatementRecord,
+  HelloRecord, IngestStats, CustomerMonth, MonthPlan, MonthSnapshot, OperationVersion, NoticeRecord, ObservationRow, PortChange, RejectedEvent, ReportVersion, SilenceRecord, StatementRecord,
   Store, StoreOptions, StoredDelivery,
 } from '../types.ts';
 import type { Delivery } from '../../delivery/types.ts';
@@ -17,7 +17,7 @@ import { DeliveryTables } from './deliveries.ts';
 import { ApiTokenTable } from './api-tokens.ts';
 import { openDb, type Db } from './db.ts';
 import { LedgerTables } from './ledger.ts';
-import { monthReader } from './month.ts';
+import { monthReader, monthsReader } from './month.ts';
 import { portChangesReader } from './port-changes.ts';
 import { ObservationTables } from './observations.ts';
 import { openWriter, type Writer } from './writer.ts';
@@ -38,6 +38,7 @@ export class SqliteStore implements Store {
   private readonly obs: ObservationTables;
   private readonly ledger: LedgerTables;
   private readonly month;
+  private readonly months;
   private readonly ports;
   private readonly out: DeliveryTables;
   private readonly tokens: ApiTokenTable;
@@ -47,6 +48,7 @@ export class SqliteStore implements Store {
     this.obs = new ObservationTables(db);
     this.ledger = new LedgerTables(db);
     this.month = monthReader(db, this.ledger);
+    this.months = monthsReader(db, this.ledger, this.month);
     this.ports = portChangesReader(db);
     this.out = new DeliveryTables(db, this.ledger);
     this.tokens = new ApiTokenTable(db);
@@ -88,6 +90,9 @@ export class SqliteStore implements Store {
   async audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]> { return this.ledger.audit(entity, entityId); }
   async readMonth(customer: string, plan: (versions: readonly CustomerVersion[]) => MonthPlan | null): Promise<MonthSnapshot | null> {
     return this.month(customer, plan);
+  }
+  readMonths(plan: (versions: readonly CustomerVersion[]) => MonthPlan | null, each: (batch: CustomerMonth[]) => void | Promise<void>, batchSize?: number): Promise<void> {
+    return this.months(plan, each, batchSize);
   }
 
   async recordNotice(n: NoticeRecord): Promise<boolean> { return this.out.recordNotice(n); }

@@ -1,0 +1,181 @@
+/**
+ * Every customer's month from ONE snapshot (LedgerStore.readMonths): one
+ * REPEATABLE READ, READ ONLY transaction reads the versions, reports and
+ * exclusions of everyone once, then the observations and hidden flaps batch
+ * by batch. The next batch's statement is sent before the caller's `each`
+ * runs, so PostgreSQL scans and sends batch k+1 while the caller works on
+ * batch k: the whole month costs about the larger of the two, not their sum.
+ */
+import type pg from 'pg';
+import type { State } from '@dcprobe/shared';
+import type { HiddenFlap, Observation } from '../../sla/types.ts';
+import { MONTHS_BATCH, type CustomerMonth, type CustomerVersion, type ExclusionVersion, type MonthPlan, type ReportVersion } from '../types.ts';
+import { safeNumber } from './connect.ts';
+import type { LedgerTables } from './ledger.ts';
+import { inTransaction } from './tx.ts';
+
+/**
+ * A batch in one statement, one row per subject over the widest window any
+ * customer of the batch planned for it (each customer's own is cut from it,
+ * monthOf): its last observation at or before the window, and its changes and
+ * hidden flaps in it as comma-joined text, in order. A row per subject rather
+ * than per change: the subject's name once, and two splits to decode instead
+ * of a million rows (states hold no comma: the vocabulary is fixed).
+ */
+const BATCH = `SELECT s.subject, b.state "beforeState", b.at "beforeAt", w.states, w.ats, f.since "flapSince", f.at "flapAt"
+  FROM unnest($1::text[], $2::int8[], $3::int8[]) s(subject, "from", "asOf")
+  LEFT JOIN LATERAL (SELECT state, at FROM observations WHERE subject = s.subject AND at <= s."from" ORDER BY at DESC, id DESC LIMIT 1) b ON true
+  CROSS JOIN LATERAL (SELECT string_agg(state, ',' ORDER BY at, id) states, string_agg(at::text, ',' ORDER BY at, id) ats
+    FROM observations WHERE subject = s.subject AND at > s."from" AND at <= s."asOf") w
+  CROSS JOIN LATERAL (SELECT string_agg(since::text, ',' ORDER BY at, id) since, string_agg(at::text, ',' ORDER BY at, id) at
+    FROM hidden_flaps WHERE subject = s.subject AND at > s."from" AND at <= s."asOf") f`;
+
+interface BatchRow {
+  subject: string; beforeState: State | null; beforeAt: number | null;
+  states: string | null; ats: string | null; flapSince: string | null; flapAt: string | null;
+}
+
+interface Planned { customer: string; versions: CustomerVersion[]; plan: MonthPlan; subjects: string[] }
+
+export function monthsReader(pool: pg.Pool, ledger: LedgerTables) {
+  return (plan: (v: readonly CustomerVersion[]) => MonthPlan | null, each: (batch: CustomerMonth[]) => void | Promise<void>, batchSize = MONTHS_BATCH): Promise<void> =>
+    inTransaction(pool, 'months of every customer', async (c) => {
+      // One statement at a time on the connection: pg does not pipeline.
+      const versions = await ledger.customerVersions(c);
+      const reports = await ledger.latestReports(undefined, c);
+      const exclusions = await ledger.latestExclusions(undefined, c);
+      const planned: Planned[] = [];
+      // By id in JavaScript's order, whatever the database's collation.
+      for (const [customer, vs] of [...byKey(versions, (v) => v.customer)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const p = plan(vs);
+        if (p) planned.push({ customer, versions: vs, plan: p, subjects: [...new Set(p.subjects)] });
+      }
+      const reportsOf = byKey(reports, (r) => r.customer);
+      const batches: Planned[][] = [];
+      for (let i = 0; i < planned.length; i += Math.max(1, batchSize)) batches.push(planned.slice(i, i + Math.max(1, batchSize)));
+      const states: State[] = [];
+      let next = batches.length ? queue(c, batches[0]!, states) : null;
+      try {
+        for (let i = 0; next; i++) {
+          const done = await next;
+          // Sent before `each` runs: the server works on it meanwhile.
+          next = i + 1 < batches.length ? queue(c, batches[i + 1]!, states) : null;
+          await each(done.map((b) => monthOf(b, reportsOf.get(b.planned.customer) ?? [], exclusions)));
+        }
+      } finally {
+        // `each` failed with a batch in flight: its failure is the one to report.
+        next?.catch(() => {});
+      }
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+}
+
+/** One batch's subjects with their widest window. */
+function windows(batch: readonly Planned[]): { subjects: string[]; from: number[]; asOf: number[] } {
+  const w = new Map<string, { from: number; asOf: number }>();
+  for (const { plan, subjects } of batch) {
+    for (const s of subjects) {
+      const cur = w.get(s);
+      if (!cur) w.set(s, { from: plan.from, asOf: plan.asOf });
+      else { cur.from = Math.min(cur.from, plan.from); cur.asOf = Math.max(cur.asOf, plan.asOf); }
+    }
+  }
+  return { subjects: [...w.keys()], from: [...w.values()].map((x) => x.from), asOf: [...w.values()].map((x) => x.asOf) };
+}
+
+/** Sends the batch's statement and resolves to its rows, decoded. */
+async function queue(c: pg.PoolClient, batch: Planned[], states: State[]): Promise<BatchRows[]> {
+  const w = windows(batch);
+  const r = await c.query<BatchRow>(BATCH, [w.subjects, w.from, w.asOf]);
+  const rows: Rows = { before: new Map(), between: new Map(), flaps: new Map(), cut: new Map() };
+  for (const x of r.rows) {
+    if (x.beforeState !== null) rows.before.set(x.subject, { subject: x.subject, state: x.beforeState, at: x.beforeAt! });
+    if (x.states !== null) {
+      const state = words(x.states, states), at = numbers(x.ats!);
+      const list: Observation[] = new Array(state.length);
+      for (let i = 0; i < state.length; i++) list[i] = { subject: x.subject, state: state[i]!, at: at[i]! };
+      rows.between.set(x.subject, list);
+    }
+    if (x.flapSince !== null) {
+      const since = numbers(x.flapSince), at = numbers(x.flapAt!);
+      rows.flaps.set(x.subject, since.map((v, i) => ({ subject: x.subject, since: v, at: at[i]! })));
+    }
+  }
+  return batch.map((planned) => ({ planned, rows }));
+}
+
+/**
+ * Comma-joined states, each as the one string kept for that word: a million
+ * states are a handful of words, and matching in place allocates nothing.
+ */
+function words(text: string, known: State[]): State[] {
+  const out: State[] = [];
+  for (let p = 0; p <= text.length;) {
+    let end = text.indexOf(',', p);
+    if (end < 0) end = text.length;
+    let w = known.find((k) => k.length === end - p && text.startsWith(k, p));
+    if (w === undefined) { w = text.slice(p, end) as State; known.push(w); }
+    out.push(w);
+    p = end + 1;
+  }
+  return out;
+}
+
+/** Comma-joined integers (ms), read digit by digit: no string per number. */
+function numbers(text: string): number[] {
+  const out: number[] = [];
+  let n = 0, sign = 1, digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 44;
+    if (c === 44) { // ','
+      // 15 digits or fewer are exact in a double; anything longer goes through the checked parse.
+      out.push(digits <= 15 ? sign * n : safeNumber(text.slice(text.lastIndexOf(',', i - 1) + 1, i)));
+      n = 0; sign = 1; digits = 0;
+    } else if (c === 45) sign = -1; // '-'
+    else { n = n * 10 + (c - 48); digits++; }
+  }
+  return out;
+}
+
+interface Rows { before: Map<string, Observation>; between: Map<string, Observation[]>; flaps: Map<string, HiddenFlap[]>; cut: Map<string, Observation[]> }
+interface BatchRows { planned: Planned; rows: Rows }
+
+/** A customer's snapshot cut from its batch's rows: exactly its own window, as readMonth reads it. */
+function monthOf(b: BatchRows, reports: ReportVersion[], all: readonly ExclusionVersion[]): CustomerMonth {
+  const { planned: { customer, versions, plan, subjects }, rows } = b;
+  const observations = new Map<string, Observation[]>();
+  const hiddenFlaps: HiddenFlap[] = [];
+  for (const s of subjects) {
+    // Customers of one window (one zone, one set of terms) share the very rows.
+    const k = `${s}\u0000${plan.from}\u0000${plan.asOf}`;
+    const cut = rows.cut.get(k);
+    if (cut) { observations.set(s, cut); continue; }
+    const wide = rows.between.get(s) ?? [];
+    // The widest window started at or before this one: the state at this window's start is the last row at or before `from`.
+    let i = 0;
+    while (i < wide.length && wide[i]!.at <= plan.from) i++;
+    let j = wide.length;
+    while (j > i && wide[j - 1]!.at > plan.asOf) j--;
+    const start = i > 0 ? wide[i - 1] : rows.before.get(s);
+    const own = i === 0 && j === wide.length && !start ? wide : [...(start ? [start] : []), ...wide.slice(i, j)];
+    rows.cut.set(k, own);
+    observations.set(s, own);
+  }
+  // By subject then end, as readMonth orders them.
+  for (const s of [...subjects].sort()) {
+    for (const f of rows.flaps.get(s) ?? []) if (f.at > plan.from && f.at <= plan.asOf) hiddenFlaps.push(f);
+  }
+  return {
+    customer,
+    snapshot: { versions, observations, hiddenFlaps, reports, exclusions: all.filter((x) => x.customer === undefined || x.customer === customer) },
+  };
+}
+
+function byKey<T>(list: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const t of list) {
+    const k = key(t);
+    const l = m.get(k);
+    if (l) l.push(t); else m.set(k, [t]);
+  }
+  return m;
+}
