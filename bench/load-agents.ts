@@ -18,10 +18,15 @@ class Agent {
   inflight: InFlight[] = [];
   onAck: (() => void) | null = null;
   errors: string[] = [];
+  /** Set when the load itself closes the connection; any other close is the collector's and is reported. */
+  closing = false;
   private welcomed: (() => void) | null = null;
 
   constructor(readonly index: number, readonly ws: WebSocket, private readonly sink: Sink) {
     ws.on('message', (d) => this.frame(JSON.parse(d.toString()) as { type: string; seq?: number; committedSeq?: number; message?: string; code?: string }));
+    // The collector closes a session whose commit failed (1011): these agents do not reconnect, so a run
+    // that then cannot drain says why instead of only that acks are outstanding.
+    ws.on('close', (code, reason) => { if (!this.closing) this.errors.push(`closed by the collector: ${code} ${reason.toString()}`); });
   }
 
   private frame(f: { type: string; seq?: number; committedSeq?: number; message?: string; code?: string }): void {
@@ -199,6 +204,7 @@ async function trickle(a: { ms: number; heartbeatMs: number; everyMs: number; ba
 async function closeAll(): Promise<void> {
   await Promise.all(agents.map((ag) => new Promise<void>((r) => {
     if (ag.ws.readyState === WebSocket.CLOSED) return r();
+    ag.closing = true;
     ag.ws.once('close', () => r());
     ag.ws.close();
     setTimeout(() => { ag.ws.terminate(); r(); }, 2000).unref();

@@ -9,7 +9,8 @@
  *   report                   ends it → Usage, and the store's row count once every ack is readable
  */
 import { buildConfig } from '../../collector/src/config.ts';
-import { silentLogger } from '../../collector/src/log.ts';
+import pino from 'pino';
+import { makeLogger } from '../../collector/src/log.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
 import { serveRequests } from './child.ts';
 import { startUsage, type Usage } from './measure.ts';
@@ -25,7 +26,8 @@ serveRequests({
       listen: `127.0.0.1:${a.port ?? 0}`, database: a.url, logLevel: 'silent', agents,
       ...(a.heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds: a.heartbeatTimeoutSeconds } : {}),
     });
-    collector = await startCollector(config, { log: silentLogger });
+    // Warnings and errors to stderr: a failed commit or a lost session shows in the bench's output.
+    collector = await startCollector(config, { log: makeLogger('warn', pino.destination(2)) });
     return { wsUrl: collector.wsUrl };
   },
   mark() {
