@@ -3,8 +3,11 @@
  * result of `reconcile` on exactly the input `/scenario` exports, so running
  * `dcprobe-collector reconcile` on the downloaded scenario gives the same result.
  * `asOf` (default: now) lets the NOC see what was known at an earlier time.
+ * `/api/v1/sla` is every customer's month in figures at once (the same
+ * numbers, without the lists of instants), for the month's end: whose fee is
+ * waived, who came near the target.
  */
-import { monthOf } from '@dcprobe/shared';
+import { formatInstant, monthOf } from '@dcprobe/shared';
 import type { Route } from '../http/router.ts';
 import { reconcile } from '../sla/reconcile.ts';
 import { toScenario } from '../sla/to-scenario.ts';
@@ -19,6 +22,16 @@ export function slaRoutes(ctx: ApiContext): Route[] {
     return { month: monthParam(url, true, () => monthOf(asOf, tz)), asOf };
   };
   return [
+    {
+      method: 'GET', path: '/api/v1/sla', access: { role: 'read' }, handler: async ({ req, res, url }) => {
+        const asOf = asOfParam(url, ctx.now());
+        // Without a month: the one running in UTC at asOf (customers' zones differ; the caller names the month to be exact).
+        const month = monthParam(url, true, () => monthOf(asOf, 'UTC'));
+        const { customers } = await ctx.sla.months.figures(month, asOf);
+        const result = { month, asOf: formatInstant(asOf, 'UTC'), customers };
+        respond(req, res, url, 200, result, () => toCsv(result), `sla-${month}`);
+      },
+    },
     {
       method: 'GET', path: '/api/v1/customers/{id}/sla', access: { role: 'read', customer: { param: 'id' } }, handler: async ({ req, res, url, params }) => {
         const { month, asOf } = args(url, params.id!);

@@ -13,6 +13,7 @@ import { Reports } from './reports.ts';
 import { Exclusions } from './exclusions.ts';
 import { Operations } from './operations.ts';
 import { LiveReconciler } from './live.ts';
+import { monthFigures, type MonthsFigures } from './months.ts';
 import { PortsView } from './ports.ts';
 
 /** What the ledger reads: its own tables, and ports' changes for the ports view. */
@@ -26,6 +27,8 @@ export class SlaLedger {
   readonly exclusions: Exclusions;
   readonly operations: Operations;
   readonly live: LiveReconciler;
+  /** Every customer's month in figures at once (month-end runs). */
+  readonly months: { figures(month: string, asOf: number): Promise<MonthsFigures> };
   /** Ports' states with their administrative state, for the API and the report page. */
   readonly ports: PortsView;
   private readonly listeners: ChangeListener[] = [];
@@ -37,6 +40,7 @@ export class SlaLedger {
     this.exclusions = new Exclusions(store, (c) => this.changed(c ?? null));
     this.operations = new Operations(store);
     this.live = new LiveReconciler(store);
+    this.months = { figures: (month, asOf) => monthFigures(store, month, asOf) };
     this.ports = new PortsView(store, customers);
   }
 

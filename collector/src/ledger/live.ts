@@ -8,7 +8,7 @@ import { DcprobeError, E, formatInstant, monthBounds } from '@dcprobe/shared';
 import type { CustomerConfig } from '../config.ts';
 import { reconcile } from '../sla/reconcile.ts';
 import { defaultTerms, type Customer, type Observation, type ReconcileInput, type ReconcileResult } from '../sla/types.ts';
-import type { CustomerVersion, LedgerStore, MonthPlan } from '../store/types.ts';
+import type { CustomerVersion, LedgerStore, MonthPlan, MonthSnapshot } from '../store/types.ts';
 import { tenures as tenuresOf, type Tenure } from './customers.ts';
 import { toCoreReport } from './reports.ts';
 import { filterExclusions, toCoreExclusion } from './exclusions.ts';
@@ -63,10 +63,10 @@ function titleOf(customer: string, month: string, inWindow: readonly Tenure[]): 
 }
 
 /** What the plan worked out from the customer's versions, kept for building the input. */
-interface Planned extends MonthPlan { tenures: Tenure[]; inWindow: Tenure[]; spec: CustomerConfig; roles: [string, Role][] }
+export interface Planned extends MonthPlan { tenures: Tenure[]; inWindow: Tenure[]; spec: CustomerConfig; roles: [string, Role][] }
 
 /** The window and subjects of one customer-month, from the versions in the snapshot (null: no version). */
-function plan(versions: readonly CustomerVersion[], month: string, asOf: number): Planned | null {
+export function planMonth(versions: readonly CustomerVersion[], month: string, asOf: number): Planned | null {
   const tenures = tenuresOf(versions);
   if (tenures.length === 0) return null;
   const latest = tenures[tenures.length - 1]!.version.spec; // the last tenure is the latest version
@@ -94,30 +94,35 @@ export class LiveReconciler {
   /** The input `reconcile` gets for this customer and month; 404 for an unknown customer. */
   async input(customerId: string, month: string, asOf: number): Promise<ReconcileInput> {
     let p: Planned | null = null;
-    const snap = await this.store.readMonth(customerId, (versions) => (p = plan(versions, month, asOf)));
+    const snap = await this.store.readMonth(customerId, (versions) => (p = planMonth(versions, month, asOf)));
     const planned = p as Planned | null;
     if (!snap || !planned) throw new DcprobeError(E.NOT_FOUND, `unknown customer ${JSON.stringify(customerId)}`);
-    const { tenures, inWindow, spec, roles, from } = planned;
-    const redundancy = spec.network?.redundancy ?? 'any';
-    const observations: Observation[] = [];
-    const seen = new Set<string>();
-    for (const [subject, role] of roles) {
-      if (seen.has(subject)) continue;
-      seen.add(subject);
-      observations.push(...maskObservations(subject, piecesFor(subject, role, tenures, redundancy), snap.observations.get(subject) ?? [], from, asOf));
-    }
-    // A flap counts for the customer only while a version in force held its subject.
-    const hiddenFlaps = snap.hiddenFlaps.filter((f) => tenures.some((t) => t.start <= f.at && f.at < t.end && holds(t.version.spec, f.subject)));
-    return {
-      title: titleOf(customerId, month, inWindow),
-      month, asOf, customers: [toCoreCustomer(spec)], observations,
-      reports: snap.reports.filter((r) => r.reportedAt <= asOf).map(toCoreReport),
-      exclusions: filterExclusions(snap.exclusions, { from }).map(toCoreExclusion),
-      ...(hiddenFlaps.length ? { hiddenFlaps } : {}),
-    };
+    return monthInput(customerId, month, asOf, planned, snap);
   }
 
   async result(customerId: string, month: string, asOf: number): Promise<ReconcileResult> {
     return reconcile(await this.input(customerId, month, asOf));
   }
+}
+
+/** The reconciler's input for one customer-month, from its plan and the snapshot read for it. */
+export function monthInput(customerId: string, month: string, asOf: number, planned: Planned, snap: MonthSnapshot): ReconcileInput {
+  const { tenures, inWindow, spec, roles, from } = planned;
+  const redundancy = spec.network?.redundancy ?? 'any';
+  const observations: Observation[] = [];
+  const seen = new Set<string>();
+  for (const [subject, role] of roles) {
+    if (seen.has(subject)) continue;
+    seen.add(subject);
+    observations.push(...maskObservations(subject, piecesFor(subject, role, tenures, redundancy), snap.observations.get(subject) ?? [], from, asOf));
+  }
+  // A flap counts for the customer only while a version in force held its subject.
+  const hiddenFlaps = snap.hiddenFlaps.filter((f) => tenures.some((t) => t.start <= f.at && f.at < t.end && holds(t.version.spec, f.subject)));
+  return {
+    title: titleOf(customerId, month, inWindow),
+    month, asOf, customers: [toCoreCustomer(spec)], observations,
+    reports: snap.reports.filter((r) => r.reportedAt <= asOf).map(toCoreReport),
+    exclusions: filterExclusions(snap.exclusions, { from }).map(toCoreExclusion),
+    ...(hiddenFlaps.length ? { hiddenFlaps } : {}),
+  };
 }

@@ -4,7 +4,7 @@
  * row per customer service and one per report listed in the month, told apart
  * by `row_type`.
  */
-import type { ReconcileResult, ReportResult, Service, ServiceResult } from './types.ts';
+import type { ReportFigures, Service, ServiceFigures, ServiceResult } from './types.ts';
 
 export const CSV_COLUMNS = [
   'row_type', 'customer', 'service', 'month', 'report_id', 'verdict', 'basis', 'open',
@@ -25,7 +25,13 @@ export function csvField(v: string | number | boolean | null | undefined): strin
   return /[",;\t\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-export function toCsv(result: ReconcileResult): string {
+/** A reconcile result, or its figures alone (reconcileFigures): the CSV shows the figures either way. */
+export interface CsvInput {
+  month: string;
+  customers: readonly { id: string; services: { network?: ServiceResult | ServiceFigures; power?: ServiceResult | ServiceFigures } }[];
+}
+
+export function toCsv(result: CsvInput): string {
   const rows: Row[] = [];
   for (const c of result.customers) {
     for (const service of ['network', 'power'] as const) {
@@ -39,17 +45,17 @@ export function toCsv(result: ReconcileResult): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-function serviceRow(month: string, customer: string, service: Service, s: ServiceResult): Row {
+function serviceRow(month: string, customer: string, service: Service, s: ServiceResult | ServiceFigures): Row {
   return {
     row_type: 'service', customer, service, month,
     month_seconds: s.monthSeconds, allowed_seconds: s.allowedSeconds, countable_seconds: s.countableSeconds,
     excluded_seconds: s.excludedSeconds, claimed_seconds: s.claimedSeconds, measured_seconds: s.measuredSeconds,
     disputed_seconds: s.disputedSeconds, availability: s.availability, coverage: s.coverage,
-    breached: s.breached, fee_waived: s.feeWaived, unreported_count: s.unreported.length,
+    breached: s.breached, fee_waived: s.feeWaived, unreported_count: 'unreportedCount' in s ? s.unreportedCount : s.unreported.length,
   };
 }
 
-function reportRow(month: string, customer: string, service: Service, r: ReportResult): Row {
+function reportRow(month: string, customer: string, service: Service, r: ReportFigures): Row {
   return {
     row_type: 'report', customer, service, month, report_id: r.id, verdict: r.verdict, basis: r.basis,
     open: r.open, countable_seconds: r.countableSeconds, excluded_seconds: r.excludedSeconds,

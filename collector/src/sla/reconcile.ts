@@ -9,15 +9,29 @@
  */
 import { formatInstant, monthBounds, type Interval } from '@dcprobe/shared';
 import type { ExclusionWindow } from './report-result.ts';
-import { reconcileService } from './service.ts';
+import { reconcileService, serviceFigures, type ServiceContext } from './service.ts';
 import {
   foldGroup, indexObservations, NETWORK_TRUTH, POWER_TRUTH, serviceTimeline, timelineOf, type Group, type SubjectTimeline,
 } from './timeline.ts';
 import type {
-  Customer, CustomerResult, Exclusion, HiddenFlap, ReconcileInput, ReconcileResult, Report, Service,
+  Customer, Exclusion, FiguresResult, HiddenFlap, ReconcileInput, ReconcileResult, Report, Service,
 } from './types.ts';
 
 export function reconcile(input: ReconcileInput): ReconcileResult {
+  return reconcileWith(input, reconcileService);
+}
+
+/**
+ * The month's figures of every customer, the same numbers as reconcile()
+ * gives, without the lists of instants behind them (ServiceFigures): for a
+ * month-end run over every customer, where the lists would cost most of the
+ * time and memory. A customer's evidence is its reconcile() result.
+ */
+export function reconcileFigures(input: ReconcileInput): FiguresResult {
+  return reconcileWith(input, serviceFigures);
+}
+
+function reconcileWith<S>(input: ReconcileInput, serviceOf: (ctx: ServiceContext) => S): { month: string; asOf: string; customers: { id: string; timezone: string; services: { network?: S; power?: S } }[] } {
   const { asOf } = input;
   const wanted = new Set<string>();
   for (const c of input.customers) for (const s of subjectsOf(c)) wanted.add(s);
@@ -34,13 +48,13 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const exclusions = groupExclusions(input.exclusions);
   const flaps = groupFlaps(input.hiddenFlaps ?? [], wanted);
 
-  const customers: CustomerResult[] = input.customers.map((c) => {
+  const customers = input.customers.map((c) => {
     const month = monthIn(c.timezone);
-    const services: CustomerResult['services'] = {};
+    const services: { network?: S; power?: S } = {};
     for (const service of ['network', 'power'] as const) {
       const groups = groupsOf(c, service, index, uplinks);
       if (!groups) continue;
-      services[service] = reconcileService({
+      services[service] = serviceOf({
         service, timezone: c.timezone, terms: c.terms, month, asOf,
         timeline: serviceTimeline(groups, asOf),
         reports: reports.get(key(c.id, service)) ?? [],

@@ -7,7 +7,7 @@ import { formatInstant, overlaps, subtract, type Interval } from '@dcprobe/share
 import type { Evaluation, ReportFacts } from './evaluate.ts';
 import { measureIn, partIn, seconds, spansPartIn } from './figures.ts';
 import type { Span } from './timeline.ts';
-import type { Exclusion, IsoInterval, Report, ReportResult, TimerResult } from './types.ts';
+import type { Exclusion, IsoInterval, Report, ReportFigures, ReportResult, TimerResult } from './types.ts';
 
 const FIRST_RESPONSE_MS = 2 * 3_600_000;
 const RESOLUTION_MS = 15 * 86_400_000;
@@ -50,20 +50,12 @@ export function isListedIn(e: EvaluatedReport, month: Interval): boolean {
     || anyOverlaps(e.evaluation.windows, month);
 }
 
-export function reportResult(
-  e: EvaluatedReport, downs: readonly Span[], month: Interval, asOf: number, tz: string,
-): ReportResult {
+/** The report's figures in the month (the first fields of its ReportResult, in the same order). */
+export function reportFigures(e: EvaluatedReport, downs: readonly Span[], month: Interval, tz: string): ReportFigures {
   const { facts, evaluation, report } = e;
   const countableMs = measureIn(e.countable, month);
   const beforeMs = measureIn(evaluation.windows, month);
   const claimInMonth = { start: Math.max(facts.claimed.start, month.start), end: Math.min(facts.claimed.end, month.end) };
-  const windows: IsoInterval[] = [];
-  for (const w of evaluation.windows) windows.push({ start: formatInstant(w.start, tz), end: formatInstant(w.end, tz) });
-  const matchedOutages: ReportResult['matchedOutages'] = [];
-  for (const i of evaluation.matched) {
-    const o = downs[i]!;
-    matchedOutages.push({ start: formatInstant(o.start, tz), end: o.open ? null : formatInstant(o.end, tz) });
-  }
   return {
     id: report.id,
     verdict: evaluation.verdict,
@@ -76,6 +68,22 @@ export function reportResult(
     open: facts.open,
     reportedAt: formatInstant(facts.r, tz),
     noticeAt: facts.open ? null : formatInstant(facts.n, tz),
+  };
+}
+
+export function reportResult(
+  e: EvaluatedReport, downs: readonly Span[], month: Interval, asOf: number, tz: string,
+): ReportResult {
+  const { facts, evaluation, report } = e;
+  const windows: IsoInterval[] = [];
+  for (const w of evaluation.windows) windows.push({ start: formatInstant(w.start, tz), end: formatInstant(w.end, tz) });
+  const matchedOutages: ReportResult['matchedOutages'] = [];
+  for (const i of evaluation.matched) {
+    const o = downs[i]!;
+    matchedOutages.push({ start: formatInstant(o.start, tz), end: o.open ? null : formatInstant(o.end, tz) });
+  }
+  return {
+    ...reportFigures(e, downs, month, tz),
     claimedStart: formatInstant(facts.claimed.start, tz),
     claimedEnd: formatInstant(facts.claimed.end, tz),
     pass: evaluation.pass,

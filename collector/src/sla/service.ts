@@ -9,10 +9,11 @@
 import { clip, formatInstant, measure, overlaps, subtract, union, type Interval } from '@dcprobe/shared';
 import { evaluateReport, overlapping, reportFacts, type RuleTerms } from './evaluate.ts';
 import { allowance, coverage, isBreached, partIn, seconds, spansPartIn } from './figures.ts';
-import { applyExclusions, isListedIn, reportResult, type EvaluatedReport, type ExclusionWindow } from './report-result.ts';
+import { applyExclusions, isListedIn, reportFigures, reportResult, type EvaluatedReport, type ExclusionWindow } from './report-result.ts';
 import { isDown, isUnknown, LazySpans, spansWhere, type ServiceTimeline, type Span } from './timeline.ts';
 import type {
-  ExclusionResult, GapResult, HiddenFlap, HiddenFlapResult, IncidentResult, Report, ReportResult, Service, ServiceResult, Terms,
+  ExclusionResult, GapResult, HiddenFlap, HiddenFlapResult, IncidentResult, Report, ReportFigures, ReportResult, Service, ServiceFigures,
+  ServiceResult, Terms,
 } from './types.ts';
 
 export interface ServiceContext {
@@ -30,8 +31,21 @@ export interface ServiceContext {
   hiddenFlaps?: readonly HiddenFlap[];
 }
 
-export function reconcileService(ctx: ServiceContext): ServiceResult {
-  const { month, asOf, timeline, terms, timezone: tz } = ctx;
+/** What both the result and the figures of a service are made from. */
+interface Evaluated {
+  downs: Span[];
+  unknowns: Span[];
+  evaluated: EvaluatedReport[];
+  /** Countable time before exclusions, and after, in the month. */
+  beforeExclusions: Interval[];
+  countableMs: number;
+  deadlineMs: number;
+  /** The figures, in the order a ServiceResult shows them. */
+  head: Pick<ServiceResult, 'monthSeconds' | 'allowedSeconds' | 'countableSeconds' | 'measuredSeconds' | 'claimedSeconds' | 'disputedSeconds' | 'availability' | 'breached' | 'feeWaived' | 'coverage'>;
+}
+
+function evaluateService(ctx: ServiceContext): Evaluated {
+  const { month, asOf, timeline, terms } = ctx;
   const downs = spansWhere(timeline, isDown);
   const unknowns = spansWhere(timeline, isUnknown);
   const suspects = new LazySpans(timeline);
@@ -57,28 +71,38 @@ export function reconcileService(ctx: ServiceContext): ServiceResult {
   const claims = clip(union(claimsAll), month);
   const countableMs = measure(countable);
   const monthMs = month.end - month.start;
-  const svcTerms = terms[ctx.service];
-  const allowed = allowance(monthMs, svcTerms);
+  const allowed = allowance(monthMs, terms[ctx.service]);
   const breached = isBreached(countableMs, allowed);
+  return {
+    downs, unknowns, evaluated, beforeExclusions, countableMs, deadlineMs: rules.deadlineMs,
+    head: {
+      monthSeconds: seconds(monthMs),
+      allowedSeconds: allowed.allowedMs / 1000,
+      countableSeconds: seconds(countableMs),
+      measuredSeconds: seconds(spansPartIn(downs, month)),
+      claimedSeconds: seconds(measure(claims)),
+      disputedSeconds: seconds(measure(subtract(claims, countable))),
+      availability: 1 - countableMs / monthMs,
+      breached,
+      feeWaived: breached,
+      coverage: coverage(unknowns, month, asOf),
+    },
+  };
+}
 
+export function reconcileService(ctx: ServiceContext): ServiceResult {
+  const { month, asOf, terms, timezone: tz } = ctx;
+  const { downs, unknowns, evaluated, beforeExclusions, countableMs, deadlineMs, head } = evaluateService(ctx);
+  const svcTerms = terms[ctx.service];
   const reports: ReportResult[] = [];
   for (const e of evaluated) if (isListedIn(e, month)) reports.push(reportResult(e, downs, month, asOf, tz));
-  const incidents = incidentList(downs, evaluated, month, rules.deadlineMs, tz);
+  const incidents = incidentList(downs, evaluated, month, deadlineMs, tz);
   const unreported: IncidentResult[] = [];
   // The same objects as in `incidents` (their empty `reports` is an extra field).
   for (const x of incidents) if (x.reports.length === 0) unreported.push(x);
 
   return {
-    monthSeconds: seconds(monthMs),
-    allowedSeconds: allowed.allowedMs / 1000,
-    countableSeconds: seconds(countableMs),
-    measuredSeconds: seconds(spansPartIn(downs, month)),
-    claimedSeconds: seconds(measure(claims)),
-    disputedSeconds: seconds(measure(subtract(claims, countable))),
-    availability: 1 - countableMs / monthMs,
-    breached,
-    feeWaived: breached,
-    coverage: coverage(unknowns, month, asOf),
+    ...head,
     reports,
     unreported,
     monthStart: formatInstant(month.start, tz),
@@ -90,6 +114,31 @@ export function reconcileService(ctx: ServiceContext): ServiceResult {
     gaps: gapList(unknowns, month, tz),
     exclusions: exclusionList(ctx.exclusions, beforeExclusions, month, tz),
     hiddenFlaps: hiddenFlapList(ctx.hiddenFlaps ?? [], month, asOf, tz),
+  };
+}
+
+/**
+ * The same figures as reconcileService's, without formatting an instant of
+ * the lists behind them: a month-end run over every customer needs the
+ * figures, and the lists cost most of the time and memory there.
+ */
+export function serviceFigures(ctx: ServiceContext): ServiceFigures {
+  const { month, terms, timezone: tz } = ctx;
+  const { downs, evaluated, beforeExclusions, countableMs, head } = evaluateService(ctx);
+  const svcTerms = terms[ctx.service];
+  const reports: ReportFigures[] = [];
+  for (const e of evaluated) if (isListedIn(e, month)) reports.push(reportFigures(e, downs, month, tz));
+  const matched = new Set<number>();
+  for (const e of evaluated) for (const i of e.evaluation.matched) matched.add(i);
+  let unreportedCount = 0;
+  for (const i of overlapping(downs, month)) if (!matched.has(i)) unreportedCount++;
+  return {
+    ...head,
+    target: svcTerms.target,
+    maxDowntimeMinutes: svcTerms.maxDowntimeMinutes ?? null,
+    excludedSeconds: seconds(measure(beforeExclusions) - countableMs),
+    reports,
+    unreportedCount,
   };
 }
 

@@ -216,3 +216,30 @@ export interface ReconcileResult {
   asOf: string;
   customers: CustomerResult[];
 }
+
+// ---- figures: the month without the instants behind it (reconcileFigures) ----
+
+/** A report's figures in the month: what the month's CSV row shows of it. */
+export type ReportFigures = Pick<ReportResult,
+  'id' | 'verdict' | 'basis' | 'countableSeconds' | 'excludedSeconds' | 'claimedSeconds' | 'measuredSeconds' | 'open' | 'reportedAt' | 'noticeAt'>;
+
+/** A service's month in figures: what decides the fee, the same numbers as its ServiceResult, without the lists. */
+export interface ServiceFigures extends Pick<ServiceResult,
+  'monthSeconds' | 'allowedSeconds' | 'countableSeconds' | 'measuredSeconds' | 'claimedSeconds' | 'disputedSeconds' | 'availability'
+  | 'breached' | 'feeWaived' | 'coverage' | 'target' | 'maxDowntimeMinutes' | 'excludedSeconds'> {
+  reports: ReportFigures[];
+  /** How many measured outages reaching into the month no report matched (ServiceResult.unreported.length). */
+  unreportedCount: number;
+}
+
+export interface CustomerFigures {
+  id: string;
+  timezone: string;
+  services: { network?: ServiceFigures; power?: ServiceFigures };
+}
+
+export interface FiguresResult {
+  month: string;
+  asOf: string;
+  customers: CustomerFigures[];
+}

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { HiddenFlap, Observation } from '../../sla/types.ts';
 import type { CustomerVersion, MonthPlan, MonthSnapshot } from '../types.ts';
 import type { LedgerTables } from './ledger.ts';
-import { inTransaction } from './tx.ts';
+import { inTransaction, READ_SNAPSHOT } from './tx.ts';
 
 const BEFORE = `SELECT s.subject, o.state, o.at FROM unnest($1::text[]) s(subject)
   CROSS JOIN LATERAL (SELECT state, at FROM observations WHERE subject = s.subject AND at <= $2 ORDER BY at DESC, id DESC LIMIT 1) o`;
@@ -29,5 +29,5 @@ export function monthReader(pool: pg.Pool, ledger: LedgerTables) {
       for (const o of (await c.query<Observation>(BETWEEN, [subjects, p.from, p.asOf])).rows) observations.get(o.subject)!.push(o);
       const hiddenFlaps = (await c.query<HiddenFlap>(FLAPS, [subjects, p.from, p.asOf])).rows;
       return { versions, observations, hiddenFlaps, reports: await ledger.latestReports(customer, c), exclusions: await ledger.latestExclusions(customer, c) };
-    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    }, READ_SNAPSHOT);
 }

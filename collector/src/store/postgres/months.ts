@@ -12,7 +12,7 @@ import type { HiddenFlap, Observation } from '../../sla/types.ts';
 import { MONTHS_BATCH, type CustomerMonth, type CustomerVersion, type ExclusionVersion, type MonthPlan, type ReportVersion } from '../types.ts';
 import { safeNumber } from './connect.ts';
 import type { LedgerTables } from './ledger.ts';
-import { inTransaction } from './tx.ts';
+import { inTransaction, READ_SNAPSHOT } from './tx.ts';
 
 /**
  * A batch in one statement, one row per subject over the widest window any
@@ -66,7 +66,7 @@ export function monthsReader(pool: pg.Pool, ledger: LedgerTables) {
         // `each` failed with a batch in flight: its failure is the one to report.
         next?.catch(() => {});
       }
-    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    }, READ_SNAPSHOT);
 }
 
 /** One batch's subjects with their widest window. */

@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import { isAdminStatus, type AdminStatus, type SeenVia, type State } from '@dcprobe/shared';
 import type { PortChange } from '../types.ts';
-import { inTransaction } from './tx.ts';
+import { inTransaction, READ_SNAPSHOT } from './tx.ts';
 
 interface Row { subject: string; state: State; at: string | number; via: SeenVia; evidence: string | null }
 
@@ -34,7 +34,7 @@ export async function readPortChanges(pool: pg.Pool, subjects: readonly string[]
   const unique = [...new Set(subjects)];
   const out = new Map<string, PortChange[]>(unique.map((s) => [s, []]));
   if (unique.length === 0) return out;
-  const r = await inTransaction(pool, 'port changes', (c) => c.query<Row>(READ, [unique, from, asOf]), 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+  const r = await inTransaction(pool, 'port changes', (c) => c.query<Row>(READ, [unique, from, asOf]), READ_SNAPSHOT);
   for (const row of r.rows) {
     out.get(row.subject)!.push({ subject: row.subject, state: row.state, at: Number(row.at), via: row.via, admin: adminOf(row.evidence) });
   }

@@ -15,7 +15,9 @@ import { reasonOf } from './connect.ts';
 const GONE = /^(08|57)/;
 
 /** How a transaction begins: a read of one snapshot passes `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`. */
-export type Begin = 'BEGIN' | 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';
+export type Begin = 'BEGIN' | typeof READ_SNAPSHOT;
+/** A read-only transaction that sees one snapshot throughout. */
+export const READ_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';
 
 export async function inTransaction<T>(pool: pg.Pool, what: string, fn: (c: pg.PoolClient) => Promise<T>, begin: Begin = 'BEGIN'): Promise<T> {
   let c: pg.PoolClient;

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reconcileCommand } from '../../../../collector/src/cli/reconcile.ts';
 import { TOKENS, TestAgent, portEvent } from '../../../support/collector-harness.ts';
 import { call, startApi, stopApi, type ApiEnv } from '../../../support/api-harness.ts';
+import { figuresOf } from '../../../support/sla-figures.ts';
 
 const t = (s: string) => Date.parse(s);
 const P1 = 'sw1/ge-0/0/1', P9 = 'sw1/ge-0/0/9', UPL = 'sw1/xe-0/1/0';
@@ -100,5 +101,38 @@ describe('live SLA from the store', () => {
       const sla = await call(e, 'GET', `/api/v1/customers/${id}/sla?${q}`, { token: 'read' });
       expect(JSON.parse((await cli(e, sc.json)).out)).toEqual(sla.json);
     }
+  });
+
+  it('/api/v1/sla gives every customer the figures of its own /sla, versions changed mid-month or not (JSON and CSV)', async () => {
+    const move = '2026-11-15T00:00:00+08:00', before = '2026-09-01T00:00:00+08:00';
+    // a: two versions in the month; b: from mid-month; c and d: one version all along, sharing P1 and the uplink with a and b
+    expect((await call(e, 'PUT', '/api/v1/customers/cust-a', { body: { validFrom: move, network: { ports: [P9], uplinks: [UPL] } } })).status).toBe(200);
+    expect((await call(e, 'POST', '/api/v1/customers', { body: { id: 'cust-b', validFrom: move, network: { ports: [P1], uplinks: [UPL] } } })).status).toBe(201);
+    expect((await call(e, 'POST', '/api/v1/customers', { body: { id: 'cust-c', validFrom: before, network: { ports: [P1], uplinks: [UPL] } } })).status).toBe(201);
+    expect((await call(e, 'POST', '/api/v1/customers', { body: { id: 'cust-d', validFrom: before, network: { ports: [P1, P9], redundancy: 'all' } } })).status).toBe(201);
+    await feed([
+      [P1, 'up', '2026-10-20T00:00:00+08:00'], [P9, 'up', '2026-10-20T00:00:00+08:00'], [UPL, 'up', '2026-10-20T00:00:00+08:00'],
+      [P1, 'down', '2026-11-10T10:00:00+08:00'], [P1, 'up', '2026-11-10T10:20:00+08:00'],
+      [P9, 'down', '2026-11-12T08:00:00+08:00'], [P9, 'up', '2026-11-12T08:45:00+08:00'],
+      [P1, 'down', '2026-11-18T10:00:00+08:00'], [P1, 'up', '2026-11-18T11:00:00+08:00'],
+    ]);
+    for (const id of ['cust-a', 'cust-b', 'cust-c']) {
+      await call(e, 'POST', '/api/v1/reports', { token: 'write', body: { id: `${id}-1`, customer: id, service: 'network', reportedAt: '2026-11-18T10:05:00+08:00', noticeAt: '2026-11-18T11:05:00+08:00' } });
+    }
+    e.clock.now = t('2026-12-06T00:00:00+08:00');
+    const q = 'month=2026-11&asOf=2026-12-05T00:00:00%2B08:00';
+    const all = await call(e, 'GET', `/api/v1/sla?${q}`, { token: 'read' });
+    expect(all.status).toBe(200);
+    expect(all.json.customers.map((c: { id: string }) => c.id)).toEqual(['cust-a', 'cust-b', 'cust-c', 'cust-d']);
+    const csv = (await call(e, 'GET', `/api/v1/sla?${q}&format=csv`, { token: 'read' })).text.split('\r\n');
+    const rows: string[] = [];
+    for (const c of all.json.customers) {
+      const one = (await call(e, 'GET', `/api/v1/customers/${c.id}/sla?${q}`, { token: 'read' })).json;
+      expect(c).toEqual(figuresOf(one).customers[0]);
+      rows.push(...(await call(e, 'GET', `/api/v1/customers/${c.id}/sla?${q}&format=csv`, { token: 'read' })).text.split('\r\n').slice(1, -1));
+    }
+    expect(csv.slice(1, -1)).toEqual(rows);
+    // What makes it worth comparing: the customers' figures differ where their versions do.
+    expect(all.json.customers.map((c: any) => c.services.network.measuredSeconds)).toEqual([1200, 3600, 4800, 4800 + 2700]);
   });
 });
