@@ -8,21 +8,41 @@ export function overlaps(a: Interval, b: Interval): boolean {
   return a.start < b.end && a.end > b.start;
 }
 
-/** Sorted, merged union; touching intervals merge too (no gap between them). */
+/** Sorted, merged union; touching intervals merge too (no gap between them). New objects: the input is never changed. */
 export function union(list: readonly Interval[]): Interval[] {
-  const xs = list.filter((i) => i.end > i.start).map((i) => ({ start: i.start, end: i.end }));
-  xs.sort((a, b) => a.start - b.start || a.end - b.end);
   const out: Interval[] = [];
-  for (const x of xs) {
+  for (const x of byStart(list)) {
+    if (!(x.end > x.start)) continue;
     const last = out[out.length - 1];
-    if (last && x.start <= last.end) last.end = Math.max(last.end, x.end);
-    else out.push(x);
+    if (last && x.start <= last.end) { if (x.end > last.end) last.end = x.end; } else out.push({ start: x.start, end: x.end });
   }
   return out;
 }
 
+/** The length of the union, without building it. */
 export function measure(list: readonly Interval[]): number {
-  return union(list).reduce((s, i) => s + (i.end - i.start), 0);
+  let total = 0, start = 0, end = 0, any = false;
+  for (const x of byStart(list)) {
+    if (!(x.end > x.start)) continue;
+    if (any && x.start <= end) { if (x.end > end) end = x.end; continue; }
+    if (any) total += end - start;
+    start = x.start; end = x.end; any = true;
+  }
+  return any ? total + (end - start) : total;
+}
+
+/**
+ * The list by start then end. Most lists reconciling a month are sorted
+ * already (a report's windows, spans of a timeline, unions of them), and a
+ * month of 10,000 customers makes millions of these calls: a sorted list is
+ * returned as it is, with no copy and no sort.
+ */
+function byStart(list: readonly Interval[]): readonly Interval[] {
+  for (let k = 1; k < list.length; k++) {
+    const a = list[k - 1]!, b = list[k]!;
+    if (b.start < a.start || (b.start === a.start && b.end < a.end)) return [...list].sort((x, y) => x.start - y.start || x.end - y.end);
+  }
+  return list;
 }
 
 export function clip(list: readonly Interval[], w: Interval): Interval[] {
