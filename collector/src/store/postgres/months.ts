@@ -1,8 +1,8 @@
 /**
  * Every customer's month from ONE snapshot (LedgerStore.readMonths): one
- * REPEATABLE READ, READ ONLY transaction reads the versions, reports and
- * exclusions of everyone once, then the observations and hidden flaps batch
- * by batch. The next batch's statement is sent before the caller's `each`
+ * REPEATABLE READ, READ ONLY transaction reads the versions of everyone once
+ * (and a second one in its exported snapshot the reports and exclusions,
+ * meanwhile), then the observations and hidden flaps batch by batch. The next batch's statement is sent before the caller's `each`
  * runs, so PostgreSQL scans and sends batch k+1 while the caller works on
  * batch k: the whole month costs about the larger of the two, not their sum.
  */
@@ -38,35 +38,63 @@ interface BatchRow {
 interface Planned { customer: string; versions: CustomerVersion[]; plan: MonthPlan; subjects: string[] }
 
 export function monthsReader(pool: pg.Pool, ledger: LedgerTables) {
-  return (plan: (v: readonly CustomerVersion[]) => MonthPlan | null, each: (batch: CustomerMonth[]) => void | Promise<void>, batchSize = MONTHS_BATCH): Promise<void> =>
-    inTransaction(pool, 'months of every customer', async (c) => {
-      // One statement at a time on the connection: pg does not pipeline.
-      const versions = await ledger.customerVersions(c);
-      const reports = await ledger.latestReports(undefined, c);
-      const exclusions = await ledger.latestExclusions(undefined, c);
-      const planned: Planned[] = [];
-      // By id in JavaScript's order, whatever the database's collation.
-      for (const [customer, vs] of [...byKey(versions, (v) => v.customer)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const p = plan(vs);
-        if (p) planned.push({ customer, versions: vs, plan: p, subjects: [...new Set(p.subjects)] });
-      }
-      const reportsOf = byKey(reports, (r) => r.customer);
-      const batches: Planned[][] = [];
-      for (let i = 0; i < planned.length; i += Math.max(1, batchSize)) batches.push(planned.slice(i, i + Math.max(1, batchSize)));
-      const states: State[] = [];
-      let next = batches.length ? queue(c, batches[0]!, states) : null;
-      try {
-        for (let i = 0; next; i++) {
-          const done = await next;
-          // Sent before `each` runs: the server works on it meanwhile.
-          next = i + 1 < batches.length ? queue(c, batches[i + 1]!, states) : null;
-          await each(done.map((b) => monthOf(b, reportsOf.get(b.planned.customer) ?? [], exclusions)));
-        }
-      } finally {
-        // `each` failed with a batch in flight: its failure is the one to report.
-        next?.catch(() => {});
-      }
+  // One read at a time: each holds two pooled connections, one waiting on the
+  // other, so reads side by side could take the whole pool and wait forever.
+  let turn: Promise<unknown> = Promise.resolve();
+  return (plan: (v: readonly CustomerVersion[]) => MonthPlan | null, each: (batch: CustomerMonth[]) => void | Promise<void>, batchSize = MONTHS_BATCH): Promise<void> => {
+    const run = turn.then(() => readAll(pool, ledger, plan, each, batchSize));
+    turn = run.catch(() => {});
+    return run;
+  };
+}
+
+function readAll(
+  pool: pg.Pool, ledger: LedgerTables, plan: (v: readonly CustomerVersion[]) => MonthPlan | null,
+  each: (batch: CustomerMonth[]) => void | Promise<void>, batchSize: number,
+): Promise<void> {
+  return inTransaction(pool, 'months of every customer', async (c) => {
+    // The reports and exclusions on a second connection, in this very snapshot
+    // (exported; this transaction stays open past the other's start), while
+    // this one reads the versions and the first batch: one statement at a
+    // time per connection, since pg does not pipeline.
+    const { id } = (await c.query<{ id: string }>('SELECT pg_export_snapshot() id')).rows[0]!;
+    const side = inTransaction(pool, 'reports and exclusions of every customer', async (c2) => {
+      await c2.query(`SET TRANSACTION SNAPSHOT '${id}'`);
+      return { reports: await ledger.latestReports(undefined, c2), exclusions: await ledger.latestExclusions(undefined, c2) };
     }, READ_SNAPSHOT);
+    side.catch(() => {}); // awaited below; a failure before then must not go unhandled
+    const versions = await ledger.customerVersions(c);
+    const planned: Planned[] = [];
+    // By id in JavaScript's order, whatever the database's collation.
+    for (const [customer, vs] of [...byKey(versions, (v) => v.customer)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const p = plan(vs);
+      if (p) planned.push({ customer, versions: vs, plan: p, subjects: [...new Set(p.subjects)] });
+    }
+    const batches: Planned[][] = [];
+    for (let i = 0; i < planned.length; i += Math.max(1, batchSize)) batches.push(planned.slice(i, i + Math.max(1, batchSize)));
+    const states: State[] = [];
+    let next = batches.length ? queue(c, batches[0]!, states) : null;
+    let reportsOf: Map<string, ReportVersion[]>, exclusions: ExclusionVersion[];
+    try {
+      const ledgerRows = await side;
+      reportsOf = byKey(ledgerRows.reports, (r) => r.customer);
+      exclusions = ledgerRows.exclusions;
+    } catch (e) {
+      next?.catch(() => {});
+      throw e;
+    }
+    try {
+      for (let i = 0; next; i++) {
+        const done = await next;
+        // Sent before `each` runs: the server works on it meanwhile.
+        next = i + 1 < batches.length ? queue(c, batches[i + 1]!, states) : null;
+        await each(done.map((b) => monthOf(b, reportsOf.get(b.planned.customer) ?? [], exclusions)));
+      }
+    } finally {
+      // `each` failed with a batch in flight: its failure is the one to report.
+      next?.catch(() => {});
+    }
+  }, READ_SNAPSHOT);
 }
 
 /** One batch's subjects with their widest window. */
