@@ -6,10 +6,11 @@
  * query over HTTP.
  *
  *   load { url, sample }   generate and load; keeps the pure result of the sampled customers
- *   month { url, month, asOf, check, batch }   every customer's month read from PostgreSQL in one
- *                          snapshot (Store.readMonths) and reconciled batch by batch as it comes
- *                          (lib/pg-month.ts); with `check`, then compared with pure reconcile of
- *                          the generated month, which is timed in the same process as the reference
+ *   month { url, month, asOf, check, batch }   every customer's month in figures from PostgreSQL
+ *                          (SlaLedger.months.figures: Store.readMonths, one snapshot, reconciled
+ *                          batch by batch as it comes); with `check`, then compared with pure
+ *                          reconcileFigures of the generated month, which is timed in the same
+ *                          process as the reference, and so is pure reconcile with every list
  *   start { url, now }     startCollector on the database → { url }
  *   setNow { now }         the collector's clock
  *   live { ids, month, asOf }   LiveReconciler results of the sampled customers against pure reconcile,
@@ -19,20 +20,20 @@ import type { CollectorConfig } from '../../collector/src/config.ts';
 import { SlaLedger } from '../../collector/src/ledger/index.ts';
 import { silentLogger } from '../../collector/src/log.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
-import { reconcile, subjectsOf } from '../../collector/src/sla/reconcile.ts';
+import { monthFigures, type MonthTimes } from '../../collector/src/ledger/months.ts';
+import { reconcile, reconcileFigures, subjectsOf } from '../../collector/src/sla/reconcile.ts';
 import { openStore } from '../../collector/src/store/open.ts';
 import { buildSlaInput } from '../sla-data.ts';
 import { serveRequests } from './child.ts';
 import { collectGarbage } from './measure.ts';
-import { monthFromStore, type MonthRun } from './pg-month.ts';
 import { benchConfig, loadStore, type LoadTimes } from './sla-load.ts';
 
 export interface PgLoadResult extends LoadTimes { generateS: number; totalS: number; customers: number; observations: number; reports: number; exclusions: number }
-export interface PgMonthResult extends Omit<MonthRun, 'customers'> {
+export interface PgMonthResult extends MonthTimes {
   cpuSeconds: number;
-  /** Pure reconcile of the generated month in the same process, after the run (-1: not checked). */
-  pureS: number;
-  /** Customers whose services equal pure reconcile's of the generated month (-1: not checked). */
+  /** Pure reconcileFigures, and pure reconcile with every list, of the generated month in the same process, after the run (-1: not checked). */
+  pureS: number; pureFullS: number;
+  /** Customers whose figures equal pure reconcileFigures' of the generated month (-1: not checked). */
   matched: number; customers: number;
 }
 
@@ -74,21 +75,26 @@ serveRequests({
     try {
       collectGarbage();
       const cpu0 = process.cpuUsage();
-      const run = await monthFromStore(store, a.month, a.asOf, a.batch);
+      const run = await monthFigures(store, a.month, a.asOf, a.batch);
       const cpu = process.cpuUsage(cpu0);
       // The check, untimed: pure reconcile of the month as generated, in this process, timed as the reference.
-      let pureS = -1, matched = -1, customers = run.customers.length;
+      let pureS = -1, pureFullS = -1, matched = -1, customers = run.customers.length;
       if (a.check) {
         const input = buildSlaInput();
         collectGarbage();
-        const t = performance.now();
-        const pure = new Map(reconcile(input).customers.map((c) => [c.id, JSON.stringify(c.services)]));
+        let t = performance.now();
+        const pure = new Map(reconcileFigures(input).customers.map((c) => [c.id, JSON.stringify(c.services)]));
         pureS = (performance.now() - t) / 1000;
         matched = run.customers.filter((c) => pure.get(c.id) === JSON.stringify(c.services)).length;
         customers = pure.size;
+        pure.clear();
+        collectGarbage();
+        t = performance.now();
+        reconcile(input);
+        pureFullS = (performance.now() - t) / 1000;
       }
-      const { customers: _, ...times } = run;
-      return { ...times, cpuSeconds: (cpu.user + cpu.system) / 1e6, pureS, matched, customers };
+      const { customers: _, month: __, ...times } = run;
+      return { ...times, cpuSeconds: (cpu.user + cpu.system) / 1e6, pureS, pureFullS, matched, customers };
     } finally {
       await store.close();
     }
