@@ -21,12 +21,12 @@ import { SlaLedger } from '../../collector/src/ledger/index.ts';
 import { silentLogger } from '../../collector/src/log.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
 import { monthFigures, type MonthTimes } from '../../collector/src/ledger/months.ts';
-import { reconcile, reconcileFigures, subjectsOf } from '../../collector/src/sla/reconcile.ts';
+import { reconcile, reconcileFigures } from '../../collector/src/sla/reconcile.ts';
 import { openStore } from '../../collector/src/store/open.ts';
 import { buildSlaInput } from '../sla-data.ts';
 import { serveRequests } from './child.ts';
 import { collectGarbage } from './measure.ts';
-import { benchConfig, loadStore, type LoadTimes } from './sla-load.ts';
+import { benchConfig, countsOf, expectedOf, loadStore, type LoadTimes } from './sla-load.ts';
 
 export interface PgLoadResult extends LoadTimes { generateS: number; totalS: number; customers: number; observations: number; reports: number; exclusions: number }
 export interface PgMonthResult extends MonthTimes {
@@ -52,19 +52,8 @@ serveRequests({
     const store = await openStore(a.url);
     try {
       const times = await loadStore(store, await SlaLedger.open(store), config, input, 8);
-      const ids = new Set(a.sample);
-      const customers = input.customers.filter((c) => ids.has(c.id));
-      const subjects = new Set(customers.flatMap(subjectsOf));
-      const pure = reconcile({
-        ...input, customers,
-        observations: input.observations.filter((o) => subjects.has(o.subject)),
-        reports: input.reports.filter((r) => ids.has(r.customer)),
-      });
-      expected = new Map(pure.customers.map((c) => [c.id, JSON.stringify(c.services)]));
-      return {
-        generateS, totalS: (performance.now() - t1) / 1000, ...times,
-        customers: input.customers.length, observations: input.observations.length, reports: input.reports.length, exclusions: input.exclusions.length,
-      };
+      expected = expectedOf(input, a.sample);
+      return { generateS, totalS: (performance.now() - t1) / 1000, ...times, ...countsOf(input) };
     } finally {
       await store.close();
     }

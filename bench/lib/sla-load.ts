@@ -13,6 +13,7 @@ import type { State } from '@dcprobe/shared';
 import { buildConfig, type CollectorConfig } from '../../collector/src/config.ts';
 import type { SlaLedger } from '../../collector/src/ledger/index.ts';
 import { toCustomerSpec } from '../../collector/src/ledger/live.ts';
+import { reconcile, subjectsOf } from '../../collector/src/sla/reconcile.ts';
 import type { ObservationRow, Store } from '../../collector/src/store/types.ts';
 import type { ReconcileInput } from '../../collector/src/sla/types.ts';
 
@@ -75,3 +76,26 @@ export async function loadStore(store: Store, sla: SlaLedger, config: Readonly<C
   const exclusionsS = seconds(t0);
   return { customersS, observationsS, reportsS, exclusionsS };
 }
+
+/**
+ * Pure reconcile of the sampled customers alone (customers are independent,
+ * so one reconcile over just their subjects), each as the JSON of its
+ * services: what the collector's live path must give them.
+ */
+export function expectedOf(input: ReconcileInput, sample: readonly string[]): Map<string, string> {
+  const ids = new Set(sample);
+  const customers = input.customers.filter((c) => ids.has(c.id));
+  const subjects = new Set(customers.flatMap(subjectsOf));
+  const pure = reconcile({
+    ...input, customers,
+    observations: input.observations.filter((o) => subjects.has(o.subject)),
+    reports: input.reports.filter((r) => ids.has(r.customer)),
+  });
+  return new Map(pure.customers.map((c) => [c.id, JSON.stringify(c.services)]));
+}
+
+/** What the generated month holds. */
+export function countsOf(input: ReconcileInput): { customers: number; observations: number; reports: number; exclusions: number } {
+  return { customers: input.customers.length, observations: input.observations.length, reports: input.reports.length, exclusions: input.exclusions.length };
+}
+

@@ -23,14 +23,14 @@ import type { CollectorConfig } from '../../collector/src/config.ts';
 import { SlaLedger } from '../../collector/src/ledger/index.ts';
 import { silentLogger } from '../../collector/src/log.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
-import { reconcile, subjectsOf } from '../../collector/src/sla/reconcile.ts';
+import { reconcile } from '../../collector/src/sla/reconcile.ts';
 import { openStore } from '../../collector/src/store/open.ts';
 import { buildSlaInput } from '../sla-data.ts';
 import { serveRequests } from './child.ts';
 import { collectGarbage, memory } from './measure.ts';
 import { peakRssMB, resetPeakRss } from './sla-peak.ts';
 import { startProfile } from './profiler.ts';
-import { benchConfig, loadStore, type LoadTimes } from './sla-load.ts';
+import { benchConfig, countsOf, expectedOf, loadStore, type LoadTimes } from './sla-load.ts';
 
 export interface LoadResult extends LoadTimes {
   generateS: number; configS: number; totalS: number; dbMB: number; peakRssMB: number; rssAfterMB: number;
@@ -67,17 +67,8 @@ serveRequests({
     await store.close();
     const totalS = (performance.now() - t1) / 1000;
 
-    // The check: one reconcile over just the sampled customers' subjects (customers are independent).
-    const ids = new Set(a.sample);
-    const customers = input.customers.filter((c) => ids.has(c.id));
-    const subjects = new Set(customers.flatMap(subjectsOf));
-    const pure = reconcile({
-      ...input, customers,
-      observations: input.observations.filter((o) => subjects.has(o.subject)),
-      reports: input.reports.filter((r) => ids.has(r.customer)),
-    });
-    expected = new Map(pure.customers.map((c) => [c.id, JSON.stringify(c.services)]));
-    const counts = { customers: input.customers.length, observations: input.observations.length, reports: input.reports.length, exclusions: input.exclusions.length };
+    expected = expectedOf(input, a.sample);
+    const counts = countsOf(input);
     const peak = peakRssMB();
     collectGarbage();
     return { generateS, configS, totalS, ...times, ...counts, dbMB: fileMB(database), peakRssMB: peak, rssAfterMB: memory().rssMB };
