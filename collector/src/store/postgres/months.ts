@@ -117,12 +117,7 @@ async function queue(c: pg.PoolClient, batch: Planned[], states: State[]): Promi
   const rows: Rows = { before: new Map(), between: new Map(), flaps: new Map(), cut: new Map() };
   for (const x of r.rows) {
     if (x.beforeState !== null) rows.before.set(x.subject, { subject: x.subject, state: x.beforeState, at: x.beforeAt! });
-    if (x.states !== null) {
-      const state = words(x.states, states), at = numbers(x.ats!);
-      const list: Observation[] = new Array(state.length);
-      for (let i = 0; i < state.length; i++) list[i] = { subject: x.subject, state: state[i]!, at: at[i]! };
-      rows.between.set(x.subject, list);
-    }
+    if (x.states !== null) rows.between.set(x.subject, changes(x.subject, x.states, x.ats!, states));
     if (x.flapSince !== null) {
       const since = numbers(x.flapSince), at = numbers(x.flapAt!);
       rows.flaps.set(x.subject, since.map((v, i) => ({ subject: x.subject, since: v, at: at[i]! })));
@@ -132,20 +127,33 @@ async function queue(c: pg.PoolClient, batch: Planned[], states: State[]): Promi
 }
 
 /**
- * Comma-joined states, each as the one string kept for that word: a million
- * states are a handful of words, and matching in place allocates nothing.
+ * A subject's changes from its comma-joined states and times, read side by
+ * side in one pass: a million changes make no array but the result.
  */
-function words(text: string, known: State[]): State[] {
-  const out: State[] = [];
-  for (let p = 0; p <= text.length;) {
-    let end = text.indexOf(',', p);
-    if (end < 0) end = text.length;
-    let w = known.find((k) => k.length === end - p && text.startsWith(k, p));
-    if (w === undefined) { w = text.slice(p, end) as State; known.push(w); }
-    out.push(w);
+function changes(subject: string, stateText: string, atText: string, known: State[]): Observation[] {
+  const out: Observation[] = [];
+  let p = 0, q = 0;
+  while (p <= stateText.length && q <= atText.length) {
+    let end = stateText.indexOf(',', p);
+    if (end < 0) end = stateText.length;
+    let state = known.find((k) => k.length === end - p && stateText.startsWith(k, p));
+    if (state === undefined) { state = stateText.slice(p, end) as State; known.push(state); }
     p = end + 1;
+    let stop = atText.indexOf(',', q);
+    if (stop < 0) stop = atText.length;
+    out.push({ subject, state, at: integer(atText, q, stop) });
+    q = stop + 1;
   }
   return out;
+}
+
+/** The integer (ms) in text[from, to), digit by digit: no string for it unless it has more than 15 digits. */
+function integer(text: string, from: number, to: number): number {
+  let n = 0, sign = 1, i = from;
+  if (text.charCodeAt(i) === 45) { sign = -1; i++; } // '-'
+  if (to - i > 15) return safeNumber(text.slice(from, to)); // beyond 15 digits a double may not be exact: the checked parse
+  for (; i < to; i++) n = n * 10 + (text.charCodeAt(i) - 48);
+  return sign * n;
 }
 
 /** Comma-joined integers (ms), read digit by digit: no string per number. */
