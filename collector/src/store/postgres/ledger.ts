@@ -6,78 +6,38 @@
  * once it has committed.
  */
 import type pg from 'pg';
-import type { CustomerConfig } from '../../config.ts';
 import { stableJson } from '../../lib/stable-json.ts';
-import type { ExclusionCategory, Service } from '../../sla/types.ts';
-import type {
-  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, OperationChange, OperationVersion, ReportChange,
-  ReportSource, ReportVersion,
-} from '../types.ts';
+import {
+  CUSTOMER_VERSIONS, EXCLUSION_VERSIONS, fromAuditRow, OPERATION_VERSIONS, REPORT_VERSIONS,
+  type AuditRow, type CustomerRow,
+} from '../ledger-rows.ts';
+import type { AuditEntity, AuditEntry, CustomerVersion, ExclusionVersion, OperationVersion, ReportVersion } from '../types.ts';
 import type { Queryable } from './migrations.ts';
 import { publishChange } from './notify.ts';
 import { inTransaction } from './tx.ts';
 import { Versions } from './versions.ts';
 
-interface CustomerRow { customer: string; version: number; validFrom: number; spec: string; source: 'config' | 'api'; recordedAt: number; recordedBy: string }
-
-interface ReportRow {
-  id: string; version: number; change: ReportChange; customer: string; service: Service; reportedAt: number;
-  noticeAt: number | null; claimedStart: number | null; claimedEnd: number | null; firstResponseAt: number | null;
-  text: string | null; reason: string | null; recordedAt: number; recordedBy: string; source: ReportSource; writtenReportAt: number | null;
-}
-
-interface OperationRow {
-  id: string; version: number; change: OperationChange; customer: string; authorisedAt: number; firstFeedbackAt: number | null;
-  text: string | null; reason: string | null; recordedAt: number; recordedBy: string;
-}
-
-interface ExclusionRow {
-  id: string; version: number; change: ExclusionChange; customer: string | null; service: Service | null;
-  start: number; end: number; category: ExclusionCategory; ref: string; withdrawn: number;
-  reason: string | null; recordedAt: number; recordedBy: string;
-}
-
-const u = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
-
+// The SELECT lists, aliased to the row types' keys (ledger-rows.ts), quoted: PostgreSQL folds unquoted identifiers.
 const CUSTOMER_COLS = `customer_id customer, version, valid_from "validFrom", spec, source, recorded_at "recordedAt", recorded_by "recordedBy"`;
-const fromCustomerRow = (r: CustomerRow): CustomerVersion => ({ ...r, spec: JSON.parse(r.spec) as CustomerConfig });
-
 const REPORT_COLS = `report_id id, version, change, customer_id customer, service, reported_at "reportedAt", notice_at "noticeAt",
   claimed_start "claimedStart", claimed_end "claimedEnd", first_response_at "firstResponseAt", text, reason,
   recorded_at "recordedAt", recorded_by "recordedBy", source, written_report_at "writtenReportAt"`;
-const fromReportRow = (r: ReportRow): ReportVersion => ({
-  id: r.id, version: r.version, change: r.change, customer: r.customer, service: r.service, reportedAt: r.reportedAt,
-  noticeAt: u(r.noticeAt), claimedStart: u(r.claimedStart), claimedEnd: u(r.claimedEnd),
-  firstResponseAt: u(r.firstResponseAt), writtenReportAt: u(r.writtenReportAt), text: u(r.text), reason: u(r.reason),
-  recordedAt: r.recordedAt, recordedBy: r.recordedBy, source: r.source,
-});
-
 const OPERATION_COLS = `operation_id id, version, change, customer_id customer, authorised_at "authorisedAt", first_feedback_at "firstFeedbackAt",
   text, reason, recorded_at "recordedAt", recorded_by "recordedBy"`;
-const fromOperationRow = (r: OperationRow): OperationVersion => ({
-  id: r.id, version: r.version, change: r.change, customer: r.customer, authorisedAt: r.authorisedAt,
-  firstFeedbackAt: u(r.firstFeedbackAt), text: u(r.text), reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
-});
-
 const EXCLUSION_COLS = `exclusion_id id, version, change, customer_id customer, service, start, "end", category, ref, withdrawn,
   reason, recorded_at "recordedAt", recorded_by "recordedBy"`;
-const fromExclusionRow = (r: ExclusionRow): ExclusionVersion => ({
-  id: r.id, version: r.version, change: r.change, customer: u(r.customer), service: u(r.service),
-  start: r.start, end: r.end, category: r.category, ref: r.ref, withdrawn: r.withdrawn === 1,
-  reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
-});
 
 export class LedgerTables {
-  readonly customers = new Versions({ entity: 'customer', table: 'customer_versions', idColumn: 'customer_id', cols: CUSTOMER_COLS, fromRow: fromCustomerRow });
-  readonly reports = new Versions({ entity: 'report', table: 'report_versions', idColumn: 'report_id', cols: REPORT_COLS, fromRow: fromReportRow });
-  readonly exclusions = new Versions({ entity: 'exclusion', table: 'exclusion_versions', idColumn: 'exclusion_id', cols: EXCLUSION_COLS, fromRow: fromExclusionRow });
-  readonly operations = new Versions({ entity: 'operation', table: 'operation_versions', idColumn: 'operation_id', cols: OPERATION_COLS, fromRow: fromOperationRow });
+  readonly customers = new Versions(CUSTOMER_VERSIONS, CUSTOMER_COLS);
+  readonly reports = new Versions(REPORT_VERSIONS, REPORT_COLS);
+  readonly exclusions = new Versions(EXCLUSION_VERSIONS, EXCLUSION_COLS);
+  readonly operations = new Versions(OPERATION_VERSIONS, OPERATION_COLS);
 
   constructor(private readonly pool: pg.Pool) {}
 
   async customerVersions(db: Queryable = this.pool): Promise<CustomerVersion[]> {
     const r = await db.query<CustomerRow>(`SELECT ${CUSTOMER_COLS} FROM customer_versions ORDER BY customer_id, version`);
-    return r.rows.map(fromCustomerRow);
+    return r.rows.map(CUSTOMER_VERSIONS.fromRow);
   }
 
   async appendCustomerVersions(entries: readonly { version: CustomerVersion; audit: AuditEntry }[]): Promise<void> {
@@ -155,9 +115,9 @@ export class LedgerTables {
   }
 
   async audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]> {
-    const r = await this.pool.query<Omit<AuditEntry, 'detail'> & { detail: string | null }>(`SELECT at, actor, action, entity, entity_id "entityId",
+    const r = await this.pool.query<AuditRow>(`SELECT at, actor, action, entity, entity_id "entityId",
       version, detail FROM audit WHERE entity = $1 AND entity_id = $2 ORDER BY id`, [entity, entityId]);
-    return r.rows.map((x) => ({ ...x, detail: x.detail === null ? undefined : JSON.parse(x.detail) as unknown }));
+    return r.rows.map(fromAuditRow);
   }
 
   private append(what: string, fn: (c: pg.PoolClient) => Promise<void>): Promise<void> {
