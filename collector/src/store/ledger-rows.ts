@@ -1,14 +1,16 @@
 /**
- * The SLA ledger's tables as both stores read them: each versioned table's
+ * The SLA ledger's tables as both stores read and write them: each table's
  * row (the keys its SELECT list aliases the columns to), how a row decodes
- * into the version the store's interface returns, and the check an append
- * makes against the latest stored version. Kept in one place so SQLite and
- * PostgreSQL cannot decode the same row differently. What stays in each
- * store is its SQL: the SELECT lists themselves (PostgreSQL folds unquoted
- * identifiers, so its camelCase aliases are quoted), statements, transactions.
+ * into the version the store's interface returns and how a version encodes
+ * into an INSERT's values, and the check an append makes against the latest
+ * stored version. Kept in one place so SQLite and PostgreSQL cannot store or
+ * read the same entry differently. What stays in each store is its SQL: the
+ * SELECT lists themselves (PostgreSQL folds unquoted identifiers, so its
+ * camelCase aliases are quoted), statements, transactions.
  */
 import { DcprobeError, E } from '@dcprobe/shared';
 import type { CustomerConfig } from '../config.ts';
+import { stableJson } from '../lib/stable-json.ts';
 import type { ExclusionCategory, Service } from '../sla/types.ts';
 import type {
   AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, OperationChange, OperationVersion, ReportChange, ReportSource,
@@ -72,18 +74,10 @@ export interface VersionedTable<R, V> {
   fromRow: (r: R) => V;
 }
 
-export const CUSTOMER_VERSIONS: VersionedTable<CustomerRow, CustomerVersion> = {
-  entity: 'customer', table: 'customer_versions', idColumn: 'customer_id', fromRow: fromCustomerRow,
-};
-export const REPORT_VERSIONS: VersionedTable<ReportRow, ReportVersion> = {
-  entity: 'report', table: 'report_versions', idColumn: 'report_id', fromRow: fromReportRow,
-};
-export const EXCLUSION_VERSIONS: VersionedTable<ExclusionRow, ExclusionVersion> = {
-  entity: 'exclusion', table: 'exclusion_versions', idColumn: 'exclusion_id', fromRow: fromExclusionRow,
-};
-export const OPERATION_VERSIONS: VersionedTable<OperationRow, OperationVersion> = {
-  entity: 'operation', table: 'operation_versions', idColumn: 'operation_id', fromRow: fromOperationRow,
-};
+export const CUSTOMER_VERSIONS: VersionedTable<CustomerRow, CustomerVersion> = { entity: 'customer', table: 'customer_versions', idColumn: 'customer_id', fromRow: fromCustomerRow };
+export const REPORT_VERSIONS: VersionedTable<ReportRow, ReportVersion> = { entity: 'report', table: 'report_versions', idColumn: 'report_id', fromRow: fromReportRow };
+export const EXCLUSION_VERSIONS: VersionedTable<ExclusionRow, ExclusionVersion> = { entity: 'exclusion', table: 'exclusion_versions', idColumn: 'exclusion_id', fromRow: fromExclusionRow };
+export const OPERATION_VERSIONS: VersionedTable<OperationRow, OperationVersion> = { entity: 'operation', table: 'operation_versions', idColumn: 'operation_id', fromRow: fromOperationRow };
 
 /**
  * Refuses (E.CONFLICT) an append of `version` unless it follows `latest`, the
@@ -96,3 +90,38 @@ export function expectNextVersion<R, V>(t: VersionedTable<R, V>, id: string, lat
     ? `${t.entity} ${JSON.stringify(id)} has no version ${version - 1}`
     : `${t.entity} ${JSON.stringify(id)} is at version ${latest}, not ${version - 1}: it changed meanwhile`);
 }
+
+// Each version's INSERT values, in the order of the columns both stores' INSERTs name.
+
+/** customer_id, version, valid_from, spec, source, recorded_at, recorded_by. */
+export const customerValues = (v: CustomerVersion): unknown[] => [
+  // Keys sorted: an unchanged spec is the same text.
+  v.customer, v.version, v.validFrom, stableJson(v.spec), v.source, v.recordedAt, v.recordedBy,
+];
+
+/**
+ * report_id, version, change, customer_id, service, reported_at, notice_at, claimed_start, claimed_end,
+ * first_response_at, text, reason, recorded_at, recorded_by, source, written_report_at.
+ */
+export const reportValues = (v: ReportVersion): unknown[] => [
+  v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
+  v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy, v.source ?? 'noc',
+  v.writtenReportAt ?? null,
+];
+
+/** exclusion_id, version, change, customer_id, service, start, end, category, ref, withdrawn, reason, recorded_at, recorded_by. */
+export const exclusionValues = (v: ExclusionVersion): unknown[] => [
+  v.id, v.version, v.change, v.customer ?? null, v.service ?? null, v.start, v.end, v.category, v.ref,
+  v.withdrawn ? 1 : 0, v.reason ?? null, v.recordedAt, v.recordedBy,
+];
+
+/** operation_id, version, change, customer_id, authorised_at, first_feedback_at, text, reason, recorded_at, recorded_by. */
+export const operationValues = (v: OperationVersion): unknown[] => [
+  v.id, v.version, v.change, v.customer, v.authorisedAt, v.firstFeedbackAt ?? null, v.text ?? null,
+  v.reason ?? null, v.recordedAt, v.recordedBy,
+];
+
+/** at, actor, action, entity, entity_id, version, detail. */
+export const auditValues = (a: AuditEntry): unknown[] => [
+  a.at, a.actor, a.action, a.entity, a.entityId, a.version, a.detail === undefined ? null : JSON.stringify(a.detail),
+];

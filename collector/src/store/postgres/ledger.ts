@@ -6,10 +6,9 @@
  * once it has committed.
  */
 import type pg from 'pg';
-import { stableJson } from '../../lib/stable-json.ts';
 import {
-  CUSTOMER_VERSIONS, EXCLUSION_VERSIONS, fromAuditRow, OPERATION_VERSIONS, REPORT_VERSIONS,
-  type AuditRow, type CustomerRow,
+  auditValues, CUSTOMER_VERSIONS, customerValues, EXCLUSION_VERSIONS, exclusionValues, fromAuditRow, OPERATION_VERSIONS, operationValues,
+  REPORT_VERSIONS, reportValues, type AuditRow, type CustomerRow,
 } from '../ledger-rows.ts';
 import type { AuditEntity, AuditEntry, CustomerVersion, ExclusionVersion, OperationVersion, ReportVersion } from '../types.ts';
 import type { Queryable } from './migrations.ts';
@@ -44,9 +43,8 @@ export class LedgerTables {
     await this.append('customer versions', async (c) => {
       for (const { version: v, audit } of entries) {
         await this.customers.expect(c, v.customer, v.version);
-        // Keys sorted: an unchanged spec is the same text.
         await c.query(`INSERT INTO customer_versions (customer_id, version, valid_from, spec, source, recorded_at, recorded_by)
-          VALUES ($1, $2, $3, $4, $5, $6, $7)`, [v.customer, v.version, v.validFrom, stableJson(v.spec), v.source, v.recordedAt, v.recordedBy])
+          VALUES ($1, $2, $3, $4, $5, $6, $7)`, customerValues(v))
           .catch((e: unknown) => { throw this.customers.conflictOf(e, v.customer, v.version); });
         await writeAudit(c, audit);
       }
@@ -69,10 +67,7 @@ export class LedgerTables {
     await this.reports.expect(c, v.id, v.version);
     await c.query(`INSERT INTO report_versions (report_id, version, change, customer_id, service, reported_at, notice_at,
       claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by, source, written_report_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-    [v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
-      v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy, v.source ?? 'noc',
-      v.writtenReportAt ?? null])
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, reportValues(v))
       .catch((e: unknown) => { throw this.reports.conflictOf(e, v.id, v.version); });
     await writeAudit(c, audit);
     await publishChange(c, { customerId: v.customer });
@@ -87,9 +82,7 @@ export class LedgerTables {
     await this.append(`exclusion ${v.id}`, async (c) => {
       await this.exclusions.expect(c, v.id, v.version);
       await c.query(`INSERT INTO exclusion_versions (exclusion_id, version, change, customer_id, service, start, "end", category, ref,
-        withdrawn, reason, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [v.id, v.version, v.change, v.customer ?? null, v.service ?? null, v.start, v.end, v.category, v.ref,
-        v.withdrawn ? 1 : 0, v.reason ?? null, v.recordedAt, v.recordedBy])
+        withdrawn, reason, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, exclusionValues(v))
         .catch((e: unknown) => { throw this.exclusions.conflictOf(e, v.id, v.version); });
       await writeAudit(c, audit);
       await publishChange(c, { customerId: v.customer ?? null });
@@ -105,9 +98,7 @@ export class LedgerTables {
     await this.append(`operation ${v.id}`, async (c) => {
       await this.operations.expect(c, v.id, v.version);
       await c.query(`INSERT INTO operation_versions (operation_id, version, change, customer_id, authorised_at, first_feedback_at, text,
-        reason, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [v.id, v.version, v.change, v.customer, v.authorisedAt, v.firstFeedbackAt ?? null, v.text ?? null, v.reason ?? null,
-        v.recordedAt, v.recordedBy])
+        reason, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, operationValues(v))
         .catch((e: unknown) => { throw this.operations.conflictOf(e, v.id, v.version); });
       await writeAudit(c, audit);
       await publishChange(c, { customerId: v.customer });
@@ -126,6 +117,5 @@ export class LedgerTables {
 }
 
 async function writeAudit(c: Queryable, a: AuditEntry): Promise<void> {
-  await c.query('INSERT INTO audit (at, actor, action, entity, entity_id, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [a.at, a.actor, a.action, a.entity, a.entityId, a.version, a.detail === undefined ? null : JSON.stringify(a.detail)]);
+  await c.query('INSERT INTO audit (at, actor, action, entity, entity_id, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)', auditValues(a));
 }

@@ -3,10 +3,9 @@
  * versions and the audit trail, append-only (triggers refuse UPDATE and
  * DELETE). Each append writes its audit row in the same transaction.
  */
-import { stableJson } from '../../lib/stable-json.ts';
 import {
-  CUSTOMER_VERSIONS, EXCLUSION_VERSIONS, fromAuditRow, OPERATION_VERSIONS, REPORT_VERSIONS,
-  type AuditRow, type CustomerRow, type ExclusionRow, type OperationRow, type ReportRow,
+  auditValues, CUSTOMER_VERSIONS, customerValues, EXCLUSION_VERSIONS, exclusionValues, fromAuditRow, OPERATION_VERSIONS, operationValues,
+  REPORT_VERSIONS, reportValues, type AuditRow, type CustomerRow, type ExclusionRow, type OperationRow, type ReportRow,
 } from '../ledger-rows.ts';
 import type { AuditEntity, AuditEntry, CustomerVersion, ExclusionVersion, OperationVersion, ReportVersion } from '../types.ts';
 import type { Db } from './db.ts';
@@ -75,8 +74,7 @@ export class LedgerTables {
       const sealed = this.chain.mark(['customer_versions', 'audit']);
       for (const { version: v, audit } of entries) {
         this.customers.expect(v.customer, v.version);
-        // Keys sorted: an unchanged spec is the same text.
-        this.insCustomer.run(v.customer, v.version, v.validFrom, stableJson(v.spec), v.source, v.recordedAt, v.recordedBy);
+        this.insCustomer.run(customerValues(v));
         this.writeAudit(audit);
       }
       this.chain.seal(sealed);
@@ -91,9 +89,7 @@ export class LedgerTables {
     this.db.transaction(() => {
       const sealed = this.chain.mark(['report_versions', 'audit']);
       this.reports.expect(v.id, v.version);
-      this.insReport.run(v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
-        v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy, v.source ?? 'noc',
-        v.writtenReportAt ?? null);
+      this.insReport.run(reportValues(v));
       this.writeAudit(audit);
       this.chain.seal(sealed);
     }).immediate();
@@ -107,8 +103,7 @@ export class LedgerTables {
     this.db.transaction(() => {
       const sealed = this.chain.mark(['exclusion_versions', 'audit']);
       this.exclusions.expect(v.id, v.version);
-      this.insExclusion.run(v.id, v.version, v.change, v.customer ?? null, v.service ?? null, v.start, v.end, v.category, v.ref,
-        v.withdrawn ? 1 : 0, v.reason ?? null, v.recordedAt, v.recordedBy);
+      this.insExclusion.run(exclusionValues(v));
       this.writeAudit(audit);
       this.chain.seal(sealed);
     }).immediate();
@@ -122,8 +117,7 @@ export class LedgerTables {
     this.db.transaction(() => {
       const sealed = this.chain.mark(['operation_versions', 'audit']);
       this.operations.expect(v.id, v.version);
-      this.insOperation.run(v.id, v.version, v.change, v.customer, v.authorisedAt, v.firstFeedbackAt ?? null, v.text ?? null,
-        v.reason ?? null, v.recordedAt, v.recordedBy);
+      this.insOperation.run(operationValues(v));
       this.writeAudit(audit);
       this.chain.seal(sealed);
     }).immediate();
@@ -136,6 +130,6 @@ export class LedgerTables {
   }
 
   private writeAudit(a: AuditEntry): void {
-    this.insAudit.run(a.at, a.actor, a.action, a.entity, a.entityId, a.version, a.detail === undefined ? null : JSON.stringify(a.detail));
+    this.insAudit.run(auditValues(a));
   }
 }
