@@ -6,87 +6,45 @@
  * once it has committed.
  */
 import type pg from 'pg';
-import type { CustomerConfig } from '../../config.ts';
-import { stableJson } from '../../lib/stable-json.ts';
-import type { ExclusionCategory, Service } from '../../sla/types.ts';
-import type {
-  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, OperationChange, OperationVersion, ReportChange,
-  ReportSource, ReportVersion,
-} from '../types.ts';
+import {
+  auditValues, CUSTOMER_VERSIONS, customerValues, EXCLUSION_VERSIONS, exclusionValues, fromAuditRow, OPERATION_VERSIONS, operationValues,
+  REPORT_VERSIONS, reportValues, type AuditRow, type CustomerRow,
+} from '../ledger-rows.ts';
+import type { AuditEntity, AuditEntry, CustomerVersion, ExclusionVersion, OperationVersion, ReportVersion } from '../types.ts';
 import type { Queryable } from './migrations.ts';
 import { publishChange } from './notify.ts';
 import { inTransaction } from './tx.ts';
 import { Versions } from './versions.ts';
 
-interface CustomerRow { customer: string; version: number; validFrom: number; spec: string; source: 'config' | 'api'; recordedAt: number; recordedBy: string }
-
-interface ReportRow {
-  id: string; version: number; change: ReportChange; customer: string; service: Service; reportedAt: number;
-  noticeAt: number | null; claimedStart: number | null; claimedEnd: number | null; firstResponseAt: number | null;
-  text: string | null; reason: string | null; recordedAt: number; recordedBy: string; source: ReportSource; writtenReportAt: number | null;
-}
-
-interface OperationRow {
-  id: string; version: number; change: OperationChange; customer: string; authorisedAt: number; firstFeedbackAt: number | null;
-  text: string | null; reason: string | null; recordedAt: number; recordedBy: string;
-}
-
-interface ExclusionRow {
-  id: string; version: number; change: ExclusionChange; customer: string | null; service: Service | null;
-  start: number; end: number; category: ExclusionCategory; ref: string; withdrawn: number;
-  reason: string | null; recordedAt: number; recordedBy: string;
-}
-
-const u = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
-
+// The SELECT lists, aliased to the row types' keys (ledger-rows.ts), quoted: PostgreSQL folds unquoted identifiers.
 const CUSTOMER_COLS = `customer_id customer, version, valid_from "validFrom", spec, source, recorded_at "recordedAt", recorded_by "recordedBy"`;
-const fromCustomerRow = (r: CustomerRow): CustomerVersion => ({ ...r, spec: JSON.parse(r.spec) as CustomerConfig });
-
 const REPORT_COLS = `report_id id, version, change, customer_id customer, service, reported_at "reportedAt", notice_at "noticeAt",
   claimed_start "claimedStart", claimed_end "claimedEnd", first_response_at "firstResponseAt", text, reason,
   recorded_at "recordedAt", recorded_by "recordedBy", source, written_report_at "writtenReportAt"`;
-const fromReportRow = (r: ReportRow): ReportVersion => ({
-  id: r.id, version: r.version, change: r.change, customer: r.customer, service: r.service, reportedAt: r.reportedAt,
-  noticeAt: u(r.noticeAt), claimedStart: u(r.claimedStart), claimedEnd: u(r.claimedEnd),
-  firstResponseAt: u(r.firstResponseAt), writtenReportAt: u(r.writtenReportAt), text: u(r.text), reason: u(r.reason),
-  recordedAt: r.recordedAt, recordedBy: r.recordedBy, source: r.source,
-});
-
 const OPERATION_COLS = `operation_id id, version, change, customer_id customer, authorised_at "authorisedAt", first_feedback_at "firstFeedbackAt",
   text, reason, recorded_at "recordedAt", recorded_by "recordedBy"`;
-const fromOperationRow = (r: OperationRow): OperationVersion => ({
-  id: r.id, version: r.version, change: r.change, customer: r.customer, authorisedAt: r.authorisedAt,
-  firstFeedbackAt: u(r.firstFeedbackAt), text: u(r.text), reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
-});
-
 const EXCLUSION_COLS = `exclusion_id id, version, change, customer_id customer, service, start, "end", category, ref, withdrawn,
   reason, recorded_at "recordedAt", recorded_by "recordedBy"`;
-const fromExclusionRow = (r: ExclusionRow): ExclusionVersion => ({
-  id: r.id, version: r.version, change: r.change, customer: u(r.customer), service: u(r.service),
-  start: r.start, end: r.end, category: r.category, ref: r.ref, withdrawn: r.withdrawn === 1,
-  reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
-});
 
 export class LedgerTables {
-  readonly customers = new Versions({ entity: 'customer', table: 'customer_versions', idColumn: 'customer_id', cols: CUSTOMER_COLS, fromRow: fromCustomerRow });
-  readonly reports = new Versions({ entity: 'report', table: 'report_versions', idColumn: 'report_id', cols: REPORT_COLS, fromRow: fromReportRow });
-  readonly exclusions = new Versions({ entity: 'exclusion', table: 'exclusion_versions', idColumn: 'exclusion_id', cols: EXCLUSION_COLS, fromRow: fromExclusionRow });
-  readonly operations = new Versions({ entity: 'operation', table: 'operation_versions', idColumn: 'operation_id', cols: OPERATION_COLS, fromRow: fromOperationRow });
+  readonly customers = new Versions(CUSTOMER_VERSIONS, CUSTOMER_COLS);
+  readonly reports = new Versions(REPORT_VERSIONS, REPORT_COLS);
+  readonly exclusions = new Versions(EXCLUSION_VERSIONS, EXCLUSION_COLS);
+  readonly operations = new Versions(OPERATION_VERSIONS, OPERATION_COLS);
 
   constructor(private readonly pool: pg.Pool) {}
 
   async customerVersions(db: Queryable = this.pool): Promise<CustomerVersion[]> {
     const r = await db.query<CustomerRow>(`SELECT ${CUSTOMER_COLS} FROM customer_versions ORDER BY customer_id, version`);
-    return r.rows.map(fromCustomerRow);
+    return r.rows.map(CUSTOMER_VERSIONS.fromRow);
   }
 
   async appendCustomerVersions(entries: readonly { version: CustomerVersion; audit: AuditEntry }[]): Promise<void> {
     await this.append('customer versions', async (c) => {
       for (const { version: v, audit } of entries) {
         await this.customers.expect(c, v.customer, v.version);
-        // Keys sorted: an unchanged spec is the same text.
         await c.query(`INSERT INTO customer_versions (customer_id, version, valid_from, spec, source, recorded_at, recorded_by)
-          VALUES ($1, $2, $3, $4, $5, $6, $7)`, [v.customer, v.version, v.validFrom, stableJson(v.spec), v.source, v.recordedAt, v.recordedBy])
+          VALUES ($1, $2, $3, $4, $5, $6, $7)`, customerValues(v))
           .catch((e: unknown) => { throw this.customers.conflictOf(e, v.customer, v.version); });
         await writeAudit(c, audit);
       }
@@ -109,10 +67,7 @@ export class LedgerTables {
     await this.reports.expect(c, v.id, v.version);
     await c.query(`INSERT INTO report_versions (report_id, version, change, customer_id, service, reported_at, notice_at,
       claimed_start, claimed_end, first_response_at, text, reason, recorded_at, recorded_by, source, written_report_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-    [v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
-      v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy, v.source ?? 'noc',
-      v.writtenReportAt ?? null])
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, reportValues(v))
       .catch((e: unknown) => { throw this.reports.conflictOf(e, v.id, v.version); });
     await writeAudit(c, audit);
     await publishChange(c, { customerId: v.customer });
@@ -127,9 +82,7 @@ export class LedgerTables {
     await this.append(`exclusion ${v.id}`, async (c) => {
       await this.exclusions.expect(c, v.id, v.version);
       await c.query(`INSERT INTO exclusion_versions (exclusion_id, version, change, customer_id, service, start, "end", category, ref,
-        withdrawn, reason, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [v.id, v.version, v.change, v.customer ?? null, v.service ?? null, v.start, v.end, v.category, v.ref,
-        v.withdrawn ? 1 : 0, v.reason ?? null, v.recordedAt, v.recordedBy])
+        withdrawn, reason, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, exclusionValues(v))
         .catch((e: unknown) => { throw this.exclusions.conflictOf(e, v.id, v.version); });
       await writeAudit(c, audit);
       await publishChange(c, { customerId: v.customer ?? null });
@@ -145,9 +98,7 @@ export class LedgerTables {
     await this.append(`operation ${v.id}`, async (c) => {
       await this.operations.expect(c, v.id, v.version);
       await c.query(`INSERT INTO operation_versions (operation_id, version, change, customer_id, authorised_at, first_feedback_at, text,
-        reason, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [v.id, v.version, v.change, v.customer, v.authorisedAt, v.firstFeedbackAt ?? null, v.text ?? null, v.reason ?? null,
-        v.recordedAt, v.recordedBy])
+        reason, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, operationValues(v))
         .catch((e: unknown) => { throw this.operations.conflictOf(e, v.id, v.version); });
       await writeAudit(c, audit);
       await publishChange(c, { customerId: v.customer });
@@ -155,9 +106,9 @@ export class LedgerTables {
   }
 
   async audit(entity: AuditEntity, entityId: string): Promise<AuditEntry[]> {
-    const r = await this.pool.query<Omit<AuditEntry, 'detail'> & { detail: string | null }>(`SELECT at, actor, action, entity, entity_id "entityId",
+    const r = await this.pool.query<AuditRow>(`SELECT at, actor, action, entity, entity_id "entityId",
       version, detail FROM audit WHERE entity = $1 AND entity_id = $2 ORDER BY id`, [entity, entityId]);
-    return r.rows.map((x) => ({ ...x, detail: x.detail === null ? undefined : JSON.parse(x.detail) as unknown }));
+    return r.rows.map(fromAuditRow);
   }
 
   private append(what: string, fn: (c: pg.PoolClient) => Promise<void>): Promise<void> {
@@ -166,6 +117,5 @@ export class LedgerTables {
 }
 
 async function writeAudit(c: Queryable, a: AuditEntry): Promise<void> {
-  await c.query('INSERT INTO audit (at, actor, action, entity, entity_id, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [a.at, a.actor, a.action, a.entity, a.entityId, a.version, a.detail === undefined ? null : JSON.stringify(a.detail)]);
+  await c.query('INSERT INTO audit (at, actor, action, entity, entity_id, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)', auditValues(a));
 }

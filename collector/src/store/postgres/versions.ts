@@ -1,50 +1,36 @@
 /**
- * What the versioned ledger tables share on PostgreSQL (customer_versions,
- * report_versions, exclusion_versions): append-only rows under a text id,
- * read as an id's history or the latest version of each id, and an append
- * that follows the latest stored version or fails with E.CONFLICT. Two
- * collectors appending the same next version at once both pass the check;
- * the unique (id, version) lets one commit and fails the other, also as
- * E.CONFLICT.
+ * The versioned ledger tables on PostgreSQL (ledger-rows.ts): an id's
+ * history, the latest version of each id, and an append that follows the
+ * latest stored version or fails with E.CONFLICT. Two collectors appending
+ * the same next version at once both pass the check; the unique (id,
+ * version) lets one commit and fails the other, also as E.CONFLICT.
  */
 import pg from 'pg';
 import { DcprobeError, E } from '@dcprobe/shared';
+import { expectNextVersion, type VersionedTable } from '../ledger-rows.ts';
 import type { Queryable } from './migrations.ts';
 
-export interface VersionedTable<R, V> {
-  /** e.g. 'report': names the entity in errors. */
-  entity: string;
-  table: string;
-  idColumn: string;
-  /** The SELECT list, aliased (quoted) to the row type's keys. */
-  cols: string;
-  fromRow: (r: R) => V;
-}
-
 export class Versions<R extends pg.QueryResultRow, V> {
-  constructor(readonly t: VersionedTable<R, V>) {}
+  /** `cols`: the SELECT list, aliased (quoted) to the row type's keys. */
+  constructor(readonly t: VersionedTable<R, V>, private readonly cols: string) {}
 
   /** The latest version of every id matching `where` (SQL on the table's columns), ordered by `order`. */
   async latest(db: Queryable, where: string, values: unknown[], order: string): Promise<V[]> {
-    const { table, idColumn, cols } = this.t;
-    const r = await db.query<R>(`SELECT ${cols} FROM ${table} x
+    const { table, idColumn } = this.t;
+    const r = await db.query<R>(`SELECT ${this.cols} FROM ${table} x
       WHERE version = (SELECT max(version) FROM ${table} i WHERE i.${idColumn} = x.${idColumn}) AND (${where}) ORDER BY ${order}`, values);
     return r.rows.map(this.t.fromRow);
   }
 
   async history(db: Queryable, id: string): Promise<V[]> {
-    const r = await db.query<R>(`SELECT ${this.t.cols} FROM ${this.t.table} WHERE ${this.t.idColumn} = $1 ORDER BY version`, [id]);
+    const r = await db.query<R>(`SELECT ${this.cols} FROM ${this.t.table} WHERE ${this.t.idColumn} = $1 ORDER BY version`, [id]);
     return r.rows.map(this.t.fromRow);
   }
 
   /** In the caller's write transaction: refuses `version` unless it is the next one. */
   async expect(tx: Queryable, id: string, version: number): Promise<void> {
     const r = await tx.query<{ v: number }>(`SELECT coalesce(max(version), 0) v FROM ${this.t.table} WHERE ${this.t.idColumn} = $1`, [id]);
-    const latest = r.rows[0]!.v;
-    if (latest === version - 1) return;
-    throw new DcprobeError(E.CONFLICT, latest === 0
-      ? `${this.t.entity} ${JSON.stringify(id)} has no version ${version - 1}`
-      : `${this.t.entity} ${JSON.stringify(id)} is at version ${latest}, not ${version - 1}: it changed meanwhile`);
+    expectNextVersion(this.t, id, r.rows[0]!.v, version);
   }
 
   /** An insert that lost the race for (id, version) to another collector's, as E.CONFLICT. */

@@ -3,66 +3,24 @@
  * versions and the audit trail, append-only (triggers refuse UPDATE and
  * DELETE). Each append writes its audit row in the same transaction.
  */
-import type { CustomerConfig } from '../../config.ts';
-import { stableJson } from '../../lib/stable-json.ts';
-import type { ExclusionCategory, Service } from '../../sla/types.ts';
-import type {
-  AuditEntity, AuditEntry, CustomerVersion, ExclusionChange, ExclusionVersion, OperationChange, OperationVersion, ReportChange,
-  ReportSource, ReportVersion,
-} from '../types.ts';
+import {
+  auditValues, CUSTOMER_VERSIONS, customerValues, EXCLUSION_VERSIONS, exclusionValues, fromAuditRow, OPERATION_VERSIONS, operationValues,
+  REPORT_VERSIONS, reportValues, type AuditRow, type CustomerRow, type ExclusionRow, type OperationRow, type ReportRow,
+} from '../ledger-rows.ts';
+import type { AuditEntity, AuditEntry, CustomerVersion, ExclusionVersion, OperationVersion, ReportVersion } from '../types.ts';
 import type { Db } from './db.ts';
 import { Versions } from './versions.ts';
 import { ChainWriter } from './chain.ts';
 
-interface CustomerRow { customer: string; version: number; validFrom: number; spec: string; source: 'config' | 'api'; recordedAt: number; recordedBy: string }
-
-interface ReportRow {
-  id: string; version: number; change: ReportChange; customer: string; service: Service; reportedAt: number;
-  noticeAt: number | null; claimedStart: number | null; claimedEnd: number | null; firstResponseAt: number | null;
-  text: string | null; reason: string | null; recordedAt: number; recordedBy: string; source: ReportSource; writtenReportAt: number | null;
-}
-
-interface OperationRow {
-  id: string; version: number; change: OperationChange; customer: string; authorisedAt: number; firstFeedbackAt: number | null;
-  text: string | null; reason: string | null; recordedAt: number; recordedBy: string;
-}
-
-interface ExclusionRow {
-  id: string; version: number; change: ExclusionChange; customer: string | null; service: Service | null;
-  start: number; end: number; category: ExclusionCategory; ref: string; withdrawn: number;
-  reason: string | null; recordedAt: number; recordedBy: string;
-}
-
-const u = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
-
-
+// The SELECT lists, aliased to the row types' keys (ledger-rows.ts).
 const CUSTOMER_COLS = `customer_id customer, version, valid_from validFrom, spec, source, recorded_at recordedAt, recorded_by recordedBy`;
-const fromCustomerRow = (r: CustomerRow): CustomerVersion => ({ ...r, spec: JSON.parse(r.spec) as CustomerConfig });
-
 const REPORT_COLS = `report_id id, version, change, customer_id customer, service, reported_at reportedAt, notice_at noticeAt,
   claimed_start claimedStart, claimed_end claimedEnd, first_response_at firstResponseAt, text, reason,
   recorded_at recordedAt, recorded_by recordedBy, source, written_report_at writtenReportAt`;
-const fromReportRow = (r: ReportRow): ReportVersion => ({
-  id: r.id, version: r.version, change: r.change, customer: r.customer, service: r.service, reportedAt: r.reportedAt,
-  noticeAt: u(r.noticeAt), claimedStart: u(r.claimedStart), claimedEnd: u(r.claimedEnd),
-  firstResponseAt: u(r.firstResponseAt), writtenReportAt: u(r.writtenReportAt), text: u(r.text), reason: u(r.reason),
-  recordedAt: r.recordedAt, recordedBy: r.recordedBy, source: r.source,
-});
-
 const OPERATION_COLS = `operation_id id, version, change, customer_id customer, authorised_at authorisedAt, first_feedback_at firstFeedbackAt,
   text, reason, recorded_at recordedAt, recorded_by recordedBy`;
-const fromOperationRow = (r: OperationRow): OperationVersion => ({
-  id: r.id, version: r.version, change: r.change, customer: r.customer, authorisedAt: r.authorisedAt,
-  firstFeedbackAt: u(r.firstFeedbackAt), text: u(r.text), reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
-});
-
 const EXCLUSION_COLS = `exclusion_id id, version, change, customer_id customer, service, start, end, category, ref, withdrawn,
   reason, recorded_at recordedAt, recorded_by recordedBy`;
-const fromExclusionRow = (r: ExclusionRow): ExclusionVersion => ({
-  id: r.id, version: r.version, change: r.change, customer: u(r.customer), service: u(r.service),
-  start: r.start, end: r.end, category: r.category, ref: r.ref, withdrawn: r.withdrawn === 1,
-  reason: u(r.reason), recordedAt: r.recordedAt, recordedBy: r.recordedBy,
-});
 
 export class LedgerTables {
   readonly customers;
@@ -85,10 +43,10 @@ export class LedgerTables {
 
   constructor(private readonly db: Db) {
     this.chain = new ChainWriter(db);
-    this.customers = new Versions(db, { entity: 'customer', table: 'customer_versions', idColumn: 'customer_id', cols: CUSTOMER_COLS, fromRow: fromCustomerRow });
-    this.reports = new Versions(db, { entity: 'report', table: 'report_versions', idColumn: 'report_id', cols: REPORT_COLS, fromRow: fromReportRow });
-    this.exclusions = new Versions(db, { entity: 'exclusion', table: 'exclusion_versions', idColumn: 'exclusion_id', cols: EXCLUSION_COLS, fromRow: fromExclusionRow });
-    this.operations = new Versions(db, { entity: 'operation', table: 'operation_versions', idColumn: 'operation_id', cols: OPERATION_COLS, fromRow: fromOperationRow });
+    this.customers = new Versions(db, CUSTOMER_VERSIONS, CUSTOMER_COLS);
+    this.reports = new Versions(db, REPORT_VERSIONS, REPORT_COLS);
+    this.exclusions = new Versions(db, EXCLUSION_VERSIONS, EXCLUSION_COLS);
+    this.operations = new Versions(db, OPERATION_VERSIONS, OPERATION_COLS);
     this.allOperations = db.prepare(`${this.operations.latestSql} ORDER BY authorised_at, operation_id`);
     this.operationsOf = db.prepare(`${this.operations.latestSql} AND customer_id = ? ORDER BY authorised_at, operation_id`);
     this.insOperation = db.prepare(`INSERT INTO operation_versions (operation_id, version, change, customer_id, authorised_at, first_feedback_at,
@@ -108,7 +66,7 @@ export class LedgerTables {
   }
 
   customerVersions(): CustomerVersion[] {
-    return (this.db.prepare(`SELECT ${CUSTOMER_COLS} FROM customer_versions ORDER BY customer_id, version`).all() as CustomerRow[]).map(fromCustomerRow);
+    return (this.db.prepare(`SELECT ${CUSTOMER_COLS} FROM customer_versions ORDER BY customer_id, version`).all() as CustomerRow[]).map(CUSTOMER_VERSIONS.fromRow);
   }
 
   appendCustomerVersions(entries: readonly { version: CustomerVersion; audit: AuditEntry }[]): void {
@@ -116,8 +74,7 @@ export class LedgerTables {
       const sealed = this.chain.mark(['customer_versions', 'audit']);
       for (const { version: v, audit } of entries) {
         this.customers.expect(v.customer, v.version);
-        // Keys sorted: an unchanged spec is the same text.
-        this.insCustomer.run(v.customer, v.version, v.validFrom, stableJson(v.spec), v.source, v.recordedAt, v.recordedBy);
+        this.insCustomer.run(customerValues(v));
         this.writeAudit(audit);
       }
       this.chain.seal(sealed);
@@ -125,46 +82,42 @@ export class LedgerTables {
   }
 
   latestReports(customer?: string): ReportVersion[] {
-    return ((customer === undefined ? this.allReports.all() : this.reportsOf.all(customer)) as ReportRow[]).map(fromReportRow);
+    return ((customer === undefined ? this.allReports.all() : this.reportsOf.all(customer)) as ReportRow[]).map(REPORT_VERSIONS.fromRow);
   }
 
   appendReport(v: ReportVersion, audit: AuditEntry): void {
     this.db.transaction(() => {
       const sealed = this.chain.mark(['report_versions', 'audit']);
       this.reports.expect(v.id, v.version);
-      this.insReport.run(v.id, v.version, v.change, v.customer, v.service, v.reportedAt, v.noticeAt ?? null, v.claimedStart ?? null,
-        v.claimedEnd ?? null, v.firstResponseAt ?? null, v.text ?? null, v.reason ?? null, v.recordedAt, v.recordedBy, v.source ?? 'noc',
-        v.writtenReportAt ?? null);
+      this.insReport.run(reportValues(v));
       this.writeAudit(audit);
       this.chain.seal(sealed);
     }).immediate();
   }
 
   latestExclusions(customer?: string): ExclusionVersion[] {
-    return ((customer === undefined ? this.allExclusions.all() : this.exclusionsOf.all(customer)) as ExclusionRow[]).map(fromExclusionRow);
+    return ((customer === undefined ? this.allExclusions.all() : this.exclusionsOf.all(customer)) as ExclusionRow[]).map(EXCLUSION_VERSIONS.fromRow);
   }
 
   appendExclusion(v: ExclusionVersion, audit: AuditEntry): void {
     this.db.transaction(() => {
       const sealed = this.chain.mark(['exclusion_versions', 'audit']);
       this.exclusions.expect(v.id, v.version);
-      this.insExclusion.run(v.id, v.version, v.change, v.customer ?? null, v.service ?? null, v.start, v.end, v.category, v.ref,
-        v.withdrawn ? 1 : 0, v.reason ?? null, v.recordedAt, v.recordedBy);
+      this.insExclusion.run(exclusionValues(v));
       this.writeAudit(audit);
       this.chain.seal(sealed);
     }).immediate();
   }
 
   latestOperations(customer?: string): OperationVersion[] {
-    return ((customer === undefined ? this.allOperations.all() : this.operationsOf.all(customer)) as OperationRow[]).map(fromOperationRow);
+    return ((customer === undefined ? this.allOperations.all() : this.operationsOf.all(customer)) as OperationRow[]).map(OPERATION_VERSIONS.fromRow);
   }
 
   appendOperation(v: OperationVersion, audit: AuditEntry): void {
     this.db.transaction(() => {
       const sealed = this.chain.mark(['operation_versions', 'audit']);
       this.operations.expect(v.id, v.version);
-      this.insOperation.run(v.id, v.version, v.change, v.customer, v.authorisedAt, v.firstFeedbackAt ?? null, v.text ?? null,
-        v.reason ?? null, v.recordedAt, v.recordedBy);
+      this.insOperation.run(operationValues(v));
       this.writeAudit(audit);
       this.chain.seal(sealed);
     }).immediate();
@@ -172,11 +125,11 @@ export class LedgerTables {
 
   audit(entity: AuditEntity, entityId: string): AuditEntry[] {
     const rows = this.db.prepare(`SELECT at, actor, action, entity, entity_id entityId, version, detail FROM audit
-      WHERE entity = ? AND entity_id = ? ORDER BY id`).all(entity, entityId) as (Omit<AuditEntry, 'detail'> & { detail: string | null })[];
-    return rows.map((r) => ({ ...r, detail: r.detail === null ? undefined : JSON.parse(r.detail) as unknown }));
+      WHERE entity = ? AND entity_id = ? ORDER BY id`).all(entity, entityId) as AuditRow[];
+    return rows.map(fromAuditRow);
   }
 
   private writeAudit(a: AuditEntry): void {
-    this.insAudit.run(a.at, a.actor, a.action, a.entity, a.entityId, a.version, a.detail === undefined ? null : JSON.stringify(a.detail));
+    this.insAudit.run(auditValues(a));
   }
 }
