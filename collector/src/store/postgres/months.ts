@@ -18,15 +18,20 @@ import { inTransaction, READ_SNAPSHOT } from './tx.ts';
  * A batch in one statement, one row per subject over the widest window any
  * customer of the batch planned for it (each customer's own is cut from it,
  * monthOf): its last observation at or before the window, and its changes and
- * hidden flaps in it as comma-joined text, in order. A row per subject rather
+ * hidden flaps in it as comma-joined text, in order (null: none). A row per subject rather
  * than per change: the subject's name once, and two splits to decode instead
- * of a million rows (states hold no comma: the vocabulary is fixed).
+ * of a million rows (states hold no comma: the vocabulary is fixed). The
+ * changes come as ARRAY(subquery ORDER BY …), whose order is the subquery's:
+ * PostgreSQL 15 sorts the input of an ordered aggregate (string_agg … ORDER
+ * BY) even when the index already gives that order, and those sorts were half
+ * of its time reading a month.
  */
 const BATCH = `SELECT s.subject, b.state "beforeState", b.at "beforeAt", w.states, w.ats, f.since "flapSince", f.at "flapAt"
   FROM unnest($1::text[], $2::int8[], $3::int8[]) s(subject, "from", "asOf")
   LEFT JOIN LATERAL (SELECT state, at FROM observations WHERE subject = s.subject AND at <= s."from" ORDER BY at DESC, id DESC LIMIT 1) b ON true
-  CROSS JOIN LATERAL (SELECT string_agg(state, ',' ORDER BY at, id) states, string_agg(at::text, ',' ORDER BY at, id) ats
-    FROM observations WHERE subject = s.subject AND at > s."from" AND at <= s."asOf") w
+  CROSS JOIN LATERAL (SELECT
+    nullif(array_to_string(ARRAY(SELECT state FROM observations WHERE subject = s.subject AND at > s."from" AND at <= s."asOf" ORDER BY at, id), ','), '') states,
+    nullif(array_to_string(ARRAY(SELECT at FROM observations WHERE subject = s.subject AND at > s."from" AND at <= s."asOf" ORDER BY at, id), ','), '') ats) w
   CROSS JOIN LATERAL (SELECT string_agg(since::text, ',' ORDER BY at, id) since, string_agg(at::text, ',' ORDER BY at, id) at
     FROM hidden_flaps WHERE subject = s.subject AND at > s."from" AND at <= s."asOf") f`;
 
