@@ -5,7 +5,8 @@
  *   1. every customer's month in figures (what a month's end needs: whose fee is
  *      waived), read from PostgreSQL in one snapshot (Store.readMonths) and reconciled
  *      batch by batch as it comes (collector/src/ledger/months.ts), in a fresh process
- *      per run, checked against pure reconcileFigures of the generated month, which is
+ *      per two runs (the second, warm, is the figure), checked against pure
+ *      reconcileFigures of the generated month, which is
  *      timed in the same process as the reference; and the same month over HTTP from
  *      the collector (`GET /api/v1/sla?month=2026-11`);
  *   2. one customer's dispute query, `GET /api/v1/customers/{id}/sla?month=2026-11`,
@@ -49,21 +50,27 @@ export async function pgSla(o: BenchOptions): Promise<Table[]> {
     progress(t00, `loaded in ${load.totalS.toFixed(1)} s`);
     await cluster.psql('VACUUM ANALYZE', url.slice(url.lastIndexOf('/') + 1));
 
-    const runs: (PgMonthResult & { server: number | null; other: number | null })[] = [];
+    // Each process computes the month twice, as a running collector would month after month: the
+    // first is its cold start (code not yet compiled), the second the figure held to the target.
+    type Run = PgMonthResult & { server: number | null; other: number | null };
+    const runs: Run[] = [], cold: Run[] = [];
     for (let i = 0; i < (o.quick ? 1 : 2); i++) {
       const c = Child.start(`pg-sla month ${i + 1}`, CHILD, ['--expose-gc']);
       try {
-        const busy0 = machineBusySeconds(), srv0 = serverCpuSeconds(cluster.postmasterPid());
-        const r = await c.call<PgMonthResult>('month', { url, month: MONTH, asOf: AS_OF, check: i === 0 }, 300_000);
-        const busy1 = machineBusySeconds(), srv1 = serverCpuSeconds(cluster.postmasterPid());
-        const server = srv0 === null || srv1 === null ? null : srv1 - srv0;
-        // The check after the timed part runs in the same call: its CPU is the child's too, and left out here.
-        runs.push({ ...r, server, other: busy0 === null || busy1 === null || i === 0 ? null : Math.max(0, busy1 - busy0 - r.cpuSeconds - (server ?? 0)) });
+        for (const warm of [false, true]) {
+          const busy0 = machineBusySeconds(), srv0 = serverCpuSeconds(cluster.postmasterPid());
+          const check = warm && i === 0;
+          const r = await c.call<PgMonthResult>('month', { url, month: MONTH, asOf: AS_OF, check }, 300_000);
+          const busy1 = machineBusySeconds(), srv1 = serverCpuSeconds(cluster.postmasterPid());
+          const server = srv0 === null || srv1 === null ? null : srv1 - srv0;
+          // The check after the timed part runs in the same call: its CPU is the child's too, and left out here.
+          (warm ? runs : cold).push({ ...r, server, other: busy0 === null || busy1 === null || check ? null : Math.max(0, busy1 - busy0 - r.cpuSeconds - (server ?? 0)) });
+        }
       } finally {
         await c.stop();
       }
     }
-    progress(t00, `month from PostgreSQL: ${runs.map((r) => r.wallS.toFixed(2)).join(', ')} s`);
+    progress(t00, `month from PostgreSQL: ${runs.map((r, i) => `${r.wallS.toFixed(2)} (cold ${cold[i]!.wallS.toFixed(2)})`).join(', ')} s`);
 
     const started = await store.call<{ url: string }>('start', { now: AS_OF }, 120_000);
     http = new Client(started.url, BENCH_READ_TOKEN);
@@ -98,11 +105,12 @@ export async function pgSla(o: BenchOptions): Promise<Table[]> {
       title: 'SLA on PostgreSQL: figures against targets',
       columns: ['figure', 'measured', 'target', 'met?'],
       rows: [
-        [`a month of ${fmtInt(load.customers)} customers read from PostgreSQL (one snapshot) and reconciled to every customer's figures: wall, median (max) of ${runs.length}`, `${fmtNum(percentile([...wall], 50), 2)} s (${fmtNum(worst, 2)} s); ${fmtNum(percentile([...wall], 50) / pureS, 2)}× pure reconcileFigures`, `< ${TARGET.reconcileS} s`, met(worst < TARGET.reconcileS)],
+        [`a month of ${fmtInt(load.customers)} customers read from PostgreSQL (one snapshot) and reconciled to every customer's figures: wall, median (max) of ${runs.length} processes' second month`, `${fmtNum(percentile([...wall], 50), 2)} s (${fmtNum(worst, 2)} s); ${fmtNum(percentile([...wall], 50) / pureS, 2)}× pure reconcileFigures`, `< ${TARGET.reconcileS} s`, met(worst < TARGET.reconcileS)],
         [`  of which reconciling, batch by batch as the batches arrive (${runs[0]!.batches} batches)`, `${median('reconcileS')} s`, '–', '–'],
         ['  of which waiting for the first batch (the ledger, then its rows)', `${median('firstBatchS')} s`, '–', '–'],
         ['  of which waiting for later batches (read while the one before was reconciled)', `${median('waitS')} s`, '–', '–'],
-        ['reference: pure reconcileFigures of the same month as generated, in the same process, after the first run', `${fmtNum(pureS, 2)} s`, '(for reference)', '–'],
+        ['the same, each process\'s first month (its code still being compiled)', cold.map((r) => `${fmtNum(r.wallS, 2)} s`).join(', '), '(for reference)', '–'],
+        ['reference: pure reconcileFigures of the same month as generated, in the same process, after its second month', `${fmtNum(pureS, 2)} s`, '(for reference)', '–'],
         ['reference: pure reconcile of it with every list (each outage, gap and window formatted), the same way', `${fmtNum(runs[0]!.pureFullS, 2)} s`, '(for reference)', '–'],
         [`the same month over HTTP from the collector, GET /api/v1/sla (JSON, ${fmtInt(httpCustomers)} customers), each of ${overHttp.length}`, `${overHttp.map((x) => fmtNum(x, 2)).join(', ')} s`, '(for reference)', '–'],
         [`the collector's own path, one customer-month at a time (LiveReconciler, in process): ${fmtNum(live.msPerCustomer, 2)} ms each × ${fmtInt(load.customers)}`, `${fmtNum(live.msPerCustomer * load.customers / 1000, 1)} s`, '(for reference)', '–'],
@@ -110,7 +118,7 @@ export async function pgSla(o: BenchOptions): Promise<Table[]> {
       ],
       notes: [
         `data: ${fmtInt(load.customers)} customers, ${fmtInt(load.observations)} observations, ${fmtInt(load.reports)} reports, ${fmtInt(load.exclusions)} exclusions (bench/sla-data.ts, seed 42), loaded through the store in ${fmtNum(load.totalS, 1)} s (customers ${fmtNum(load.customersS, 1)} s, observations ${fmtNum(load.observationsS, 1)} s, reports ${fmtNum(load.reportsS, 1)} s, exclusions ${fmtNum(load.exclusionsS, 1)} s).`,
-        `month runs: each in a fresh process; the first run's figures equal pure reconcileFigures' of the generated month for ${fmtInt(runs[0]!.matched)} of ${fmtInt(runs[0]!.customers)} customers; CPU s of the reading and reconciling process ${runs.map((r) => fmtNum(r.cpuSeconds, 2)).join(', ')}, of PostgreSQL ${runs.map((r) => (r.server === null ? '–' : fmtNum(r.server, 2))).join(', ')}; other programs' CPU s meanwhile ${runs.map((r) => (r.other === null ? '–' : fmtNum(r.other, 1))).join(', ')}.`,
+        `month runs: two a process, a fresh process each; the first process's second month's figures equal pure reconcileFigures' of the generated month for ${fmtInt(runs[0]!.matched)} of ${fmtInt(runs[0]!.customers)} customers; CPU s of the reading and reconciling process in the second month ${runs.map((r) => fmtNum(r.cpuSeconds, 2)).join(', ')}, of PostgreSQL ${runs.map((r) => (r.server === null ? '–' : fmtNum(r.server, 2))).join(', ')}; other programs' CPU s meanwhile ${runs.map((r) => (r.other === null ? '–' : fmtNum(r.other, 1))).join(', ')}.`,
         `reading: Store.readMonths, one REPEATABLE READ transaction: the versions, reports and exclusions of every customer, then per batch of customers one statement for its subjects (a row per subject, its changes comma-joined; ${fmtInt(runs[0]!.observations)} observations in all, each customer's window being its month less the report deadline, to as-of); the next batch's statement is sent before this one is reconciled, so PostgreSQL reads it meanwhile.`,
         `dispute query: the live result equals pure reconcile's for ${live.matched} of ${live.matched + live.mismatched.length} sampled customers${live.mismatched.length ? ` (differ: ${live.mismatched.slice(0, 5).join(', ')})` : ''}; HTTP errors: ${errors.length ? errors.slice(0, 3).join('; ') : 'none'}.`,
         'the cluster runs with fsync off for the load only: every figure here is a read, which no fsync touches.',
