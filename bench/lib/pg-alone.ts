@@ -118,7 +118,12 @@ export async function pgAlone(url: string, o: StreamOptions): Promise<StreamResu
   }
 }
 
-/** User + system seconds of the postmaster and its children (backends, WAL writer, checkpointer), or null. */
+/**
+ * User + system seconds of the postmaster and its children (backends, WAL
+ * writer, checkpointer), those that ended included (the postmaster's cutime
+ * and cstime hold them once reaped), so a backend that exits between two
+ * readings takes nothing away; or null.
+ */
 export function serverCpuSeconds(postmasterPid: number | null | undefined): number | null {
   if (!postmasterPid) return null;
   let ticks = 0;
@@ -126,7 +131,8 @@ export function serverCpuSeconds(postmasterPid: number | null | undefined): numb
     if (!/^\d+$/.test(d)) continue;
     try {
       const f = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      if (Number(d) === postmasterPid || Number(f[1]) === postmasterPid) ticks += Number(f[11]) + Number(f[12]);
+      if (Number(d) === postmasterPid) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      else if (Number(f[1]) === postmasterPid) ticks += Number(f[11]) + Number(f[12]);
     } catch {
       // the process ended meanwhile
     }
