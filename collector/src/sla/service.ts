@@ -36,12 +36,12 @@ interface Evaluated {
   downs: Span[];
   unknowns: Span[];
   evaluated: EvaluatedReport[];
-  /** Countable time before exclusions, and after, in the month. */
+  /** Countable time before exclusions, in the month. */
   beforeExclusions: Interval[];
-  countableMs: number;
   deadlineMs: number;
-  /** The figures, in the order a ServiceResult shows them. */
+  /** The figures, in the order a ServiceResult shows them: `head` first, `terms` after the month's bounds. */
   head: Pick<ServiceResult, 'monthSeconds' | 'allowedSeconds' | 'countableSeconds' | 'measuredSeconds' | 'claimedSeconds' | 'disputedSeconds' | 'availability' | 'breached' | 'feeWaived' | 'coverage'>;
+  terms: Pick<ServiceResult, 'target' | 'maxDowntimeMinutes' | 'excludedSeconds'>;
 }
 
 function evaluateService(ctx: ServiceContext): Evaluated {
@@ -71,10 +71,11 @@ function evaluateService(ctx: ServiceContext): Evaluated {
   const claims = clip(union(claimsAll), month);
   const countableMs = measure(countable);
   const monthMs = month.end - month.start;
-  const allowed = allowance(monthMs, terms[ctx.service]);
+  const svcTerms = terms[ctx.service];
+  const allowed = allowance(monthMs, svcTerms);
   const breached = isBreached(countableMs, allowed);
   return {
-    downs, unknowns, evaluated, beforeExclusions, countableMs, deadlineMs: rules.deadlineMs,
+    downs, unknowns, evaluated, beforeExclusions, deadlineMs: rules.deadlineMs,
     head: {
       monthSeconds: seconds(monthMs),
       allowedSeconds: allowed.allowedMs / 1000,
@@ -87,13 +88,17 @@ function evaluateService(ctx: ServiceContext): Evaluated {
       feeWaived: breached,
       coverage: coverage(unknowns, month, asOf),
     },
+    terms: {
+      target: svcTerms.target,
+      maxDowntimeMinutes: svcTerms.maxDowntimeMinutes ?? null,
+      excludedSeconds: seconds(measure(beforeExclusions) - countableMs),
+    },
   };
 }
 
 export function reconcileService(ctx: ServiceContext): ServiceResult {
-  const { month, asOf, terms, timezone: tz } = ctx;
-  const { downs, unknowns, evaluated, beforeExclusions, countableMs, deadlineMs, head } = evaluateService(ctx);
-  const svcTerms = terms[ctx.service];
+  const { month, asOf, timezone: tz } = ctx;
+  const { downs, unknowns, evaluated, beforeExclusions, deadlineMs, head, terms } = evaluateService(ctx);
   const reports: ReportResult[] = [];
   for (const e of evaluated) if (isListedIn(e, month)) reports.push(reportResult(e, downs, month, asOf, tz));
   const incidents = incidentList(downs, evaluated, month, deadlineMs, tz);
@@ -107,9 +112,7 @@ export function reconcileService(ctx: ServiceContext): ServiceResult {
     unreported,
     monthStart: formatInstant(month.start, tz),
     monthEnd: formatInstant(month.end, tz),
-    target: svcTerms.target,
-    maxDowntimeMinutes: svcTerms.maxDowntimeMinutes ?? null,
-    excludedSeconds: seconds(measure(beforeExclusions) - countableMs),
+    ...terms,
     incidents,
     gaps: gapList(unknowns, month, tz),
     exclusions: exclusionList(ctx.exclusions, beforeExclusions, month, tz),
@@ -123,9 +126,8 @@ export function reconcileService(ctx: ServiceContext): ServiceResult {
  * figures, and the lists cost most of the time and memory there.
  */
 export function serviceFigures(ctx: ServiceContext): ServiceFigures {
-  const { month, terms, timezone: tz } = ctx;
-  const { downs, evaluated, beforeExclusions, countableMs, head } = evaluateService(ctx);
-  const svcTerms = terms[ctx.service];
+  const { month, timezone: tz } = ctx;
+  const { downs, evaluated, head, terms } = evaluateService(ctx);
   const reports: ReportFigures[] = [];
   for (const e of evaluated) if (isListedIn(e, month)) reports.push(reportFigures(e, downs, month, tz));
   const matched = new Set<number>();
@@ -134,9 +136,7 @@ export function serviceFigures(ctx: ServiceContext): ServiceFigures {
   for (const i of overlapping(downs, month)) if (!matched.has(i)) unreportedCount++;
   return {
     ...head,
-    target: svcTerms.target,
-    maxDowntimeMinutes: svcTerms.maxDowntimeMinutes ?? null,
-    excludedSeconds: seconds(measure(beforeExclusions) - countableMs),
+    ...terms,
     reports,
     unreportedCount,
   };
