@@ -8,11 +8,12 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { E } from '@dcprobe/shared';
 import { openStore } from '../../../collector/src/store/open.ts';
-import type { Store } from '../../../collector/src/store/types.ts';
+import type { CustomerVersion, MonthPlan, Store } from '../../../collector/src/store/types.ts';
+import type { PostgresStore } from '../../../collector/src/store/postgres/store.ts';
 import { runStoreContract } from '../../contract/store/index.ts';
 import { audit, customer, report } from '../../contract/store/ledger.ts';
 import { item } from '../../contract/store/ingest.ts';
-import { sleep, until } from '../../support/wait.ts';
+import { eventually, sleep, until } from '../../support/wait.ts';
 import { usePostgresCluster } from '../../support/postgres.ts';
 
 const cluster = usePostgresCluster();
@@ -109,6 +110,35 @@ describe('PostgreSQL store: several collectors', () => {
       await sleep(250);
     }
     expect(heard).toContain('c9');
+  });
+
+  it('reads the reports of every customer\'s month in its own snapshot, on the second connection too: a report another collector commits meanwhile is in none', async () => {
+    const [reader, writer] = await pair('months_snapshot');
+    await writer.appendCustomerVersions([{ version: customer('c1', 1, ['sw1/p1']), audit: audit('customer', 'c1', 1) }]);
+    const plan = (vs: readonly CustomerVersion[]): MonthPlan => ({ subjects: vs[0]!.spec.network!.ports, from: T, asOf: T + 3_600_000 });
+    // Every pooled connection of the reader but one is held here, so the
+    // read's second connection (reports and exclusions) has to wait for one
+    // while its first has already taken its snapshot.
+    const pool = (reader as PostgresStore).db.pool;
+    const held = await Promise.all(Array.from({ length: pool.options.max! - 1 }, () => pool.connect()));
+    let released = false;
+    const release = () => { if (!released) { released = true; for (const c of held) c.release(); } };
+    const reports: string[][] = [];
+    try {
+      const read = reader.readMonths(plan, (b) => { for (const m of b) reports.push(m.snapshot.reports.map((r) => r.id)); });
+      read.catch(() => {}); // awaited below
+      // The first connection is past its BEGIN (the snapshot is exported by its first statement) and the second waits.
+      await eventually(async () => (await held[0]!.query<{ n: number }>(
+        `SELECT count(*)::int n FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid() AND query NOT LIKE 'BEGIN%'`,
+      )).rows[0]!.n, (n) => n === 1 && pool.waitingCount === 1);
+      await writer.appendReport(report('R-late', 1, 'c1', T + 60_000), audit('report', 'R-late', 1));
+      release();
+      await read;
+    } finally {
+      release(); // before the stores close: a pool ends once its connections are back
+    }
+    expect(reports).toEqual([[]]);
+    expect((await reader.readMonth('c1', plan))!.reports.map((r) => r.id)).toEqual(['R-late']);
   });
 
   it('has one leader among the collectors, and another once it is gone', async () => {
