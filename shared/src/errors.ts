@@ -35,6 +35,8 @@ export const E = {
   STORE_UNAVAILABLE: 'DCP_STORE_UNAVAILABLE',
   /** An agent session was taken over by another collector: this one may no longer write or ack for it. */
   STORE_FENCED: 'DCP_STORE_FENCED',
+  /** Subjects a commit gave to their first agent had been given to another agent already, through another collector: nothing of the commit was written. */
+  SUBJECT_TAKEN: 'DCP_SUBJECT_TAKEN',
   /** Another process holds the store (a second collector on the same database). */
   STORE_LOCKED: 'DCP_STORE_LOCKED',
   /** The listen address cannot be bound (in use, not local, privileged port). */

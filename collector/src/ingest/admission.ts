@@ -18,10 +18,14 @@
  *
  * Refused events are kept, verbatim with the reason, as rejected events.
  * Ownership is rebuilt at start from the current states (under this rule every
- * subject's latest observation is its owner's).
+ * subject's latest observation is its owner's). Collectors sharing a store
+ * each keep their own view: the subjects a commit gives to their first agent
+ * go with it (`pending()`), a store that several collectors write records
+ * them and refuses a commit that claims one another agent holds already, and
+ * the owners it names are then learnt here (`learn()`).
  */
 import type { AgentEvent } from '@dcprobe/shared';
-import type { CurrentState } from '../store/types.ts';
+import type { CurrentState, SubjectClaim } from '../store/types.ts';
 
 export const REFUSALS = ['foreign_subject', 'future', 'too_old', 'subject_cap', 'seq_conflict'] as const;
 export type Refusal = (typeof REFUSALS)[number];
@@ -80,6 +84,16 @@ export class Admission {
   checkRepeat(agentId: string, e: AgentEvent): Refusal | null {
     const known = this.prints.get(agentId)?.get(e.seq);
     return known === undefined || known === fingerprint(e) ? null : 'seq_conflict';
+  }
+
+  /** The subjects the commit in flight gives to their first agent. */
+  pending(): SubjectClaim[] {
+    return this.claims.map((subject) => ({ subject, agentId: this.owners.get(subject)! }));
+  }
+
+  /** Owners the store holds that this view lacked (another collector committed them): after failed(), so no claim is left over them. */
+  learn(owners: ReadonlyMap<string, string>): void {
+    for (const [subject, agentId] of owners) if (!this.owners.has(subject)) this.own(subject, agentId);
   }
 
   /** The commit in flight succeeded: its claims stand. */

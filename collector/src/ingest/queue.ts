@@ -11,6 +11,7 @@
 import { EventSchema, HiddenFlapEventSchema, describeIssues, isHiddenFlapEventFast, isWireEventFast, type AgentEvent } from '@dcprobe/shared';
 import type { CommitItem, CurrentState, IngestStore } from '../store/types.ts';
 import type { SelfMetrics } from '../metrics.ts';
+import { SubjectsTakenError } from '../store/taken.ts';
 import { SeqCursor } from './cursor.ts';
 import { Admission, type Refusal } from './admission.ts';
 
@@ -36,8 +37,8 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-/** A pending batch as committed: its new events (not already in the cursor) and duplicates. */
-interface Prepared { p: Pending; fresh: AgentEvent[]; duplicate: number }
+/** A pending batch as committed: its new events (not already in the cursor), duplicates, and rejects with the admission's refusals. */
+interface Prepared { p: Pending; fresh: AgentEvent[]; duplicate: number; invalid: Pending['invalid'] }
 
 const REASONS: Record<Refusal, string> = {
   foreign_subject: 'subject belongs to another agent',
@@ -131,11 +132,20 @@ export class IngestQueue {
     this.queue = [];
     if (items.length === 0) return;
     const prepared = this.prepare(items);
-    this.committing = this.store.commit({ items: prepared.map((x) => x.item) }).then(
+    const claims = this.admission.pending();
+    this.committing = this.store.commit({ items: prepared.map((x) => x.item), ...(claims.length ? { claims } : {}) }).then(
       () => { this.failedAt = null; this.admission.committed(); this.committed(prepared); },
     ).catch((e: unknown) => {
-      this.failedAt = this.now();
       this.admission.failed();
+      if (e instanceof SubjectsTakenError) {
+        // Another collector gave those subjects to another agent first, and nothing was
+        // written: the same frames again, ahead of the rest, with those owners known.
+        // Each round learns at least one owner, so this ends.
+        this.admission.learn(e.owners);
+        this.queue = [...items, ...this.queue];
+        return;
+      }
+      this.failedAt = this.now();
       for (const { pr } of prepared) pr.p.reject(e); // not committed (or not accounted): no ack, the agents resend
     }).finally(() => {
       this.committing = null;
@@ -168,22 +178,23 @@ export class IngestQueue {
         c.add(e.seq);
         fresh.push(e);
       }
-      if (refused.length) p.invalid = [...p.invalid, ...refused];
-      for (const r of p.invalid) if (r.seq !== null) c.add(r.seq);
+      // p stays as received: a commit refused for a taken subject prepares it again.
+      const invalid = refused.length ? [...p.invalid, ...refused] : p.invalid;
+      for (const r of invalid) if (r.seq !== null) c.add(r.seq);
       const item: CommitItem = {
         agentId: p.agentId, receivedAt: p.receivedAt, count: fresh.length, committed: c.committed,
         // The whole frame when every event in it is valid and new (the common case): no
         // second serialisation on this thread, which is the one that bounds ingest.
-        events: p.frame !== undefined && fresh.length === p.valid.length && p.invalid.length === 0 ? p.frame : JSON.stringify(fresh),
-        rejects: p.invalid.map((r) => [r.seq, r.reason, r.raw]),
+        events: p.frame !== undefined && fresh.length === p.valid.length && invalid.length === 0 ? p.frame : JSON.stringify(fresh),
+        rejects: invalid.map((r) => [r.seq, r.reason, r.raw]),
       };
-      return { pr: { p, fresh, duplicate }, item };
+      return { pr: { p, fresh, duplicate, invalid }, item };
     });
   }
 
   private committed(prepared: { pr: Prepared }[]): void {
     const end = process.hrtime.bigint();
-    for (const { pr: { p, fresh, duplicate } } of prepared) {
+    for (const { pr: { p, fresh, duplicate, invalid } } of prepared) {
       const cur = this.cursor(p.agentId);
       for (const e of fresh) {
         cur.add(e.seq);
@@ -192,15 +203,15 @@ export class IngestQueue {
         this.note({ subject: e.subject, kind: e.kind, state: e.state, at: e.at, agentId: p.agentId });
       }
       const accepted = fresh.length;
-      for (const r of p.invalid) {
+      for (const r of invalid) {
         if (r.seq !== null) cur.add(r.seq);
         if (r.refusal) this.metrics.refused.inc({ reason: r.refusal });
       }
       this.metrics.ingested.inc({ outcome: 'accepted' }, accepted);
       this.metrics.ingested.inc({ outcome: 'duplicate' }, duplicate);
-      this.metrics.ingested.inc({ outcome: 'rejected' }, p.invalid.length);
+      this.metrics.ingested.inc({ outcome: 'rejected' }, invalid.length);
       this.metrics.ingestSeconds.observe(Number(end - p.startedNs) / 1e9);
-      p.resolve({ accepted, duplicate, rejected: p.invalid.map(({ seq, reason }) => ({ seq, reason })), ack: cur.committed, hole: cur.hole() });
+      p.resolve({ accepted, duplicate, rejected: invalid.map(({ seq, reason }) => ({ seq, reason })), ack: cur.committed, hole: cur.hole() });
     }
   }
 

@@ -16,7 +16,7 @@ import { lockStore } from './sqlite/lock.ts';
 import { openSqliteStore } from './sqlite/store.ts';
 import { connectPostgres } from './postgres/connect.ts';
 import { expectEmpty, insertRows, resetIdentities, tableColumns } from './postgres/load.ts';
-import { migrate } from './postgres/migrations.ts';
+import { migrate, OWNERS_FROM_OBSERVATIONS } from './postgres/migrations.ts';
 import { inTransaction } from './postgres/tx.ts';
 
 /** Every table the two schemas share, parents first, each with the key its rows are read in (SQLite's store_chain stays behind: PostgreSQL has none). */
@@ -56,6 +56,8 @@ export async function copyStore(from: string, to: string): Promise<CopyResult[]>
           counts.set(b.table, counts.get(b.table)! + b.rows.length);
         }
         await resetIdentities(c, tables);
+        // PostgreSQL's own record of each subject's owner (SQLite has none: one collector writes it).
+        await c.query(OWNERS_FROM_OBSERVATIONS);
         return [...counts].map(([table, rows]) => ({ table, rows }));
       });
     } finally {

@@ -56,8 +56,19 @@ export interface CommitItem {
   committed: number;
 }
 
-/** Everything one ingest commit makes durable: one transaction, one fsync. */
-export interface CommitJob { items: CommitItem[] }
+/** A subject the admission gave to the first agent to report it, in this commit. */
+export interface SubjectClaim { subject: string; agentId: string }
+
+/**
+ * Everything one ingest commit makes durable: one transaction, one fsync.
+ * `claims` are the subjects its events give to their first agent. A store
+ * that several collectors share records them in the same transaction and,
+ * if another agent holds one already, refuses the whole job with
+ * SubjectsTakenError (E.SUBJECT_TAKEN) naming the owners; a store only one
+ * collector writes (SQLite) needs no record: that collector's admission sees
+ * every claim.
+ */
+export interface CommitJob { items: CommitItem[]; claims?: SubjectClaim[] }
 
 /** What the ingest path's storage has done so far, for /metrics and /healthz. */
 export interface IngestStats {

@@ -16,6 +16,7 @@ import { audit, customer, exclusion, report } from '../../contract/store/ledger.
 import { item } from '../../contract/store/ingest.ts';
 import { flapFrame } from '../../contract/store/hidden-flaps.ts';
 import { usePostgresCluster } from '../../support/postgres.ts';
+import { storeRows } from '../../support/store-sql.ts';
 import { tempDir } from '../../support/temp.ts';
 
 const cluster = usePostgresCluster();
@@ -87,6 +88,13 @@ describe('store copy from SQLite to PostgreSQL', () => {
       expect(out.join('\n')).not.toContain(cluster().password);
       expect(out).toEqual(expect.arrayContaining(['observations: 11 rows', 'hidden_flaps: 1 rows', 'notices: 1 rows', 'deliveries: 3 rows',
         'delivery_attempts: 2 rows', 'statements: 1 rows', 'statement_files: 2 rows', 'statement_schedule: 1 rows', 'api_tokens: 1 rows']));
+
+      // Each copied subject's owner, as migration 9 gives one: its latest observation's agent.
+      const latest = new Map<string, string | null>();
+      for (const o of storeRows<{ subject: string; agent_id: string | null }>(file, 'SELECT subject, agent_id FROM observations ORDER BY subject, at, id')) latest.set(o.subject, o.agent_id);
+      const owners = [...latest].filter(([, agent]) => agent !== null).map(([subject, agent]) => `${subject}|${agent}`);
+      expect(owners.length).toBeGreaterThan(0);
+      expect((await cluster().psql('SELECT subject, agent_id FROM subject_owners ORDER BY subject', url.slice(url.lastIndexOf('/') + 1))).trim().split('\n')).toEqual(owners);
 
       const [a, b] = [await openStore(file), await openStore(url)];
       try {

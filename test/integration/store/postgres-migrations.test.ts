@@ -101,6 +101,24 @@ describe('PostgreSQL migrations', () => {
     }
   });
 
+  it('gives each stored subject its owner when subject_owners comes in: the agent of its latest observation, none after an import', async () => {
+    const db = await fresh();
+    const upTo9 = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE subject_owners'));
+    await migrate(db.pool, { migrations: MIGRATIONS.slice(0, upTo9) });
+    const rows: [string, number, string | null, number | null][] = [
+      ['sw1/p1', 1_000, 'rack-a', 1], ['sw1/p1', 2_000, 'rack-a', 2], ['sw1/p2', 1_000, 'rack-b', 1],
+      ['sw1/p3', 1_000, 'rack-a', 3], ['sw1/p3', 5_000, null, null], // last written by an import
+    ];
+    for (const [subject, at, agent, seq] of rows) {
+      await db.pool.query(`INSERT INTO observations (subject, kind, state, at, via, agent_id, seq, received_at) VALUES ($1, 'port', 'up', $2, 'poll', $3, $4, $2)`, [subject, at, agent, seq]);
+    }
+    await migrate(db.pool);
+    expect((await db.pool.query('SELECT subject, agent_id, claimed_at FROM subject_owners ORDER BY subject')).rows).toEqual([
+      { subject: 'sw1/p1', agent_id: 'rack-a', claimed_at: 2000 }, { subject: 'sw1/p2', agent_id: 'rack-b', claimed_at: 1000 },
+    ]);
+    await expect(db.pool.query(`UPDATE subject_owners SET agent_id = 'rack-b'`)).rejects.toThrow(/append-only/);
+  });
+
   it('keeps the ledger append-only, as SQLite does', async () => {
     const db = await fresh();
     await migrate(db.pool);

@@ -87,6 +87,20 @@ describe('PostgreSQL store: several collectors', () => {
     expect((await a.cursors()).map((c) => [c.agentId, c.committed])).toEqual([['x', 5]]);
   });
 
+  it('records each subject\'s first agent in the commit, and refuses whole a commit claiming one another agent holds, naming its owner', async () => {
+    const [a, b] = await pair('claims');
+    // item()'s seq n is an event for sw1/p(n % 4).
+    await a.commit({ items: [item('x', [1], 1)], claims: [{ subject: 'sw1/p1', agentId: 'x' }] });
+    // The same agent's claim through another collector (whose admission had not heard of it yet) is its own.
+    await b.commit({ items: [item('x', [5], 5)], claims: [{ subject: 'sw1/p1', agentId: 'x' }] });
+    const refused = b.commit({ items: [item('y', [1, 2], 2)], claims: [{ subject: 'sw1/p1', agentId: 'y' }, { subject: 'sw1/p2', agentId: 'y' }] });
+    await expect(refused).rejects.toMatchObject({ code: E.SUBJECT_TAKEN, owners: new Map([['sw1/p1', 'x']]) });
+    // Nothing of it: not y's events, not its cursor, not its claim of sw1/p2.
+    expect(await b.countObservations()).toBe(2);
+    expect((await b.cursors()).map((c) => c.agentId)).toEqual(['x']);
+    await b.commit({ items: [item('z', [2], 2)], claims: [{ subject: 'sw1/p2', agentId: 'z' }] });
+  });
+
   it('opens no gap for an agent that is alive on another collector, and one for an agent silent everywhere', async () => {
     const [a, b] = await pair('silence');
     await b.claimAgent('moved', T);

@@ -45,7 +45,7 @@ export async function commitJob(pool: pg.Pool, epochs: SessionEpochs, job: Commi
       rejects: it.rejects.map(([seq, reason, raw]) => ({ seq, reason, raw })), committed: it.committed,
     });
   }
-  const outcomes = await commitFrames(pool, frames);
+  const outcomes = await commitFrames(pool, frames, job.claims);
   const fenced = new Set(outcomes.filter((o) => o.fenced).map((o) => o.agentId));
   if (fenced.size > 0) throw new FencedError(fenced);
   let inserted = 0;

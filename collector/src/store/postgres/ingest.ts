@@ -13,6 +13,14 @@
  * Hidden flaps have the same guard on their own table: an agent numbers
  * both kinds from one sequence, so a seq is new in one table or in neither.
  *
+ * A subject belongs to the first agent whose event for it was committed, by
+ * any collector: the subjects a group gives to their first agent (the
+ * admission's claims) go into subject_owners in the same transaction, and if
+ * another agent holds one already the whole group is rolled back and refused
+ * with SubjectsTakenError naming the owners (the queue then prepares it again,
+ * those events refused). Claims are rare, one per subject ever, so a group
+ * without any costs nothing more.
+ *
  * One statement per table for the whole group, its rows as arrays through
  * unnest(): one prepared statement whatever the group's size. Per frame of
  * 100 events it cost the server far less than COPY through a temp table
@@ -22,6 +30,8 @@
  */
 import type pg from 'pg';
 import type { AgentEvent } from '@dcprobe/shared';
+import { SubjectsTakenError } from '../taken.ts';
+import type { SubjectClaim } from '../types.ts';
 import { inTransaction } from './tx.ts';
 import { lockSessions } from './sessions.ts';
 import { insertingObservations } from './locks.ts';
@@ -65,11 +75,18 @@ const ADVANCE_CURSORS = `INSERT INTO agents (id, committed_seq, first_seen, last
   ON CONFLICT (id) DO UPDATE SET committed_seq = greatest(agents.committed_seq, excluded.committed_seq),
     last_seen = greatest(coalesce(agents.last_seen, 0), excluded.last_seen)`;
 
+// A claim another transaction holds uncommitted waits for it; one it committed is skipped, and read back below.
+const CLAIM_SUBJECTS = `INSERT INTO subject_owners (subject, agent_id, claimed_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+  ON CONFLICT (subject) DO NOTHING
+  RETURNING subject`;
+
 /** Commits the frames; resolves with one outcome per frame, in order, once the commit is durable. */
-export async function commitFrames(pool: pg.Pool, frames: readonly Frame[]): Promise<FrameOutcome[]> {
+export async function commitFrames(pool: pg.Pool, frames: readonly Frame[], claims: readonly SubjectClaim[] = []): Promise<FrameOutcome[]> {
   return inTransaction(pool, 'commit of agent frames', async (c) => {
     const live = await lockSessions(c, uniqueSessions(frames));
     const mine = frames.filter((f) => live.has(f.agentId));
+    await claimSubjects(c, claims.filter((x) => live.has(x.agentId)), mine[0]?.receivedAt ?? 0);
     if (mine.length > 0) await insertingObservations(c);
     const inserted = await insertEvents(c, mine);
     await insertFlaps(c, mine, inserted);
@@ -77,6 +94,24 @@ export async function commitFrames(pool: pg.Pool, frames: readonly Frame[]): Pro
     await advanceCursors(c, mine);
     return frames.map((f) => outcome(f, live, inserted)); // handed out by inTransaction once COMMIT returned
   });
+}
+
+/**
+ * Records the subjects' first agents; throws SubjectsTakenError (the
+ * transaction then rolls back) for those another agent holds already.
+ */
+async function claimSubjects(c: pg.PoolClient, claims: readonly SubjectClaim[], at: number): Promise<void> {
+  if (claims.length === 0) return;
+  const r = await c.query<{ subject: string }>({ name: 'dcprobe_claim_subjects', text: CLAIM_SUBJECTS, values: [claims.map((x) => x.subject), claims.map((x) => x.agentId), claims.map(() => at)] });
+  if (r.rows.length === claims.length) return;
+  const got = new Set(r.rows.map((x) => x.subject));
+  const rest = claims.filter((x) => !got.has(x.subject));
+  // A statement of its own: READ COMMITTED sees here what a concurrent claim committed meanwhile.
+  const held = await c.query<{ subject: string; agent_id: string }>('SELECT subject, agent_id FROM subject_owners WHERE subject = ANY($1::text[])', [rest.map((x) => x.subject)]);
+  const owner = new Map(held.rows.map((x) => [x.subject, x.agent_id]));
+  // Held by the very agent that claims it (the claim of another collector's admission for the same agent): its own.
+  const taken = new Map(rest.filter((x) => owner.get(x.subject) !== x.agentId).map((x) => [x.subject, owner.get(x.subject)!]));
+  if (taken.size > 0) throw new SubjectsTakenError(taken);
 }
 
 function uniqueSessions(frames: readonly Frame[]): { agentId: string; epoch: number }[] {

@@ -35,6 +35,15 @@ function appendOnly(table: string): string {
   CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION append_only();`;
 }
 
+/**
+ * Every subject's owner as stored observations tell it (the agent of its
+ * latest one, none for a subject last written without an agent), into an
+ * empty subject_owners: migration 9, and `store copy` after the rows.
+ */
+export const OWNERS_FROM_OBSERVATIONS = `INSERT INTO subject_owners (subject, agent_id, claimed_at)
+  SELECT subject, agent_id, at FROM (SELECT DISTINCT ON (subject) subject, agent_id, at FROM observations ORDER BY subject, at DESC, id DESC) latest
+  WHERE agent_id IS NOT NULL`;
+
 export const MIGRATIONS: readonly string[] = [
   // 1: the SQLite schema: measurement stream, agents, gaps, and the append-only SLA ledger
   `
@@ -283,6 +292,20 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX observations_subject_at_id ON observations (subject, at, id) INCLUDE (state);
   DROP INDEX observations_subject_at;
+  `,
+  // 9: each subject's owner, the first agent whose event for it was committed,
+  // one row per subject whichever collector committed it (ingest.ts): a
+  // collector that has not heard of a subject yet cannot give it to a second
+  // agent. Filled from what is stored: under that rule a subject's latest
+  // observation is its owner's. An owner never changes.
+  `
+  CREATE TABLE subject_owners (
+    subject text PRIMARY KEY,
+    agent_id text NOT NULL,
+    claimed_at bigint NOT NULL
+  );
+  ${OWNERS_FROM_OBSERVATIONS};
+  ${appendOnly('subject_owners')}
   `,
 ];
 
