@@ -20,21 +20,53 @@ import type { CollectorConfig } from '../../collector/src/config.ts';
 import { SlaLedger } from '../../collector/src/ledger/index.ts';
 import { silentLogger } from '../../collector/src/log.ts';
 import { startCollector, type CollectorHandle } from '../../collector/src/server.ts';
-import { monthFigures, type MonthTimes } from '../../collector/src/ledger/months.ts';
+import { monthFigures } from '../../collector/src/ledger/months.ts';
 import { reconcile, reconcileFigures } from '../../collector/src/sla/reconcile.ts';
 import { openStore } from '../../collector/src/store/open.ts';
+import type { LedgerStore } from '../../collector/src/store/types.ts';
 import { buildSlaInput } from '../sla-data.ts';
 import { serveRequests } from './child.ts';
 import { collectGarbage } from './measure.ts';
 import { benchConfig, countsOf, expectedOf, loadStore, type LoadTimes } from './sla-load.ts';
 
 export interface PgLoadResult extends LoadTimes { generateS: number; totalS: number; customers: number; observations: number; reports: number; exclusions: number }
+/** Where a month's time went, in seconds: reconciling, waiting for later batches, and for the first (the ledger, then its rows). */
+export interface MonthTimes { wallS: number; reconcileS: number; waitS: number; firstBatchS: number; batches: number; observations: number }
 export interface PgMonthResult extends MonthTimes {
   cpuSeconds: number;
   /** Pure reconcileFigures, and pure reconcile with every list, of the generated month in the same process, after the run (-1: not checked). */
   pureS: number; pureFullS: number;
   /** Customers whose figures equal pure reconcileFigures' of the generated month (-1: not checked). */
   matched: number; customers: number;
+}
+
+/**
+ * The store's readMonths as monthFigures calls it, timed around the batches:
+ * each batch's handling (reconciling) and the wait for the first batch (the
+ * ledger, then its rows); the rest of the wall time is waiting for the later
+ * ones. Also the observation rows decoded (rows shared by customers of one
+ * batch counted once).
+ */
+function timedReads(store: Pick<LedgerStore, 'readMonths'>): { reader: Pick<LedgerStore, 'readMonths'>; times: (wallMs: number) => MonthTimes } {
+  let reconcileMs = 0, firstMs = 0, batches = 0, observations = 0;
+  const reader: Pick<LedgerStore, 'readMonths'> = {
+    async readMonths(plan, each, batchSize) {
+      let last = performance.now();
+      await store.readMonths(plan, async (batch) => {
+        const t1 = performance.now();
+        if (batches++ === 0) firstMs = t1 - last;
+        await each(batch);
+        last = performance.now();
+        reconcileMs += last - t1;
+        const rows = new Set<readonly unknown[]>();
+        for (const m of batch) for (const r of m.snapshot.observations.values()) rows.add(r);
+        for (const r of rows) observations += r.length;
+      }, batchSize);
+    },
+  };
+  const times = (wallMs: number): MonthTimes =>
+    ({ wallS: wallMs / 1000, reconcileS: reconcileMs / 1000, waitS: (wallMs - reconcileMs - firstMs) / 1000, firstBatchS: firstMs / 1000, batches, observations });
+  return { reader, times };
 }
 
 let config: Readonly<CollectorConfig> | null = null;
@@ -64,7 +96,10 @@ serveRequests({
     try {
       collectGarbage();
       const cpu0 = process.cpuUsage();
-      const run = await monthFigures(store, a.month, a.asOf, a.batch);
+      const { reader, times } = timedReads(store);
+      const t0 = performance.now();
+      const run = await monthFigures(reader, a.month, a.asOf, a.batch);
+      const wallMs = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       // The check, untimed: pure reconcile of the month as generated, in this process, timed as the reference.
       let pureS = -1, pureFullS = -1, matched = -1, customers = run.customers.length;
@@ -82,8 +117,7 @@ serveRequests({
         reconcile(input);
         pureFullS = (performance.now() - t) / 1000;
       }
-      const { customers: _, month: __, ...times } = run;
-      return { ...times, cpuSeconds: (cpu.user + cpu.system) / 1e6, pureS, pureFullS, matched, customers };
+      return { ...times(wallMs), cpuSeconds: (cpu.user + cpu.system) / 1e6, pureS, pureFullS, matched, customers };
     } finally {
       await store.close();
     }

@@ -20,9 +20,7 @@ import { filterExclusions, toCoreExclusion } from './exclusions.ts';
 import { monthInput, planMonth, toCoreCustomer, type Planned } from './live.ts';
 import { toCoreReport } from './reports.ts';
 
-/** Where the time went, in seconds: reconciling, waiting for later batches, and for the first (the ledger, then its rows). */
-export interface MonthTimes { wallS: number; reconcileS: number; waitS: number; firstBatchS: number; batches: number; observations: number }
-export interface MonthsFigures extends MonthTimes {
+export interface MonthsFigures {
   month: string;
   /** By customer id. */
   customers: CustomerFigures[];
@@ -34,43 +32,34 @@ export async function monthFigures(
 ): Promise<MonthsFigures> {
   const plans = new Map<string, Planned>();
   const customers: CustomerFigures[] = [];
-  let reconcileMs = 0, firstMs = 0, batches = 0, observations = 0;
-  const t0 = performance.now();
-  let last = t0;
   await store.readMonths((versions: readonly CustomerVersion[]) => {
     const p = planMonth(versions, month, asOf);
     if (p) plans.set(versions[0]!.customer, p);
     return p;
   }, (batch: CustomerMonth[]) => {
-    const t1 = performance.now();
-    if (batches++ === 0) firstMs = t1 - last;
     const groups = new Map<string, CustomerMonth[]>();
     for (const m of batch) {
       const p = plans.get(m.customer)!;
       if (!wholeWindow(p)) {
         const input = monthInput(m.customer, month, asOf, p, m.snapshot);
         customers.push(...reconcileFigures(input).customers);
-        observations += input.observations.length;
         continue;
       }
       const k = `${p.from}/${p.asOf}`;
       const g = groups.get(k);
       if (g) g.push(m); else groups.set(k, [m]);
     }
-    for (const g of groups.values()) observations += reconcileGroup(g, plans, month, asOf, customers);
-    last = performance.now();
-    reconcileMs += last - t1;
+    for (const g of groups.values()) reconcileGroup(g, plans, month, asOf, customers);
   }, batchSize);
-  const wallMs = performance.now() - t0;
   customers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { month, customers, wallS: wallMs / 1000, reconcileS: reconcileMs / 1000, waitS: (wallMs - reconcileMs - firstMs) / 1000, firstBatchS: firstMs / 1000, batches, observations };
+  return { month, customers };
 }
 
 /** One version in force over the whole window: its input is its snapshot as read (no tenure to mask). */
 const wholeWindow = (p: Planned): boolean => p.inWindow.length === 1 && p.inWindow[0]!.start <= p.from;
 
-/** One reconcile for customers sharing a window; returns the observations it took. */
-function reconcileGroup(group: readonly CustomerMonth[], plans: ReadonlyMap<string, Planned>, month: string, asOf: number, out: CustomerFigures[]): number {
+/** One reconcile for customers sharing a window, their figures added to `out`. */
+function reconcileGroup(group: readonly CustomerMonth[], plans: ReadonlyMap<string, Planned>, month: string, asOf: number, out: CustomerFigures[]): void {
   const observations: Observation[] = [];
   const hiddenFlaps: HiddenFlap[] = [];
   const subjects = new Set<string>();
@@ -95,5 +84,4 @@ function reconcileGroup(group: readonly CustomerMonth[], plans: ReadonlyMap<stri
     ...(hiddenFlaps.length ? { hiddenFlaps } : {}),
   });
   for (const c of r.customers) out.push(c);
-  return observations.length;
 }
