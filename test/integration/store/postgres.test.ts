@@ -101,6 +101,20 @@ describe('PostgreSQL store: several collectors', () => {
     await b.commit({ items: [item('z', [2], 2)], claims: [{ subject: 'sw1/p2', agentId: 'z' }] });
   });
 
+  it('never deadlocks two collectors claiming the same subjects in opposite orders: one commit wins, the other is refused as taken', async () => {
+    const [a, b] = await pair('claims_order');
+    // Sessions claimed and statements prepared first, so that the two claims run side by side.
+    await a.commit({ items: [item('x', [1], 1)], claims: [{ subject: 'sw1/p1', agentId: 'x' }] });
+    await b.commit({ items: [item('y', [2], 2)], claims: [{ subject: 'sw1/p2', agentId: 'y' }] });
+    const subjects = Array.from({ length: 50_000 }, (_, i) => `sw7/p${String(i).padStart(5, '0')}`);
+    const results = await Promise.allSettled([
+      a.commit({ items: [item('x', [5], 5)], claims: subjects.map((subject) => ({ subject, agentId: 'x' })) }),
+      b.commit({ items: [item('y', [6], 6)], claims: [...subjects].reverse().map((subject) => ({ subject, agentId: 'y' })) }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: E.SUBJECT_TAKEN });
+  });
+
   it('opens no gap for an agent that is alive on another collector, and one for an agent silent everywhere', async () => {
     const [a, b] = await pair('silence');
     await b.claimAgent('moved', T);

@@ -100,8 +100,10 @@ export async function commitFrames(pool: pg.Pool, frames: readonly Frame[], clai
  * Records the subjects' first agents; throws SubjectsTakenError (the
  * transaction then rolls back) for those another agent holds already.
  */
-async function claimSubjects(c: pg.PoolClient, claims: readonly SubjectClaim[], at: number): Promise<void> {
-  if (claims.length === 0) return;
+async function claimSubjects(c: pg.PoolClient, unsorted: readonly SubjectClaim[], at: number): Promise<void> {
+  if (unsorted.length === 0) return;
+  // In one order on every collector: two commits claiming the same subjects wait for each other, never deadlock.
+  const claims = [...unsorted].sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
   const r = await c.query<{ subject: string }>({ name: 'dcprobe_claim_subjects', text: CLAIM_SUBJECTS, values: [claims.map((x) => x.subject), claims.map((x) => x.agentId), claims.map(() => at)] });
   if (r.rows.length === claims.length) return;
   const got = new Set(r.rows.map((x) => x.subject));
