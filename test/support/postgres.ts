@@ -34,6 +34,9 @@ import { freeTcpPort } from './ports.ts';
 const BIN = '/usr/lib/postgresql/15/bin';
 const PREFIX = 'dcprobe-pg-';
 
+/** The database name of a URL createDatabase gave (its last path segment), for psql. */
+export const databaseOf = (url: string): string => url.slice(url.lastIndexOf('/') + 1);
+
 export interface Cluster {
   readonly dir: string;
   readonly port: number;

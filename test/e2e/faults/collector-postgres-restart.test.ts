@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CollectorProcess } from '../fixtures/collector-process.ts';
 import { freeTcpPort } from '../../support/ports.ts';
-import { usePostgresCluster } from '../../support/postgres.ts';
+import { databaseOf, usePostgresCluster } from '../../support/postgres.ts';
 import { tempDir } from '../../support/temp.ts';
 import { sleep, waitUntil } from '../../support/wait.ts';
 import { Fleet, agentSpecs, random } from './fleet.ts';
@@ -27,7 +27,7 @@ describe('a collector on PostgreSQL while PostgreSQL restarts mid-stream', () =>
     const rnd = random();
     console.log(`fault suite | PostgreSQL restarted under a collector: seed ${rnd.seed} (DCPROBE_FAULT_SEED=${rnd.seed} repeats the moments)`);
     const url = await cluster().createDatabase('restart');
-    const db = url.slice(url.lastIndexOf('/') + 1);
+    const db = databaseOf(url);
     const tmp = tempDir('dcprobe-fault-pgrestart-');
     const dir = join(tmp.dir, 'collector');
     mkdirSync(dir, { recursive: true });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CollectorProcess } from '../fixtures/collector-process.ts';
 import { freeTcpPort } from '../../support/ports.ts';
-import { usePostgresCluster } from '../../support/postgres.ts';
+import { databaseOf, usePostgresCluster } from '../../support/postgres.ts';
 import { tempDir } from '../../support/temp.ts';
 import { sleep, waitUntil } from '../../support/wait.ts';
 import { agentSpecs } from './fleet.ts';
@@ -27,7 +27,7 @@ const cluster = usePostgresCluster();
 describe('the liveness sweep with two collectors on one PostgreSQL', () => {
   it('is run by the leader only: a follower writes no gap, and takes the sweep over when the leader is killed', async () => {
     const url = await cluster().createDatabase('sweep');
-    const db = url.slice(url.lastIndexOf('/') + 1);
+    const db = databaseOf(url);
     const tmp = tempDir('dcprobe-fault-pgleader-');
     const [spec] = agentSpecs('quiet', 1);
     const [leader, follower] = await Promise.all(['leader', 'follower'].map(async (name) => {
@@ -68,7 +68,7 @@ describe('the liveness sweep with two collectors on one PostgreSQL', () => {
 
   it('takes in the view of an agent that moved: a collector started before the agent\'s port existed resyncs it after the gap', async () => {
     const url = await cluster().createDatabase('moved');
-    const db = url.slice(url.lastIndexOf('/') + 1);
+    const db = databaseOf(url);
     const tmp = tempDir('dcprobe-fault-pgmoved-');
     const [spec] = agentSpecs('mover', 1);
     const [first, second] = await Promise.all(['first', 'second'].map(async (name) => {

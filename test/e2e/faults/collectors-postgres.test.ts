@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CollectorProcess } from '../fixtures/collector-process.ts';
 import { freeTcpPort } from '../../support/ports.ts';
-import { usePostgresCluster } from '../../support/postgres.ts';
+import { databaseOf, usePostgresCluster } from '../../support/postgres.ts';
 import { tempDir } from '../../support/temp.ts';
 import { sleep, waitUntil } from '../../support/wait.ts';
 import { Fleet, agentSpecs, random } from './fleet.ts';
@@ -26,7 +26,7 @@ describe('two collectors on one PostgreSQL, killed with SIGKILL in turn while ag
     const rnd = random();
     console.log(`fault suite | two collectors on PostgreSQL, kill -9: seed ${rnd.seed} (DCPROBE_FAULT_SEED=${rnd.seed} repeats the moments)`);
     const url = await cluster().createDatabase('twocollectors');
-    const db = url.slice(url.lastIndexOf('/') + 1);
+    const db = databaseOf(url);
     const tmp = tempDir('dcprobe-fault-pg-');
     const agents = agentSpecs('rack', 3);
     const collectors = await Promise.all(['a', 'b'].map(async (name) => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildPrograms, httpUntilOk, jsonLines, startProgram, type Built } from '../../support/programs.ts';
 import { freeTcpPort } from '../../support/ports.ts';
-import { usePostgresCluster } from '../../support/postgres.ts';
+import { databaseOf, usePostgresCluster } from '../../support/postgres.ts';
 
 const EXIT_BOUND_MS = 20_000;
 const cluster = usePostgresCluster();
@@ -54,8 +54,8 @@ describe('dcprobe-collector on PostgreSQL (built program)', () => {
     await p.kill();
     expect(p.stdout + p.stderr).not.toContain(cluster().password);
     const listening = jsonLines(p.stdout).find((l) => l.msg === 'collector listening')!;
-    expect(listening.database).toBe(`postgres://postgres:<secret>@127.0.0.1:${cluster().port}/${url.slice(url.lastIndexOf('/') + 1)}`);
-    expect(await cluster().psql('SELECT count(*) FROM schema_version', url.slice(url.lastIndexOf('/') + 1))).toMatch(/^[1-9]/);
+    expect(listening.database).toBe(`postgres://postgres:<secret>@127.0.0.1:${cluster().port}/${databaseOf(url)}`);
+    expect(await cluster().psql('SELECT count(*) FROM schema_version', databaseOf(url))).toMatch(/^[1-9]/);
   });
 
   it('answers /healthz 503 while PostgreSQL is down, with no agent committing, and 200 once it is back', async () => {

@@ -15,7 +15,7 @@ import type { Store } from '../../../collector/src/store/types.ts';
 import { audit, customer, exclusion, report } from '../../contract/store/ledger.ts';
 import { item } from '../../contract/store/ingest.ts';
 import { flapFrame } from '../../contract/store/hidden-flaps.ts';
-import { usePostgresCluster } from '../../support/postgres.ts';
+import { databaseOf, usePostgresCluster } from '../../support/postgres.ts';
 import { storeRows } from '../../support/store-sql.ts';
 import { tempDir } from '../../support/temp.ts';
 
@@ -94,7 +94,7 @@ describe('store copy from SQLite to PostgreSQL', () => {
       for (const o of storeRows<{ subject: string; agent_id: string | null }>(file, 'SELECT subject, agent_id FROM observations ORDER BY subject, at, id')) latest.set(o.subject, o.agent_id);
       const owners = [...latest].filter(([, agent]) => agent !== null).map(([subject, agent]) => `${subject}|${agent}`);
       expect(owners.length).toBeGreaterThan(0);
-      expect((await cluster().psql('SELECT subject, agent_id FROM subject_owners ORDER BY subject', url.slice(url.lastIndexOf('/') + 1))).trim().split('\n')).toEqual(owners);
+      expect((await cluster().psql('SELECT subject, agent_id FROM subject_owners ORDER BY subject', databaseOf(url))).trim().split('\n')).toEqual(owners);
 
       const [a, b] = [await openStore(file), await openStore(url)];
       try {

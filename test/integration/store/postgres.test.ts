@@ -14,7 +14,7 @@ import { runStoreContract } from '../../contract/store/index.ts';
 import { audit, customer, report } from '../../contract/store/ledger.ts';
 import { item } from '../../contract/store/ingest.ts';
 import { eventually, sleep, until } from '../../support/wait.ts';
-import { usePostgresCluster } from '../../support/postgres.ts';
+import { databaseOf, usePostgresCluster } from '../../support/postgres.ts';
 
 const cluster = usePostgresCluster();
 
@@ -58,7 +58,7 @@ describe('PostgreSQL store shared by two collectors', () => {
     const store = await openStore(url);
     await store.appendCustomerVersions([{ version: customer('a', 1, ['sw1/p1']), audit: audit('customer', 'a', 1) }]);
     await store.close();
-    const db = url.slice(url.lastIndexOf('/') + 1);
+    const db = databaseOf(url);
     for (const sql of ['UPDATE customer_versions SET valid_from = 5', 'DELETE FROM audit', 'TRUNCATE report_versions']) {
       await expect(cluster().psql(sql, db)).rejects.toThrow(/append-only/);
     }
